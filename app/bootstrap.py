@@ -1,0 +1,57 @@
+"""Builds the engine, migrations, session and services of one installation in one place."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from app.db import migrate
+from app.db.uow import Database
+from app.paths import DataDir
+
+from .services.audit import AuditService
+from .services.context import Actor, Session
+from .services.settings import SettingsService
+from .services.sites import SiteService
+from .services.users import UserService
+
+
+class Services:
+    """Every service of one data folder, sharing one database and one current actor."""
+
+    def __init__(self, data: DataDir, db: Database, actor: Actor | None = None) -> None:
+        self.data = data
+        self.db = db
+        self.session = Session(actor) if actor else Session()
+
+    @cached_property
+    def sites(self) -> SiteService:
+        return SiteService(self.db, self.session)
+
+    @cached_property
+    def users(self) -> UserService:
+        return UserService(self.db, self.session)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self.db, self.session)
+
+    @cached_property
+    def settings(self) -> SettingsService:
+        return SettingsService(self.db, self.session)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def bootstrap(data_dir: Path | str, *, actor: Actor | None = None, backup_before_migrate: bool = True) -> Services:
+    """Open (or create) the installation in ``data_dir``: backup if a migration is due, migrate, wire."""
+    data = DataDir(Path(data_dir)).ensure()
+    db = Database(data.database)
+    pending = migrate.current_revision(db.writer) != migrate.head_revision()
+    if pending and backup_before_migrate and data.database.stat().st_size > 0:
+        from .services.backup import backup_before_migration
+
+        backup_before_migration(db, data)
+    migrate.upgrade(db.writer)
+    return Services(data, db, actor)

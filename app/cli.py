@@ -1,0 +1,194 @@
+"""The headless door (DESIGN §9): ``cunyi COMMAND --data DIR …``.
+
+Exit 0 on success, 1 on a rule violation or invalid input (a Chinese message naming the field on
+stderr), 2 on bad usage. Data goes to stdout as JSON; commands that create something print one JSON
+object as their last stdout line. ``gui`` and ``--smoke-test`` are handled by ``ui.launcher``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.domain.errors import CunyiError
+
+EXIT_OK, EXIT_RULE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; keep that, in Chinese
+        self.print_usage(sys.stderr)
+        print(f"用法错误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def emit(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def _services(args: argparse.Namespace):  # noqa: ANN202
+    from app.bootstrap import bootstrap
+    from app.services.context import CLI_ACTOR
+
+    return bootstrap(args.data, actor=CLI_ACTOR)
+
+
+# -- commands --------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    if args.code:
+        raise UsageError("加入同步服务（--code）将在同步功能上线后提供；现在请用 --kind 与 --name 建立单机机构")
+    if not (args.kind and args.name and args.admin and args.password_file):
+        raise UsageError("需要 --kind、--name、--admin 与 --password-file")
+    password = Path(args.password_file).read_text(encoding="utf-8").strip()
+    sv = _services(args)
+    try:
+        info = sv.sites.create_standalone(args.kind, args.name, args.admin, password)
+    finally:
+        sv.close()
+    emit({"site_id": info.id})
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from app.services.check import run_checks
+
+    sv = _services(args)
+    try:
+        with sv.db.read() as session:
+            checked, violation = run_checks(session)
+    finally:
+        sv.close()
+    if violation:
+        print(violation, file=sys.stderr)
+        emit({"ok": False, "violation": violation, "checked": checked})
+        return EXIT_RULE
+    emit({"ok": True, "checked": checked})
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.services.backup import make_backup
+
+    sv = _services(args)
+    try:
+        result = make_backup(sv.db, sv.data, Path(args.to) if args.to else None, sv.settings.get("backup_folder"))
+    finally:
+        sv.close()
+    emit({"backup": str(result.path), "size_bytes": result.size_bytes, "removed": [str(p) for p in result.removed]})
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.paths import DataDir
+    from app.services.backup import restore
+
+    data = DataDir(Path(args.data)).ensure()
+    restore(data, Path(args.source))
+    sv = _services(args)  # migrates a backup made by an older release
+    sv.close()
+    emit({"restored": str(data.database)})
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.services.demo import build_demo
+
+    summary = build_demo(Path(args.data), scale=args.scale, progress=lambda msg: print(msg, file=sys.stderr))
+    emit(summary)
+    return EXIT_OK
+
+
+def cmd_calc(args: argparse.Namespace) -> int:
+    from app.domain.calc import run_calc
+
+    return run_calc(Path(args.policy), sys.stdin, sys.stdout, sys.stderr, jsonl=args.jsonl)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.services.reports import run_report
+
+    sv = _services(args)
+    try:
+        return run_report(sv, args.name, site=args.site, month=args.month, day=args.day, as_json=args.json, xlsx=args.xlsx, pdf=args.pdf)
+    finally:
+        sv.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cunyi", description="村医通：村卫生室与乡镇卫生院桌面软件（命令行）")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def data_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", required=True, help="数据文件夹")
+
+    p = sub.add_parser("init", help="新建单机机构")
+    data_arg(p)
+    p.add_argument("--kind", choices=["village", "township"])
+    p.add_argument("--name")
+    p.add_argument("--code")
+    p.add_argument("--admin")
+    p.add_argument("--password-file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="生成演示乡镇数据")
+    data_arg(p)
+    p.add_argument("--scale", choices=["small", "township-10y"], default="small")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="数据完整性检查")
+    data_arg(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("backup", help="安全备份")
+    data_arg(p)
+    p.add_argument("--to", help="备份到指定文件（默认：数据文件夹 backups/，按日轮换）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复（先关闭程序）")
+    data_arg(p)
+    p.add_argument("--from", dest="source", required=True)
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("calc", help="门诊统筹结算试算（从标准输入读 JSON）")
+    p.add_argument("--policy", required=True)
+    p.add_argument("--jsonl", action="store_true", help="每行一个病例的批量测算")
+    p.set_defaults(func=cmd_calc)
+
+    p = sub.add_parser("report", help="报表")
+    p.add_argument("name")
+    data_arg(p)
+    p.add_argument("--site")
+    p.add_argument("--month", help="YYYY-MM")
+    p.add_argument("--day", help="YYYY-MM-DD")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--xlsx")
+    fmt.add_argument("--pdf")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"用法错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CunyiError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_RULE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

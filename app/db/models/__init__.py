@@ -1,0 +1,46 @@
+"""All tables. Import from here so every model is registered on ``Base.metadata``."""
+
+from .base import Base, SyncedBase, synced_tables
+from .care import (
+    ChronicQualification,
+    Enrollment,
+    Household,
+    PrescriptionLine,
+    ReceiptPrint,
+    Resident,
+    Reversal,
+    Settlement,
+    Visit,
+)
+from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox
+from .org import Site, Store, User
+from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, TraceCode
+
+__all__ = [
+    "AppSetting",
+    "AuditLog",
+    "Base",
+    "Batch",
+    "ChronicQualification",
+    "Drug",
+    "Enrollment",
+    "Household",
+    "LocalSite",
+    "LoginState",
+    "Outbox",
+    "PrescriptionLine",
+    "ReceiptPrint",
+    "Resident",
+    "Reversal",
+    "Settlement",
+    "Site",
+    "StockMovement",
+    "Stocktake",
+    "StocktakeLine",
+    "Store",
+    "SyncedBase",
+    "TraceCode",
+    "User",
+    "Visit",
+    "synced_tables",
+]

@@ -1,0 +1,71 @@
+"""Tables that never leave this installation: identity, settings, outbox, audit, sign-in state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class LocalSite(Base):
+    """Which site this installation is (one row). The outbox triggers read it."""
+
+    __tablename__ = "local_site"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    site_id: Mapped[str] = mapped_column(String(36))
+    db_instance_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AppSetting(Base):
+    """Site settings (JSON values): idle-lock minutes, printer, receipt size, backup folder…"""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Outbox(Base):
+    """One row per insert/update of a locally-owned synced record, written by trigger (DESIGN §4)."""
+
+    __tablename__ = "outbox"
+
+    local_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(36), unique=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class AuditLog(Base):
+    """Append-only: sign-ins, reversals, adjustments, settings changes. Triggers forbid edits."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    site_id: Mapped[str | None] = mapped_column(String(36))
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target_table: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class LoginState(Base):
+    """Failed sign-ins and lockout per user, kept locally (not synced)."""
+
+    __tablename__ = "login_state"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

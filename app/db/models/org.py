@@ -1,0 +1,44 @@
+"""Sites, stores and users."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import SyncedBase
+
+
+class Site(SyncedBase):
+    """A village clinic or a township health center. Written by the township (or itself when standalone)."""
+
+    __tablename__ = "sites"
+
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(32), default="")  # 定点医药机构编码
+    township_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))
+    region: Mapped[str] = mapped_column(String(64), default="")
+    address: Mapped[str] = mapped_column(String(128), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Store(SyncedBase):
+    """A stock-holding place; each site has one (the township's is the 中转药库)."""
+
+    __tablename__ = "stores"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class User(SyncedBase):
+    """A person who signs in. The password hash syncs so sign-in works offline at the user's site."""
+
+    __tablename__ = "users"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

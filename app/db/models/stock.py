@@ -1,0 +1,132 @@
+"""Catalog, batches, the append-only stock ledger, trace codes and stocktakes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import SyncedBase
+
+
+class Drug(SyncedBase):
+    """A catalog item (药品目录条目). Township-owned; villages read it."""
+
+    __tablename__ = "drugs"
+
+    national_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    generic_name: Mapped[str] = mapped_column(String(64))
+    brand_name: Mapped[str] = mapped_column(String(64), default="")
+    form: Mapped[str] = mapped_column(String(32), default="")  # 剂型
+    strength: Mapped[str] = mapped_column(String(64), default="")  # 规格
+    pack_unit: Mapped[str] = mapped_column(String(8), default="盒")
+    base_unit: Mapped[str] = mapped_column(String(8), default="片")
+    units_per_pack: Mapped[int] = mapped_column(Integer, default=1)
+    maker: Mapped[str] = mapped_column(String(64), default="")
+    approval_no: Mapped[str] = mapped_column(String(32), default="")  # 批准文号
+    barcode: Mapped[str] = mapped_column(String(32), default="", index=True)
+    coverage_class: Mapped[str] = mapped_column(String(1), default="A")
+    class_b_self_bp: Mapped[int | None] = mapped_column(Integer)  # per-drug 乙类先行自付 override
+    is_vbp: Mapped[bool] = mapped_column(Boolean, default=False)
+    vbp_round: Mapped[str] = mapped_column(String(32), default="")
+    is_essential: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str] = mapped_column(String(32), default="")
+    price_fen: Mapped[int] = mapped_column(Integer, default=0)  # procurement price per pack
+    retail_price_fen: Mapped[int] = mapped_column(Integer, default=0)  # = price_fen unless marked up
+    zero_markup: Mapped[bool] = mapped_column(Boolean, default=True)  # 零差价
+    min_stock_units: Mapped[int] = mapped_column(Integer, default=0)
+    shelf: Mapped[str] = mapped_column(String(16), default="")  # 货位
+    pinyin_abbr: Mapped[str] = mapped_column(String(32), default="", index=True)
+    pinyin_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Batch(SyncedBase):
+    """A lot of one drug in one store. ``on_hand`` caches Σ movements, updated in the same transaction."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        UniqueConstraint("store_id", "drug_id", "batch_no", "expiry", name="lot"),
+        Index("ix_batches_store_drug_expiry", "store_id", "drug_id", "expiry"),
+    )
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"), index=True)
+    batch_no: Mapped[str] = mapped_column(String(32))
+    expiry: Mapped[date] = mapped_column(Date)
+    pack_cost_fen: Mapped[int] = mapped_column(Integer, default=0)  # cost per pack
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)  # base units
+    received_on: Mapped[date] = mapped_column(Date)
+    no_trace_codes: Mapped[bool] = mapped_column(Boolean, default=False)  # arrived without codes: 无码库
+
+
+class StockMovement(SyncedBase):
+    """One immutable ledger row. Quantity is signed base units; corrections are new rows."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        Index("ix_stock_movements_card", "store_id", "drug_id", "seq"),
+        Index("ix_stock_movements_doc", "doc_type", "doc_id"),
+    )
+
+    #: order within the store's ledger (the stock card is sorted by it)
+    seq: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    doc_type: Mapped[str] = mapped_column(String(24), default="")  # visit, stocktake, write_off…
+    doc_id: Mapped[str | None] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(String(128), default="")
+    reverses_id: Mapped[str | None] = mapped_column(ForeignKey("stock_movements.id"), unique=True)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    batch_balance_after: Mapped[int] = mapped_column(Integer)
+    drug_balance_after: Mapped[int] = mapped_column(Integer)  # store+drug running balance
+
+
+class TraceCode(SyncedBase):
+    """A 20-digit 药品追溯码 seen at receipt or sale. A code is sold at most once."""
+
+    __tablename__ = "trace_codes"
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sold_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sold_visit_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class Stocktake(SyncedBase):
+    """A count of the whole store, one shelf or one category (盘点)."""
+
+    __tablename__ = "stocktakes"
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    scope: Mapped[str] = mapped_column(String(16), default="all")  # all | shelf | category
+    scope_value: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(16), default="counting")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    #: ledger seq of the store when counting started: later movements are accounted for at finalise
+    started_seq: Mapped[int] = mapped_column(Integer, default=0)
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StocktakeLine(SyncedBase):
+    __tablename__ = "stocktake_lines"
+    __table_args__ = (UniqueConstraint("stocktake_id", "batch_id", name="batch"),)
+
+    stocktake_id: Mapped[str] = mapped_column(ForeignKey("stocktakes.id"), index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
+    booked_qty: Mapped[int] = mapped_column(Integer)  # snapshot at start
+    counted_qty: Mapped[int | None] = mapped_column(Integer)
+    moved_during: Mapped[int] = mapped_column(Integer, default=0)  # filled at finalise
+    adjustment_qty: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(64), default="")

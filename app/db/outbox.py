@@ -1,0 +1,76 @@
+"""Database-level guarantees derived from the models: outbox and append-only triggers.
+
+Every insert or update of a synced row owned by the local site appends an ``outbox`` row in the same
+transaction. It is done by SQLite triggers generated from ``Base.metadata``, so no code path (ORM,
+Core, raw SQL) can skip it; rows owned by other sites (pulled from the hub) are not queued.
+Ledger, settlement and audit rows are append-only: triggers refuse UPDATE and DELETE on them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from .models import Base, SyncedBase, synced_tables
+
+#: tables whose rows are never updated or deleted once written
+APPEND_ONLY = {
+    "stock_movements": "库存台账只能追加，更正请做冲正或调整",
+    "settlements": "结算记录已定稿，不能修改，请做冲正",
+    "reversals": "冲正记录已定稿，不能修改",
+    "audit_log": "审计日志只能追加",
+}
+
+_UUID_SQL = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))"
+)
+
+
+def _schema_version(table: str) -> int:
+    for mapper in Base.registry.mappers:
+        if mapper.local_table.name == table and issubclass(mapper.class_, SyncedBase):
+            return int(mapper.class_.__schema_version__)
+    raise KeyError(table)
+
+
+def outbox_trigger_sql(table: str) -> list[str]:
+    """CREATE TRIGGER statements (insert and update) that queue ``table``'s local rows."""
+    columns = [c.name for c in Base.metadata.tables[table].columns]
+    payload = "json_object(" + ", ".join(f"'{c}', NEW.{c}" for c in columns) + ")"
+    statements = []
+    for event_name in ("INSERT", "UPDATE"):
+        statements.append(
+            f"CREATE TRIGGER outbox_{event_name.lower()}_{table} AFTER {event_name} ON {table} "
+            "WHEN NEW.owner_site_id = (SELECT site_id FROM local_site WHERE id = 1) "
+            "BEGIN INSERT INTO outbox (op_id, table_name, record_id, schema_version, payload, created_at) "
+            f"VALUES ({_UUID_SQL}, '{table}', NEW.id, {_schema_version(table)}, {payload}, "
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')); END"
+        )
+    return statements
+
+
+def append_only_trigger_sql(table: str, message: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER append_only_{op.lower()}_{table} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def install_triggers(conn: Connection) -> None:
+    """Drop and recreate every generated trigger to match the models at the migration head."""
+    existing = conn.execute(
+        text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            "AND (name LIKE 'outbox_%' OR name LIKE 'append_only_%')"
+        )
+    ).scalars()
+    for name in list(existing):
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    for table in synced_tables():
+        for sql in outbox_trigger_sql(table):
+            conn.exec_driver_sql(sql)
+    for table, message in APPEND_ONLY.items():
+        for sql in append_only_trigger_sql(table, message):
+            conn.exec_driver_sql(sql)

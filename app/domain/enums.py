@@ -1,0 +1,92 @@
+"""Closed vocabularies, named as in GLOSSARY.md. Stored as their string values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SiteKind(StrEnum):
+    VILLAGE = "village"
+    TOWNSHIP = "township"
+
+    @property
+    def label(self) -> str:
+        return {"village": "定点村卫生室", "township": "乡镇卫生院"}[self.value]
+
+
+class Role(StrEnum):
+    VILLAGE_DOCTOR = "village_doctor"
+    TOWNSHIP_PHARMACIST = "township_pharmacist"
+    CASE_WORKER = "case_worker"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.VILLAGE_DOCTOR: "村医",
+    Role.TOWNSHIP_PHARMACIST: "乡镇药管员",
+    Role.CASE_WORKER: "医保专干",
+    Role.ADMIN: "管理员",
+}
+
+
+class CoverageClass(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+    @property
+    def label(self) -> str:
+        return {"A": "甲类", "B": "乙类", "C": "丙类(自费)"}[self.value]
+
+    @property
+    def short(self) -> str:
+        return {"A": "甲", "B": "乙", "C": "丙"}[self.value]
+
+
+class MovementKind(StrEnum):
+    """Kinds of stock ledger rows; quantity sign says in (+) or out (−)."""
+
+    RECEIPT = "receipt"  # 入库 (purchase receipt / opening stock)
+    DISPENSE = "dispense"  # 发药
+    ADJUSTMENT = "adjustment"  # 调整 (stocktake gain/loss or manual, with reason)
+    WRITE_OFF = "write_off"  # 报损
+    RETURN_TO_TOWNSHIP = "return"  # 退回乡镇
+    TRANSFER_IN = "transfer_in"  # 调拨入库
+    TRANSFER_OUT = "transfer_out"  # 调拨出库
+    REVERSAL = "reversal"  # 冲正
+
+    @property
+    def label(self) -> str:
+        return MOVEMENT_LABELS[self]
+
+
+MOVEMENT_LABELS = {
+    MovementKind.RECEIPT: "入库",
+    MovementKind.DISPENSE: "发药",
+    MovementKind.ADJUSTMENT: "盘点调整",
+    MovementKind.WRITE_OFF: "报损",
+    MovementKind.RETURN_TO_TOWNSHIP: "退回乡镇",
+    MovementKind.TRANSFER_IN: "调拨入库",
+    MovementKind.TRANSFER_OUT: "调拨出库",
+    MovementKind.REVERSAL: "冲正",
+}
+
+
+class AssistanceCategory(StrEnum):
+    TEKUN = "tekun"
+    DIBAO = "dibao"
+    MONITOR = "monitor"
+
+    @property
+    def label(self) -> str:
+        return {"tekun": "特困人员", "dibao": "低保对象", "monitor": "防返贫监测对象"}[self.value]
+
+
+class StocktakeStatus(StrEnum):
+    COUNTING = "counting"
+    FINALISED = "finalised"
+    CANCELLED = "cancelled"

@@ -1,0 +1,1 @@
+"""Use cases, one module per area. They take plain values and return frozen dataclasses."""

@@ -1,0 +1,58 @@
+"""``cunyi check``: integrity rules over one database. Each rule yields violations in Chinese.
+
+Areas register their rules with ``@rule``; ``run_checks`` stops at the first violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+Rule = Callable[[Session], Iterator[str]]
+RULES: list[tuple[str, Rule]] = []
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES.append((name, fn))
+        return fn
+
+    return register
+
+
+@rule("SQLite 完整性")
+def _integrity(session: Session) -> Iterator[str]:
+    result = session.execute(text("PRAGMA integrity_check")).scalar()
+    if result != "ok":
+        yield f"数据库文件损坏：{result}"
+
+
+@rule("外键")
+def _foreign_keys(session: Session) -> Iterator[str]:
+    for row in session.execute(text("PRAGMA foreign_key_check")).fetchmany(1):
+        yield f"表 {row[0]} 第 {row[1]} 行引用了不存在的 {row[2]} 记录"
+
+
+def run_checks(session: Session) -> tuple[list[str], str | None]:
+    """Run every rule; return the names checked and the first violation (or None)."""
+    _load_area_rules()
+    checked = []
+    for name, fn in RULES:
+        checked.append(name)
+        for violation in fn(session):
+            return checked, f"{name}：{violation}"
+    return checked, None
+
+
+def _load_area_rules() -> None:
+    """Import the modules whose rules register themselves."""
+    import importlib
+
+    for module in ("app.services.stock", "app.services.settlement"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise

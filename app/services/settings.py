@@ -1,0 +1,80 @@
+"""Site settings: one typed registry over the ``app_settings`` table. Changes are audited."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from app.db.models import AppSetting
+from app.db.uow import Database
+from app.domain.errors import ValidationError
+
+from .audit import write_audit
+from .context import Session
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str
+    type: type
+    default: Any
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+SPECS: dict[str, SettingSpec] = {
+    s.key: s
+    for s in (
+        SettingSpec("idle_lock_minutes", "无操作自动锁屏（分钟，0=不锁屏）", int, 10, 0, 240),
+        SettingSpec("printer_name", "收据打印机", str, ""),
+        SettingSpec("receipt_paper", "收据纸张（A5 或 80mm）", str, "A5"),
+        SettingSpec("backup_folder", "第二备份位置（如U盘）", str, ""),
+        SettingSpec("near_expiry_days", "近效期预警天数", int, 180, 1, 730),
+        SettingSpec("urgent_expiry_days", "近效期紧急天数", int, 90, 1, 365),
+        SettingSpec("low_stock_days", "库存不足预警（按日均用量可用天数）", int, 15, 1, 365),
+        SettingSpec("policy_file", "待遇政策文件", str, ""),
+    )
+}
+
+
+class SettingsService:
+    def __init__(self, db: Database, session: Session) -> None:
+        self.db = db
+        self.session = session
+
+    def get(self, key: str) -> Any:
+        spec = SPECS[key]
+        with self.db.read() as s:
+            row = s.get(AppSetting, key)
+            return spec.default if row is None else json.loads(row.value)
+
+    def all(self) -> dict[str, Any]:
+        return {key: self.get(key) for key in SPECS}
+
+    def set(self, key: str, value: Any) -> None:
+        spec = SPECS.get(key)
+        if spec is None:
+            raise ValidationError(f"没有名为“{key}”的设置项", key)
+        value = self._coerce(spec, value)
+        with self.db.unit_of_work() as uow:
+            row = uow.session.get(AppSetting, key)
+            old = spec.default if row is None else json.loads(row.value)
+            if row is None:
+                row = AppSetting(key=key, value="")
+                uow.session.add(row)
+            row.value = json.dumps(value, ensure_ascii=False)
+            write_audit(uow.session, self.session.actor, uow.local_site_id, "settings.change", "app_settings", None, key=key, old=old, new=value)
+
+    @staticmethod
+    def _coerce(spec: SettingSpec, value: Any) -> Any:
+        if spec.type is int:
+            try:
+                value = int(str(value).strip())
+            except ValueError:
+                raise ValidationError(f"“{spec.label}”必须是整数", spec.label) from None
+            if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+                raise ValidationError(f"“{spec.label}”应在 {spec.minimum}–{spec.maximum} 之间", spec.label)
+            return value
+        return str(value).strip()
