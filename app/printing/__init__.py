@@ -1,0 +1,1 @@
+"""reportlab documents: receipts, prescriptions, stock cards, count sheets, reports (DESIGN §7)."""
