@@ -67,6 +67,8 @@ class StockMovement(SyncedBase):
     __tablename__ = "stock_movements"
     __table_args__ = (
         Index("ix_stock_movements_card", "store_id", "drug_id", "seq"),
+        #: seq is the store's ledger order: unique, and max(seq) per store is one index probe
+        Index("ix_stock_movements_store_seq", "store_id", "seq", unique=True),
         Index("ix_stock_movements_doc", "doc_type", "doc_id"),
     )
 
