@@ -102,12 +102,16 @@ class Settlement(SyncedBase):
     """门诊统筹结算: the engine's split of one visit. Immutable; undone by a ``Reversal``."""
 
     __tablename__ = "settlements"
-    __table_args__ = (Index("ix_settlements_resident_year", "resident_id", "policy_year"),)
+    __table_args__ = (
+        Index("ix_settlements_resident_year", "resident_id", "policy_year"),
+        # receipt numbers run per site and day ('20261123-0007'); two villages may share one
+        UniqueConstraint("owner_site_id", "receipt_no", name="uq_settlements_site_receipt"),
+    )
 
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), unique=True)
     resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"))
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
-    receipt_no: Mapped[str] = mapped_column(String(24), unique=True)
+    receipt_no: Mapped[str] = mapped_column(String(24))
     settled_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     policy_year: Mapped[int] = mapped_column(Integer)
     pool: Mapped[str] = mapped_column(String(16), default="general")  # general | chronic code
@@ -117,6 +121,7 @@ class Settlement(SyncedBase):
     assistance_fen: Mapped[int] = mapped_column(Integer)
     self_paid_fen: Mapped[int] = mapped_column(Integer)
     self_funded_fen: Mapped[int] = mapped_column(Integer)
+    general_fee_fen: Mapped[int] = mapped_column(Integer, default=0)  # 一般诊疗费 charged (policy amount)
     b_pre_self_fen: Mapped[int] = mapped_column(Integer)
     deductible_fen: Mapped[int] = mapped_column(Integer)
     eligible: Mapped[bool] = mapped_column(Boolean)
@@ -129,9 +134,10 @@ class Reversal(SyncedBase):
     """冲正/退费: cancels a whole settlement; stock goes back to the same batches."""
 
     __tablename__ = "reversals"
+    __table_args__ = (UniqueConstraint("owner_site_id", "receipt_no", name="uq_reversals_site_receipt"),)
 
     settlement_id: Mapped[str] = mapped_column(ForeignKey("settlements.id"), unique=True)
-    receipt_no: Mapped[str] = mapped_column(String(24), unique=True)
+    receipt_no: Mapped[str] = mapped_column(String(24))
     reversed_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(String(128))
     user_id: Mapped[str | None] = mapped_column(String(36))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:47:11.708463
+Create Date: 2026-11-23 14:47:54.101543
 """
 
 from __future__ import annotations
@@ -434,6 +434,7 @@ def upgrade() -> None:
     sa.Column('assistance_fen', sa.Integer(), nullable=False),
     sa.Column('self_paid_fen', sa.Integer(), nullable=False),
     sa.Column('self_funded_fen', sa.Integer(), nullable=False),
+    sa.Column('general_fee_fen', sa.Integer(), nullable=False),
     sa.Column('b_pre_self_fen', sa.Integer(), nullable=False),
     sa.Column('deductible_fen', sa.Integer(), nullable=False),
     sa.Column('eligible', sa.Boolean(), nullable=False),
@@ -449,7 +450,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_settlements_site_id_sites')),
     sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_settlements_visit_id_visits')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlements')),
-    sa.UniqueConstraint('receipt_no', name=op.f('uq_settlements_receipt_no')),
+    sa.UniqueConstraint('owner_site_id', 'receipt_no', name='uq_settlements_site_receipt'),
     sa.UniqueConstraint('visit_id', name=op.f('uq_settlements_visit_id'))
     )
     with op.batch_alter_table('settlements', schema=None) as batch_op:
@@ -470,7 +471,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['settlement_id'], ['settlements.id'], name=op.f('fk_reversals_settlement_id_settlements')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reversals')),
-    sa.UniqueConstraint('receipt_no', name=op.f('uq_reversals_receipt_no')),
+    sa.UniqueConstraint('owner_site_id', 'receipt_no', name='uq_reversals_site_receipt'),
     sa.UniqueConstraint('settlement_id', name=op.f('uq_reversals_settlement_id'))
     )
     with op.batch_alter_table('reversals', schema=None) as batch_op:
