@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.db import migrate
 from app.db.uow import Database
@@ -14,6 +15,9 @@ from .services.context import Actor, Session
 from .services.settings import SettingsService
 from .services.sites import SiteService
 from .services.users import UserService
+
+if TYPE_CHECKING:
+    from .services.status import StatusService
 
 
 class Services:
@@ -39,6 +43,12 @@ class Services:
     @cached_property
     def settings(self) -> SettingsService:
         return SettingsService(self.db, self.session)
+
+    @cached_property
+    def status(self) -> StatusService:
+        from .services.status import StatusService
+
+        return StatusService(self.db, self.session, self.data)
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,0 +1,155 @@
+"""What the status bar, the 工作台 tiles and the settings page show about this installation.
+
+Read-only figures that no other area owns: sync backlog (outbox rows not yet pushed), today's
+outpatient visits and money, backups on disk, locked accounts, and a paged view of the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.db.models import AuditLog, LoginState, Outbox, Reversal, Settlement, User, Visit
+from app.db.uow import Database, now
+from app.paths import DataDir
+
+from .audit import AuditEntry
+from .backup import PREFIX, SUFFIX
+from .context import Session
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Outbox rows written here and not yet pushed to the hub (DESIGN §4)."""
+
+    pending: int
+    oldest_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        """The status-bar text, e.g. ``单机运行 · 待同步 12 条``."""
+        return f"单机运行 · 待同步 {self.pending} 条"
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """Outpatient work of one day at this site (reversed settlements excluded)."""
+
+    day: date
+    visits: int
+    settlements: int
+    total_fen: int
+    fund_fen: int
+    self_fen: int
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    at: datetime
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class LockedUser:
+    user_id: str
+    username: str
+    display_name: str
+    locked_until: datetime
+
+
+def _backup_time(path: Path) -> datetime | None:
+    try:
+        return datetime.strptime(path.name[len(PREFIX) : len(PREFIX) + 15], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+
+
+class StatusService:
+    """Figures about this installation, for the status bar, dashboard and settings page."""
+
+    def __init__(self, db: Database, session: Session, data: DataDir) -> None:
+        self.db = db
+        self.session = session
+        self.data = data
+
+    def sync_state(self) -> SyncState:
+        """How many outbox rows wait for the hub, and when the oldest was written (local time)."""
+        with self.db.read() as s:
+            count, oldest = s.execute(select(func.count(Outbox.local_seq), func.min(Outbox.created_at))).one()
+        oldest_at = None
+        if oldest:
+            # the trigger stamps UTC ISO text; show it in local wall-clock time
+            utc = datetime.fromisoformat(oldest.replace("Z", "+00:00"))
+            oldest_at = utc.astimezone().replace(tzinfo=None)
+        return SyncState(int(count), oldest_at)
+
+    def day_figures(self, day: date | None = None) -> DayFigures:
+        """Visits and settled money of ``day`` (default today) at this site."""
+        day = day or now().date()
+        site_id = self.db.local_site_id
+        start = datetime.combine(day, time.min)
+        end = start + timedelta(days=1)
+        with self.db.read() as s:
+            visits = s.scalar(
+                select(func.count(Visit.id)).where(Visit.site_id == site_id, Visit.visit_date == day)
+            )
+            reversed_ids = select(Reversal.settlement_id)
+            count, total, fund, general, assist, self_paid, self_funded = s.execute(
+                select(
+                    func.count(Settlement.id),
+                    func.coalesce(func.sum(Settlement.total_fen), 0),
+                    func.coalesce(func.sum(Settlement.fund_fen), 0),
+                    func.coalesce(func.sum(Settlement.general_fee_fund_fen), 0),
+                    func.coalesce(func.sum(Settlement.assistance_fen), 0),
+                    func.coalesce(func.sum(Settlement.self_paid_fen), 0),
+                    func.coalesce(func.sum(Settlement.self_funded_fen), 0),
+                ).where(
+                    Settlement.site_id == site_id,
+                    Settlement.settled_at >= start,
+                    Settlement.settled_at < end,
+                    Settlement.id.not_in(reversed_ids),
+                )
+            ).one()
+        return DayFigures(day, int(visits or 0), int(count), int(total), int(fund + general + assist),
+                          int(self_paid + self_funded))
+
+    def backups(self) -> list[BackupFile]:
+        """Backups in the data folder's ``backups/``, newest first."""
+        files = []
+        for path in self.data.backups.glob(f"{PREFIX}*{SUFFIX}"):
+            at = _backup_time(path)
+            if at is not None:
+                files.append(BackupFile(path, at, path.stat().st_size))
+        return sorted(files, key=lambda f: f.at, reverse=True)
+
+    def last_backup(self) -> BackupFile | None:
+        files = self.backups()
+        return files[0] if files else None
+
+    def locked_users(self, at: datetime | None = None) -> list[LockedUser]:
+        """Accounts of this site locked by wrong passwords right now."""
+        at = at or now()
+        with self.db.read() as s:
+            rows = s.execute(
+                select(User.id, User.username, User.display_name, LoginState.locked_until)
+                .join(LoginState, LoginState.user_id == User.id)
+                .where(User.site_id == self.db.local_site_id, LoginState.locked_until > at)
+                .order_by(User.username)
+            )
+            return [LockedUser(*row) for row in rows]
+
+    def audit_page(self, offset: int = 0, limit: int = 200, action_prefix: str = "") -> list[AuditEntry]:
+        """Audit rows newest first, ``limit`` at a time; ``action_prefix`` e.g. ``signin.``."""
+        with self.db.read() as s:
+            stmt = select(AuditLog).order_by(AuditLog.id.desc()).offset(offset).limit(limit)
+            if action_prefix:
+                stmt = stmt.where(AuditLog.action.startswith(action_prefix, autoescape=True))
+            return [
+                AuditEntry(r.at, r.actor, r.action, r.target_table, r.target_id, json.loads(r.detail or "{}"))
+                for r in s.scalars(stmt)
+            ]
