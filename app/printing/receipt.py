@@ -1,0 +1,308 @@
+"""Outpatient receipts (门诊收费票据) and reversal slips (冲正/退费凭证) as PDF, A5 or 80 mm roll.
+
+The settlement service builds a ``ReceiptData`` (plain values, nothing from the database) and this
+module draws it with reportlab and the bundled CJK font, embedded as a subset (DESIGN §7). The UI can
+print the same PDF through ``QPrinter`` or save it. A reprint is marked 补打; a reversal slip names
+the original receipt. A QR code holds the settlement id so a receipt leads back to its record.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from app.domain.errors import ValidationError
+from app.domain.money import fen_to_yuan
+
+from .fonts import register_fonts
+
+#: paper name → (page width, left/right margin); the roll's height follows the content
+PAPERS = {"A5": (A5[0], 10 * mm), "80mm": (80 * mm, 4 * mm)}
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One drug line as printed: quantity with its unit, unit price with its unit, amount in fen."""
+
+    name: str
+    spec: str
+    quantity: str  # "1盒" or "14片"
+    unit_price: str  # "8.12元/盒" or "0.29元/片"
+    amount_fen: int
+    coverage_class: str  # 甲 / 乙 / 丙
+
+
+@dataclass(frozen=True)
+class ReversalPart:
+    """What a reversal slip adds: its own number, when, why, who."""
+
+    receipt_no: str
+    reversed_at: datetime
+    reason: str
+    operator: str
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything a receipt shows. Amounts in fen; ``fund_fen`` excludes the general-fee fund part."""
+
+    settlement_id: str
+    clinic: str
+    region: str
+    receipt_no: str
+    settled_at: datetime
+    visit_date: date
+    resident_name: str
+    masked_id: str
+    sex: str  # 男 / 女
+    age: int
+    diagnosis: str
+    lines: tuple[ReceiptLine, ...]
+    general_fee_fen: int
+    total_fen: int
+    fund_fen: int
+    general_fee_fund_fen: int
+    assistance_fen: int
+    self_paid_fen: int
+    self_funded_fen: int
+    pool_label: str
+    ytd_fund_fen: int
+    annual_cap_fen: int
+    doctor: str
+    eligible: bool
+    reason: str = ""
+    assistance_label: str = ""
+    agent: str = ""
+    reprint: bool = False
+    reversal: ReversalPart | None = None
+
+    @property
+    def fund_total_fen(self) -> int:
+        """统筹支付 as printed: the ratio part plus the general-fee part."""
+        return self.fund_fen + self.general_fee_fund_fen
+
+    @property
+    def cap_left_fen(self) -> int:
+        return max(0, self.annual_cap_fen - self.ytd_fund_fen)
+
+
+class Pen:
+    """A top-down writer over a reportlab canvas; with ``canvas=None`` it only measures height."""
+
+    def __init__(self, canvas: Canvas | None, width: float, margin: float, top: float, font: str,
+                 bottom: float = 10 * mm) -> None:
+        self.c, self.width, self.margin, self.font = canvas, width, margin, font
+        self.top, self.bottom = top, bottom
+        self.y = top
+
+    @property
+    def inner(self) -> float:
+        return self.width - 2 * self.margin
+
+    def _room(self, height: float) -> None:
+        if self.c is not None and self.y - height < self.bottom:
+            self.c.showPage()
+            self.y = self.top
+
+    def text(self, left: str, size: float = 8.5, right: str = "", lead: float = 1.35) -> None:
+        """One or more lines: ``left`` wraps to the width; ``right`` is right-aligned on the last line."""
+        room = self.inner - (stringWidth(right, self.font, size) + 2 * mm if right else 0)
+        lines = wrap(left, self.font, size, room) or [""]
+        for i, line in enumerate(lines):
+            self._room(size * lead)
+            self.y -= size * lead
+            if self.c is not None:
+                self.c.setFont(self.font, size)
+                self.c.drawString(self.margin, self.y, line)
+                if right and i == len(lines) - 1:
+                    self.c.drawRightString(self.width - self.margin, self.y, right)
+
+    def center(self, text: str, size: float) -> None:
+        self._room(size * 1.5)
+        self.y -= size * 1.5
+        if self.c is not None:
+            self.c.setFont(self.font, size)
+            self.c.drawCentredString(self.width / 2, self.y, text)
+
+    def columns(self, cells: list[tuple[float, str, str]], size: float = 8.5) -> None:
+        """One row of cells ``(x offset from margin, text, align l|r)``."""
+        self._room(size * 1.4)
+        self.y -= size * 1.4
+        if self.c is not None:
+            self.c.setFont(self.font, size)
+            for x, text, align in cells:
+                if align == "r":
+                    self.c.drawRightString(self.margin + x, self.y, text)
+                else:
+                    self.c.drawString(self.margin + x, self.y, text)
+
+    def rule(self, gap: float = 1.5 * mm, dash: bool = False) -> None:
+        self._room(gap * 2)
+        self.y -= gap
+        if self.c is not None:
+            self.c.saveState()
+            self.c.setLineWidth(0.4)
+            if dash:
+                self.c.setDash(2, 2)
+            self.c.line(self.margin, self.y, self.width - self.margin, self.y)
+            self.c.restoreState()
+        self.y -= gap
+
+    def qr(self, value: str, size: float, x: float | None = None, y: float | None = None) -> None:
+        """A QR code; at ``(x, y)`` (bottom-left) if given, else centred below the cursor."""
+        if x is None or y is None:
+            self._room(size + 2 * mm)
+            self.y -= size + 2 * mm
+            x, y = (self.width - size) / 2, self.y
+        if self.c is None:
+            return
+        widget = QrCodeWidget(value, barLevel="M", barBorder=0)
+        widget.qr.make()
+        modules = widget.qr.modules
+        box = size / len(modules)
+        path = self.c.beginPath()
+        for r, row in enumerate(modules):
+            c = 0
+            for dark, run in itertools.groupby(bool(v) for v in row):
+                count = len(list(run))
+                if dark:
+                    path.rect(x + c * box, y + size - (r + 1) * box, count * box, box)
+                c += count
+        self.c.drawPath(path, stroke=0, fill=1)
+
+    def space(self, height: float) -> None:
+        self.y -= height
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Split ``text`` into lines no wider than ``width`` (by character: CJK has no spaces)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for ch in paragraph:
+            if line and stringWidth(line + ch, font, size) > width:
+                lines.append(line)
+                line = ch
+            else:
+                line += ch
+        lines.append(line)
+    return lines
+
+
+def _y(fen: int, sign: int = 1) -> str:
+    return f"{fen_to_yuan(sign * fen)}元"
+
+
+def _title(data: ReceiptData) -> str:
+    title = "冲正/退费凭证" if data.reversal else "门诊收费票据"
+    return f"{title}（补打）" if data.reprint else title
+
+
+def _draw(pen: Pen, data: ReceiptData, paper: str) -> None:
+    roll = paper == "80mm"
+    sign = -1 if data.reversal else 1
+    pen.center(data.clinic, 12 if roll else 13)
+    pen.center(_title(data), 10.5 if roll else 11.5)
+    if data.reprint:
+        pen.center("【补打】本票据为补打件，以首次打印为准", 8)
+    pen.space(1 * mm)
+    if data.reversal:
+        r = data.reversal
+        pen.text(f"冲正凭证号：{r.receipt_no}")
+        pen.text(f"冲正时间：{r.reversed_at:%Y-%m-%d %H:%M}")
+        pen.text(f"原票据号：{data.receipt_no}（{data.settled_at:%Y-%m-%d %H:%M}）")
+        pen.text(f"冲正原因：{r.reason}")
+    else:
+        pen.text(f"票据号：{data.receipt_no}")
+        pen.text(f"结算时间：{data.settled_at:%Y-%m-%d %H:%M}")
+    pen.text(f"就诊日期：{data.visit_date:%Y-%m-%d}")
+    pen.text(f"姓名：{data.resident_name}  {data.sex}  {data.age}岁")
+    pen.text(f"身份证号：{data.masked_id}")
+    if data.agent:
+        pen.text(f"委托代购：{data.agent}")
+    if data.diagnosis:
+        pen.text(f"诊断：{data.diagnosis}")
+    pen.text(f"结算类别：{data.pool_label}")
+    pen.rule()
+    if roll:
+        for i, line in enumerate(data.lines, 1):
+            pen.text(f"{i}. {line.name} {line.spec}", 8.5)
+            pen.text(f"   {line.quantity} × {line.unit_price}  [{line.coverage_class}]", 8.5,
+                     right=_y(line.amount_fen, sign))
+    else:
+        w = pen.inner
+        pen.columns([(0, "药品名称/规格", "l"), (w * 0.50, "数量", "l"), (w * 0.62, "单价", "l"),
+                     (w * 0.93, "金额", "r"), (w, "类别", "r")], 8)
+        for i, line in enumerate(data.lines, 1):
+            names = wrap(f"{i}. {line.name} {line.spec}", pen.font, 8.5, w * 0.49)
+            pen.columns([(0, names[0], "l"), (w * 0.50, line.quantity, "l"), (w * 0.62, line.unit_price, "l"),
+                         (w * 0.93, _y(line.amount_fen, sign), "r"), (w, line.coverage_class, "r")])
+            for extra in names[1:]:
+                pen.columns([(3 * mm, extra, "l")])
+    if data.general_fee_fen:
+        pen.text("一般诊疗费", right=_y(data.general_fee_fen, sign))
+    pen.rule()
+    pen.text("合计", 10, right=_y(data.total_fen, sign))
+    pen.text("统筹支付", right=_y(data.fund_total_fen, sign))
+    if data.general_fee_fund_fen:
+        pen.text("  其中一般诊疗费统筹", 8, right=_y(data.general_fee_fund_fen, sign))
+    pen.text(f"医疗救助{('（' + data.assistance_label + '）') if data.assistance_label else ''}",
+             right=_y(data.assistance_fen, sign))
+    pen.text("个人自付", right=_y(data.self_paid_fen, sign))
+    pen.text("自费", right=_y(data.self_funded_fen, sign))
+    cash = data.self_paid_fen + data.self_funded_fen
+    pen.text("退还现金" if data.reversal else "现金支付（个人自付+自费）", 10, right=_y(cash))
+    if not data.eligible and data.reason:
+        pen.text(f"未享受统筹：{data.reason}", 8.5)
+    pen.rule(dash=True)
+    pen.text(f"本年统筹已用：{_y(data.ytd_fund_fen)}  剩余额度：{_y(data.cap_left_fen)}", 8)
+    if data.reversal:
+        pen.text(f"经办人：{data.reversal.operator}    原接诊医生：{data.doctor}", 8)
+    else:
+        pen.text(f"医生：{data.doctor}    {data.region}", 8)
+
+
+def receipt_pdf_bytes(data: ReceiptData, paper: str = "A5") -> bytes:
+    """Draw the receipt (or reversal slip) on ``paper`` ("A5" or "80mm") and return the PDF."""
+    if paper not in PAPERS:
+        raise ValidationError(f"收据纸张“{paper}”不支持，请选择 A5 或 80mm", "收据纸张")
+    font = register_fonts()
+    width, margin = PAPERS[paper]
+    qr_size = 20 * mm if paper == "A5" else 24 * mm
+    if paper == "80mm":
+        measure = Pen(None, width, margin, 0, font)
+        _draw(measure, data, paper)
+        measure.qr(data.settlement_id, qr_size)
+        height = -measure.y + 10 * mm
+    else:
+        height = A5[1]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1, initialFontName=font)
+    canvas.setTitle(f"{_title(data)} {data.receipt_no}")
+    canvas.setCreator("村医通")
+    top = height - (4 * mm if paper == "80mm" else 10 * mm)
+    pen = Pen(canvas, width, margin, top, font, bottom=4 * mm if paper == "80mm" else 10 * mm)
+    if paper == "A5":
+        pen.qr(data.settlement_id, qr_size, width - margin - qr_size, height - 8 * mm - qr_size)
+    _draw(pen, data, paper)
+    if paper == "80mm":
+        pen.qr(data.settlement_id, qr_size)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def write_receipt_pdf(path: Path | str, data: ReceiptData, paper: str = "A5") -> Path:
+    """Write the receipt PDF to ``path`` and return it."""
+    path = Path(path)
+    path.write_bytes(receipt_pdf_bytes(data, paper))
+    return path
