@@ -14,6 +14,7 @@ from .services.audit import AuditService
 from .services.context import Actor, Session
 from .services.settings import SettingsService
 from .services.sites import SiteService
+from .services.stock import StockService
 from .services.users import UserService
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ class Services:
         from .services.status import StatusService
 
         return StatusService(self.db, self.session, self.data)
+
+    @cached_property
+    def stock(self) -> StockService:
+        return StockService(self.db, self.session)
 
     def close(self) -> None:
         self.db.dispose()

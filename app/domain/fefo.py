@@ -1,0 +1,147 @@
+"""FEFO allocation (first expiry, first out) and quantities in base units.
+
+A batch is usable on its expiry date and expired from the day after (有效期至 2027-02-15 means the
+drug may be dispensed up to and including 15 February 2027). Dispensing takes the usable batch
+with the earliest expiry first; ties go to the batch created first (ids are time-ordered UUIDv7).
+Expired batches are never touched and stock never goes below zero.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import RuleViolation, ValidationError
+
+#: largest quantity accepted in one operation (base units); anything above is a typing slip
+MAX_QUANTITY = 10**9
+
+
+@dataclass(frozen=True)
+class BatchStock:
+    """What FEFO needs to know about one batch."""
+
+    batch_id: str
+    expiry: date
+    on_hand: int
+
+
+def is_expired(expiry: date, today: date) -> bool:
+    """A batch is expired the day after its expiry date."""
+    return expiry < today
+
+
+def fefo_order(batches: list[BatchStock]) -> list[BatchStock]:
+    """Batches in the order FEFO uses them: earliest expiry, then oldest id."""
+    return sorted(batches, key=lambda b: (b.expiry, b.batch_id))
+
+
+def allocate(batches: list[BatchStock], quantity: int, today: date) -> list[tuple[str, int]]:
+    """Split ``quantity`` base units over usable batches, earliest expiry first.
+
+    Raises:
+        ValidationError: the quantity is not a positive integer within range.
+        RuleViolation: not enough unexpired stock (the message says how much there is, and
+            whether expired stock is what is left).
+    """
+    quantity = check_quantity(quantity)
+    usable = [b for b in fefo_order(batches) if b.on_hand > 0 and not is_expired(b.expiry, today)]
+    available = sum(b.on_hand for b in usable)
+    if available < quantity:
+        expired = sum(b.on_hand for b in batches if b.on_hand > 0 and is_expired(b.expiry, today))
+        if available == 0 and expired > 0:
+            raise RuleViolation(
+                f"数量：该药品只剩已过期批次（{expired} 个最小单位），过期药品不能发出；请报损后补货", "数量"
+            )
+        extra = f"（另有已过期 {expired}，不能发出）" if expired else ""
+        raise RuleViolation(
+            f"数量：库存不足，需要 {quantity}，可用（未过期）只有 {available}{extra}；请减少数量或先入库", "数量"
+        )
+    result: list[tuple[str, int]] = []
+    left = quantity
+    for batch in usable:
+        take = min(left, batch.on_hand)
+        result.append((batch.batch_id, take))
+        left -= take
+        if left == 0:
+            break
+    return result
+
+
+def check_quantity(value: object, field: str = "数量", *, allow_zero: bool = False) -> int:
+    """A positive whole number of base units, at most ``MAX_QUANTITY``; else ``ValidationError``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        else:
+            raise ValidationError(f"{field}“{value}”不是整数，请按最小单位输入整数（如 14）", field)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValidationError(f"{field}必须大于 0（现在是 {value}）", field)
+    if value > MAX_QUANTITY:
+        raise ValidationError(f"{field} {value} 太大（上限 {MAX_QUANTITY}），请检查是否输错", field)
+    return value
+
+
+_QTY = re.compile(r"^\s*(?:(\d+)\s*([^\d\s]*))\s*(?:(\d+)\s*([^\d\s]*))?\s*$")
+
+
+def parse_quantity(text: str, pack_unit: str, base_unit: str, units_per_pack: int, field: str = "数量") -> int:
+    """Turn what a user types into base units.
+
+    ``"2"`` or ``"2盒"`` means two packs, ``"14片"`` fourteen base units, ``"1盒4片"`` one pack and
+    four units. When pack and base unit are the same (a bottle sold whole) both read as units.
+
+    >>> parse_quantity("2", "盒", "片", 28)
+    56
+    >>> parse_quantity("14片", "盒", "片", 28)
+    14
+    >>> parse_quantity("1盒4片", "盒", "片", 28)
+    32
+    """
+    raw = str(text or "").strip()
+    if not raw:
+        raise ValidationError(f"{field}为空，请输入数量，如 2（{pack_unit}）或 14{base_unit}", field)
+    match = _QTY.match(raw)
+    if not match:
+        raise ValidationError(
+            f"{field}“{raw}”看不懂：请输入整数，如 2（{pack_unit}）或 14{base_unit}（不支持小数）", field
+        )
+    total = 0
+    seen: set[str] = set()
+    for number, unit in (match.group(1, 2), match.group(3, 4)):
+        if number is None:
+            continue
+        unit = unit or pack_unit
+        if unit in seen:
+            raise ValidationError(f"{field}“{raw}”里的单位“{unit}”重复了", field)
+        seen.add(unit)
+        if unit == base_unit:
+            total += int(number)
+        elif unit == pack_unit:
+            total += int(number) * units_per_pack
+        else:
+            raise ValidationError(
+                f"{field}“{raw}”的单位“{unit}”不对：该药品只能用“{pack_unit}”或“{base_unit}”", field
+            )
+    return check_quantity(total, field)
+
+
+def split_packs(units: int, units_per_pack: int) -> tuple[int, int]:
+    """Base units as (whole packs, loose units): 60 tablets of 28 → (2, 4)."""
+    if units_per_pack <= 1:
+        return units, 0
+    sign = -1 if units < 0 else 1
+    packs, loose = divmod(abs(units), units_per_pack)
+    return sign * packs, sign * loose
+
+
+def format_quantity(units: int, pack_unit: str, base_unit: str, units_per_pack: int) -> str:
+    """'2盒4片', '3片', '0片' — how a quantity is shown."""
+    packs, loose = split_packs(units, units_per_pack)
+    if units_per_pack <= 1 or pack_unit == base_unit:
+        return f"{units}{base_unit}"
+    text = (f"{packs}{pack_unit}" if packs else "") + (f"{abs(loose) if packs else loose}{base_unit}" if loose else "")
+    return text or f"0{base_unit}"

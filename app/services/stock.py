@@ -1,0 +1,169 @@
+"""Stock: the ledger functions other services call inside their unit of work, and ``StockService``.
+
+Other services import from here::
+
+    from app.services.stock import dispense_in, receive_in, reverse_document_in
+
+``StockService`` runs each operation in its own unit of work, with the signed-in actor, and writes
+the audit rows (adjustments, write-offs, returns, reversals). Queries for the pages live in
+``stock_queries``; stocktakes in ``stocktake``. Importing this module registers the ``cunyi check``
+rules and the ``stock`` report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from app.db.models import Store
+from app.db.uow import Database, now
+from app.domain.enums import MovementKind
+from app.domain.errors import RuleViolation, ValidationError
+from app.domain.fefo import parse_quantity
+from app.domain.ids import new_id
+
+from . import stock_queries as q
+from .audit import write_audit
+from .context import Session
+from .stock_ledger import (
+    Allocation,
+    adjust_in,
+    dispense_in,
+    drug_on_hand,
+    get_drug,
+    next_seq,
+    post_movement,
+    receive_in,
+    remove_in,
+    reverse_document_in,
+    reverse_movement_in,
+)
+
+#: 报损 reasons: kind → label
+WRITE_OFF_REASONS = {"expired": "过期", "damaged": "破损", "lost": "丢失"}
+
+
+class StockService:
+    """Stock operations and queries of one installation's store(s)."""
+
+    def __init__(self, db: Database, session: Session) -> None:
+        self.db = db
+        self.session = session
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def local_store_id(self) -> str:
+        """The store of this installation's site."""
+        site_id = self.db.local_site_id
+        if site_id is None:
+            raise RuleViolation("本机尚未建站，请先完成建站向导", "药库")
+        with self.db.read() as s:
+            store_id = s.scalar(select(Store.id).where(Store.site_id == site_id).order_by(Store.id).limit(1))
+        if store_id is None:
+            raise RuleViolation("本机构还没有药库", "药库")
+        return store_id
+
+    def _store(self, store_id: str | None) -> str:
+        return store_id or self.local_store_id()
+
+    def _quantity(self, session, drug_id: str, quantity: int | str) -> int:  # noqa: ANN001
+        if isinstance(quantity, str):
+            drug = get_drug(session, drug_id)
+            return parse_quantity(quantity, drug.pack_unit, drug.base_unit, drug.units_per_pack)
+        return quantity
+
+    def _audit(self, session, action: str, table: str, target: str | None, **detail: object) -> None:  # noqa: ANN001
+        write_audit(session, self.session.actor, self.db.local_site_id, action, table, target, **detail)
+
+    # -- writes ----------------------------------------------------------------------------------
+    def receive(
+        self, drug_id: str, batch_no: str, expiry: date, quantity: int | str, *, pack_cost_fen: int | None = None,
+        trace_codes: Sequence[str] = (), store_id: str | None = None, at: datetime | None = None,
+        doc_id: str | None = None, kind: MovementKind | str = MovementKind.RECEIPT,
+    ) -> str:
+        """Receive stock (验收入库); ``quantity`` is base units, or text like ``"2"``/``"14片"``. Returns the batch id."""
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            drug = get_drug(s, drug_id)
+            return receive_in(
+                s, store_id=self._store(store_id), drug_id=drug.id, batch_no=batch_no, expiry=expiry,
+                quantity_units=self._quantity(s, drug_id, quantity),
+                pack_cost_fen=drug.price_fen if pack_cost_fen is None else pack_cost_fen, at=at or now(),
+                doc_type="receipt", doc_id=doc_id or new_id(), user_id=self.session.actor.user_id,
+                trace_codes=trace_codes, kind=kind,
+            )
+
+    def dispense(
+        self, drug_id: str, quantity: int | str, *, doc_type: str = "manual", doc_id: str | None = None,
+        trace_codes: Sequence[str] = (), store_id: str | None = None, at: datetime | None = None,
+    ) -> list[Allocation]:
+        """Dispense FEFO outside a visit (e.g. a manual issue); returns the batches used."""
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            return dispense_in(
+                s, store_id=self._store(store_id), drug_id=drug_id, quantity_units=self._quantity(s, drug_id, quantity),
+                at=at or now(), doc_type=doc_type, doc_id=doc_id or new_id(), user_id=self.session.actor.user_id,
+                trace_codes=trace_codes,
+            )
+
+    def reverse_movement(self, movement_id: str, reason: str, *, at: datetime | None = None) -> str:
+        """冲正 one ledger row; returns the id of the reversal row."""
+        with self.db.unit_of_work() as uow:
+            row = reverse_movement_in(
+                uow.session, movement_id=movement_id, at=at or now(), user_id=self.session.actor.user_id, reason=reason
+            )
+            self._audit(uow.session, "stock.reverse", "stock_movements", movement_id, reversal_id=row.id,
+                        quantity=row.quantity, reason=row.reason)
+            return row.id
+
+    def adjust(self, batch_id: str, delta: int, reason: str, *, at: datetime | None = None) -> str:
+        """A manual adjustment (+/−) of one batch with a reason; returns the movement id."""
+        with self.db.unit_of_work() as uow:
+            row = adjust_in(uow.session, batch_id=batch_id, delta=delta, at=at or now(),
+                            user_id=self.session.actor.user_id, reason=reason, doc_id=new_id())
+            self._audit(uow.session, "stock.adjust", "batches", batch_id, movement_id=row.id, delta=delta, reason=row.reason)
+            return row.id
+
+    def write_off(self, batch_id: str, quantity: int | str, reason_kind: str, note: str = "", *,
+                  at: datetime | None = None) -> str:
+        """报损: expired / damaged / lost stock out of one batch; returns the movement id."""
+        label = WRITE_OFF_REASONS.get(reason_kind)
+        if label is None:
+            raise ValidationError("报损原因只能是：过期、破损、丢失", "报损原因")
+        reason = f"{label}：{note.strip()}" if note and note.strip() else label
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            batch = q.batch_row(s, batch_id)
+            row = remove_in(s, batch_id=batch_id, quantity_units=self._quantity(s, batch.drug_id, quantity),
+                            kind=MovementKind.WRITE_OFF, at=at or now(), user_id=self.session.actor.user_id,
+                            reason=reason, doc_type="write_off", doc_id=new_id())
+            self._audit(s, "stock.write_off", "batches", batch_id, movement_id=row.id, quantity=-row.quantity, reason=reason)
+            return row.id
+
+    def return_to_township(self, batch_id: str, quantity: int | str, reason: str, *, at: datetime | None = None) -> str:
+        """退回乡镇: stock sent back to the township, with a reason; returns the movement id."""
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            batch = q.batch_row(s, batch_id)
+            row = remove_in(s, batch_id=batch_id, quantity_units=self._quantity(s, batch.drug_id, quantity),
+                            kind=MovementKind.RETURN_TO_TOWNSHIP, at=at or now(), user_id=self.session.actor.user_id,
+                            reason=reason, doc_type="return", doc_id=new_id())
+            self._audit(s, "stock.return", "batches", batch_id, movement_id=row.id, quantity=-row.quantity, reason=row.reason)
+            return row.id
+
+
+__all__ = [
+    "WRITE_OFF_REASONS",
+    "Allocation",
+    "StockService",
+    "adjust_in",
+    "dispense_in",
+    "drug_on_hand",
+    "next_seq",
+    "post_movement",
+    "receive_in",
+    "remove_in",
+    "reverse_document_in",
+    "reverse_movement_in",
+]

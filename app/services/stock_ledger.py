@@ -1,0 +1,324 @@
+"""The stock ledger (re-exported by ``app.services.stock``): receipts, FEFO dispensing, reversals, adjustments, write-offs, returns.
+
+Every change is a new ``StockMovement`` row (never updated or deleted) with the store's next
+``seq``, the batch and drug balances after it, and the cached ``batch.on_hand`` updated in the same
+transaction (DESIGN §3). The ``*_in`` functions run inside a caller's unit of work (the settlement
+service dispenses and reverses inside its own transaction); ``StockService`` wraps them in a unit
+of work of its own and writes the audit rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Batch, Drug, StockMovement, Store
+from app.domain.enums import MovementKind
+from app.domain.errors import ForeignRecordError, NotFoundError, RuleViolation, ValidationError
+from app.domain.fefo import BatchStock, allocate, check_quantity, is_expired
+
+from . import tracecodes
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One batch's share of a dispensed quantity."""
+
+    batch_id: str
+    batch_no: str
+    expiry: date
+    quantity: int
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def get_drug(session: Session, drug_id: str) -> Drug:
+    drug = session.get(Drug, drug_id) if drug_id else None
+    if drug is None:
+        raise NotFoundError(f"药品：找不到编号为 {drug_id or '（空）'} 的药品，请从药品目录中选择", "药品")
+    return drug
+
+
+def get_store(session: Session, store_id: str) -> Store:
+    store = session.get(Store, store_id) if store_id else None
+    if store is None:
+        raise NotFoundError(f"药库：找不到编号为 {store_id or '（空）'} 的药库", "药库")
+    local = session.info.get("local_site_id")
+    if local is not None and store.owner_site_id != local:
+        raise ForeignRecordError(f"药库“{store.name}”属于其他机构，本机不能出入库", "药库")
+    return store
+
+
+def get_batch(session: Session, batch_id: str) -> Batch:
+    batch = session.get(Batch, batch_id) if batch_id else None
+    if batch is None:
+        raise NotFoundError(f"批次：找不到编号为 {batch_id or '（空）'} 的批次", "批次")
+    get_store(session, batch.store_id)
+    return batch
+
+
+def next_seq(session: Session, store_id: str) -> int:
+    """The store's next ledger position (one probe of the (store_id, seq) index)."""
+    last = session.scalar(select(func.max(StockMovement.seq)).where(StockMovement.store_id == store_id))
+    return (last or 0) + 1
+
+
+def drug_on_hand(session: Session, store_id: str, drug_id: str) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(Batch.on_hand), 0)).where(Batch.store_id == store_id, Batch.drug_id == drug_id)
+    )
+    return int(total or 0)
+
+
+def _reason(text: str | None, field: str = "原因") -> str:
+    reason = str(text or "").strip()
+    if not reason:
+        raise ValidationError(f"{field}不能为空，请写明原因", field)
+    if len(reason) > 120:
+        raise ValidationError(f"{field}太长（最多 120 字）", field)
+    return reason
+
+
+def post_movement(
+    session: Session,
+    batch: Batch,
+    *,
+    kind: MovementKind | str,
+    quantity: int,
+    at: datetime,
+    doc_type: str,
+    doc_id: str | None,
+    user_id: str | None,
+    reason: str = "",
+    reverses_id: str | None = None,
+) -> StockMovement:
+    """Append one ledger row and move the batch's cached on-hand with it (never below zero)."""
+    if quantity == 0:
+        raise ValidationError("数量不能为 0", "数量")
+    after = batch.on_hand + quantity
+    if after < 0:
+        raise RuleViolation(
+            f"数量：批次 {batch.batch_no} 只有 {batch.on_hand}，不能减少 {-quantity}，库存不能为负", "数量"
+        )
+    seq = next_seq(session, batch.store_id)
+    batch.on_hand = after
+    session.flush()
+    row = StockMovement(
+        seq=seq,
+        store_id=batch.store_id,
+        drug_id=batch.drug_id,
+        batch_id=batch.id,
+        kind=str(kind),
+        quantity=quantity,
+        occurred_at=at,
+        doc_type=doc_type,
+        doc_id=doc_id,
+        reason=reason,
+        reverses_id=reverses_id,
+        user_id=user_id,
+        batch_balance_after=after,
+        drug_balance_after=drug_on_hand(session, batch.store_id, batch.drug_id),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# -- functions used inside another service's unit of work ---------------------------------------
+def receive_in(
+    session: Session,
+    *,
+    store_id: str,
+    drug_id: str,
+    batch_no: str,
+    expiry: date,
+    quantity_units: int,
+    pack_cost_fen: int,
+    at: datetime,
+    doc_type: str,
+    doc_id: str | None,
+    user_id: str | None,
+    trace_codes: Sequence[str] = (),
+    kind: MovementKind | str = MovementKind.RECEIPT,
+) -> str:
+    """Receive stock into the batch (store, drug, batch no, expiry), creating it if new; return its id."""
+    quantity = check_quantity(quantity_units)
+    store = get_store(session, store_id)
+    drug = get_drug(session, drug_id)
+    batch_no = str(batch_no or "").strip()
+    if not batch_no:
+        raise ValidationError("批号不能为空，请照药盒上的批号填写", "批号")
+    if len(batch_no) > 32:
+        raise ValidationError("批号太长（最多 32 位）", "批号")
+    if not isinstance(expiry, date) or isinstance(expiry, datetime):
+        raise ValidationError("效期必须是日期，如 2027-06-30", "效期")
+    if is_expired(expiry, at.date()):
+        raise RuleViolation(f"效期：批号 {batch_no} 已于 {expiry.isoformat()} 过期，过期药品不能入库", "效期")
+    if isinstance(pack_cost_fen, bool) or not isinstance(pack_cost_fen, int) or pack_cost_fen < 0:
+        raise ValidationError(f"进价“{pack_cost_fen}”必须是不小于 0 的整数（分）", "进价")
+    codes = tracecodes.normalise_codes(trace_codes)
+    packs = -(-quantity // max(drug.units_per_pack, 1))
+    if len(codes) > packs:
+        raise ValidationError(
+            f"{tracecodes.TRACE_FIELD}：扫了 {len(codes)} 个码，但本次只入库 {packs}{drug.pack_unit}，请核对", tracecodes.TRACE_FIELD
+        )
+    batch = session.scalar(
+        select(Batch).where(
+            Batch.store_id == store.id, Batch.drug_id == drug.id, Batch.batch_no == batch_no, Batch.expiry == expiry
+        )
+    )
+    if batch is None:
+        batch = Batch(
+            store_id=store.id, drug_id=drug.id, batch_no=batch_no, expiry=expiry, pack_cost_fen=pack_cost_fen,
+            on_hand=0, received_on=at.date(), no_trace_codes=not codes,
+        )
+        session.add(batch)
+        session.flush()
+    elif not codes and not batch.no_trace_codes:
+        batch.no_trace_codes = True
+    post_movement(session, batch, kind=kind, quantity=quantity, at=at, doc_type=doc_type, doc_id=doc_id, user_id=user_id)
+    if codes:
+        tracecodes.receive_codes(session, codes=codes, drug_id=drug.id, batch_id=batch.id, store_id=store.id, at=at)
+    return batch.id
+
+
+def dispense_in(
+    session: Session,
+    *,
+    store_id: str,
+    drug_id: str,
+    quantity_units: int,
+    at: datetime,
+    doc_type: str,
+    doc_id: str,
+    user_id: str | None,
+    trace_codes: Sequence[str] = (),
+    kind: MovementKind | str = MovementKind.DISPENSE,
+) -> list[Allocation]:
+    """Take ``quantity_units`` out FEFO across unexpired batches; mark the trace codes sold."""
+    quantity = check_quantity(quantity_units)
+    store = get_store(session, store_id)
+    drug = get_drug(session, drug_id)
+    batches = list(
+        session.scalars(
+            select(Batch).where(Batch.store_id == store.id, Batch.drug_id == drug.id, Batch.on_hand > 0)
+        )
+    )
+    if not batches:
+        raise RuleViolation(f"数量：“{drug.generic_name}”没有库存，请先入库", "数量")
+    by_id = {b.id: b for b in batches}
+    plan = allocate([BatchStock(b.id, b.expiry, b.on_hand) for b in batches], quantity, at.date())
+    result = []
+    for batch_id, qty in plan:
+        batch = by_id[batch_id]
+        post_movement(session, batch, kind=kind, quantity=-qty, at=at, doc_type=doc_type, doc_id=doc_id, user_id=user_id)
+        result.append(Allocation(batch.id, batch.batch_no, batch.expiry, qty))
+    if trace_codes:
+        tracecodes.sell_codes(
+            session, codes=trace_codes, drug_id=drug.id, batch_id=plan[0][0], store_id=store.id, at=at, doc_id=doc_id
+        )
+    return result
+
+
+def reverse_movement_in(
+    session: Session, *, movement_id: str, at: datetime, user_id: str | None, reason: str
+) -> StockMovement:
+    """Undo one movement with a REVERSAL row on the same batch. A movement is reversed at most once."""
+    reason = _reason(reason, "冲正原因")
+    original = session.get(StockMovement, movement_id) if movement_id else None
+    if original is None:
+        raise NotFoundError(f"台账记录：找不到编号为 {movement_id} 的出入库记录", "台账记录")
+    if original.kind == MovementKind.REVERSAL:
+        raise RuleViolation("台账记录：这是一条冲正记录，冲正记录不能再冲正；如需更正请做盘点调整", "台账记录")
+    done = session.scalar(select(StockMovement).where(StockMovement.reverses_id == original.id))
+    if done is not None:
+        raise RuleViolation(
+            f"台账记录：该记录已于 {done.occurred_at:%Y-%m-%d %H:%M} 冲正过（台账序号 {done.seq}），不能重复冲正", "台账记录"
+        )
+    batch = get_batch(session, original.batch_id)
+    row = post_movement(
+        session, batch, kind=MovementKind.REVERSAL, quantity=-original.quantity, at=at, doc_type=original.doc_type,
+        doc_id=original.doc_id, user_id=user_id, reason=reason, reverses_id=original.id,
+    )
+    if original.kind in (MovementKind.RECEIPT, MovementKind.TRANSFER_IN):
+        tracecodes.unreceive_codes(session, batch_id=batch.id, received_at=original.occurred_at)
+    return row
+
+
+def reverse_document_in(
+    session: Session, *, doc_type: str, doc_id: str, at: datetime, user_id: str | None, reason: str
+) -> int:
+    """Reverse every not-yet-reversed movement of a document; its trace codes are un-sold. Returns the count."""
+    originals = list(
+        session.scalars(
+            select(StockMovement)
+            .where(
+                StockMovement.doc_type == doc_type,
+                StockMovement.doc_id == doc_id,
+                StockMovement.kind != MovementKind.REVERSAL.value,
+            )
+            .order_by(StockMovement.seq)
+        )
+    )
+    ids = [m.id for m in originals]
+    reversed_ids = set(
+        session.scalars(select(StockMovement.reverses_id).where(StockMovement.reverses_id.in_(ids))) if ids else ()
+    )
+    count = 0
+    for original in originals:
+        if original.id in reversed_ids:
+            continue
+        reverse_movement_in(session, movement_id=original.id, at=at, user_id=user_id, reason=reason)
+        count += 1
+    tracecodes.unsell_codes(session, doc_id)
+    return count
+
+
+def adjust_in(
+    session: Session, *, batch_id: str, delta: int, at: datetime, user_id: str | None, reason: str,
+    doc_type: str = "adjustment", doc_id: str | None = None,
+) -> StockMovement:
+    """An ADJUSTMENT row (+ gain / − loss) with a reason."""
+    reason = _reason(reason, "调整原因")
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise ValidationError(f"调整数量“{delta}”必须是整数", "调整数量")
+    check_quantity(abs(delta), "调整数量")
+    batch = get_batch(session, batch_id)
+    return post_movement(
+        session, batch, kind=MovementKind.ADJUSTMENT, quantity=delta, at=at, doc_type=doc_type, doc_id=doc_id,
+        user_id=user_id, reason=reason,
+    )
+
+
+def remove_in(
+    session: Session, *, batch_id: str, quantity_units: int, kind: MovementKind, at: datetime,
+    user_id: str | None, reason: str, doc_type: str, doc_id: str | None = None,
+) -> StockMovement:
+    """Take stock out of one named batch (write-off 报损, return to township 退回乡镇), with a reason."""
+    quantity = check_quantity(quantity_units)
+    reason = _reason(reason)
+    batch = get_batch(session, batch_id)
+    return post_movement(
+        session, batch, kind=kind, quantity=-quantity, at=at, doc_type=doc_type, doc_id=doc_id, user_id=user_id,
+        reason=reason,
+    )
+
+
+__all__ = [
+    "Allocation",
+    "adjust_in",
+    "dispense_in",
+    "drug_on_hand",
+    "get_batch",
+    "get_drug",
+    "get_store",
+    "next_seq",
+    "post_movement",
+    "receive_in",
+    "remove_in",
+    "reverse_document_in",
+    "reverse_movement_in",
+]
