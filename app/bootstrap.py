@@ -11,6 +11,7 @@ from app.db.uow import Database
 from app.paths import DataDir
 
 from .services.audit import AuditService
+from .services.catalog import CatalogService
 from .services.context import Actor, Session
 from .services.settings import SettingsService
 from .services.sites import SiteService
@@ -50,6 +51,10 @@ class Services:
         from .services.status import StatusService
 
         return StatusService(self.db, self.session, self.data)
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        return CatalogService(self.db, self.session)
 
     @cached_property
     def stock(self) -> StockService:
