@@ -69,6 +69,8 @@ class StockMovement(SyncedBase):
         Index("ix_stock_movements_card", "store_id", "drug_id", "seq"),
         #: seq is the store's ledger order: unique, and max(seq) per store is one index probe
         Index("ix_stock_movements_store_seq", "store_id", "seq", unique=True),
+        #: usage over a period (average daily use for low-stock alerts, daily logs)
+        Index("ix_stock_movements_store_kind_time", "store_id", "kind", "occurred_at"),
         Index("ix_stock_movements_doc", "doc_type", "doc_id"),
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:47:54.101543
+Create Date: 2026-11-23 14:50:49.564318
 """
 
 from __future__ import annotations
@@ -323,6 +323,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_stock_movements_card', ['store_id', 'drug_id', 'seq'], unique=False)
         batch_op.create_index('ix_stock_movements_doc', ['doc_type', 'doc_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_movements_owner_site_id'), ['owner_site_id'], unique=False)
+        batch_op.create_index('ix_stock_movements_store_kind_time', ['store_id', 'kind', 'occurred_at'], unique=False)
         batch_op.create_index('ix_stock_movements_store_seq', ['store_id', 'seq'], unique=True)
 
     op.create_table('stocktake_lines',
@@ -540,6 +541,7 @@ def downgrade() -> None:
     op.drop_table('stocktake_lines')
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
         batch_op.drop_index('ix_stock_movements_store_seq')
+        batch_op.drop_index('ix_stock_movements_store_kind_time')
         batch_op.drop_index(batch_op.f('ix_stock_movements_owner_site_id'))
         batch_op.drop_index('ix_stock_movements_doc')
         batch_op.drop_index('ix_stock_movements_card')
