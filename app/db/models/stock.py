@@ -131,6 +131,8 @@ class StocktakeLine(SyncedBase):
     drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
     booked_qty: Mapped[int] = mapped_column(Integer)  # snapshot at start
     counted_qty: Mapped[int | None] = mapped_column(Integer)
+    #: store ledger seq when the count was entered: movements up to it were on the shelf before the count
+    counted_seq: Mapped[int | None] = mapped_column(Integer)
     moved_during: Mapped[int] = mapped_column(Integer, default=0)  # filled at finalise
     adjustment_qty: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(64), default="")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:50:49.564318
+Create Date: 2026-11-23 14:51:47.036201
 """
 
 from __future__ import annotations
@@ -332,6 +332,7 @@ def upgrade() -> None:
     sa.Column('drug_id', sa.String(length=36), nullable=False),
     sa.Column('booked_qty', sa.Integer(), nullable=False),
     sa.Column('counted_qty', sa.Integer(), nullable=True),
+    sa.Column('counted_seq', sa.Integer(), nullable=True),
     sa.Column('moved_during', sa.Integer(), nullable=False),
     sa.Column('adjustment_qty', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=64), nullable=False),
