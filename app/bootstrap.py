@@ -16,9 +16,12 @@ from .services.context import Actor, Session
 from .services.settings import SettingsService
 from .services.sites import SiteService
 from .services.stock import StockService
+from .services.stocktake import StocktakeService
 from .services.users import UserService
 
 if TYPE_CHECKING:
+    from .services.residents import ResidentService
+    from .services.settlement import SettlementService
     from .services.status import StatusService
 
 
@@ -53,12 +56,28 @@ class Services:
         return StatusService(self.db, self.session, self.data)
 
     @cached_property
+    def residents(self) -> ResidentService:
+        from .services.residents import ResidentService
+
+        return ResidentService(self.db, self.session)
+
+    @cached_property
+    def settlement(self) -> SettlementService:
+        from .services.settlement import SettlementService
+
+        return SettlementService(self.db, self.session)
+
+    @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self.db, self.session)
 
     @cached_property
     def stock(self) -> StockService:
         return StockService(self.db, self.session)
+
+    @cached_property
+    def stocktake(self) -> StocktakeService:
+        return StocktakeService(self.db, self.session)
 
     def close(self) -> None:
         self.db.dispose()

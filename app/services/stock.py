@@ -13,20 +13,27 @@ rules and the ``stock`` report.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
-from app.db.models import Store
+from app.db.models import Site, Store
 from app.db.uow import Database, now
 from app.domain.enums import MovementKind
 from app.domain.errors import RuleViolation, ValidationError
 from app.domain.fefo import parse_quantity
 from app.domain.ids import new_id
+from app.printing import stock_docs
 
+from . import stock_checks  # noqa: F401  (registers the cunyi check rules and the stock report)
 from . import stock_queries as q
+from . import tracecodes
 from .audit import write_audit
 from .context import Session
+from .settings import SettingsService
+from .stock_alerts import StockAlerts, compute_alerts
 from .stock_ledger import (
     Allocation,
     adjust_in,
@@ -151,6 +158,109 @@ class StockService:
                             reason=reason, doc_type="return", doc_id=new_id())
             self._audit(s, "stock.return", "batches", batch_id, movement_id=row.id, quantity=-row.quantity, reason=row.reason)
             return row.id
+
+    # -- queries ---------------------------------------------------------------------------------
+    def windows(self) -> q.AlertWindows:
+        """Alert windows from the site settings (近效期 180 / 紧急 90 / 15 days of use)."""
+        settings = SettingsService(self.db, self.session)
+        return q.AlertWindows(
+            settings.get("near_expiry_days"), settings.get("urgent_expiry_days"), settings.get("low_stock_days")
+        )
+
+    def on_hand(
+        self, search: str = "", *, vbp: bool | None = None, coverage_class: str | None = None,
+        alert: str | None = None, include_zero: bool = False, store_id: str | None = None, today: date | None = None,
+    ) -> list[q.OnHandRow]:
+        """药品库存: per drug packs + units, value, nearest expiry; ``alert`` is one of
+        near_expiry / urgent / expired / low / no_code."""
+        store, windows = self._store(store_id), self.windows()
+        with self.db.read() as s:
+            return q.on_hand_rows(s, store, today=today or now().date(), windows=windows, search=search, vbp=vbp,
+                                  coverage_class=coverage_class, alert=alert, include_zero=include_zero)
+
+    def batches(
+        self, drug_id: str | None = None, *, include_empty: bool = False, no_code_only: bool = False,
+        store_id: str | None = None, today: date | None = None,
+    ) -> list[q.BatchInfo]:
+        """批次: batches of the store in FEFO order per drug."""
+        store = self._store(store_id)
+        with self.db.read() as s:
+            return q.list_batches(s, store, today=today or now().date(), drug_id=drug_id,
+                                  include_empty=include_empty, no_code_only=no_code_only)
+
+    def no_code_batches(self, store_id: str | None = None) -> list[q.BatchInfo]:
+        """无码库: stock that arrived without trace codes (still sellable)."""
+        return self.batches(no_code_only=True, store_id=store_id)
+
+    def stock_card_page(
+        self, store_id: str | None, drug_id: str, after_seq: int | None = None, limit: int = 200,
+        date_from: date | None = None, date_to: date | None = None, kinds: Iterable[str] | None = None,
+        *, newest_first: bool = False,
+    ) -> q.CardPage:
+        """库存台账: one keyset page of a drug's stock card (see ``stock_queries.stock_card_page``)."""
+        store = self._store(store_id)
+        with self.db.read() as s:
+            return q.stock_card_page(s, store, drug_id, after_seq=after_seq, limit=limit, date_from=date_from,
+                                     date_to=date_to, kinds=kinds, newest_first=newest_first)
+
+    def stock_card_count(self, store_id: str | None, drug_id: str) -> int:
+        """Rows on a drug's stock card; ask lazily (not needed to show the first page)."""
+        store = self._store(store_id)
+        with self.db.read() as s:
+            return q.stock_card_count(s, store, drug_id)
+
+    def alerts(self, store_id: str | None = None, today: date | None = None) -> StockAlerts:
+        """工作台 tiles: near expiry, urgent, expired on shelf, low stock, 无码库."""
+        store, windows = self._store(store_id), self.windows()
+        with self.db.read() as s:
+            return compute_alerts(s, store, today=today or now().date(), windows=windows)
+
+    # -- exports ---------------------------------------------------------------------------------
+    def _place(self, store_id: str) -> str:
+        with self.db.read() as s:
+            store = s.get(Store, store_id)
+            site = s.get(Site, store.site_id) if store else None
+            return f"{site.name if site else ''} {store.name if store else ''}".strip()
+
+    def export_stock_card(
+        self, drug_id: str, path: Path | str, *, store_id: str | None = None, date_from: date | None = None,
+        date_to: date | None = None, kinds: Iterable[str] | None = None,
+    ) -> int:
+        """Write a drug's stock card to ``path`` (.pdf or .xlsx), streaming page by page; returns rows."""
+        path = Path(path)
+        store = self._store(store_id)
+        with self.db.read() as s:
+            drug = get_drug(s, drug_id)
+            title = f"库存台账：{drug.generic_name} {drug.strength}".strip()
+            unit = f"单位：{drug.base_unit}（每{drug.pack_unit} {drug.units_per_pack}{drug.base_unit}）"
+        span = f"{date_from or '最早'} 至 {date_to or '今天'}"
+        subtitle = f"{self._place(store)}　期间：{span}　{unit}"
+
+        def all_rows() -> Iterator[q.CardRow]:
+            after = None
+            while True:
+                page = self.stock_card_page(store, drug_id, after, 2000, date_from, date_to, kinds)
+                yield from page.rows
+                if page.next_after_seq is None:
+                    return
+                after = page.next_after_seq
+
+        writer = stock_docs.stock_card_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_card_pdf
+        return writer(path, title=title, subtitle=subtitle, rows=all_rows())
+
+    def export_stock_list(self, path: Path | str, *, store_id: str | None = None, **filters: object) -> int:
+        """Write the 药品库存 list (same filters as ``on_hand``) to ``path`` (.pdf or .xlsx); returns rows."""
+        path = Path(path)
+        store = self._store(store_id)
+        rows = self.on_hand(store_id=store, **filters)  # type: ignore[arg-type]
+        subtitle = f"{self._place(store)}　{now():%Y-%m-%d %H:%M}　共 {len(rows)} 种"
+        writer = stock_docs.stock_list_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_list_pdf
+        return writer(path, title="药品库存", subtitle=subtitle, rows=rows)
+
+    def trace_code(self, code: str) -> tracecodes.TraceCodeInfo | None:
+        """Where a trace code stands (received / sold to which visit), or None if never seen."""
+        with self.db.read() as s:
+            return tracecodes.lookup(s, code)
 
 
 __all__ = [
