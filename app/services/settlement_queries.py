@@ -1,0 +1,204 @@
+"""What settlement reads from the database: the site's policy file, a resident's cover for the
+policy engine, year-to-date figures, line prices and receipt numbers.
+
+Year-to-date figures are never stored: they are the sums of the year's settlements that have no
+reversal, so a reversal gives them back by itself (DESIGN §5 step 7).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as OrmSession
+
+from app.db.models import AppSetting, ChronicQualification, Drug, Enrollment, Resident, Reversal, Settlement
+from app.domain.enums import AssistanceCategory
+from app.domain.errors import PolicyError, ValidationError
+from app.domain.money import round_half_up_div
+from app.domain.policy import Policy, ResidentCover, YearToDate, load_policy, waiting_until
+from app.paths import resource
+
+from .resident_types import ChronicRecord, CoverageInfo
+
+POLICY_SETTING = "policy_file"
+DEFAULT_POLICY = resource("policies", "demo-2026.toml")
+GENERAL_POOL = "general"
+
+_POLICY_CACHE: dict[str, tuple[tuple[int, int], Policy]] = {}
+
+
+# -- policy ------------------------------------------------------------------------------------
+def policy_path(session: OrmSession) -> Path:
+    """The file named by the ``policy_file`` setting (absolute, or a name in resources/policies), else the demo."""
+    row = session.get(AppSetting, POLICY_SETTING)
+    value = str(json.loads(row.value)).strip() if row is not None else ""
+    if not value:
+        return DEFAULT_POLICY
+    path = Path(value)
+    if not path.is_absolute() and not path.exists() and resource("policies", value).exists():
+        return resource("policies", value)
+    return path
+
+
+def site_policy(session: OrmSession) -> Policy:
+    """The policy in force at this site, parsed once per file version (path, mtime, size)."""
+    path = policy_path(session)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise ValidationError(
+            f"待遇政策文件“{path}”不存在或无法读取，请在 设置 → 待遇政策文件 中重新选择", "待遇政策文件"
+        ) from None
+    key = str(path.resolve())
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _POLICY_CACHE.get(key)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        raise PolicyError(f"待遇政策文件有误，请管理员更正后再结算：{exc.message}", exc.field) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"待遇政策文件“{path}”无法读取：{exc}", "待遇政策文件") from None
+    _POLICY_CACHE[key] = (stamp, policy)
+    return policy
+
+
+def check_policy_covers(policy: Policy, day: date) -> None:
+    if not policy.covers(day):
+        raise PolicyError(
+            f"就诊日期 {day.isoformat()} 不在当前待遇政策（{policy.region} {policy.year}年度，"
+            f"{policy.valid_from.isoformat()} 至 {policy.valid_to.isoformat()}）的有效期内；"
+            "请核对就诊日期，或请管理员在 设置 → 待遇政策文件 中选择该年度的政策文件",
+            "就诊日期",
+        )
+
+
+# -- resident cover and year to date -------------------------------------------------------------
+def resident_cover(session: OrmSession, resident: Resident, year: int, policy: Policy) -> ResidentCover:
+    """The engine's view of a resident's insurance for ``year`` (a category the policy lacks is ignored)."""
+    rows = list(session.scalars(select(Enrollment).where(Enrollment.resident_id == resident.id)))
+    this = next((e for e in rows if e.year == year), None)
+    category = resident.assistance_category if resident.assistance_category in policy.assistance else None
+    return ResidentCover(
+        covered_years=frozenset(e.year for e in rows),
+        enrolled_on=this.enrolled_on if this else None,
+        central_period=bool(this.central_period) if this else False,
+        newborn=bool(this.newborn) if this else False,
+        repaid_years=int(this.repaid_years) if this else 0,
+        assistance=category,
+    )
+
+
+def _live(resident_id: str, year: int):  # noqa: ANN202 - a select of settlements without reversal
+    return (
+        select(Settlement)
+        .outerjoin(Reversal, Reversal.settlement_id == Settlement.id)
+        .where(Settlement.resident_id == resident_id, Settlement.policy_year == year, Reversal.id.is_(None))
+    )
+
+
+def year_to_date(session: OrmSession, resident_id: str, year: int, chronic_code: str | None = None,
+                 upto: datetime | None = None) -> YearToDate:
+    """Deductible, general-pool fund, the chronic disease's fund and assistance used in ``year``.
+
+    Settlements with a reversal do not count; ``upto`` limits to settlements made at or before it.
+    """
+    stmt = _live(resident_id, year).with_only_columns(
+        func.coalesce(func.sum(Settlement.deductible_fen), 0),
+        func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == GENERAL_POOL), 0),
+        func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == (chronic_code or "")), 0),
+        func.coalesce(func.sum(Settlement.assistance_fen), 0),
+    )
+    if upto is not None:
+        stmt = stmt.where(Settlement.settled_at <= upto)
+    deductible, fund, chronic, assistance = session.execute(stmt).one()
+    return YearToDate(int(deductible), int(fund), int(chronic), int(assistance))
+
+
+def valid_qualification(session: OrmSession, resident_id: str, code: str, on: date) -> ChronicQualification | None:
+    return session.scalar(
+        select(ChronicQualification).where(
+            ChronicQualification.resident_id == resident_id, ChronicQualification.disease_code == code,
+            ChronicQualification.valid_from <= on, ChronicQualification.valid_to >= on,
+        ).limit(1)
+    )
+
+
+def coverage_on(session: OrmSession, resident: Resident, on: date) -> CoverageInfo:
+    """The 门诊收费 header for ``resident`` on ``on`` (see ``CoverageInfo``)."""
+    policy = site_policy(session)
+    cover = resident_cover(session, resident, on.year, policy)
+    enrolled = on.year in cover.covered_years
+    until = waiting_until(policy, cover, on.year) if enrolled else None
+    ytd = year_to_date(session, resident.id, on.year)
+    cap = policy.outpatient.annual_cap_fen
+    category = resident.assistance_category
+    assist_rule = policy.assistance.get(category) if category else None
+    label = assist_rule.name if assist_rule else (AssistanceCategory(category).label if category else "")
+    chronic = tuple(
+        ChronicRecord(q.disease_code, q.disease_name, q.valid_from, q.valid_to)
+        for q in session.scalars(select(ChronicQualification).where(
+            ChronicQualification.resident_id == resident.id, ChronicQualification.valid_from <= on,
+            ChronicQualification.valid_to >= on).order_by(ChronicQualification.disease_code))
+    )
+    warning = ""
+    if not policy.covers(on):
+        warning = f"当前待遇政策（{policy.year}年度）不适用于 {on.isoformat()}"
+    elif not enrolled:
+        warning = f"未参保（{on.year}年度）"
+    elif until is not None and on < until:
+        warning = f"等待期至{until.isoformat()}"
+    return CoverageInfo(
+        resident_id=resident.id, on=on, year=on.year, enrolled=enrolled,
+        eligible=enrolled and policy.covers(on) and (until is None or on >= until), waiting_until=until,
+        fund_used_fen=ytd.fund_fen, annual_cap_fen=cap, cap_left_fen=max(0, cap - ytd.fund_fen),
+        assistance_category=category, assistance_label=label, assistance_used_fen=ytd.assistance_fen,
+        assistance_cap_left_fen=max(0, assist_rule.annual_cap_fen - ytd.assistance_fen) if assist_rule else 0,
+        chronic=chronic, warning=warning, policy_region=policy.region,
+    )
+
+
+# -- prices and numbers ------------------------------------------------------------------------
+def line_amount(quantity_units: int, retail_price_fen: int, units_per_pack: int) -> int:
+    """Price of ``quantity_units`` base units: round_half_up(units × pack price / units per pack)."""
+    return round_half_up_div(quantity_units * retail_price_fen, max(units_per_pack, 1))
+
+
+def yuan_price(fen: Decimal) -> str:
+    """A unit price in 元: two decimals, up to four when a base unit costs a fraction of a fen."""
+    text = f"{(fen / 100).quantize(Decimal('0.0001')):f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def quantity_and_price(quantity_units: int, drug: Drug) -> tuple[str, str]:
+    """("1盒", "8.12元/盒") for whole packs, else ("14片", "0.29元/片") — the price in the same unit."""
+    per = max(drug.units_per_pack, 1)
+    if quantity_units % per == 0:
+        return f"{quantity_units // per}{drug.pack_unit}", f"{yuan_price(Decimal(drug.retail_price_fen))}元/{drug.pack_unit}"
+    unit_price = Decimal(drug.retail_price_fen) / per
+    return f"{quantity_units}{drug.base_unit}", f"{yuan_price(unit_price)}元/{drug.base_unit}"
+
+
+def drug_spec(drug: Drug) -> str:
+    return drug.strength or f"{drug.units_per_pack}{drug.base_unit}/{drug.pack_unit}"
+
+
+def next_receipt_no(session: OrmSession, model: type[Settlement] | type[Reversal], site_id: str,
+                    day: date, prefix: str = "") -> str:
+    """The site's next number of the day, 'YYYYMMDD-NNNN' (reversals: 'CZ' + the same form)."""
+    head = f"{prefix}{day:%Y%m%d}-"
+    last = session.scalar(
+        select(func.max(model.receipt_no)).where(model.owner_site_id == site_id, model.receipt_no.like(f"{head}%"))
+    )
+    number = int(last[len(head):]) + 1 if last else 1
+    return f"{head}{number:04d}"
+
+
+def live_settlement_count(session: OrmSession, resident_id: str, year: int) -> int:
+    return int(session.scalar(_live(resident_id, year).with_only_columns(func.count())) or 0)
