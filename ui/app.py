@@ -1,0 +1,142 @@
+"""The desktop app: ``cunyi`` / ``cunyi gui [--data DIR]``.
+
+Start-up: Qt application with the bundled CJK font, Qt's own Chinese translations and the house
+style sheet; the crash handler; ``bootstrap`` of the data folder; the 建站向导 when the folder holds no
+site; the login dialog; the main window. Heavy modules (pages, reportlab…) load only when needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from app.paths import DataDir, default_data_dir, resource
+
+from .errors import install_crash_handler, report_crash
+from .workers import runner
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+FONT_FILE = resource("fonts", "wqy-microhei.ttc")
+STYLE_FILE = resource("style.qss")
+BASE_FONT_PX = 14
+
+
+def load_font(app: QApplication) -> str | None:
+    """Register the bundled WenQuanYi Micro Hei (the PDFs' font) and make it the app font."""
+    font_id = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        return None
+    font = QFont(families[0])
+    font.setPixelSize(BASE_FONT_PX)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    app.setFont(font)
+    return families[0]
+
+
+def load_translations(app: QApplication) -> bool:
+    """Load Qt's own ``qtbase_zh_CN`` so standard dialogs and buttons speak Chinese."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_zh_CN", folder):
+        app.installTranslator(translator)
+        return True
+    return False
+
+
+def setup_application(app: QApplication) -> QApplication:
+    """Font, translations and style sheet, once per application."""
+    if app.property("cunyi_ready"):
+        return app
+    app.setApplicationName("村医通")
+    app.setOrganizationName("cunyi")
+    load_font(app)
+    load_translations(app)
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE_FILE.read_text(encoding="utf-8").replace("@ICONS@", resource("icons").as_posix()))
+    app.setProperty("cunyi_ready", True)
+    return app
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "cunyi", *(argv or [])])
+    return setup_application(app)
+
+
+def create_main_window(data_dir: Path | str, username: str, password: str, services=None) -> MainWindow:  # noqa: ANN001
+    """Bootstrap ``data_dir``, sign ``username`` in and build (not show) the main window.
+
+    The README run path, the smoke test, the tests and the start-up benchmark all use this.
+    Raises ``AuthError`` for a wrong password.
+    """
+    from app.bootstrap import bootstrap
+
+    from .context import AppContext
+    from .main_window import MainWindow
+
+    sv = services or bootstrap(data_dir)
+    user = runner().call(lambda: sv.users.sign_in(username, password))
+    site = runner().call(sv.sites.local)
+    return MainWindow(AppContext(sv, site, user))
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="cunyi gui", description="村医通桌面程序")
+    parser.add_argument("--data", help="数据文件夹（默认：本机用户数据目录）")
+    args, _qt_args = parser.parse_known_args(argv)
+    return args
+
+
+def run_gui(argv: list[str]) -> int:
+    """The desktop app. Returns the exit code."""
+    args = _parse(argv)
+    data = DataDir(Path(args.data).expanduser() if args.data else default_data_dir())
+    app = make_application()
+    try:
+        data.ensure()
+    except OSError as exc:
+        QMessageBox.critical(None, "村医通", f"无法使用数据文件夹 {data.root}：{exc}\n请用 --data 指定一个可写的文件夹。")
+        return 1
+    install_crash_handler(data.logs)
+    try:
+        from app.bootstrap import bootstrap
+
+        sv = bootstrap(data.root)
+    except Exception as exc:  # noqa: BLE001 - a start-up failure must still say where the log is
+        log = report_crash(exc)
+        QMessageBox.critical(None, "村医通", f"打开数据文件夹 {data.root} 失败。\n错误记录在：{log}")
+        return 1
+
+    from .dialogs.login import LoginDialog
+    from .dialogs.wizard import SiteWizard
+
+    admin = ""
+    if not runner().call(sv.sites.is_set_up):
+        wizard = SiteWizard(sv)
+        if wizard.exec() != QDialog.DialogCode.Accepted:
+            sv.close()
+            return 0
+        admin = wizard.admin_username
+    site = runner().call(sv.sites.local)
+    login = LoginDialog(sv, site, username=admin)
+    if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
+        sv.close()
+        return 0
+
+    from .context import AppContext
+    from .main_window import MainWindow
+
+    window = MainWindow(AppContext(sv, site, login.user))
+    window.showMaximized()
+    code = app.exec()
+    runner().wait_idle()
+    return code

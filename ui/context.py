@@ -1,0 +1,36 @@
+"""What every screen of a signed-in session shares: the services, this site and the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.domain.enums import Role, SiteKind
+
+if TYPE_CHECKING:
+    from app.bootstrap import Services
+    from app.services.sites import SiteInfo
+    from app.services.users import UserInfo
+
+
+@dataclass
+class AppContext:
+    """The signed-in session. Pages call ``sv`` only through ``ui.workers.Op``."""
+
+    sv: Services
+    site: SiteInfo
+    user: UserInfo
+    #: the areas in this user's navigation, in order (set by the main window)
+    areas: tuple[str, ...] = ()
+
+    @property
+    def role(self) -> Role:
+        return self.user.role
+
+    @property
+    def site_kind(self) -> SiteKind:
+        return self.site.kind
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role is Role.ADMIN

@@ -1,0 +1,1 @@
+"""Dialogs: first-run wizard, sign-in, new user."""

@@ -1,0 +1,271 @@
+"""The main window: left navigation of the user's areas, pages built on first visit, status bar, lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.roles import AREAS, visible_areas
+
+from .context import AppContext
+from .lock import IdleWatcher, LockScreen
+from .pages import available_areas, page_class
+from .pages.base import Page
+from .workers import Op, hub, runner
+
+#: refresh the sync figure at least this often
+STATUS_REFRESH_MS = 60_000
+
+
+def nav_areas(ctx: AppContext) -> list[str]:
+    """The areas in this user's navigation: role × site kind × pages that exist."""
+    return visible_areas(ctx.role, ctx.site_kind, available_areas())
+
+
+class _NavDelegate(QStyledItemDelegate):
+    """Draws each area's shortcut (Ctrl+n) in grey at the right of its row."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().paint(painter, option, index)
+        hint = index.data(Qt.ItemDataRole.UserRole + 1)
+        if hint:
+            painter.save()
+            painter.setPen(option.palette.color(option.palette.ColorRole.PlaceholderText))
+            font = painter.font()
+            font.setPixelSize(11)
+            painter.setFont(font)
+            rect = QRect(option.rect).adjusted(0, 0, -14, 0)
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), hint)
+            painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), 44))
+
+
+class _NavList(QListWidget):
+    """Enter moves the focus into the current page."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self._window = window
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Right):
+            page = self._window.current_page()
+            if page is not None:
+                page.focus_first()
+                return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """One signed-in session. Closing it closes the session's services."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.areas = nav_areas(ctx)
+        ctx.areas = tuple(self.areas)
+        self.pages: dict[str, Page] = {}
+        self.setWindowTitle(f"村医通 — {ctx.site.name}")
+        self.setObjectName("mainWindow")
+        self.resize(1366, 768)
+
+        self.nav = _NavList(self)
+        self.nav.setObjectName("nav")
+        self.nav.setItemDelegate(_NavDelegate(self.nav))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for i, area in enumerate(self.areas, start=1):
+            item = QListWidgetItem(AREAS[area])
+            item.setData(Qt.ItemDataRole.UserRole, area)
+            key = f"Ctrl+{i}" if i <= 9 else ""
+            item.setData(Qt.ItemDataRole.UserRole + 1, key)
+            item.setToolTip(f"{AREAS[area]}（{key}）" if key else AREAS[area])
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+        brand = QLabel("村医通")
+        brand.setObjectName("navBrand")
+        site = QLabel(ctx.site.name)
+        site.setObjectName("navSite")
+        site.setWordWrap(True)
+        user = QLabel(f"{ctx.user.display_name} · {ctx.user.role.label}")
+        user.setObjectName("navUser")
+        panel = QFrame()
+        panel.setObjectName("navPanel")
+        panel.setFixedWidth(208)
+        side = QVBoxLayout(panel)
+        side.setContentsMargins(0, 18, 0, 12)
+        side.setSpacing(4)
+        side.addWidget(brand)
+        side.addWidget(site)
+        side.addSpacing(14)
+        side.addWidget(self.nav, 1)
+        side.addWidget(user)
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pageStack")
+        workspace = QWidget()
+        row = QHBoxLayout(workspace)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(panel)
+        row.addWidget(self.stack, 1)
+
+        self.lock_screen = LockScreen(ctx)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.lock_screen.quit_requested.connect(self.close)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(workspace)
+        self.screens.addWidget(self.lock_screen)
+        self.setCentralWidget(self.screens)
+
+        self._build_status_bar()
+        self._build_shortcuts()
+
+        self.idle = IdleWatcher(self)
+        self.idle.idle.connect(self.lock)
+        hub().data_changed.connect(self._data_changed)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        self._status_soon = QTimer(self)
+        self._status_soon.setSingleShot(True)
+        self._status_soon.setInterval(250)
+        self._status_soon.timeout.connect(self.refresh_status)
+
+        if self.areas:
+            self.open_area(self.areas[0])
+        self.refresh_status()
+        self.load_idle_setting()
+
+    # -- chrome ---------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        self.site_label = QLabel(f"{self.ctx.site.name}（{self.ctx.site.kind.label}）")
+        self.user_label = QLabel(f"{self.ctx.user.display_name}（{self.ctx.user.role.label}）")
+        self.sync_label = QLabel("单机运行")
+        self.sync_label.setObjectName("syncLabel")
+        hint = QLabel("Ctrl+L 锁屏 · Ctrl+Q 退出")
+        hint.setProperty("role", "hint")
+        for label in (self.site_label, self.user_label):
+            bar.addWidget(label)
+        bar.addPermanentWidget(self.sync_label)
+        bar.addPermanentWidget(hint)
+
+    def _build_shortcuts(self) -> None:
+        self.shortcuts: list[QShortcut] = []
+        for i, area in enumerate(self.areas[:9], start=1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{i}"), self)
+            shortcut.activated.connect(lambda a=area: self.go(a))
+            self.shortcuts.append(shortcut)
+        lock = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock.activated.connect(self.lock)
+        self.shortcuts.append(lock)
+        quit_ = QShortcut(QKeySequence("Ctrl+Q"), self)
+        quit_.activated.connect(self.close)
+
+    # -- navigation -----------------------------------------------------------------------------
+    def current_area(self) -> str | None:
+        page = self.current_page()
+        return page.area if page is not None else None
+
+    def current_page(self) -> Page | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, Page) else None
+
+    def page(self, area: str) -> Page:
+        """The page of ``area``, built on first use."""
+        if area not in self.pages:
+            page = page_class(area)(self.ctx)
+            page.navigate.connect(self.go)
+            self.pages[area] = page
+            self.stack.addWidget(page)
+        return self.pages[area]
+
+    def open_area(self, area: str, target: str | None = None) -> Page | None:
+        """Show ``area``'s page (None when this user has no such area)."""
+        if area not in self.areas:
+            return None
+        page = self.page(area)
+        self.stack.setCurrentWidget(page)
+        row = self.areas.index(area)
+        if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+        if target is not None:
+            page.open_target(target)
+        return page
+
+    def go(self, area: str, target: str | None = None) -> None:
+        """Open ``area`` and put the focus on its page (keyboard navigation, tiles)."""
+        page = self.open_area(area, target)
+        if page is not None:
+            page.focus_first()
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self.areas):
+            self.open_area(self.areas[row])
+
+    # -- status and settings ----------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        status = self.ctx.sv.status
+        Op(self, status.sync_state).success(lambda state: self.sync_label.setText(state.label)).run()
+
+    def load_idle_setting(self) -> None:
+        settings = self.ctx.sv.settings
+        Op(self, lambda: settings.get("idle_lock_minutes")).success(self._set_idle_minutes).run()
+
+    def _set_idle_minutes(self, minutes: int) -> None:
+        self.idle.set_minutes(minutes)
+
+    def _data_changed(self, area: str) -> None:
+        self._status_soon.start()
+        if area in ("settings", "*"):
+            self.load_idle_setting()
+
+    # -- lock -----------------------------------------------------------------------------------
+    def is_locked(self) -> bool:
+        return self.screens.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        if self.is_locked():
+            return
+        self.idle.stop()
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(False)
+        self.screens.setCurrentWidget(self.lock_screen)
+        self.lock_screen.reset()
+
+    def unlock(self) -> None:
+        self.screens.setCurrentIndex(0)
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(True)
+        self.idle.start()
+        page = self.current_page()
+        if page is not None:
+            page.focus_first()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.idle.stop()
+        self._status_timer.stop()
+        runner().wait_idle()
+        super().closeEvent(event)
+        self.ctx.sv.close()

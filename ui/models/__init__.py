@@ -1,0 +1,1 @@
+"""Table models (``QAbstractTableModel``) over the services' frozen dataclasses."""

@@ -1,0 +1,117 @@
+"""工作台: alert tiles from every registered provider, recent activity, and the keyboard map."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.domain.roles import AREAS, visible_areas
+
+from ..models.audit import action_label, detail_text
+from ..tiles import Tile, TileScope, collect_tiles
+from ..widgets.tile_grid import TileGrid
+from ..workers import Op
+from . import TILE_PROVIDERS
+from .base import Page
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    card = QFrame()
+    card.setObjectName("card")
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(20, 16, 20, 16)
+    layout.setSpacing(8)
+    heading = QLabel(title)
+    heading.setProperty("role", "section")
+    layout.addWidget(heading)
+    return card, layout
+
+
+class DashboardPage(Page):
+    """Tiles (title, figure, subtitle, colour by severity) that open their lists on click or Enter."""
+
+    area = "dashboard"
+    watches = ("*",)
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:  # noqa: ANN001
+        super().__init__(ctx, parent)
+        today = date.today()
+        greeting = f"{today.year}年{today.month}月{today.day}日 星期{_WEEKDAYS[today.weekday()]} · {ctx.user.display_name}，您好"
+        self.hint = self.add_header(greeting)
+        self.grid = TileGrid(columns=4)
+        self.grid.activated.connect(self._open_tile)
+        self.body().addWidget(self.grid)
+
+        lower = QHBoxLayout()
+        lower.setSpacing(16)
+        self.activity: QGridLayout | None = None
+        if ctx.is_admin:
+            card, layout = _card("最近操作")
+            self.activity = QGridLayout()
+            self.activity.setHorizontalSpacing(18)
+            self.activity.setVerticalSpacing(6)
+            layout.addLayout(self.activity)
+            layout.addStretch(1)
+            lower.addWidget(card, 3)
+        keys_card, keys_layout = _card("常用快捷键")
+        keys = QGridLayout()
+        keys.setHorizontalSpacing(18)
+        keys.setVerticalSpacing(6)
+        shortcuts = [(f"Ctrl+{i}", AREAS[a]) for i, a in enumerate(ctx.areas or (self.area,), start=1)]
+        shortcuts += [("Tab / 方向键", "在磁贴之间移动"), ("Enter", "打开磁贴的明细"), ("Ctrl+L", "锁定屏幕"),
+                      ("Ctrl+Q", "退出村医通")]
+        for row, (key, what) in enumerate(shortcuts):
+            key_label = QLabel(key)
+            key_label.setProperty("role", "key")
+            keys.addWidget(key_label, row, 0, Qt.AlignmentFlag.AlignLeft)
+            keys.addWidget(QLabel(what), row, 1)
+        keys.setColumnStretch(1, 1)
+        keys_layout.addLayout(keys)
+        keys_layout.addStretch(1)
+        lower.addWidget(keys_card, 2)
+        self.body().addLayout(lower, 1)
+        self.tiles: list[Tile] = []
+
+    def scope(self) -> TileScope:
+        allowed = visible_areas(self.ctx.role, self.ctx.site_kind, set(AREAS))
+        return TileScope(self.ctx.role, self.ctx.site_kind, date.today(), frozenset(allowed))
+
+    def refresh(self) -> None:
+        scope, sv = self.scope(), self.ctx.sv
+        Op(self, lambda: collect_tiles(sv, scope, TILE_PROVIDERS)).success(self._show_tiles).run()
+        if self.activity is not None:
+            Op(self, lambda: sv.status.audit_page(0, 8)).success(self._show_activity).run()
+
+    def _show_tiles(self, tiles: list[Tile]) -> None:
+        allowed = self.scope().areas
+        self.tiles = [t for t in tiles if t.area is None or t.area in allowed]
+        self.grid.set_tiles(self.tiles, set(self.ctx.areas))
+
+    def _show_activity(self, entries: list) -> None:  # noqa: ANN001 - list[AuditEntry]
+        layout = self.activity
+        while layout.count():
+            item = layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for row, entry in enumerate(entries):
+            when = QLabel(entry.at.strftime("%m-%d %H:%M"))
+            when.setProperty("role", "hint")
+            what = QLabel(f"{entry.actor} · {action_label(entry.action)}")
+            detail = QLabel(detail_text(entry))
+            detail.setProperty("role", "hint")
+            layout.addWidget(when, row, 0)
+            layout.addWidget(what, row, 1)
+            layout.addWidget(detail, row, 2)
+        layout.setColumnStretch(2, 1)
+
+    def _open_tile(self, tile: Tile) -> None:
+        if tile.area:
+            self.navigate.emit(tile.area, tile.target)
+
+    def focus_first(self) -> None:
+        if not self.grid.focus_first():
+            super().focus_first()

@@ -1,0 +1,238 @@
+"""Screens never touch the database: they run services through ``Op`` on one worker thread.
+
+Usage (Anki's ``aqt.operations`` style)::
+
+    Op(self, lambda: sv.settings.set("idle_lock_minutes", 5)) \\
+        .success(lambda _: self.saved()) \\
+        .failure(self.show_inline)      # optional: CunyiError only
+        .busy("正在保存…")               # optional: busy cursor, progress dialog after 0.4 s
+        .changes("settings")            # optional: emit data_changed("settings") on success
+        .run()
+
+``fn`` runs on the app's single database thread (a ``QThreadPool`` with one thread that never
+expires), so writes are serial and the GUI never blocks. The result comes back to the GUI thread by
+a queued Signal. A ``CunyiError`` goes to the ``failure`` callback, or to ``ui.errors.show_error``;
+any other exception is a bug and goes to the crash dialog and log. Callbacks are skipped when the
+``parent`` widget was deleted meanwhile. Tests wait with ``wait_idle()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+
+from app.domain.errors import CunyiError
+
+T = TypeVar("T")
+
+#: after this long a busy op shows its progress dialog
+PROGRESS_DELAY_MS = 400
+
+
+class DataHub(QObject):
+    """``data_changed(area)`` tells open pages that an area's data changed (``"*"`` = everything)."""
+
+    data_changed = Signal(str)
+
+
+class _Job(QRunnable):
+    def __init__(self, runner: DbRunner, ticket: int, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._runner = runner
+        self._ticket = ticket
+        self._fn = fn
+
+    def run(self) -> None:
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - everything is handed to the GUI thread
+            error = exc
+        self._runner._finished.emit(self._ticket, result, error)
+
+
+class DbRunner(QObject):
+    """The single database worker thread, living as long as the app."""
+
+    _finished = Signal(int, object, object)
+    #: emitted in the GUI thread whenever the number of pending ops changes
+    pending_changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._pool.setExpiryTimeout(-1)
+        self._ops: dict[int, Op[Any]] = {}
+        self._tickets = itertools.count(1)
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def submit(self, op: Op[Any]) -> int:
+        ticket = next(self._tickets)
+        self._ops[ticket] = op
+        self.pending_changed.emit(len(self._ops))
+        self._pool.start(_Job(self, ticket, op._fn))
+        return ticket
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the database thread and block until it returns (start-up only: no event loop).
+
+        Raises whatever ``fn`` raised.
+        """
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def job() -> None:
+            try:
+                box["result"] = fn()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        self._pool.start(job)
+        done.wait()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def pending(self) -> int:
+        return len(self._ops)
+
+    def idle(self) -> bool:
+        return not self._ops
+
+    def wait_idle(self, timeout_ms: int = 10000) -> bool:
+        """Process events until every submitted op has delivered its result (tests, shutdown)."""
+        timer = QElapsedTimer()
+        timer.start()
+        while self._ops and timer.elapsed() < timeout_ms:
+            self._pool.waitForDone(20)
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        return not self._ops
+
+    def _deliver(self, ticket: int, result: Any, error: BaseException | None) -> None:
+        op = self._ops.pop(ticket, None)
+        self.pending_changed.emit(len(self._ops))
+        if op is not None:
+            op._complete(result, error)
+
+
+_runner: DbRunner | None = None
+_hub: DataHub | None = None
+
+
+def runner() -> DbRunner:
+    """The app's database runner (created on first use, parented to the QApplication)."""
+    global _runner
+    if _runner is None or not shiboken6.isValid(_runner):
+        _runner = DbRunner(QCoreApplication.instance())
+    return _runner
+
+
+def hub() -> DataHub:
+    """The app's ``data_changed`` signal hub."""
+    global _hub
+    if _hub is None or not shiboken6.isValid(_hub):
+        _hub = DataHub(QCoreApplication.instance())
+    return _hub
+
+
+def wait_idle(timeout_ms: int = 10000) -> bool:
+    """Wait until no op is pending; True when idle."""
+    return runner().wait_idle(timeout_ms)
+
+
+class Op(Generic[T]):
+    """One call of a service on the database thread, with callbacks in the GUI thread."""
+
+    def __init__(self, parent: QWidget | None, fn: Callable[[], T]) -> None:
+        self._parent = parent
+        self._fn = fn
+        self._on_success: Callable[[T], None] | None = None
+        self._on_failure: Callable[[CunyiError], None] | None = None
+        self._busy_label: str | None = None
+        self._areas: tuple[str, ...] = ()
+        self._progress: QProgressDialog | None = None
+        self._cursor = False
+
+    def success(self, callback: Callable[[T], None]) -> Op[T]:
+        """Called with ``fn``'s result in the GUI thread."""
+        self._on_success = callback
+        return self
+
+    def failure(self, callback: Callable[[CunyiError], None]) -> Op[T]:
+        """Called with an expected failure (``CunyiError``) instead of the default message box."""
+        self._on_failure = callback
+        return self
+
+    def busy(self, label: str | None = None) -> Op[T]:
+        """Show a busy cursor while running, and ``label`` in a progress dialog if it takes a while."""
+        self._busy_label = label or ""
+        return self
+
+    def changes(self, *areas: str) -> Op[T]:
+        """Areas whose data this op changes: ``data_changed(area)`` is emitted on success."""
+        self._areas = areas
+        return self
+
+    def run(self) -> None:
+        if self._busy_label is not None:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            self._cursor = True
+            if self._busy_label:
+                QTimer.singleShot(PROGRESS_DELAY_MS, self._show_progress)
+        runner().submit(self)
+
+    # -- GUI thread ---------------------------------------------------------------------------
+    def _alive(self) -> bool:
+        return self._parent is None or shiboken6.isValid(self._parent)
+
+    def _show_progress(self) -> None:
+        if self._cursor and self._progress is None:  # still running
+            parent = self._parent.window() if self._parent is not None and self._alive() else None
+            dialog = QProgressDialog(self._busy_label, "", 0, 0, parent)
+            dialog.setCancelButton(None)
+            dialog.setWindowTitle("请稍候")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.show()
+            self._progress = dialog
+
+    def _end_busy(self) -> None:
+        if self._cursor:
+            QApplication.restoreOverrideCursor()
+            self._cursor = False
+        if self._progress is not None:
+            if shiboken6.isValid(self._progress):
+                self._progress.close()
+                self._progress.deleteLater()
+            self._progress = None
+
+    def _complete(self, result: T, error: BaseException | None) -> None:
+        from . import errors
+
+        self._end_busy()
+        alive = self._alive()
+        if error is None:
+            for area in self._areas:
+                hub().data_changed.emit(area)
+            if alive and self._on_success is not None:
+                self._on_success(result)
+        elif isinstance(error, CunyiError):
+            if not alive:
+                return
+            if self._on_failure is not None:
+                self._on_failure(error)
+            else:
+                errors.show_error(self._parent, error)
+        else:
+            errors.report_crash(error, self._parent if alive else None)
