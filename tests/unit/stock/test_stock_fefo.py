@@ -1,0 +1,71 @@
+"""FEFO allocation and quantity parsing (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.domain.errors import RuleViolation, ValidationError
+from app.domain.fefo import BatchStock, allocate, check_quantity, format_quantity, parse_quantity, split_packs
+
+TODAY = date(2026, 5, 1)
+
+
+def test_earliest_unexpired_batch_first_then_next() -> None:
+    batches = [
+        BatchStock("b-late", date(2027, 1, 1), 50),
+        BatchStock("b-soon", date(2026, 6, 1), 10),
+        BatchStock("b-expired", date(2026, 4, 30), 99),
+    ]
+    assert allocate(batches, 25, TODAY) == [("b-soon", 10), ("b-late", 15)]
+
+
+def test_batch_expiring_today_is_still_usable() -> None:
+    assert allocate([BatchStock("b", TODAY, 5)], 5, TODAY) == [("b", 5)]
+
+
+def test_same_expiry_goes_to_the_older_batch_id() -> None:
+    batches = [BatchStock("b2", date(2027, 1, 1), 5), BatchStock("b1", date(2027, 1, 1), 5)]
+    assert allocate(batches, 6, TODAY) == [("b1", 5), ("b2", 1)]
+
+
+def test_only_expired_stock_is_refused() -> None:
+    with pytest.raises(RuleViolation) as err:
+        allocate([BatchStock("b", date(2026, 1, 1), 100)], 1, TODAY)
+    assert "过期" in str(err.value) and err.value.field == "数量"
+
+
+def test_short_stock_says_what_is_available() -> None:
+    with pytest.raises(RuleViolation) as err:
+        allocate([BatchStock("b", date(2027, 1, 1), 3), BatchStock("x", date(2026, 1, 1), 7)], 5, TODAY)
+    assert "只有 3" in str(err.value) and "已过期 7" in str(err.value)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 10**9 + 1, 1.5, "abc", None, True])
+def test_bad_quantities(bad: object) -> None:
+    with pytest.raises(ValidationError) as err:
+        check_quantity(bad)
+    assert err.value.field == "数量" and "数量" in str(err.value)
+
+
+def test_parse_quantity_packs_and_units() -> None:
+    assert parse_quantity("2", "盒", "片", 28) == 56
+    assert parse_quantity("2盒", "盒", "片", 28) == 56
+    assert parse_quantity("14片", "盒", "片", 28) == 14
+    assert parse_quantity("1盒 4片", "盒", "片", 28) == 32
+    assert parse_quantity("3", "瓶", "瓶", 1) == 3
+
+
+@pytest.mark.parametrize("bad", ["", "1.5", "2支", "0", "-2", "2盒3盒"])
+def test_parse_quantity_refuses(bad: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        parse_quantity(bad, "盒", "片", 28)
+    assert err.value.field == "数量"
+
+
+def test_packs_and_loose_units() -> None:
+    assert split_packs(60, 28) == (2, 4)
+    assert format_quantity(60, "盒", "片", 28) == "2盒4片"
+    assert format_quantity(0, "盒", "片", 28) == "0片"
+    assert format_quantity(5, "瓶", "瓶", 1) == "5瓶"
