@@ -32,7 +32,9 @@ _CHECK_CHARS = "10X98765432"
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"\(?(0\d{2,3})\)?[\s-]*([2-9]\d{6,7})(?:[\s-]*(?:转|-|ext\.?)\s*(\d{1,6}))?", re.IGNORECASE)
+_AREA = re.compile(r"0\d{2,3}")
+_LOCAL = re.compile(r"[1-9]\d{6,7}")
+_EXTENSION = re.compile(r"\d{1,6}")
 
 
 @dataclass(frozen=True)
@@ -132,16 +134,28 @@ def check_phone(text: str, field: str = "手机号") -> str:
         compact = compact[4:]
     if _MOBILE.fullmatch(compact):
         return compact
-    landline = _LANDLINE.fullmatch(raw)
-    if landline is None and compact.isdigit() and compact.startswith("0"):
-        # digits only: 010 and 02x have 3-digit area codes, the others 4 digits
-        split = 3 if compact[1] in "12" else 4
-        landline = _LANDLINE.fullmatch(compact[:split] + "-" + compact[split:])
+    landline = _split_landline(raw)
     if landline is not None:
-        area, local, ext = landline.groups()
+        area, local, ext = landline
         if (area[1] in "12") != (len(area) == 3):
             raise ValidationError(f"{field}“{raw}”的区号“{area}”不对，请核对", field)
         return f"{area}-{local}" + (f"-{ext}" if ext else "")
     raise ValidationError(
         f"{field}“{raw}”不是有效号码：手机号为1开头的11位数字，固定电话如 0371-12345678", field
     )
+
+
+def _split_landline(raw: str) -> tuple[str, str, str] | None:
+    """'(0371)12345678' or '0371-12345678-123' text → (area, local, extension); None when it is not a landline."""
+    text = raw.replace("（", "(").replace("）", ")").replace("转", "-")
+    text = re.sub(r"^\((\d+)\)", r"\1-", text.strip())
+    parts = [p for p in re.split(r"[\s-]+", text) if p]
+    if len(parts) == 1 and parts[0].isdigit() and parts[0].startswith("0"):
+        digits = parts[0]
+        split = 3 if digits[1:2] in ("1", "2") else 4  # 010 and 02x have 3-digit area codes
+        parts = [digits[:split], digits[split:]]
+    if len(parts) == 3 and _EXTENSION.fullmatch(parts[2]) is None:
+        return None
+    if len(parts) not in (2, 3) or not _AREA.fullmatch(parts[0]) or not _LOCAL.fullmatch(parts[1]):
+        return None
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""

@@ -81,8 +81,8 @@ def _object(value: object, path: str, required: tuple[str, ...], optional: tuple
         _fail(f"{field_label(path)}：应为 JSON 对象 {{…}}，现在是“{value!r}”", path)
     for key in required:
         if key not in value:  # type: ignore[operator]
-            where = f"{field_label(path)} " if path else "输入"
-            _fail(f"{where}缺少 {key}，请补上", f"{path}.{key}" if path else key)
+            name = f"{path}.{key}" if path else key
+            _fail(f"{field_label(name)}：缺少这一项，请补上", name)
     for key in value:  # type: ignore[union-attr]
         if key not in required and key not in optional:
             name = f"{path}.{key}" if path else str(key)
