@@ -153,6 +153,34 @@ def _percent(bp: int) -> str:
     return f"{bp / 100:g}%"
 
 
+def _split_lines(lines: tuple[Line, ...], default_b_bp: int) -> tuple[int, int, int]:
+    """(self_funded, b_pre_self, eligible) of the lines; B pre-self rounded per line."""
+    self_funded = b_pre_self = eligible = 0
+    for line in lines:
+        if line.coverage_class == "C":
+            self_funded += line.amount_fen
+        elif line.coverage_class == "B":
+            bp = default_b_bp if line.class_b_self_bp is None else line.class_b_self_bp
+            pre = apply_bp(line.amount_fen, bp)
+            b_pre_self += pre
+            eligible += line.amount_fen - pre
+        else:
+            eligible += line.amount_fen
+    return self_funded, b_pre_self, eligible
+
+
+def _assistance(rule: AssistancePolicy, in_scope_self: int, ytd: YearToDate, notes: list[str]) -> int:
+    """Medical assistance on the in-scope self-paid money, capped by its annual cap left."""
+    assistance = apply_bp(in_scope_self, rule.ratio_bp)
+    left = max(0, rule.annual_cap_fen - ytd.assistance_fen)
+    if assistance > left:
+        assistance = left
+        notes.append(f"医疗救助（{rule.name}）年度限额" + ("已用完" if left == 0 else "已达到"))
+    if assistance:
+        notes.append(f"医疗救助（{rule.name}）支付{fen_to_yuan(assistance)}元")
+    return assistance
+
+
 def settle(policy: Policy, case: Case) -> Split:
     """Split one visit's money per DESIGN §5 (pure; see the module docstring).
 
@@ -161,17 +189,7 @@ def settle(policy: Policy, case: Case) -> Split:
     """
     check_case(policy, case)
     out = policy.outpatient
-    self_funded = b_pre_self = in_scope = 0
-    for line in case.lines:
-        if line.coverage_class == "C":
-            self_funded += line.amount_fen
-        elif line.coverage_class == "B":
-            bp = out.class_b_self_bp if line.class_b_self_bp is None else line.class_b_self_bp
-            pre = apply_bp(line.amount_fen, bp)
-            b_pre_self += pre
-            in_scope += line.amount_fen - pre
-        else:
-            in_scope += line.amount_fen
+    self_funded, b_pre_self, in_scope = _split_lines(case.lines, out.class_b_self_bp)
     fee = policy.general_fee.amount_fen if case.general_fee else 0
     total = self_funded + b_pre_self + in_scope + fee
 
@@ -201,17 +219,10 @@ def settle(policy: Policy, case: Case) -> Split:
             notes.append(f"{pool}已用完" if left == 0 else f"达到{pool}（本次最多支付{fen_to_yuan(left)}元）")
             fund = left
         fee_fund = policy.general_fee.fund_fen if case.general_fee else 0
-        category = case.resident.assistance
-        if category is not None:
-            rule = policy.assistance[category]
-            in_scope_self = in_scope - fund + fee - fee_fund
-            assistance = apply_bp(in_scope_self, rule.ratio_bp)
-            assist_left = max(0, rule.annual_cap_fen - case.year_to_date.assistance_fen)
-            if assistance > assist_left:
-                assistance = assist_left
-                notes.append(f"医疗救助（{rule.name}）年度限额" + ("已用完" if assist_left == 0 else "已达到"))
-            if assistance:
-                notes.append(f"医疗救助（{rule.name}）支付{fen_to_yuan(assistance)}元")
+        if case.resident.assistance is not None:
+            rule = policy.assistance[case.resident.assistance]
+            # in-scope self = deductible + eligible the fund did not pay + general-fee rest
+            assistance = _assistance(rule, in_scope - fund + fee - fee_fund, case.year_to_date, notes)
         if status.waiting_until is not None:
             notes.append(f"待遇等待期已满（{status.waiting_until.isoformat()}起享受待遇）")
     self_paid = total - fund - fee_fund - assistance - self_funded
