@@ -1,0 +1,101 @@
+"""Bad input: a Chinese message naming the field, and the database exactly as before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import AT, DAY, id_number
+
+from app.domain.errors import CunyiError, NotFoundError, PolicyError, RuleViolation, ValidationError
+from app.services.resident_types import ResidentForm
+
+
+@pytest.fixture
+def resident(clinic):
+    return clinic.resident()
+
+
+def _refused(clinic, call, error: type[CunyiError], field: str, *words: str) -> CunyiError:
+    before = clinic.fingerprint()
+    with pytest.raises(error) as err:
+        call()
+    assert err.value.field == field, err.value
+    message = str(err.value)
+    assert all(w in message for w in words), message
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    assert clinic.fingerprint() == before
+    return err.value
+
+
+def test_invalid_id_number(clinic):
+    bad = id_number("19590312")[:-1] + ("0" if id_number("19590312")[-1] != "0" else "1")
+    _refused(clinic, lambda: clinic.sv.residents.create(ResidentForm(bad, "张三")), ValidationError, "身份证号",
+             "校验位")
+    _refused(clinic, lambda: clinic.sv.residents.create(ResidentForm("41010219591", "张三")), ValidationError,
+             "身份证号", "18位")
+
+
+def test_settlement_for_an_unknown_resident(clinic):
+    draft = clinic.draft("01a00000-0000-7000-8000-000000000000")
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), NotFoundError, "参保人", "参保人")
+    _refused(clinic, lambda: clinic.sv.settlement.preview(draft, today=DAY), NotFoundError, "参保人")
+
+
+def test_quantity_over_stock(clinic, resident):
+    # the first line is fine and is dispensed before the second fails: all of it must roll back
+    draft = clinic.draft(resident.id, {"amlo": 28, "amox": 49})
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), RuleViolation, "数量",
+             "阿莫西林胶囊", "库存不足", "48")
+
+
+def test_quantity_not_a_positive_integer(clinic, resident):
+    for quantity in (0, -3, 2.5):
+        draft = clinic.draft(resident.id, {"amlo": quantity})
+        _refused(clinic, lambda d=draft: clinic.sv.settlement.settle(d, at=AT), ValidationError, "数量",
+                 "苯磺酸氨氯地平片")
+
+
+def test_expired_batch_only(clinic, resident):
+    draft = clinic.draft(resident.id, {"amlo": 28, "ibu": 20})
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), RuleViolation, "数量",
+             "布洛芬缓释胶囊", "过期")
+
+
+def test_visit_date_in_the_future(clinic, resident):
+    draft = clinic.draft(resident.id, visit_date=DAY + timedelta(days=1))
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "就诊日期", "晚于今天")
+    _refused(clinic, lambda: clinic.sv.settlement.preview(draft, today=DAY), ValidationError, "就诊日期")
+
+
+def test_visit_date_outside_the_policy_year(clinic, resident):
+    draft = clinic.draft(resident.id, visit_date=AT.date().replace(year=2025))
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), PolicyError, "就诊日期",
+             "有效期", "2026-01-01")
+
+
+def test_empty_prescription(clinic, resident):
+    draft = clinic.draft(resident.id)
+    draft = type(draft)(**{**draft.__dict__, "lines": ()})
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "处方", "至少")
+
+
+def test_policy_file_with_a_bad_key(clinic, resident, tmp_path):
+    from app.services.settlement_queries import DEFAULT_POLICY
+
+    bad = tmp_path / "bad-2026.toml"
+    good = DEFAULT_POLICY.read_text(encoding="utf-8")
+    bad.write_text(good.replace("ratio_bp = 6000", "ratio_bp = 6000\nratio_bpp = 6000"), encoding="utf-8")
+    clinic.as_admin()
+    clinic.sv.settings.set("policy_file", str(bad))
+    clinic.as_doctor()
+    draft = clinic.draft(resident.id)
+    err = _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), PolicyError, "outpatient.ratio_bpp",
+                   "待遇政策文件有误", "ratio_bpp")
+    assert "bad-2026.toml" in str(err)
+    _refused(clinic, lambda: clinic.sv.settlement.preview(draft, today=DAY), PolicyError, "outpatient.ratio_bpp")
+    # a missing file is named too
+    clinic.as_admin()
+    clinic.sv.settings.set("policy_file", str(tmp_path / "missing.toml"))
+    clinic.as_doctor()
+    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "待遇政策文件", "不存在")

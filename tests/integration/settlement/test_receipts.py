@@ -1,0 +1,82 @@
+"""Receipt, reversal slip and 处方笺 PDFs, read back with pdftotext; the CJK font embedded (pdffonts)."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+from conftest import AT
+
+from app.domain.idcard import mask_id
+from app.domain.money import fen_to_yuan
+
+
+def _text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _fonts(path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    return [line.split() for line in out.splitlines()[2:]]
+
+
+@pytest.fixture
+def settled(clinic):
+    resident = clinic.resident(assistance_category="tekun")
+    return resident, clinic.sv.settlement.settle(clinic.draft(resident.id), at=AT)
+
+
+@pytest.mark.parametrize("paper", ["A5", "80mm"])
+def test_receipt_shows_masked_id_lines_with_units_and_the_four_amounts(clinic, settled, tmp_path, paper):
+    resident, info = settled
+    path = tmp_path / f"receipt-{paper}.pdf"
+    pdf = clinic.sv.settlement.receipt_pdf(info.id, paper, path)
+    assert path.read_bytes() == pdf and pdf.startswith(b"%PDF")
+    text = _text(path)
+    assert mask_id(resident.id_number) in text and resident.id_number not in text
+    assert "示例村卫生室" in text and info.receipt_no in text and "张三" in text and "李医生" in text
+    for expected in ("1盒", "8.12元/盒", "12粒", "0.5208元/粒", "1瓶", "3.50元/瓶", "8.12元", "6.25元", "3.50元"):
+        assert expected in text, expected
+    for label, fen in (("统筹支付", info.fund_fen + info.general_fee_fund_fen), ("医疗救助", info.assistance_fen),
+                       ("个人自付", info.self_paid_fen), ("自费", info.self_funded_fen), ("合计", info.total_fen)):
+        line = next(line for line in text.splitlines() if line.strip().startswith(label))
+        assert f"{fen_to_yuan(fen)}元" in line, (label, line)
+    assert "本年统筹已用" in text and "剩余额度" in text and "补打" not in text
+    fonts = _fonts(path)
+    assert fonts and all(row[-5] == "yes" for row in fonts)  # every font embedded
+    assert any("WenQuanYi" in row[0] for row in fonts)
+
+
+def test_reprint_is_marked_and_every_print_recorded(clinic, settled, tmp_path):
+    _, info = settled
+    clinic.sv.settlement.receipt_pdf(info.id, "A5", tmp_path / "first.pdf")
+    clinic.sv.settlement.receipt_pdf(info.id, "80mm", tmp_path / "again.pdf")
+    assert "补打" not in _text(tmp_path / "first.pdf")
+    assert "补打" in _text(tmp_path / "again.pdf")
+    with clinic.sv.db.read() as s:
+        from sqlalchemy import text
+
+        rows = s.execute(text("SELECT reprint, paper FROM receipt_prints ORDER BY printed_at, rowid")).all()
+    assert [tuple(r) for r in rows] == [(0, "A5"), (1, "80mm")]
+
+
+def test_reversal_slip_refers_to_the_original(clinic, settled, tmp_path):
+    _, info = settled
+    reversal = clinic.sv.settlement.reverse(info.id, "患者退药", at=AT + timedelta(minutes=3))
+    clinic.sv.settlement.receipt_pdf(info.id, "80mm", tmp_path / "rev.pdf", reversal=True)
+    text = _text(tmp_path / "rev.pdf")
+    assert "冲正/退费凭证" in text and reversal.receipt_no in text and info.receipt_no in text
+    assert "患者退药" in text and f"-{fen_to_yuan(info.total_fen)}元" in text
+    assert f"{fen_to_yuan(reversal.refund_fen)}元" in text and "补打" not in text
+
+
+def test_prescription_slip(clinic, settled, tmp_path):
+    _, info = settled
+    path = tmp_path / "rx.pdf"
+    clinic.sv.settlement.prescription_pdf(info.id, path)
+    text = _text(path)
+    for expected in ("处方笺", "张三", "男", "67岁", "高血压 I10", "苯磺酸氨氯地平片", "× 1盒", "× 12粒",
+                     "口服 每日1次 每次1片", "李医生", info.receipt_no):
+        assert expected in text, expected
+    assert all(row[-5] == "yes" for row in _fonts(path))

@@ -1,0 +1,98 @@
+"""Reversal 冲正/退费: stock back to the same batches, YTD restored, same-day rule, never twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from conftest import AT, DAY
+from sqlalchemy import text
+
+from app.domain.errors import PermissionDenied, RuleViolation, ValidationError
+from app.services.check import run_checks
+from app.services.settlement_types import DraftLine
+
+
+def _rows(clinic, sql: str, **params):
+    with clinic.sv.db.read() as s:
+        return s.execute(text(sql), params).all()
+
+
+def test_reversal_restores_stock_to_the_same_batches_and_ytd(clinic):
+    resident = clinic.resident()
+    clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT - timedelta(hours=1))
+    # 70 tablets: 28 left in B2403 (earliest expiry) then 42 from B2501
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 70, "amox": 12}), at=AT)
+    assert (clinic.on_hand("amlo_old"), clinic.on_hand("amlo_new")) == (0, 14)
+    used = clinic.sv.residents.coverage(resident.id, DAY).fund_used_fen
+    before_fund = used - info.fund_fen
+
+    reversal = clinic.sv.settlement.reverse(info.id, "患者不需要，退药", at=AT + timedelta(minutes=10))
+    assert reversal.receipt_no == "CZ20261123-0001" and reversal.original_receipt_no == info.receipt_no
+    assert reversal.movements_reversed == 3 and reversal.refund_fen == info.self_paid_fen + info.self_funded_fen
+    assert (clinic.on_hand("amlo_old"), clinic.on_hand("amlo_new"), clinic.on_hand("amox")) == (28, 56, 48)
+    back = _rows(clinic, "SELECT r.batch_id, r.quantity, o.batch_id AS orig, o.quantity AS oq FROM stock_movements r "
+                 "JOIN stock_movements o ON o.id = r.reverses_id WHERE o.doc_id = :v", v=info.visit_id)
+    assert len(back) == 3 and all(r.batch_id == r.orig and r.quantity == -r.oq for r in back)
+
+    # year to date is derived: the reversed settlement no longer counts
+    assert clinic.sv.residents.coverage(resident.id, DAY).fund_used_fen == before_fund
+    assert clinic.sv.settlement.get(info.id).reversed
+    audit = _rows(clinic, "SELECT detail FROM audit_log WHERE action = 'settlement.reverse'")
+    assert json.loads(audit[0].detail)["reason"] == "患者不需要，退药"
+    assert {r.table_name for r in _rows(clinic, "SELECT table_name FROM outbox")} >= {"reversals"}
+    with clinic.sv.db.read() as s:
+        assert run_checks(s)[1] is None
+
+    # the next visit sees the restored year-to-date and stock
+    again = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 70, "amox": 12}), at=AT + timedelta(hours=1))
+    assert again.fund_fen == info.fund_fen
+
+
+def test_trace_codes_are_unsold_by_the_reversal(clinic):
+    code = "81234567890123450001"
+    clinic.sv.stock.receive(clinic.drugs["amox"], "A2501", date(2027, 3, 31), 24, trace_codes=[code],
+                            at=datetime(2026, 11, 1))
+    resident = clinic.resident()
+    draft = clinic.draft(resident.id, {"amox": 24})
+    draft = type(draft)(**{**draft.__dict__, "lines": (DraftLine(clinic.drugs["amox"], 24, "口服", (code,)),)})
+    info = clinic.sv.settlement.settle(draft, at=AT)
+    clinic.sv.settlement.reverse(info.id, "开错药", at=AT)
+    row = _rows(clinic, "SELECT sold_visit_id, sold_at FROM trace_codes WHERE code = :c", c=code)[0]
+    assert row.sold_visit_id is None and row.sold_at is None
+    # the box can be sold again
+    clinic.sv.settlement.settle(draft, at=AT + timedelta(minutes=1))
+
+
+def test_doctor_reverses_only_on_the_same_day_admin_later(clinic):
+    resident = clinic.resident()
+    yesterday = AT - timedelta(days=1)
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}, visit_date=yesterday.date()),
+                                       at=yesterday)
+    before = clinic.fingerprint()
+    with pytest.raises(PermissionDenied) as err:
+        clinic.sv.settlement.reverse(info.id, "退药", at=AT)
+    assert "管理员" in str(err.value) and "当天" in str(err.value)
+    assert clinic.fingerprint() == before
+
+    clinic.as_admin()
+    reversal = clinic.sv.settlement.reverse(info.id, "退药", at=AT)
+    assert reversal.receipt_no == "CZ20261123-0001"
+    with pytest.raises(RuleViolation) as err:
+        clinic.sv.settlement.reverse(info.id, "再退一次", at=AT)
+    assert "不能重复冲正" in str(err.value)
+
+    clinic.as_doctor()
+    today = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT)
+    assert clinic.sv.settlement.reverse(today.id, "当天退药", at=AT + timedelta(hours=8)).receipt_no == "CZ20261123-0002"
+
+
+def test_reason_is_required(clinic):
+    resident = clinic.resident()
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT)
+    before = clinic.fingerprint()
+    with pytest.raises(ValidationError) as err:
+        clinic.sv.settlement.reverse(info.id, "  ", at=AT)
+    assert err.value.field == "冲正原因"
+    assert clinic.fingerprint() == before
