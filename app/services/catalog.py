@@ -196,8 +196,12 @@ class CatalogService:
             row = uow.session.get(Drug, drug_id) if drug_id else None
             if row is None:
                 raise NotFoundError(f"药品：找不到编号为 {drug_id or '（空）'} 的药品", "药品")
-            merged = {k: getattr(row, k) for k in ("national_code", "generic_name", "strength", "maker")}
+            merged = {k: getattr(row, k) for k in ("national_code", "generic_name", "strength", "maker", "coverage_class")}
             merged.update(clean.values)
+            if merged["coverage_class"] != "B":
+                if clean.values.get("class_b_self_bp") is not None:
+                    raise ValidationError("乙类先行自付比例：只有乙类药品才能设置先行自付比例", "乙类先行自付比例")
+                clean.values["class_b_self_bp"] = None
             self._refuse_duplicate(uow.session, merged, row.id)
             _apply(row, clean.values, new=False)
             uow.session.flush()

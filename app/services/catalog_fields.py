@@ -191,7 +191,7 @@ def clean_drug(raw: dict[str, Any], *, partial: bool = False) -> CleanDrug:
             warnings.append(check_national_code("")[1] or "")
     elif "generic_name" in values and not values["generic_name"]:
         raise _err("generic_name", "不能为空")
-    if values.get("coverage_class") != "B" and values.get("class_b_self_bp") is not None:
+    if "coverage_class" in values and values["coverage_class"] != "B" and values.get("class_b_self_bp") is not None:
         raise _err("class_b_self_bp", "只有乙类药品才能设置先行自付比例")
     return CleanDrug(values, tuple(warnings))
 
