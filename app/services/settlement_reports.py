@@ -72,15 +72,15 @@ def daily_log(services: Any, period: Period) -> Table:
                 .order_by(PrescriptionLine.visit_id, PrescriptionLine.line_no)
             ):
                 drugs[line.visit_id].append(f"{drug.generic_name} {quantity_and_price(line.quantity_units, drug)[0]}")
-    out = []
-    for visit, resident, st, reversal_id in rows:
-        out.append({
-            "date": visit.visit_date.isoformat(), "receipt_no": st.receipt_no, "name": resident.name,
-            "sex": SEX_LABELS.get(resident.sex, ""), "age": _age(resident.birth_date, visit.visit_date),
-            "address": resident.address, "diagnosis": " ".join(x for x in (visit.diagnosis, visit.diagnosis_code) if x),
-            "drugs": "；".join(drugs.get(visit.id, [])), "amount_fen": st.total_fen,
-            "fund_fen": st.fund_fen + st.general_fee_fund_fen, "status": "已冲正" if reversal_id else "",
-        })
+        out = []
+        for visit, resident, st, reversal_id in rows:
+            out.append({
+                "date": visit.visit_date.isoformat(), "receipt_no": st.receipt_no, "name": resident.name,
+                "sex": SEX_LABELS.get(resident.sex, ""), "age": _age(resident.birth_date, visit.visit_date),
+                "address": resident.address, "diagnosis": " ".join(x for x in (visit.diagnosis, visit.diagnosis_code) if x),
+                "drugs": "；".join(drugs.get(visit.id, [])), "amount_fen": st.total_fen,
+                "fund_fen": st.fund_fen + st.general_fee_fund_fen, "status": "已冲正" if reversal_id else "",
+            })
     live = [r for r in out if not r["status"]]
     return Table(
         title="门诊日志", subtitle=f"{subtitle}，共 {len(live)} 人次（已冲正 {len(out) - len(live)}）",

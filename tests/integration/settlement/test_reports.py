@@ -1,0 +1,108 @@
+"""门诊日志, 收费日报 and 月度统筹汇总 through ``cunyi report``; the ``cunyi check`` rules of the area."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from conftest import AT
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from app.cli import main
+from app.db.models import Base
+from app.services.check import run_checks
+
+
+@pytest.fixture
+def month(clinic):
+    """Three settlements on 2026-11-22/23 and one reversal on 11-23 of the 11-22 one."""
+    a = clinic.resident("张三", "19590312", "123", address="示例村3组")
+    b = clinic.resident("李四", "19700101", "111", address="示例村1组")
+    y = AT - timedelta(days=1)
+    s1 = clinic.sv.settlement.settle(clinic.draft(a.id, {"amlo": 28}, visit_date=y.date()), at=y)
+    s2 = clinic.sv.settlement.settle(clinic.draft(a.id, {"amox": 12, "vitc": 100}), at=AT)
+    s3 = clinic.sv.settlement.settle(clinic.draft(b.id, {"amlo": 14}, general_fee=False), at=AT + timedelta(hours=1))
+    clinic.as_admin()
+    clinic.sv.settlement.reverse(s1.id, "退药", at=AT + timedelta(hours=2))
+    clinic.as_doctor()
+    return s1, s2, s3
+
+
+def _report(clinic, capsys, *args: str):
+    capsys.readouterr()
+    assert main(["report", *args, "--data", str(clinic.sv.data.root)]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_daily_log(clinic, month, capsys):
+    s1, s2, s3 = month
+    rows = _report(clinic, capsys, "daily-log", "--day", "2026-11-23", "--json")
+    assert [(r["name"], r["amount_fen"], r["fund_fen"]) for r in rows] == [
+        ("张三", s2.total_fen, s2.fund_fen + s2.general_fee_fund_fen), ("李四", s3.total_fen, s3.fund_fen)]
+    first = rows[0]
+    assert first["sex"] == "男" and first["age"] == 67 and first["address"] == "示例村3组"
+    assert first["diagnosis"] == "高血压 I10" and first["drugs"] == "阿莫西林胶囊 12粒；维生素C片 1瓶"
+    rows = _report(clinic, capsys, "daily-log", "--month", "2026-11", "--json")
+    assert [r["status"] for r in rows] == ["已冲正", "", ""]
+
+
+def test_settlements_daily_nets_reversals_on_their_day(clinic, month, capsys):
+    s1, s2, s3 = month
+    rows = {r["date"]: r for r in _report(clinic, capsys, "settlements", "--month", "2026-11", "--json")}
+    assert rows["2026-11-22"]["visits"] == 1 and rows["2026-11-22"]["total_fen"] == s1.total_fen
+    day = rows["2026-11-23"]
+    assert (day["visits"], day["reversals"], day["net_visits"]) == (2, 1, 1)
+    assert day["total_fen"] == s2.total_fen + s3.total_fen - s1.total_fen
+    assert day["fund_fen"] == s2.fund_fen + s3.fund_fen - s1.fund_fen
+    assert day["cash_fen"] == day["self_paid_fen"] + day["self_funded_fen"]
+
+
+def test_monthly_summary_and_files(clinic, month, capsys, tmp_path):
+    _, s2, s3 = month
+    rows = _report(clinic, capsys, "monthly-summary", "--month", "2026-11", "--json")
+    assert [r["month"] for r in rows][-2:] == ["2026-10", "2026-11"]
+    nov = rows[-1]
+    assert nov["visits"] == 2 and nov["total_fen"] == s2.total_fen + s3.total_fen
+    assert nov["average_fen"] == (s2.total_fen + s3.total_fen + 1) // 2
+    xlsx = tmp_path / "summary.xlsx"
+    assert _report(clinic, capsys, "monthly-summary", "--month", "2026-11", "--xlsx", str(xlsx))["rows"] == 11
+    assert load_workbook(xlsx).active["A1"].value == "月度统筹汇总"
+    pdf = tmp_path / "log.pdf"
+    assert _report(clinic, capsys, "daily-log", "--month", "2026-11", "--pdf", str(pdf))["rows"] == 3
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def _copy(session, table: str, row_id: str, **overrides: str) -> None:
+    """Insert a copy of one row with some columns replaced by SQL expressions (bypassing the services)."""
+    columns = [c.name for c in Base.metadata.tables[table].columns]
+    exprs = [overrides.get(c, c) for c in columns]
+    session.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {table} "
+                         "WHERE id = :id"), {"id": row_id})
+
+
+def test_check_passes_then_finds_an_unbalanced_settlement(clinic, month):
+    with clinic.sv.db.read() as s:
+        checked, violation = run_checks(s)
+    assert violation is None and {"结算平衡", "冲正结算的发药已冲回", "结算发药与处方一致"} <= set(checked)
+    _, s2, _ = month
+    with clinic.sv.db.unit_of_work() as uow:  # a settlement whose parts do not add up
+        _copy(uow.session, "visits", s2.visit_id, id="'v-bad'")
+        _copy(uow.session, "settlements", s2.id, id="'s-bad'", visit_id="'v-bad'", receipt_no="'20261123-9999'",
+              total_fen="total_fen + 1")
+    with clinic.sv.db.read() as s:
+        violation = run_checks(s)[1]
+    assert violation.startswith("结算平衡") and "20261123-9999" in violation
+
+
+def test_check_finds_a_reversal_that_left_stock_out(clinic, month):
+    _, s2, _ = month
+    with clinic.sv.db.unit_of_work() as uow:
+        uow.session.execute(text(
+            "INSERT INTO reversals (id, owner_site_id, created_at, updated_at, version, settlement_id, receipt_no, "
+            "reversed_at, reason, user_id) SELECT 'r-bad', owner_site_id, created_at, updated_at, 1, id, "
+            "'CZ20261123-9999', settled_at, '手工', NULL FROM settlements WHERE id = :s"), {"s": s2.id})
+    with clinic.sv.db.read() as s:
+        violation = run_checks(s)[1]
+    assert violation.startswith("冲正结算的发药已冲回") and s2.receipt_no in violation
