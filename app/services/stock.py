@@ -49,7 +49,7 @@ from .stock_ledger import (
 )
 
 #: 报损 reasons: kind → label
-WRITE_OFF_REASONS = {"expired": "过期", "damaged": "破损", "lost": "丢失"}
+WRITE_OFF_REASONS = {"expired": "过期", "damaged": "破损", "lost": "丢失", "other": "其他"}
 
 
 class StockService:
@@ -137,7 +137,9 @@ class StockService:
         """报损: expired / damaged / lost stock out of one batch; returns the movement id."""
         label = WRITE_OFF_REASONS.get(reason_kind)
         if label is None:
-            raise ValidationError("报损原因只能是：过期、破损、丢失", "报损原因")
+            raise ValidationError("报损原因只能是：过期、破损、丢失、其他", "报损原因")
+        if reason_kind == "other" and not (note or "").strip():
+            raise ValidationError("报损原因选了“其他”，请写明具体原因", "报损原因")
         reason = f"{label}：{note.strip()}" if note and note.strip() else label
         with self.db.unit_of_work() as uow:
             s = uow.session
@@ -256,6 +258,13 @@ class StockService:
         subtitle = f"{self._place(store)}　{now():%Y-%m-%d %H:%M}　共 {len(rows)} 种"
         writer = stock_docs.stock_list_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_list_pdf
         return writer(path, title="药品库存", subtitle=subtitle, rows=rows)
+
+    def recent_movements(self, kinds: Iterable[str], limit: int = 100, *, store_id: str | None = None
+                         ) -> list[q.RecentMovement]:
+        """Latest movements of ``kinds`` (e.g. receipt / write_off, return), newest first: the pages' recent lists."""
+        store = self._store(store_id)
+        with self.db.read() as s:
+            return q.recent_movements(s, store, kinds, limit)
 
     def trace_code(self, code: str) -> tracecodes.TraceCodeInfo | None:
         """Where a trace code stands (received / sold to which visit), or None if never seen."""

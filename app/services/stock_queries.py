@@ -295,3 +295,46 @@ def _label(kind: str) -> str:
         return MOVEMENT_LABELS[MovementKind(kind)]
     except ValueError:
         return kind
+
+
+# -- recent movements (入库 / 报损 lists) ----------------------------------------------------------
+@dataclass(frozen=True)
+class RecentMovement:
+    movement_id: str
+    seq: int
+    occurred_at: datetime
+    kind: str
+    kind_label: str
+    drug_id: str
+    generic_name: str
+    strength: str
+    pack_unit: str
+    base_unit: str
+    units_per_pack: int
+    batch_id: str
+    batch_no: str
+    expiry: date
+    quantity: int  # signed base units
+    reason: str
+    doc_type: str
+    doc_id: str | None
+    reversed: bool
+
+
+def recent_movements(session: Session, store_id: str, kinds: Iterable[str], limit: int = 100) -> list[RecentMovement]:
+    """The store's latest movements of ``kinds``, newest first (index ``(store_id, kind, occurred_at)``)."""
+    m = StockMovement
+    undone = aliased(StockMovement)
+    stmt = (
+        select(m, Batch.batch_no, Batch.expiry, Drug, undone.id)
+        .join(Batch, Batch.id == m.batch_id).join(Drug, Drug.id == m.drug_id)
+        .outerjoin(undone, undone.reverses_id == m.id)
+        .where(m.store_id == store_id, m.kind.in_([str(k) for k in kinds]))
+        .order_by(m.occurred_at.desc(), m.seq.desc()).limit(max(1, min(int(limit), 1000)))
+    )
+    return [
+        RecentMovement(mv.id, mv.seq, mv.occurred_at, mv.kind, _label(mv.kind), d.id, d.generic_name, d.strength,
+                       d.pack_unit, d.base_unit, d.units_per_pack, mv.batch_id, batch_no, expiry, mv.quantity,
+                       mv.reason, mv.doc_type, mv.doc_id, undone_id is not None)
+        for mv, batch_no, expiry, d, undone_id in session.execute(stmt)
+    ]
