@@ -43,8 +43,13 @@ def vacuum_into(db: Database, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
     tmp.unlink(missing_ok=True)
-    with db.reader.connect() as conn:
-        conn.exec_driver_sql("VACUUM INTO ?", (str(tmp),))
+    # VACUUM cannot run inside a transaction, and the engines' "begin" hook opens one on first use:
+    # run it on the raw sqlite3 connection (autocommit: the connect hook sets isolation_level=None)
+    raw = db.reader.raw_connection()
+    try:
+        raw.driver_connection.execute("VACUUM INTO ?", (str(tmp),))
+    finally:
+        raw.close()
     if not integrity_ok(tmp):
         tmp.unlink(missing_ok=True)
         raise RuleViolation("备份副本完整性检查未通过，未保存；请检查磁盘后重试")
