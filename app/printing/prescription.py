@@ -54,12 +54,20 @@ class PrescriptionData:
 def prescription_pdf_bytes(data: PrescriptionData) -> bytes:
     """Draw the 处方笺 on A5 and return the PDF."""
     font = register_fonts()
-    width, height = A5
-    margin = 12 * mm
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1, initialFontName=font)
     canvas.setTitle(f"处方笺 {data.number}")
     canvas.setCreator("村医通")
+    draw_prescription(canvas, data, font)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def draw_prescription(canvas, data: PrescriptionData, font: str) -> None:  # noqa: ANN001 - a reportlab Canvas or alike
+    """Draw the 处方笺 on an A5 ``canvas`` (reportlab's, or the desktop's QPainter adapter)."""
+    width, height = A5
+    margin = 12 * mm
     pen = Pen(canvas, width, margin, height - 10 * mm, font, bottom=14 * mm)
     pen.center(data.clinic, 13)
     pen.center("处 方 笺", 15)
@@ -91,9 +99,6 @@ def prescription_pdf_bytes(data: PrescriptionData) -> bytes:
     pen.space(2 * mm)
     pen.columns([(0, "审核：", "l"), (pen.inner * 0.34, "调配：", "l"), (pen.inner * 0.67, "核对发药：", "l")], 9.5)
     pen.text("注：本处方当日有效；村卫生室存档备查。", 7.5)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
 
 
 def write_prescription_pdf(path: Path | str, data: PrescriptionData) -> Path:
