@@ -1,0 +1,162 @@
+"""Bulk rows for the demo builder: fast UUIDv7 ids, SQLite text formats and a buffered writer.
+
+The demo writes millions of rows, so it bypasses the ORM: rows are plain tuples inserted with
+``executemany`` on one ``sqlite3`` connection, a few large transactions at a time. Every synced
+row still gets what the unit of work would give it (``id``, ``owner_site_id``, ``created_at``,
+``updated_at``, ``version``) and the database's own triggers still write the outbox for rows owned by
+the local site. Columns the demo does not name take the model's default, so a later migration that
+adds a column with a default does not break the demo.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from app.db.models import Base
+
+_MASK62 = (1 << 62) - 1
+_VARIANT = 1 << 63
+
+
+class IdFactory:
+    """UUIDv7 strings (RFC 9562: 48-bit Unix milliseconds, version 7, variant 10), monotonic.
+
+    ``app.domain.ids.new_id`` makes one id at a time; this makes millions quickly. Within one
+    millisecond the 74 random bits are a counter that starts at a random value and goes up by one
+    (RFC 9562 §6.2, method 2), so ids are unique and increase in the order they are made, which also
+    keeps SQLite's primary-key B-trees appending.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng = random.Random(seed)
+        self._ms = 0
+        self._counter = 0
+        self._made = 0
+        self._prefix = ""
+        self._tick()
+
+    def _tick(self) -> None:
+        ms = time.time_ns() // 1_000_000
+        if ms > self._ms:
+            self._ms = ms
+            self._counter = self._rng.getrandbits(70)  # 4 bits of head-room for the increments
+            self._prefix = f"{ms:012x}7"
+
+    def __call__(self) -> str:
+        self._made += 1
+        if not self._made & 1023:
+            self._tick()
+        c = self._counter = self._counter + 1
+        h = f"{self._prefix}{c >> 62:03x}{(c & _MASK62) | _VARIANT:016x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def dt_text(value: datetime) -> str:
+    """A datetime as SQLAlchemy stores it in SQLite (so text comparisons agree with ORM rows)."""
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+    )
+
+
+def day_text(value: date) -> str:
+    return value.isoformat()
+
+
+class TableSpec:
+    """The INSERT of one table for the columns the demo names; the others get their model default."""
+
+    def __init__(self, table: str, columns: Sequence[str]) -> None:
+        meta = Base.metadata.tables[table]
+        known = {c.name for c in meta.columns}
+        unknown = [c for c in columns if c not in known]
+        if unknown:
+            raise KeyError(f"{table}: unknown columns {unknown}")
+        self.table = table
+        self.columns = tuple(columns)
+        extra_names: list[str] = []
+        extra_values: list[Any] = []
+        for column in meta.columns:
+            if column.name in columns:
+                continue
+            default = column.default
+            if default is not None and getattr(default, "is_scalar", False):
+                value = default.arg
+                extra_values.append(int(value) if isinstance(value, bool) else value)
+            elif column.nullable or column.primary_key:
+                extra_values.append(None)
+            else:
+                raise KeyError(f"{table}.{column.name} has no default; the demo must fill it")
+            extra_names.append(column.name)
+        self.extra = tuple(extra_values)
+        names = self.columns + tuple(extra_names)
+        marks = ", ".join("?" for _ in names)
+        self.sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+
+
+#: columns every synced table starts with, in this order, in the demo's row tuples
+SYNCED = ("id", "owner_site_id", "created_at", "updated_at", "version")
+
+
+class BulkWriter:
+    """Buffers row tuples per table and inserts them in foreign-key order with ``executemany``."""
+
+    def __init__(self, con: sqlite3.Connection, flush_rows: int = 200_000) -> None:
+        self.con = con
+        self.flush_rows = flush_rows
+        self.specs: dict[str, TableSpec] = {}
+        self.buffers: dict[str, list[tuple]] = {}
+        self.counts: dict[str, int] = {}
+        self._pending = 0
+        self._order = [t.name for t in Base.metadata.sorted_tables]
+
+    def define(self, table: str, columns: Sequence[str], synced: bool = True) -> Callable[[tuple], None]:
+        """Declare the columns of ``table``'s tuples; returns an ``add(row)`` function for it."""
+        spec = TableSpec(table, (SYNCED + tuple(columns)) if synced else tuple(columns))
+        self.specs[table] = spec
+        buffer = self.buffers.setdefault(table, [])
+        extra = spec.extra
+
+        if extra:
+            def add(row: tuple) -> None:
+                buffer.append(row + extra)
+                self._pending += 1
+        else:
+            def add(row: tuple) -> None:
+                buffer.append(row)
+                self._pending += 1
+
+        return add
+
+    def maybe_flush(self) -> None:
+        if self._pending >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert everything buffered, parents before children."""
+        for table in self._order:
+            rows = self.buffers.get(table)
+            if rows:
+                self.con.executemany(self.specs[table].sql, rows)
+                self.counts[table] = self.counts.get(table, 0) + len(rows)
+                rows.clear()
+        self._pending = 0
+
+    def insert_now(self, table: str, rows: Iterable[tuple]) -> None:
+        """Insert rows of an already defined table at once (small reference tables)."""
+        rows = list(rows)
+        extra = self.specs[table].extra
+        self.con.executemany(self.specs[table].sql, [r + extra for r in rows] if extra else rows)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+
+
+def secondary_indexes(con: sqlite3.Connection, tables: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the explicit indexes of ``tables`` (not the UNIQUE autoindexes)."""
+    wanted = set(tables)
+    rows = con.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    return [(name, sql) for name, table, sql in rows if table in wanted and " UNIQUE " not in sql.upper()]
