@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -64,6 +65,7 @@ def show_info(parent: QWidget | None, text: str, title: str = "提示") -> QMess
 
 def open_boxes() -> list[QMessageBox]:
     """Message boxes currently shown (tests read their text)."""
+    _open_boxes[:] = [b for b in _open_boxes if shiboken6.isValid(b)]
     return list(_open_boxes)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.errors import CunyiError
@@ -51,10 +52,18 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.username.returnPressed.connect(self.password.setFocus)
         (self.password if username else self.username).setFocus()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Enter in the user name moves on to the password; Enter in the password signs in."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is self.username:
+            self.password.setFocus()
+            return
+        super().keyPressEvent(event)
+
     def sign_in(self) -> None:
+        if not self.ok_button.isEnabled():
+            return
         if not self.username.text().strip():
             self.error.show_error("请输入用户名")
             self.username.setFocus()

@@ -93,18 +93,22 @@ class AdminPage(QWizardPage):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        self.registerField("admin_username*", self.username)
+        # not mandatory: a mandatory field counts as filled only once it differs from its default
+        self.registerField("admin_username", self.username)
         self.registerField("admin_password*", self.password)
         self.registerField("admin_confirm*", self.confirm)
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt override
         try:
+            if not self.username.text().strip():
+                raise ValidationError("管理员用户名不能为空", "用户名")
             check_password_strength(self.password.text())
             if self.password.text() != self.confirm.text():
                 raise ValidationError("两次输入的密码不一致，请重新输入确认密码", "确认密码")
         except ValidationError as exc:
             self.error.show_error(str(exc))
-            (self.confirm if exc.field == "确认密码" else self.password).setFocus()
+            fields = {"用户名": self.username, "确认密码": self.confirm}
+            fields.get(exc.field or "", self.password).setFocus()
             return False
         self.error.clear_error()
         return True

@@ -84,6 +84,7 @@ class TileGrid(QWidget):
             widget = TileWidget(tile, tile.area in openable, self)
             widget.activated.connect(self.activated)
             self._grid.addWidget(widget, i // self.columns, i % self.columns)
+            widget.show()  # now, not on the next event loop pass: the focus may move to it at once
             self.tiles.append(widget)
         for col in range(self.columns):
             self._grid.setColumnStretch(col, 1)

@@ -1,0 +1,168 @@
+"""设置: the settings form saves through the audited service; users, backups and the audit log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from ui.models import audit as audit_models
+from ui.models.audit import AuditModel
+from ui.models.users import UsersModel
+from ui.workers import wait_idle
+
+
+def _settings(window):  # noqa: ANN001, ANN202
+    page = window.open_area("settings")
+    assert wait_idle()
+    return page
+
+
+def test_saving_a_setting_writes_an_audit_row_and_retimes_the_idle_lock(open_window, qtbot) -> None:
+    window = open_window("village", "admin")
+    tab = _settings(window).site_tab
+    assert tab.loaded["idle_lock_minutes"] == 10
+    spin = tab.editors["idle_lock_minutes"]
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "5")
+    tab.editors["receipt_paper"].setCurrentText("80mm")
+    qtbot.keyClick(tab, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert wait_idle()
+    assert tab.message.text() == "已保存 2 项设置"
+    sv = window.ctx.sv
+    assert sv.settings.get("idle_lock_minutes") == 5 and sv.settings.get("receipt_paper") == "80mm"
+    rows = {e.detail["key"]: e for e in sv.audit.recent(action="settings.change")}
+    assert rows["idle_lock_minutes"].detail["old"] == 10 and rows["idle_lock_minutes"].detail["new"] == 5
+    assert rows["idle_lock_minutes"].actor == "管理员"
+    assert window.idle.interval_ms == 5 * 60_000  # data_changed("settings") reached the main window
+    # nothing changed → nothing written
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert wait_idle()
+    assert tab.message.text() == "没有需要保存的修改"
+    assert len(sv.audit.recent(action="settings.change")) == 2
+
+
+def test_a_refused_value_is_shown_inline_and_not_saved(open_window) -> None:
+    window = open_window("village", "admin")
+    tab = _settings(window).site_tab
+    tab.editors["near_expiry_days"].setMaximum(5000)  # let the form send what the service refuses
+    tab.editors["near_expiry_days"].setValue(4000)
+    tab.save()
+    assert wait_idle()
+    assert "近效期预警天数" in tab.error.text() and "1–730" in tab.error.text()
+    assert window.ctx.sv.settings.get("near_expiry_days") == 180
+    assert not window.ctx.sv.audit.recent(action="settings.change")
+
+
+def test_admin_adds_a_user_and_unlocks_a_locked_one(open_window, qtbot, password) -> None:
+    from app.domain.errors import AuthError
+
+    window = open_window("village", "admin")
+    page = _settings(window)
+    page.open_target("users")
+    users_tab = page.users_tab
+    assert page.tabs.currentWidget() is users_tab
+    assert [users_tab.model.user(r).username for r in range(users_tab.model.rowCount())] == ["admin", "doctor"]
+
+    users_tab.view.setFocus()
+    qtbot.keyClick(users_tab.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = users_tab.findChild(QDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.keyClicks(dialog.username, "nurse")
+    dialog.display_name.setText("赵护士")
+    qtbot.keyClicks(dialog.password, "nurse-pass")
+    qtbot.keyClicks(dialog.confirm, "nurse-pazz")
+    dialog.save()
+    assert "两次输入的密码不一致" in dialog.error.text()
+    dialog.confirm.setText("nurse-pass")
+    dialog.save()
+    assert wait_idle()
+    assert users_tab.message.text() == "已新增用户 nurse（村医）"  # accepted, closed, deleted
+    assert users_tab.findChild(QDialog) is None
+    assert wait_idle()
+    assert users_tab.model.rowCount() == 3
+
+    sv = window.ctx.sv
+    for _ in range(5):
+        try:
+            sv.users.sign_in("nurse", "wrong-pass")
+        except AuthError:
+            pass
+    sv.users.sign_in("admin", password)  # the failed attempts changed the session's actor back
+    users_tab.refresh()
+    assert wait_idle()
+    row = [users_tab.model.user(r).username for r in range(3)].index("nurse")
+    assert users_tab.model.data(users_tab.model.index(row, 3)).startswith("已锁定")
+    users_tab.view.setCurrentIndex(users_tab.model.index(row, 0))
+    assert users_tab.unlock_button.isEnabled()
+    qtbot.mouseClick(users_tab.unlock_button, Qt.MouseButton.LeftButton)
+    assert wait_idle()
+    assert sv.status.locked_users() == []
+    assert sv.users.sign_in("nurse", "nurse-pass").display_name == "赵护士"
+    assert sv.audit.recent(action="user.unlock")
+
+
+def test_backup_now_writes_a_checked_backup_and_lists_it(open_window, qtbot) -> None:
+    window = open_window("village", "admin")
+    page = _settings(window)
+    page.open_target("backup")
+    tab = page.backup_tab
+    assert tab.table.rowCount() == 0
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert wait_idle()
+    assert wait_idle()  # data_changed("backup") reloads the list
+    files = list(window.ctx.sv.data.backups.glob("cunyi-*.db"))
+    assert len(files) == 1
+    assert tab.result.text().startswith(f"已备份到 {files[0]}")
+    assert tab.table.rowCount() == 1 and tab.table.item(0, 1).text() == files[0].name
+
+
+def test_audit_model_fetches_in_pages(services, monkeypatch, qtbot, qtmodeltester) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    monkeypatch.setattr(audit_models, "PAGE_SIZE", 2)
+    sv, _ = services("village")
+    total = len(sv.audit.recent())
+    assert total >= 3  # 建站, sign-in, 新增用户
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    model = AuditModel(sv, owner)
+    model.reload()
+    assert wait_idle()
+    assert model.rowCount() == 2 and model.canFetchMore()
+    pages = 1
+    while model.canFetchMore():
+        model.fetchMore()
+        assert wait_idle()
+        pages += 1
+    assert model.rowCount() == total and pages == total // 2 + 1
+    assert [model.entry(r) for r in range(total)] == sv.audit.recent()  # newest first, no gaps
+    qtmodeltester.check(model)
+
+
+def test_audit_viewer_shows_chinese_and_filters(open_window, monkeypatch) -> None:
+    monkeypatch.setattr(audit_models, "PAGE_SIZE", 2)
+    window = open_window("village", "admin")
+    page = _settings(window)
+    page.open_target("audit")
+    model = page.audit_tab.model
+    assert wait_idle() and wait_idle()
+    assert model.rowCount() == len(window.ctx.sv.audit.recent())  # the view fetched until it was full
+    assert model.entry(0).action == "signin.ok"
+    assert model.data(model.index(0, 2)) == "登录成功"
+    assert model.data(model.index(0, 3)) == "用户"
+    page.audit_tab.filter.setCurrentText("用户")
+    assert wait_idle() and wait_idle()
+    assert [model.entry(r).action for r in range(model.rowCount())] == ["user.create"]
+    assert model.data(model.index(0, 4)) == "用户名：doctor；角色：村医"
+
+
+def test_table_models_pass_the_model_tester(qtmodeltester, services) -> None:
+    sv, _ = services("township")
+    users = UsersModel()
+    users.set_users(sv.users.list(), {})
+    assert users.rowCount() == 3
+    qtmodeltester.check(users)
+    empty = AuditModel(sv)
+    qtmodeltester.check(empty)

@@ -1,0 +1,111 @@
+"""``cunyi --smoke-test``: a temporary installation, every registered page rendered offscreen, a PDF.
+
+Used on a fresh install and on the frozen build before it is packaged. Exit 0 when everything worked;
+otherwise the first failure is printed in Chinese on stderr and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+SMOKE_PASSWORD = "smoke-test-1"
+
+
+def _quiet_offscreen() -> None:
+    """The offscreen plugin warns about size hints on every window; that is not a failure."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_kind, _context, message: str) -> None:  # noqa: ANN001
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+def _make_site(root: Path) -> None:
+    from app.bootstrap import bootstrap
+
+    sv = bootstrap(root)
+    try:
+        sv.sites.create_standalone("village", "冒烟测试村卫生室", "admin", SMOKE_PASSWORD)
+        sv.users.sign_in("admin", SMOKE_PASSWORD)
+        sv.users.create("doctor", "冒烟测试村医", "village_doctor", SMOKE_PASSWORD)
+    finally:
+        sv.close()
+
+
+def _write_pdf(path: Path) -> None:
+    from app.printing.table import write_table_pdf
+    from app.services.reports import Column, Table
+
+    table = Table(
+        "冒烟测试", (Column("name", "药品"), Column("qty", "数量", "int"), Column("amount", "金额", "fen")),
+        [{"name": "阿莫西林胶囊", "qty": 2, "amount": 1250}, {"name": "苯磺酸氨氯地平片", "qty": 1, "amount": 812}],
+        subtitle="村医通 --smoke-test", totals={"amount": 2062},
+    )
+    write_table_pdf(table, path)
+    if not path.read_bytes().startswith(b"%PDF") or path.stat().st_size < 1000:
+        raise RuntimeError(f"PDF 文件 {path} 不完整")
+
+
+def render_pages(root: Path, out: Path, username: str = "admin", password: str = SMOKE_PASSWORD,
+                 size: tuple[int, int] = (1366, 768)) -> list[Path]:
+    """Sign ``username`` in on ``root``, open every page the user has, save each as ``out/<area>.png``."""
+    from PySide6.QtWidgets import QApplication
+
+    from .app import create_main_window
+    from .pages import available_areas
+    from .workers import wait_idle
+
+    window = create_main_window(root, username, password)
+    shots: list[Path] = []
+    try:
+        window.resize(*size)
+        window.show()
+        missing = available_areas() - set(window.areas)
+        if missing:
+            raise RuntimeError(f"以下页面没有显示在导航中：{'、'.join(sorted(missing))}")
+        for area in window.areas:
+            window.open_area(area)
+            for _ in range(3):  # pages may load in steps (a result triggers the next load)
+                if not wait_idle(20000):
+                    raise RuntimeError(f"页面 {area} 的数据加载超时")
+                QApplication.processEvents()
+            image = window.grab()
+            if image.isNull() or image.width() < 100:
+                raise RuntimeError(f"页面 {area} 无法渲染")
+            path = out / f"{area}.png"
+            if not image.save(str(path)):
+                raise RuntimeError(f"无法保存截图 {path}")
+            shots.append(path)
+    finally:
+        window.close()
+    return shots
+
+
+def run_smoke_test() -> int:
+    """Create a temporary site, render every page, write a PDF. Returns the exit code."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _quiet_offscreen()
+    try:
+        from .app import make_application
+
+        make_application()
+        with tempfile.TemporaryDirectory(prefix="cunyi-smoke-") as tmp:
+            root = Path(tmp) / "data"
+            out = Path(tmp) / "shots"
+            out.mkdir()
+            _make_site(root)
+            shots = render_pages(root, out)
+            pdf = Path(tmp) / "smoke.pdf"
+            _write_pdf(pdf)
+            print(f"冒烟测试通过：渲染 {len(shots)} 个页面（{'、'.join(p.stem for p in shots)}），PDF {pdf.stat().st_size} 字节")
+        return 0
+    except Exception as exc:  # noqa: BLE001 - any failure is the test's answer
+        traceback.print_exc()
+        print(f"冒烟测试失败：{exc}", file=sys.stderr)
+        return 1
