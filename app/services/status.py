@@ -118,6 +118,11 @@ class StatusService:
         return DayFigures(day, int(visits or 0), int(count), int(total), int(fund + general + assist),
                           int(self_paid + self_funded))
 
+    def recent_days(self, days: int = 7, until: date | None = None) -> list[DayFigures]:
+        """``day_figures`` of the ``days`` days up to ``until`` (default today), oldest first."""
+        until = until or now().date()
+        return [self.day_figures(until - timedelta(days=offset)) for offset in range(days - 1, -1, -1)]
+
     def backups(self) -> list[BackupFile]:
         """Backups in the data folder's ``backups/``, newest first."""
         files = []

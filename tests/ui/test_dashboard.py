@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.domain.errors import RuleViolation
-from ui import pages
 from ui.tiles import Tile
 from ui.workers import wait_idle
 
@@ -23,7 +23,16 @@ def _tiles(window) -> dict[str, object]:  # noqa: ANN001
     return {w.tile.key: w for w in window.pages["dashboard"].grid.tiles}
 
 
-def test_village_doctor_sees_today_and_sync_tiles(open_window) -> None:
+@pytest.fixture
+def core_only(monkeypatch):  # noqa: ANN001, ANN201
+    """Only the core tile provider (other areas' providers are tested with their pages)."""
+    import ui.pages.dashboard as dashboard
+
+    monkeypatch.setattr(dashboard, "TILE_PROVIDERS", ("ui.tiles:core_tiles",))
+    return dashboard
+
+
+def test_village_doctor_sees_today_and_sync_tiles(open_window, core_only) -> None:
     window = open_window("village", "doctor")
     tiles = _tiles(window)
     assert set(tiles) == {"outpatient.today", "sync.pending"}
@@ -31,11 +40,12 @@ def test_village_doctor_sees_today_and_sync_tiles(open_window) -> None:
     assert today.figure_label.text() == "0 人次" and today.subtitle_label.text() == "今天还没有结算"
     pending = window.ctx.sv.status.sync_state().pending
     assert tiles["sync.pending"].figure_label.text() == f"{pending} 条"
-    # neither area has a page yet: shown, but not clickable
-    assert not today.clickable and today.focusPolicy() == Qt.FocusPolicy.NoFocus
+    # a tile opens its area only when that area has a page
+    assert today.clickable is ("outpatient" in window.areas)
+    assert today.focusPolicy() == (Qt.FocusPolicy.StrongFocus if today.clickable else Qt.FocusPolicy.NoFocus)
 
 
-def test_admin_backup_tile_turns_green_after_a_backup_and_opens_the_backup_tab(open_window, qtbot) -> None:
+def test_admin_backup_tile_turns_green_after_a_backup_and_opens_the_backup_tab(open_window, qtbot, core_only) -> None:
     window = open_window("village", "admin")
     backup = _tiles(window)["settings.backup"]
     assert backup.tile.severity == "danger" and backup.figure_label.text() == "从未备份"
@@ -53,17 +63,14 @@ def test_admin_backup_tile_turns_green_after_a_backup_and_opens_the_backup_tab(o
     assert _tiles(window)["settings.backup"].figure_label.text().endswith("分钟前")
 
 
-def test_township_has_no_outpatient_tile(open_window) -> None:
+def test_township_has_no_outpatient_tile(open_window, core_only) -> None:
     window = open_window("township", "pharmacist")
     assert set(_tiles(window)) == {"sync.pending"}
 
 
-def test_registered_providers_add_tiles_in_order_and_failures_become_red_tiles(open_window, monkeypatch) -> None:
-    monkeypatch.setattr(pages, "TILE_PROVIDERS", (*pages.TILE_PROVIDERS, f"{__name__}:extra_tiles",
-                                                   f"{__name__}:broken_tiles"))
-    import ui.pages.dashboard as dashboard
-
-    monkeypatch.setattr(dashboard, "TILE_PROVIDERS", pages.TILE_PROVIDERS)
+def test_registered_providers_add_tiles_in_order_and_failures_become_red_tiles(open_window, core_only, monkeypatch) -> None:
+    monkeypatch.setattr(core_only, "TILE_PROVIDERS", ("ui.tiles:core_tiles", f"{__name__}:extra_tiles",
+                                                      f"{__name__}:broken_tiles"))
     window = open_window("township", "caseworker")
     keys = [w.tile.key for w in window.pages["dashboard"].grid.tiles]
     # a case worker has no 药品库存 area: the stock tile is hidden; order follows Tile.order

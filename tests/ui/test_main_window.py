@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from app.domain.roles import AREAS
+from app.domain.roles import AREAS, visible_areas
 from ui import pages
 from ui.pages.base import Page
 from ui.workers import wait_idle
@@ -31,21 +31,28 @@ def _nav(window) -> list[str]:  # noqa: ANN001
     return [window.nav.item(i).text() for i in range(window.nav.count())]
 
 
-@pytest.mark.parametrize(
-    ("kind", "username", "expected"),
-    [
-        ("village", "admin", ["dashboard", "settings"]),
-        ("village", "doctor", ["dashboard"]),
-        ("township", "admin", ["dashboard", "settings"]),
-        ("township", "pharmacist", ["dashboard"]),
-        ("township", "caseworker", ["dashboard"]),
-    ],
-)
-def test_navigation_shows_the_areas_of_the_role_that_have_pages(open_window, kind, username, expected) -> None:
+ROLE_CASES = [
+    ("village", "admin", "admin"),
+    ("village", "doctor", "village_doctor"),
+    ("township", "admin", "admin"),
+    ("township", "pharmacist", "township_pharmacist"),
+    ("township", "caseworker", "case_worker"),
+]
+
+
+@pytest.mark.parametrize(("kind", "username", "role"), ROLE_CASES)
+def test_navigation_shows_the_areas_of_the_role_that_have_pages(open_window, kind, username, role) -> None:
     window = open_window(kind, username)
+    expected = visible_areas(role, kind, set(pages.PAGES))
     assert window.areas == expected
+    assert window.areas[0] == "dashboard"
+    assert ("settings" in window.areas) is (role == "admin")  # only admins manage users and backups
+    assert "outpatient" not in window.areas or kind == "village"
     assert _nav(window) == [AREAS[a] for a in expected]
     assert window.nav.item(0).toolTip() == "工作台（Ctrl+1）"
+    assert [window.nav.item(i).toolTip() for i in range(len(expected))] == [
+        f"{AREAS[a]}（Ctrl+{i}）" for i, a in enumerate(expected, start=1)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +67,8 @@ def test_a_registered_page_appears_only_where_its_area_is_allowed(
     window = open_window(kind, username)
     assert ("outpatient" in window.areas) is sees_outpatient
     if sees_outpatient:
-        assert window.areas.index("outpatient") == 1  # AREAS order, after 工作台
+        assert window.areas.index("outpatient") == 1  # AREAS order, right after 工作台
+        assert window.nav.item(1).text() == "门诊收费"
         assert isinstance(window.open_area("outpatient"), ProbePage)
     else:
         assert window.open_area("outpatient") is None
@@ -68,16 +76,17 @@ def test_a_registered_page_appears_only_where_its_area_is_allowed(
 
 def test_pages_are_built_on_first_visit_and_ctrl_digits_switch_areas(open_window, qtbot) -> None:
     window = open_window("village", "admin")
-    assert list(window.pages) == ["dashboard"]  # settings not built yet
+    assert list(window.pages) == ["dashboard"]  # no other page built yet
     assert window.current_area() == "dashboard"
-    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    n = window.areas.index("settings") + 1
+    qtbot.keyClick(window, getattr(Qt.Key, f"Key_{n}"), Qt.KeyboardModifier.ControlModifier)
     assert wait_idle()
-    assert window.current_area() == "settings" and window.nav.currentRow() == 1
+    assert window.current_area() == "settings" and window.nav.currentRow() == n - 1
     assert set(window.pages) == {"dashboard", "settings"}
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.current_area() == "dashboard"
     settings_page = window.pages["settings"]
-    window.nav.setCurrentRow(1)  # arrow keys in the navigation do the same
+    window.nav.setCurrentRow(n - 1)  # arrow keys in the navigation do the same
     assert window.current_page() is settings_page  # built once, reused
 
 

@@ -24,10 +24,15 @@ ACTION_LABELS = {
     "user.create": "新增用户",
     "user.unlock": "解锁账户",
     "site.create": "建站",
-    "backup.create": "备份",
-    "settlement.reverse": "冲正",
+    "settlement.create": "门诊结算",
+    "settlement.reverse": "冲正退费",
     "stock.adjust": "库存调整",
     "stock.write_off": "报损",
+    "stock.reverse": "库存冲正",
+    "stock.return": "退回乡镇",
+    "stocktake.finalise": "盘点定稿",
+    "stocktake.cancel": "取消盘点",
+    "demo.build": "生成演示数据",
 }
 
 #: filter choices of the viewer: label → action prefix
@@ -38,6 +43,7 @@ FILTERS = {
     "用户": "user.",
     "结算与冲正": "settlement.",
     "库存调整与报损": "stock.",
+    "盘点": "stocktake.",
 }
 
 #: table names in ``target_table`` → 中文
@@ -48,7 +54,8 @@ TABLE_LABELS = {
 }
 
 _DETAIL_LABELS = {"name": "名称", "kind": "类型", "username": "用户名", "role": "角色", "failures": "连续错误",
-                  "reason": "原因"}
+                  "reason": "原因", "receipt_no": "收据号", "quantity": "数量", "delta": "数量变化",
+                  "total_fen": "金额(分)", "scale": "规模"}
 
 
 def action_label(action: str) -> str:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.domain.enums import Role, SiteKind
+from app.domain.money import fen_to_yuan
 from app.domain.roles import AREAS, visible_areas
+from app.services.audit import AuditEntry
+from app.services.status import DayFigures
 
 from ..models.audit import action_label, detail_text
 from ..tiles import Tile, TileScope, collect_tiles
+from ..widgets.day_bars import DayBars
 from ..widgets.tile_grid import TileGrid
 from ..workers import Op
 from . import TILE_PROVIDERS
@@ -48,19 +54,28 @@ class DashboardPage(Page):
 
         lower = QHBoxLayout()
         lower.setSpacing(16)
-        self.activity: QGridLayout | None = None
+        self.bars: DayBars | None = None
+        self.week_title: QLabel | None = None
+        if ctx.site_kind is SiteKind.VILLAGE and ctx.role in (Role.VILLAGE_DOCTOR, Role.ADMIN):
+            card, layout = _card("近 7 日门诊")
+            self.week_title = QLabel()
+            self.week_title.setProperty("role", "hint")
+            self.bars = DayBars()
+            layout.addWidget(self.week_title)
+            layout.addWidget(self.bars, 1)
+            lower.addWidget(card, 3)
+        self.activity: QVBoxLayout | None = None
         if ctx.is_admin:
             card, layout = _card("最近操作")
-            self.activity = QGridLayout()
-            self.activity.setHorizontalSpacing(18)
-            self.activity.setVerticalSpacing(6)
+            self.activity = QVBoxLayout()
+            self.activity.setSpacing(6)
             layout.addLayout(self.activity)
             layout.addStretch(1)
             lower.addWidget(card, 3)
         keys_card, keys_layout = _card("常用快捷键")
         keys = QGridLayout()
-        keys.setHorizontalSpacing(18)
-        keys.setVerticalSpacing(6)
+        keys.setHorizontalSpacing(14)
+        keys.setVerticalSpacing(8)
         shortcuts = [(f"Ctrl+{i}", AREAS[a]) for i, a in enumerate(ctx.areas or (self.area,), start=1)]
         shortcuts += [("Tab / 方向键", "在磁贴之间移动"), ("Enter", "打开磁贴的明细"), ("Ctrl+L", "锁定屏幕"),
                       ("Ctrl+Q", "退出村医通")]
@@ -72,7 +87,10 @@ class DashboardPage(Page):
         keys.setColumnStretch(1, 1)
         keys_layout.addLayout(keys)
         keys_layout.addStretch(1)
-        lower.addWidget(keys_card, 2)
+        keys_card.setFixedWidth(300)
+        lower.addWidget(keys_card, 0)
+        if lower.count() == 1:
+            lower.addStretch(1)
         self.body().addLayout(lower, 1)
         self.tiles: list[Tile] = []
 
@@ -83,30 +101,35 @@ class DashboardPage(Page):
     def refresh(self) -> None:
         scope, sv = self.scope(), self.ctx.sv
         Op(self, lambda: collect_tiles(sv, scope, TILE_PROVIDERS)).success(self._show_tiles).run()
+        if self.bars is not None:
+            Op(self, lambda: sv.status.recent_days(7)).success(self._show_days).run()
         if self.activity is not None:
-            Op(self, lambda: sv.status.audit_page(0, 8)).success(self._show_activity).run()
+            Op(self, lambda: sv.status.audit_page(0, 7)).success(self._show_activity).run()
 
     def _show_tiles(self, tiles: list[Tile]) -> None:
         allowed = self.scope().areas
         self.tiles = [t for t in tiles if t.area is None or t.area in allowed]
         self.grid.set_tiles(self.tiles, set(self.ctx.areas))
 
-    def _show_activity(self, entries: list) -> None:  # noqa: ANN001 - list[AuditEntry]
+    def _show_days(self, days: list[DayFigures]) -> None:
+        visits = sum(d.visits for d in days)
+        money = sum(d.total_fen for d in days)
+        self.week_title.setText(f"共 {visits} 人次 · 收费 ¥{fen_to_yuan(money)} · 日均 {visits / max(1, len(days)):.1f} 人次")
+        self.bars.set_days(days)
+
+    def _show_activity(self, entries: list[AuditEntry]) -> None:
         layout = self.activity
         while layout.count():
             item = layout.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        for row, entry in enumerate(entries):
-            when = QLabel(entry.at.strftime("%m-%d %H:%M"))
-            when.setProperty("role", "hint")
-            what = QLabel(f"{entry.actor} · {action_label(entry.action)}")
-            detail = QLabel(detail_text(entry))
-            detail.setProperty("role", "hint")
-            layout.addWidget(when, row, 0)
-            layout.addWidget(what, row, 1)
-            layout.addWidget(detail, row, 2)
-        layout.setColumnStretch(2, 1)
+        for entry in entries:
+            line = QLabel(f"<span style='color:#52606d'>{entry.at:%m-%d %H:%M}</span>&nbsp;&nbsp;"
+                          f"{escape(entry.actor)} · {escape(action_label(entry.action))}")
+            line.setToolTip(detail_text(entry))
+            layout.addWidget(line)
+        if not entries:
+            layout.addWidget(QLabel("暂无记录"))
 
     def _open_tile(self, tile: Tile) -> None:
         if tile.area:

@@ -47,7 +47,8 @@ class SiteSettingsTab(QWidget):
 
         site = self.ctx.site
         info = QFormLayout()
-        info.setHorizontalSpacing(24)
+        info.setHorizontalSpacing(16)
+        info.setVerticalSpacing(8)
         info.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         info.addRow("机构名称", QLabel(site.name))
         info.addRow("机构类型", QLabel(site.kind.label))
@@ -58,6 +59,7 @@ class SiteSettingsTab(QWidget):
         site_id = QLabel(site.id)
         site_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         site_id.setProperty("role", "hint")
+        site_id.setWordWrap(True)
         info.addRow("机构标识", site_id)
 
         form = QFormLayout()
@@ -82,26 +84,41 @@ class SiteSettingsTab(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.message, 1)
 
-        content = QWidget()
-        content.setMaximumWidth(880)
-        column = QVBoxLayout(content)
-        column.setContentsMargins(4, 8, 16, 8)
-        column.setSpacing(12)
-        for title, layout in (("本机机构", info), ("参数", form)):
-            heading = QLabel(title)
-            heading.setProperty("role", "section")
-            column.addWidget(heading)
-            column.addLayout(layout)
+        params = QWidget()
+        column = QVBoxLayout(params)
+        column.setContentsMargins(4, 4, 16, 4)
+        column.setSpacing(10)
+        heading = QLabel("参数")
+        heading.setProperty("role", "section")
+        column.addWidget(heading)
+        column.addLayout(form)
         column.addWidget(self.error)
-        column.addLayout(buttons)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        scroll.setWidget(params)
+
+        site_box = QFrame()
+        site_box.setObjectName("infoPanel")
+        site_box.setFixedWidth(330)
+        site_column = QVBoxLayout(site_box)
+        site_column.setContentsMargins(18, 14, 18, 14)
+        site_heading = QLabel("本机机构")
+        site_heading.setProperty("role", "section")
+        site_column.addWidget(site_heading)
+        site_column.addLayout(info)
+        site_column.addStretch(1)
+
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        row.addWidget(scroll, 1)
+        row.addWidget(site_box, 0, Qt.AlignmentFlag.AlignTop)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.setSpacing(10)
+        outer.addLayout(row, 1)
+        outer.addLayout(buttons)
 
         shortcut = QShortcut(QKeySequence("Ctrl+S"), self, self.save)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -120,7 +137,7 @@ class SiteSettingsTab(QWidget):
             self.editors[spec.key] = editor
             return editor
         line = QLineEdit()
-        line.setMinimumWidth(320)
+        line.setMinimumWidth(300)
         self.editors[spec.key] = line
         if spec.key == "printer_name":
             line.setPlaceholderText("留空则使用系统默认打印机")
