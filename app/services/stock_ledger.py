@@ -77,8 +77,8 @@ def _reason(text: str | None, field: str = "原因") -> str:
     reason = str(text or "").strip()
     if not reason:
         raise ValidationError(f"{field}不能为空，请写明原因", field)
-    if len(reason) > 120:
-        raise ValidationError(f"{field}太长（最多 120 字）", field)
+    if len(reason) > 128:
+        raise ValidationError(f"{field}太长（最多 128 字）", field)
     return reason
 
 
@@ -271,7 +271,7 @@ def reverse_document_in(
     for original in originals:
         if original.id in reversed_ids:
             continue
-        reverse_movement_in(session, movement_id=original.id, at=at, user_id=user_id, reason=reason)
+        reverse_movement_in(session, movement_id=original.id, at=at, user_id=user_id, reason=str(reason or "")[:128])
         count += 1
     tracecodes.unsell_codes(session, doc_id)
     return count
