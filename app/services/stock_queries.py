@@ -142,7 +142,7 @@ def on_hand_rows(
 ) -> list[OnHandRow]:
     """On hand per drug (packs + units), value, nearest expiry and alert flags, filtered."""
     drugs = select(Drug)
-    if not include_zero:
+    if not include_zero and alert != "low":  # a drug out of stock is the lowest of all
         drugs = drugs.where(Drug.id.in_(select(Batch.drug_id).where(Batch.store_id == store_id, Batch.on_hand != 0)))
     else:
         drugs = drugs.where(Drug.active.is_(True))
