@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 PAGES: dict[str, str] = {
     "dashboard": "ui.pages.dashboard:DashboardPage",
     "settings": "ui.pages.settings:SettingsPage",
+    "residents": "ui.pages.residents:ResidentsPage",
 }
 
 #: "module:function" of every dashboard tile provider

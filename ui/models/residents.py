@@ -1,0 +1,260 @@
+"""Table models of the residents area: the search result list, and the two editable tables of the
+resident dialog (enrollment years 参保年度, chronic qualifications 慢特病资格)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
+
+Index = QModelIndex | QPersistentModelIndex
+_RED = QColor("#b3261e")
+_GREY = QColor("#7b8794")
+_TOWN = re.compile(r"^.{0,12}?[县区市旗].{0,12}?[镇乡]")
+
+
+class ResidentsModel(QAbstractTableModel):
+    """Residents found by a search (a short list: loaded whole)."""
+
+    COLUMNS = ("姓名", "性别", "年龄", "身份证号", "住址", "参保", "手机号", "救助 / 慢特病")
+    ADDRESS, ENROLLED = 4, 5
+
+    def __init__(self, parent: Any = None, today: date | None = None) -> None:
+        super().__init__(parent)
+        self.today = today or date.today()
+        self._rows: list[ResidentInfo] = []
+
+    def set_residents(self, residents: list[ResidentInfo]) -> None:
+        self.beginResetModel()
+        self._rows = list(residents)
+        self.endResetModel()
+
+    def resident(self, row: int) -> ResidentInfo | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, resident_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == resident_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return f"{self.today.year}年" if section == self.ENROLLED else self.COLUMNS[section]
+        return None
+
+    def _enrolled(self, r: ResidentInfo) -> str:
+        return "已参保" if self.today.year in r.covered_years else "未参保"
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            flags = [r.assistance_label] if r.assistance_label else []
+            flags += [c.name for c in r.chronic if c.valid_on(self.today)]
+            values = (r.name, r.sex_label, str(r.age_on(self.today)), r.masked_id, short_address(r.address), self._enrolled(r),
+                      r.phone, " · ".join(flags))
+            return values[col] if 0 <= col < len(values) else None
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.ENROLLED and self.today.year not in r.covered_years:
+            return _RED
+        if role == Qt.ItemDataRole.ForegroundRole and not r.owned_here:
+            return _GREY
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.ENROLLED:
+                return "参保年度：" + ("、".join(str(y) for y in sorted(r.covered_years)) or "无")
+            if col == self.ADDRESS:
+                return r.address
+            return None if r.owned_here else "该居民档案属于其他机构，本机只读"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+def short_address(address: str) -> str:
+    """The address without its county and town (``示例县示例镇西河村6组14号`` → ``西河村6组14号``)."""
+    match = _TOWN.match(address or "")
+    rest = address[match.end():] if match else address
+    return rest or address
+
+
+def _parse_date(text: str) -> date | None:
+    raw = str(text or "").strip().replace("/", "-").replace(".", "-")
+    if len(raw) == 8 and raw.isdigit():
+        raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+class _EditableRows(QAbstractTableModel):
+    """A small editable table of plain rows; ``problem(str)`` tells the dialog why an edit was refused."""
+
+    COLUMNS: tuple[str, ...] = ()
+    CHECKS: frozenset[int] = frozenset()
+    problem = Signal(str)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[list[Any]] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in self.CHECKS:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        return base | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.COLUMNS):
+            return None
+        value = self._rows[index.row()][index.column()]
+        if index.column() in self.CHECKS:
+            if role == Qt.ItemDataRole.CheckStateRole:
+                return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return value.isoformat() if isinstance(value, date) else str(value)
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return False
+        col = index.column()
+        if col in self.CHECKS:
+            if role != Qt.ItemDataRole.CheckStateRole:
+                return False
+            state = value.value if hasattr(value, "value") else value
+            self._rows[index.row()][col] = state == Qt.CheckState.Checked.value
+        elif role == Qt.ItemDataRole.EditRole:
+            parsed = self.parse(index.row(), col, str(value))
+            if parsed is None:
+                return False
+            self._rows[index.row()][col] = parsed
+        else:
+            return False
+        self.dataChanged.emit(index, index.siblingAtColumn(self.columnCount() - 1))
+        return True
+
+    def parse(self, row: int, col: int, text: str) -> Any:
+        raise NotImplementedError
+
+    def add_row(self, values: list[Any]) -> int:
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(values)
+        self.endInsertRows()
+        return row
+
+    def remove_row(self, row: int) -> None:
+        if 0 <= row < len(self._rows):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self.endRemoveRows()
+
+
+class EnrollmentModel(_EditableRows):
+    """参保年度: year, enrollment (payment) date, central period, repaid gap years, newborn."""
+
+    COLUMNS = ("年度", "参保(缴费)日期", "集中参保期", "补缴年数", "新生儿")
+    CHECKS = frozenset({2, 4})
+
+    def set_records(self, records: tuple[EnrollmentRecord, ...]) -> None:
+        self.beginResetModel()
+        self._rows = [[e.year, e.enrolled_on, e.central_period, e.repaid_years, e.newborn]
+                      for e in sorted(records, key=lambda e: e.year)]
+        self.endResetModel()
+
+    def records(self) -> tuple[EnrollmentRecord, ...]:
+        return tuple(EnrollmentRecord(int(y), d, bool(c), int(r), bool(n)) for y, d, c, r, n in self._rows)
+
+    def years(self) -> set[int]:
+        return {int(r[0]) for r in self._rows}
+
+    def parse(self, row: int, col: int, text: str) -> Any:
+        text = text.strip()
+        if col == 0:
+            if not text.isdigit() or not 2000 <= int(text) <= 2100:
+                self.problem.emit(f"参保年度“{text}”不对，应为 2000–2100 的年份，如 2026")
+                return None
+            if int(text) in self.years() - {int(self._rows[row][0])}:
+                self.problem.emit(f"参保年度 {text} 已经登记，每年只登记一次")
+                return None
+            return int(text)
+        if col == 1:
+            parsed = _parse_date(text)
+            if parsed is None:
+                self.problem.emit(f"参保日期“{text}”不对，请按 2025-11-15 的格式输入")
+            return parsed
+        if col == 3:
+            if not text.isdigit() or int(text) > 20:
+                self.problem.emit(f"补缴年数“{text}”应为 0–20 的整数")
+                return None
+            return int(text)
+        return None
+
+
+class ChronicModel(_EditableRows):
+    """门诊慢特病资格: disease code and name, valid from/to. ``names`` fills the name from the code."""
+
+    COLUMNS = ("编码", "病种名称", "有效期起", "有效期止")
+
+    def __init__(self, parent: Any = None, names: dict[str, str] | None = None) -> None:
+        super().__init__(parent)
+        self.names = dict(names or {})
+
+    def set_records(self, records: tuple[ChronicRecord, ...]) -> None:
+        self.beginResetModel()
+        self._rows = [[c.code, c.name, c.valid_from, c.valid_to] for c in records]
+        self.endResetModel()
+
+    def records(self) -> tuple[ChronicRecord, ...]:
+        return tuple(ChronicRecord(str(c), str(n), f, t) for c, n, f, t in self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and 0 <= index.row() < len(self._rows):
+            valid_to = self._rows[index.row()][3]
+            return _RED if isinstance(valid_to, date) and valid_to < date.today() else None
+        return super().data(index, role)
+
+    def parse(self, row: int, col: int, text: str) -> Any:
+        text = text.strip()
+        if col == 0:
+            code = text.upper()
+            if not code or len(code) > 16:
+                self.problem.emit("慢特病病种编码不能为空（最多 16 位），如 I10")
+                return None
+            if not self._rows[row][1] and code in self.names:
+                self._rows[row][1] = self.names[code]
+            return code
+        if col == 1:
+            if not text:
+                self.problem.emit("慢特病病种名称不能为空，如 高血压")
+                return None
+            return text[:32]
+        parsed = _parse_date(text)
+        if parsed is None:
+            self.problem.emit(f"有效期“{text}”不对，请按 2027-06-30 的格式输入")
+        return parsed
