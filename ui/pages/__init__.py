@@ -28,11 +28,14 @@ PAGES: dict[str, str] = {
     "dashboard": "ui.pages.dashboard:DashboardPage",
     "settings": "ui.pages.settings:SettingsPage",
     "residents": "ui.pages.residents:ResidentsPage",
+    "outpatient": "ui.pages.outpatient:OutpatientPage",
+    "stock": "ui.pages.stock:StockPage",
 }
 
 #: "module:function" of every dashboard tile provider
 TILE_PROVIDERS: tuple[str, ...] = (
     "ui.tiles:core_tiles",
+    "ui.stock_tiles:stock_tiles",
 )
 
 

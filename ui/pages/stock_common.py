@@ -1,0 +1,198 @@
+"""Helpers shared by the tabs of the 药品库存 page: tables, shortcuts, exports, date input, Enter-advances."""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from app.domain.errors import ValidationError
+
+EXPORT_FILTERS = {"pdf": "PDF 文件 (*.pdf)", "xlsx": "Excel 表格 (*.xlsx)"}
+
+
+def setup_table(view: QTableView, *, stretch: int | None = None) -> QTableView:
+    """Row selection, no editing, alternating rows, Tab leaves the table (keyboard-first)."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(32)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setMinimumSectionSize(40)
+    header.setDefaultSectionSize(60)  # a stretched last column never shrinks below this
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(stretch is None)
+    view.setTabKeyNavigation(False)
+    return view
+
+
+def size_columns(view: QTableView, widths: Sequence[int], stretch: int | None = None) -> None:
+    """Starting widths (px) per column; ``stretch`` (default: the last column) takes what is left.
+
+    Reapplied after every model reset (a reset forgets per-section resize modes).
+    """
+    header = view.horizontalHeader()
+
+    def apply() -> None:
+        for col, width in enumerate(widths):
+            if col != stretch:
+                view.setColumnWidth(col, width)
+        last = view.model().columnCount() - 1 if view.model() is not None else -1
+        header.setStretchLastSection(stretch is None or stretch == last)
+        if stretch is not None and stretch != last:
+            header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+    apply()
+    if view.model() is not None:
+        view.model().modelReset.connect(apply)
+
+
+def shortcut(widget: QWidget, keys: str, slot: Callable[[], object]) -> QShortcut:
+    """A shortcut active while the focus is anywhere inside ``widget``."""
+    sc = QShortcut(QKeySequence(keys), widget)
+    sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    sc.activated.connect(slot)
+    return sc
+
+
+def button(text: str, slot: Callable[[], object], *, tip: str = "", primary: bool = False) -> QPushButton:
+    b = QPushButton(text)
+    if tip:
+        b.setToolTip(tip)
+    if primary:
+        b.setProperty("kind", "primary")
+    b.clicked.connect(lambda _=False: slot())
+    return b
+
+
+def hint(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "hint")
+    return label
+
+
+def row(*widgets: QWidget | int | None, spacing: int = 10) -> QHBoxLayout:
+    """A horizontal row; an int adds that much stretch, None adds stretch 1."""
+    layout = QHBoxLayout()
+    layout.setSpacing(spacing)
+    for w in widgets:
+        if w is None:
+            layout.addStretch(1)
+        elif isinstance(w, int):
+            layout.addStretch(w)
+        else:
+            layout.addWidget(w)
+    return layout
+
+
+def combo(items: Sequence[tuple[str, object]], tip: str = "") -> QComboBox:
+    box = QComboBox()
+    for label, value in items:
+        box.addItem(label, value)
+    if tip:
+        box.setToolTip(tip)
+    return box
+
+
+def ask_save_path(parent: QWidget, title: str, kind: str, default_name: str) -> Path | None:
+    """A save dialog for a .pdf or .xlsx file, starting in the last folder used; None if cancelled."""
+    settings = QSettings()
+    folder = str(settings.value("stock/export_folder", str(Path.home())))
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(Path(folder) / f"{default_name}.{kind}"),
+                                            EXPORT_FILTERS[kind])
+    if not chosen:
+        return None
+    path = Path(chosen)
+    if path.suffix.lower() != f".{kind}":
+        path = path.with_suffix(f".{kind}")
+    settings.setValue("stock/export_folder", str(path.parent))
+    return path
+
+
+def parse_date(text: str, field: str = "效期", *, month_end: bool = True) -> date:
+    """'2027-06-30', '20270630', '2027.6.30', '2027年6月30日'; '2027-06' / '202706' mean the month's last day.
+
+    Raises ``ValidationError`` naming ``field``.
+    """
+    raw = (text or "").strip().replace(" ", "")
+    if not raw:
+        raise ValidationError(f"{field}不能为空，请输入日期，如 2027-06-30", field)
+    if raw.isdigit() and len(raw) in (6, 8):
+        parts = [raw[:4], raw[4:6]] + ([raw[6:]] if len(raw) == 8 else [])
+    else:
+        parts = [p for p in re.split(r"[-./年月日]", raw) if p]
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        raise ValidationError(f"{field}“{text}”看不懂，请输入如 2027-06-30 或 20270630 的日期", field)
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12:
+        raise ValidationError(f"{field}“{text}”的月份不对（应为 1–12）", field)
+    last = monthrange(year, month)[1]
+    if len(parts) == 2:
+        if not month_end:
+            raise ValidationError(f"{field}“{text}”缺少日，请输入完整日期", field)
+        return date(year, month, last)
+    day = int(parts[2])
+    if not 1 <= day <= last:
+        raise ValidationError(f"{field}“{text}”这一天不存在", field)
+    return date(year, month, day)
+
+
+class EnterAdvances(QObject):
+    """Enter in one of ``fields`` moves the focus to the next one; on the last it calls ``submit``.
+
+    Line edits and combo boxes only; a plain-text edit keeps its Enter (one trace code per line).
+    """
+
+    def __init__(self, fields: Sequence[QWidget], submit: Callable[[], object] | None = None) -> None:
+        super().__init__(fields[0] if fields else None)
+        self.fields = list(fields)
+        self.submit = submit
+        for field in self.fields:
+            field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier
+            ):
+                if isinstance(watched, QComboBox) and watched.view().isVisible():
+                    return False
+                if isinstance(watched, QPlainTextEdit):
+                    return False
+                if watched in self.fields and not getattr(watched, "handles_enter", False):
+                    self.advance(watched)  # type: ignore[arg-type]
+                    return True
+        return super().eventFilter(watched, event)
+
+    def advance(self, current: QWidget) -> None:
+        i = self.fields.index(current)
+        for nxt in self.fields[i + 1:]:
+            if nxt.isEnabled() and nxt.isVisible():
+                nxt.setFocus(Qt.FocusReason.TabFocusReason)
+                if isinstance(nxt, QLineEdit):
+                    nxt.selectAll()
+                return
+        if self.submit is not None:
+            self.submit()
