@@ -29,7 +29,6 @@ PAGES: dict[str, str] = {
     "settings": "ui.pages.settings:SettingsPage",
     "residents": "ui.pages.residents:ResidentsPage",
     "outpatient": "ui.pages.outpatient:OutpatientPage",
-    "outpatient": "ui.pages.outpatient:OutpatientPage",
     "stock": "ui.pages.stock:StockPage",
 }
 
