@@ -11,15 +11,16 @@ from app.db.uow import Database
 from app.paths import DataDir
 
 from .services.audit import AuditService
-from .services.catalog import CatalogService
 from .services.context import Actor, Session
 from .services.settings import SettingsService
 from .services.sites import SiteService
-from .services.stock import StockService
-from .services.stocktake import StocktakeService
 from .services.users import UserService
 
 if TYPE_CHECKING:
+    # imported when first used: pypinyin, reportlab… must not slow down every start-up
+    from .services.catalog import CatalogService
+    from .services.stock import StockService
+    from .services.stocktake import StocktakeService
     from .services.residents import ResidentService
     from .services.settlement import SettlementService
     from .services.status import StatusService
@@ -69,14 +70,20 @@ class Services:
 
     @cached_property
     def catalog(self) -> CatalogService:
+        from .services.catalog import CatalogService
+
         return CatalogService(self.db, self.session)
 
     @cached_property
     def stock(self) -> StockService:
+        from .services.stock import StockService
+
         return StockService(self.db, self.session)
 
     @cached_property
     def stocktake(self) -> StocktakeService:
+        from .services.stocktake import StocktakeService
+
         return StocktakeService(self.db, self.session)
 
     def close(self) -> None:
@@ -87,6 +94,8 @@ def bootstrap(data_dir: Path | str, *, actor: Actor | None = None, backup_before
     """Open (or create) the installation in ``data_dir``: backup if a migration is due, migrate, wire."""
     data = DataDir(Path(data_dir)).ensure()
     db = Database(data.database)
+    if migrate.is_current(db.reader):  # nothing to migrate: skip alembic entirely
+        return Services(data, db, actor)
     pending = migrate.current_revision(db.writer) != migrate.head_revision()
     if pending and backup_before_migrate and data.database.stat().st_size > 0:
         from .services.backup import backup_before_migration
