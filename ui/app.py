@@ -80,12 +80,20 @@ def create_main_window(data_dir: Path | str, username: str, password: str, servi
     """
     from app.bootstrap import bootstrap
 
+    sv = services or bootstrap(data_dir)
+    # the password check (scrypt releases the GIL) overlaps with importing the window's modules
+    signing_in = runner().start_call(lambda: (sv.users.sign_in(username, password), sv.sites.local()))
     from .context import AppContext
     from .main_window import MainWindow
+    from .pages import page_class
 
-    sv = services or bootstrap(data_dir)
-    user = runner().call(lambda: sv.users.sign_in(username, password))
-    site = runner().call(sv.sites.local)
+    page_class("dashboard")
+    try:
+        user, site = signing_in.result()
+    except BaseException:
+        if services is None:
+            sv.close()
+        raise
     return MainWindow(AppContext(sv, site, user))
 
 

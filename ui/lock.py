@@ -31,6 +31,7 @@ class IdleWatcher(QObject):
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer rounds the remaining time
         self._timer.timeout.connect(self.idle)
         self._interval_ms = 0
         self._installed = False

@@ -19,7 +19,7 @@ any other exception is a bug and goes to the crash dialog and log. Callbacks are
 from __future__ import annotations
 
 import itertools
-import threading
+from concurrent.futures import Future
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -56,7 +56,8 @@ class _Job(QRunnable):
             result = self._fn()
         except BaseException as exc:  # noqa: BLE001 - everything is handed to the GUI thread
             error = exc
-        self._runner._finished.emit(self._ticket, result, error)
+        if shiboken6.isValid(self._runner):  # the app may be shutting down
+            self._runner._finished.emit(self._ticket, result, error)
 
 
 class DbRunner(QObject):
@@ -82,27 +83,26 @@ class DbRunner(QObject):
         self._pool.start(_Job(self, ticket, op._fn))
         return ticket
 
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the database thread and block until it returns (start-up only: no event loop).
+    def start_call(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` on the database thread; the caller waits on the returned future (no event loop).
 
-        Raises whatever ``fn`` raised.
+        For start-up only, before any window exists: e.g. check the password while the main thread
+        imports the window's modules.
         """
-        box: dict[str, Any] = {}
-        done = threading.Event()
+        future: Future[T] = Future()
 
         def job() -> None:
             try:
-                box["result"] = fn()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                box["error"] = exc
-            finally:
-                done.set()
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - re-raised by future.result()
+                future.set_exception(exc)
 
         self._pool.start(job)
-        done.wait()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
+        return future
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the database thread and block until it returns; raises what ``fn`` raised."""
+        return self.start_call(fn).result()
 
     def pending(self) -> int:
         return len(self._ops)

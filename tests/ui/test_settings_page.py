@@ -141,14 +141,14 @@ def test_audit_model_fetches_in_pages(services, monkeypatch, qtbot, qtmodelteste
     qtmodeltester.check(model)
 
 
-def test_audit_viewer_shows_chinese_and_filters(open_window, monkeypatch) -> None:
+def test_audit_viewer_shows_chinese_and_filters(open_window, monkeypatch, qtbot) -> None:
     monkeypatch.setattr(audit_models, "PAGE_SIZE", 2)
     window = open_window("village", "admin")
     page = _settings(window)
     page.open_target("audit")
     model = page.audit_tab.model
-    assert wait_idle() and wait_idle()
-    assert model.rowCount() == len(window.ctx.sv.audit.recent())  # the view fetched until it was full
+    total = len(window.ctx.sv.audit.recent())
+    qtbot.waitUntil(lambda: model.rowCount() == total, timeout=5000)  # the view fetches until it is full
     assert model.entry(0).action == "signin.ok"
     assert model.data(model.index(0, 2)) == "登录成功"
     assert model.data(model.index(0, 3)) == "用户"
