@@ -158,7 +158,7 @@ class FinaliseDialog(QDialog):
                 if c in (5, 6):
                     item.setForeground(DANGER if ln.variance_qty < 0 else WARN)
                 if c == 6:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
         for c, width in enumerate((60, 210, 100, 90, 90, 80, 100)):
             self.table.setColumnWidth(c, width)

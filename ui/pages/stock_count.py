@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -52,6 +52,18 @@ class HistoryModel(RowsModel):
                 str(t.counted), t.finalised_at.strftime("%Y-%m-%d %H:%M") if t.finalised_at else "", t.note)[col]
 
 
+class ScanEdit(QLineEdit):
+    """The scan box; ↓ moves into the count grid."""
+
+    down = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Down:
+            self.down.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class CountView(QTableView):
     """Emits ``entered(row)`` when an edit of the 实盘 cell is confirmed with Enter."""
 
@@ -71,6 +83,7 @@ class StocktakeTab(_Tab):
         super().__init__(page)
         self.info: StocktakeInfo | None = None
         self._from_scan = False
+        self._focus_scan = False
         # -- idle: history ----------------------------------------------------------------------
         idle = QWidget()
         self.start_button = button("开始盘点 (Ctrl+N)", self.ask_start, primary=True)
@@ -91,11 +104,12 @@ class StocktakeTab(_Tab):
         self.heading = QLabel()
         self.heading.setProperty("role", "section")
         self.progress = hint()
-        self.scan = QLineEdit()
+        self.scan = ScanEdit()
         self.scan.setObjectName("countScan")
         self.scan.setPlaceholderText("扫码或输入批号 / 条码 / 拼音码，回车定位（Ctrl+F）")
         self.scan.setMinimumWidth(360)
         self.scan.returnPressed.connect(self.locate)
+        self.scan.down.connect(self.enter_grid)
         self.scan_result = hint()
         self.only_uncounted = QCheckBox("只看未盘")
         self.only_uncounted.toggled.connect(lambda _on: self._filter_rows())
@@ -152,7 +166,9 @@ class StocktakeTab(_Tab):
             return
         self.history.set_rows(history)
         current = next((t for t in history if t.status == "counting"), None)
-        had_focus = self.isAncestorOf(self.focusWidget()) if self.focusWidget() else False
+        focus = self.focusWidget()
+        had_focus = self._focus_scan or (focus is not None and self.isAncestorOf(focus))
+        self._focus_scan = False
         self.info = current
         if current is None:
             self.model.set_lines([], editable=False)
@@ -219,6 +235,18 @@ class StocktakeTab(_Tab):
             self.scan_result.setText(f"找到 {len(found)} 个批次：用 ↑↓ 选择后直接输入实盘数")
             self._from_scan = True
 
+    def enter_grid(self) -> None:
+        """From the scan box into the grid: the current row if uncounted, else the first uncounted one."""
+        if not self.model.rowCount():
+            return
+        index = self.view.currentIndex()
+        row_ = index.row() if index.isValid() else 0
+        if self.model.row(row_).counted_qty is not None:
+            first = self.model.find(lambda ln: ln.counted_qty is None)
+            row_ = first if first >= 0 else row_
+        self.view.setCurrentIndex(self.model.index(row_, COUNTED))
+        self.view.setFocus()
+
     def _activated(self, index: QModelIndex) -> None:
         if self.model.editable:
             self.view.edit(self.model.index(index.row(), COUNTED))
@@ -265,8 +293,8 @@ class StocktakeTab(_Tab):
         self.start_dialog.open()
 
     def _started(self) -> None:
+        self._focus_scan = True
         self.refresh()
-        self.scan.setFocus()
 
     def ask_finalise(self) -> None:
         if self.info is None:
