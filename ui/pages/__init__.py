@@ -29,6 +29,7 @@ PAGES: dict[str, str] = {
     "settings": "ui.pages.settings:SettingsPage",
     "residents": "ui.pages.residents:ResidentsPage",
     "outpatient": "ui.pages.outpatient:OutpatientPage",
+    "reports": "ui.pages.reports:ReportsPage",
     "stock": "ui.pages.stock:StockPage",
 }
 
