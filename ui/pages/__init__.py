@@ -36,6 +36,7 @@ PAGES: dict[str, str] = {
 #: "module:function" of every dashboard tile provider
 TILE_PROVIDERS: tuple[str, ...] = (
     "ui.tiles:core_tiles",
+    "ui.outpatient_tiles:outpatient_tiles",
     "ui.stock_tiles:stock_tiles",
 )
 
