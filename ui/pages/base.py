@@ -39,7 +39,8 @@ class Page(QWidget):
         hub().data_changed.connect(self._on_data_changed)
 
     @property
-    def title(self) -> str:
+    def area_title(self) -> str:
+        """The area's Chinese name (工作台, 设置…), shown as the page title."""
         return AREAS.get(self.area, self.area)
 
     # -- layout helpers -------------------------------------------------------------------------
@@ -54,7 +55,7 @@ class Page(QWidget):
         """
         row = QHBoxLayout()
         row.setSpacing(14)
-        title = QLabel(self.title)
+        title = QLabel(self.area_title)
         title.setProperty("role", "title")
         hint_label = QLabel(hint)
         hint_label.setProperty("role", "hint")
