@@ -25,6 +25,8 @@ from app.domain.money import fen_to_yuan
 
 from .fonts import register_fonts
 
+#: QR mask pattern used for every code (fixed rather than searched: the search costs more than the page)
+QR_MASK = 2
 #: paper name → (page width, left/right margin); the roll's height follows the content
 PAPERS = {"A5": (A5[0], 10 * mm), "80mm": (80 * mm, 4 * mm)}
 
@@ -165,19 +167,25 @@ class Pen:
             x, y = (self.width - size) / 2, self.y
         if self.c is None:
             return
-        widget = QrCodeWidget(value, barLevel="M", barBorder=0)
-        widget.qr.make()
-        modules = widget.qr.modules
-        box = size / len(modules)
+        qr = QrCodeWidget(value, barLevel="M").qr
+        if qr.version is None:
+            qr.version = qr.calculate_version()
+        qr.makeImpl(False, QR_MASK)  # any mask is valid; skipping the 8-way mask search halves the time
+        modules = qr.modules
+        count = len(modules)
+        self.c.saveState()
+        self.c.translate(x, y + size)
+        self.c.scale(size / count, -size / count)  # module grid: integer coordinates, rows downwards
         path = self.c.beginPath()
         for r, row in enumerate(modules):
             c = 0
-            for dark, run in itertools.groupby(bool(v) for v in row):
-                count = len(list(run))
+            for dark, run in itertools.groupby(row):
+                width = len(list(run))
                 if dark:
-                    path.rect(x + c * box, y + size - (r + 1) * box, count * box, box)
-                c += count
+                    path.rect(c, r, width, 1)
+                c += width
         self.c.drawPath(path, stroke=0, fill=1)
+        self.c.restoreState()
 
     def space(self, height: float) -> None:
         self.y -= height

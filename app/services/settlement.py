@@ -80,8 +80,8 @@ class SettlementService:
             s = uow.session
             preview, resident = _compute(s, draft, at.date())
             site_id = uow.local_site_id
-            store_id = s.scalar(select(Store.id).where(Store.site_id == site_id).order_by(Store.id).limit(1))
-            if store_id is None:
+            store = s.scalar(select(Store).where(Store.site_id == site_id).order_by(Store.id).limit(1))
+            if store is None:
                 raise RuleViolation("本机构没有药房，不能发药结算；请先完成建站", "药库")
             visit = Visit(
                 site_id=site_id, resident_id=resident.id, visit_date=draft.visit_date, occurred_at=at,
@@ -91,13 +91,14 @@ class SettlementService:
             )
             s.add(visit)
             s.flush()
+            batches: list[tuple[str, ...]] = []
             for priced, line in zip(preview.lines, draft.lines, strict=True):
                 s.add(PrescriptionLine(
                     visit_id=visit.id, line_no=priced.line_no, drug_id=priced.drug_id,
                     quantity_units=priced.quantity_units, amount_fen=priced.amount_fen,
                     coverage_class=priced.coverage_class, class_b_self_bp=priced.class_b_self_bp, usage=priced.usage,
                 ))
-                _dispense(s, store_id, priced, line, at, visit.id, actor.user_id)
+                batches.append(_dispense(s, store.id, priced, line, at, visit.id, actor.user_id))
             split = preview.split
             settlement = Settlement(
                 visit_id=visit.id, resident_id=resident.id, site_id=site_id,
@@ -114,7 +115,7 @@ class SettlementService:
             write_audit(s, actor, site_id, "settlement.create", "settlements", settlement.id,
                         receipt_no=settlement.receipt_no, resident_id=resident.id, total_fen=split.total_fen,
                         fund_fen=split.fund_fen + split.general_fee_fund_fen)
-            return printing.settlement_info(s, settlement)
+            return printing.new_settlement_info(settlement, visit, resident.name, preview.lines, batches)
 
     def reverse(self, settlement_id: str, reason: str, *, at: datetime | None = None) -> ReversalInfo:
         """冲正/退费 a whole settlement: stock back to the same batches, a reversal receipt number, audited.
@@ -263,14 +264,15 @@ def _agent_id(draft: VisitDraft) -> str:
 
 
 def _dispense(s: OrmSession, store_id: str, priced: PricedLine, line: DraftLine, at: datetime, visit_id: str,
-              user_id: str | None) -> None:
+              user_id: str | None) -> tuple[str, ...]:
     try:
-        dispense_in(s, store_id=store_id, drug_id=priced.drug_id, quantity_units=priced.quantity_units, at=at,
+        allocations = dispense_in(s, store_id=store_id, drug_id=priced.drug_id, quantity_units=priced.quantity_units, at=at,
                     doc_type="visit", doc_id=visit_id, user_id=user_id, trace_codes=tuple(line.trace_codes))
     except CunyiError as exc:  # name the line and the drug: "第2行“阿莫西林胶囊”数量：库存不足…"
         field = exc.field or "数量"
         message = exc.message.removeprefix(field).lstrip("：: ")
         raise type(exc)(f"第{priced.line_no}行“{priced.drug_name}”{field}：{message}", field) from None
+    return tuple(f"{a.batch_no} {a.expiry.isoformat()} ×{a.quantity}" for a in allocations)
 
 
 def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Resident]:
@@ -304,7 +306,9 @@ def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Re
                 "请按普通门诊结算，或先办理慢特病申报", "慢特病",
             )
         pool = code
-    priced = tuple(_price(s, i, line) for i, line in enumerate(draft.lines, 1))
+    ids = {line.drug_id for line in draft.lines if line.drug_id}
+    drugs = {d.id: d for d in s.scalars(select(Drug).where(Drug.id.in_(ids)))} if ids else {}
+    priced = tuple(_price(drugs.get(line.drug_id), i, line) for i, line in enumerate(draft.lines, 1))
     case = Case(
         visit_date=draft.visit_date, kind="chronic" if pool != q.GENERAL_POOL else "outpatient",
         chronic_code=pool if pool != q.GENERAL_POOL else None, general_fee=draft.general_fee,
@@ -317,8 +321,7 @@ def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Re
     return Preview(priced, fee, split, pool, policy.region), resident
 
 
-def _price(s: OrmSession, line_no: int, line: DraftLine) -> PricedLine:
-    drug = s.get(Drug, line.drug_id) if line.drug_id else None
+def _price(drug: Drug | None, line_no: int, line: DraftLine) -> PricedLine:
     if drug is None:
         raise NotFoundError(f"第{line_no}行药品：找不到该药品，请从药品目录中重新选择", "药品")
     if not drug.active:

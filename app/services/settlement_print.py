@@ -18,7 +18,7 @@ from app.printing.receipt import ReceiptData, ReceiptLine, ReversalPart
 
 from . import settlement_queries as q
 from .resident_types import SEX_LABELS
-from .settlement_types import SettledLine, SettlementInfo
+from .settlement_types import PricedLine, SettledLine, SettlementInfo
 
 
 def _lines(s: OrmSession, visit_id: str) -> list[tuple[PrescriptionLine, Drug]]:
@@ -57,6 +57,22 @@ def settlement_info(s: OrmSession, row: Settlement) -> SettlementInfo:
         general_fee_fen=row.general_fee_fen, b_pre_self_fen=row.b_pre_self_fen, deductible_fen=row.deductible_fen,
         eligible=row.eligible, waiting_until=row.waiting_until, reason=row.reason, lines=tuple(lines),
         reversed=reversal is not None, reversal_id=reversal.id if reversal else None,
+    )
+
+
+def new_settlement_info(row: Settlement, visit: Visit, resident_name: str, lines: tuple[PricedLine, ...],
+                        batches: list[tuple[str, ...]]) -> SettlementInfo:
+    """The info of a settlement just written, from what the writer holds (no second read)."""
+    return SettlementInfo(
+        id=row.id, visit_id=visit.id, resident_id=row.resident_id, resident_name=resident_name,
+        receipt_no=row.receipt_no, settled_at=row.settled_at, visit_date=visit.visit_date, policy_year=row.policy_year,
+        pool=row.pool, total_fen=row.total_fen, fund_fen=row.fund_fen, general_fee_fund_fen=row.general_fee_fund_fen,
+        assistance_fen=row.assistance_fen, self_paid_fen=row.self_paid_fen, self_funded_fen=row.self_funded_fen,
+        general_fee_fen=row.general_fee_fen, b_pre_self_fen=row.b_pre_self_fen, deductible_fen=row.deductible_fen,
+        eligible=row.eligible, waiting_until=row.waiting_until, reason=row.reason,
+        lines=tuple(SettledLine(p.line_no, p.drug_id, p.drug_name, p.spec, p.quantity_units, p.quantity_text,
+                                p.unit_price_text, p.amount_fen, p.coverage_class, p.usage, b)
+                    for p, b in zip(lines, batches, strict=True)),
     )
 
 
