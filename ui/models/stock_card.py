@@ -49,6 +49,7 @@ class StockCardModel(QAbstractTableModel):
         self._next: int | None = None
         self._units = ("盒", "片", 1)
         self._reversed: set[str] = set()
+        self._fetching = False
         #: pages fetched so far (the first one included); tests and the status line read it
         self.pages = 0
 
@@ -72,21 +73,27 @@ class StockCardModel(QAbstractTableModel):
         return self._next is None
 
     def canFetchMore(self, parent: Index = _INDEX) -> bool:  # noqa: N802
-        return not parent.isValid() and self._page_fn is not None and self._next is not None
+        return (not parent.isValid() and self._page_fn is not None and self._next is not None
+                and not self._fetching)
 
     def fetchMore(self, parent: Index = _INDEX) -> None:  # noqa: N802
+        """Append the next page (never re-entered: views may ask again while rows are being inserted)."""
         if not self.canFetchMore(parent):
             return
         assert self._page_fn is not None
-        page = self._page_fn(self._next, self.page_size)
-        self._next = page.next_after_seq
-        self.pages += 1
-        if page.rows:
-            start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
-            self._rows.extend(page.rows)
-            self._reversed.update(r.reverses_id for r in page.rows if r.reverses_id)
-            self.endInsertRows()
+        self._fetching = True
+        try:
+            page = self._page_fn(self._next, self.page_size)
+            self._next = page.next_after_seq
+            self.pages += 1
+            if page.rows:
+                start = len(self._rows)
+                self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
+                self._rows.extend(page.rows)
+                self._reversed.update(r.reverses_id for r in page.rows if r.reverses_id)
+                self.endInsertRows()
+        finally:
+            self._fetching = False
 
     # -- access ---------------------------------------------------------------------------------
     def movement(self, row: int) -> CardRow:

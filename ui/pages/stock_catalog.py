@@ -40,8 +40,6 @@ class CatalogTab(_Tab):
         self.edit_button = button("编辑 (Enter)", self.ask_edit)
         self.import_button = button("导入 CSV/Excel (Ctrl+I)", self.ask_import,
                                     tip=f"表头第一行为列名：{IMPORT_COLUMNS}；整个文件检查无误后才导入")
-        for b in (self.add_button, self.edit_button, self.import_button):
-            b.setVisible(self.editable)
         self.summary = hint()
         note = ("Enter 编辑选中药品 · 导入时逐行检查，有错则一行也不导入" if self.editable
                 else "药品目录由乡镇统一维护并同步下发；如需修改请联系乡镇药管员 · Enter 查看库存台账")
@@ -49,6 +47,8 @@ class CatalogTab(_Tab):
         layout.setContentsMargins(4, 8, 4, 4)
         layout.setSpacing(10)
         layout.addLayout(row(self.search, self.inactive, None, self.add_button, self.edit_button, self.import_button))
+        for b in (self.add_button, self.edit_button, self.import_button):
+            b.setHidden(not self.editable)  # after they have a parent: a parentless shown button is a window
         layout.addWidget(self.view, 1)
         layout.addLayout(row(self.summary, None, hint(note)))
         self._debounce = QTimer(self)

@@ -80,12 +80,22 @@ def demo_site(_demo_template, tmp_path: Path) -> Callable[[], Path]:
     return make
 
 
+def activate(qtbot, window) -> None:  # noqa: ANN001
+    """Make ``window`` the active window (shortcuts need it; after a dialog closes the window manager
+    gives the focus back, the offscreen platform does not)."""
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
 @pytest.fixture
-def open_stock(open_window):  # noqa: ANN001, ANN201
+def open_stock(qtbot, open_window):  # noqa: ANN001, ANN201
     """``open_stock(data, username="admin")`` → (window, StockPage), the page shown with its data loaded."""
 
     def open_(data: Path, username: str = "admin"):  # noqa: ANN202
         window = open_window("village", username, data=data)
+        activate(qtbot, window)
         window.go("stock")
         settle()
         return window, window.pages["stock"]

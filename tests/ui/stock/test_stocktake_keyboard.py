@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import settle
+from conftest import activate, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
@@ -29,12 +29,6 @@ def press(qtbot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifie
     settle()
 
 
-def back_to(qtbot, window) -> None:  # noqa: ANN001
-    """After a dialog closes the window manager gives the main window the focus back (offscreen: by hand)."""
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-
-
 def type_text(qtbot, text: str) -> None:  # noqa: ANN001
     qtbot.keyClicks(focus(), text)
 
@@ -43,7 +37,7 @@ def test_whole_stocktake_by_keyboard(qtbot, stock_site, open_stock) -> None:
     data, small = stock_site()
     window, page = open_stock(data, "doctor")
     tab = page.tab["stocktake"]
-    back_to(qtbot, window)
+    activate(qtbot, window)
 
     press(qtbot, Qt.Key.Key_5, ALT)  # 盘点 tab
     assert page.current_key() == "stocktake" and focus() is tab.start_button
@@ -56,7 +50,7 @@ def test_whole_stocktake_by_keyboard(qtbot, stock_site, open_stock) -> None:
     assert focus() is dialog.note
     press(qtbot, Qt.Key.Key_Return)  # the last field: start
     assert not dialog.isVisible() and dialog.started is not None
-    back_to(qtbot, window)
+    activate(qtbot, window)
     assert tab.info is not None and tab.model.rowCount() == 4
     assert focus() is tab.scan
     rows = [line.batch_no for line in tab.model.rows()]
@@ -101,7 +95,7 @@ def test_whole_stocktake_by_keyboard(qtbot, stock_site, open_stock) -> None:
     press(qtbot, Qt.Key.Key_Return)  # 确认完成盘点
     assert not final.isVisible() and final.finalised is not None and final.finalised.status == "finalised"
     assert tab.info is None and tab.stack.currentIndex() == 0
-    back_to(qtbot, window)
+    activate(qtbot, window)
     assert focus() is tab.start_button
 
     con = sqlite3.connect(f"file:{sv.data.database}?mode=ro", uri=True)
