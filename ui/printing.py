@@ -83,13 +83,15 @@ class QtCanvas:
         self._size = 9.0
         self._width = 0.4
         self._dash: list[float] | None = None
-        self._stack: list[tuple[float, float, list[float] | None]] = []
+        self._ctm = (1.0, 1.0, 0.0, 0.0)  # x' = sx·x + tx, y' = sy·y + ty (translate/scale only)
+        self._stack: list[tuple] = []
         self.pages = 1
         self.setFont("", self._size)
 
     # -- geometry ---------------------------------------------------------------------------------
     def _pt(self, x: float, y: float) -> QPointF:
-        return QPointF(x * self.k, (self.height - y) * self.k)
+        sx, sy, tx, ty = self._ctm
+        return QPointF((sx * x + tx) * self.k, (self.height - (sy * y + ty)) * self.k)
 
     def _text_width(self, text: str) -> float:
         return QFontMetricsF(self.painter.font(), self.printer).horizontalAdvance(text) / self.k
@@ -114,10 +116,18 @@ class QtCanvas:
 
     # -- lines and shapes -------------------------------------------------------------------------
     def saveState(self) -> None:  # noqa: N802
-        self._stack.append((self._size, self._width, self._dash))
+        self._stack.append((self._size, self._width, self._dash, self._ctm))
 
     def restoreState(self) -> None:  # noqa: N802
-        self._size, self._width, self._dash = self._stack.pop()
+        self._size, self._width, self._dash, self._ctm = self._stack.pop()
+
+    def translate(self, dx: float, dy: float) -> None:
+        sx, sy, tx, ty = self._ctm
+        self._ctm = (sx, sy, tx + sx * dx, ty + sy * dy)
+
+    def scale(self, fx: float, fy: float) -> None:
+        sx, sy, tx, ty = self._ctm
+        self._ctm = (sx * fx, sy * fy, tx, ty)
 
     def setLineWidth(self, width: float) -> None:  # noqa: N802
         self._width = width
@@ -141,8 +151,7 @@ class QtCanvas:
     def drawPath(self, path: _Path, stroke: int = 0, fill: int = 1) -> None:  # noqa: N802, ARG002
         brush = QBrush(QColor("black"))
         for x, y, w, h in path.rects:
-            top_left = self._pt(x, y + h)
-            self.painter.fillRect(QRectF(top_left, QSizeF(w * self.k, h * self.k)), brush)
+            self.painter.fillRect(QRectF(self._pt(x, y), self._pt(x + w, y + h)).normalized(), brush)
 
     def showPage(self) -> None:  # noqa: N802
         self.printer.newPage()

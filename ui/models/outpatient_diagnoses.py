@@ -1,5 +1,5 @@
-"""The bundled list of common outpatient diagnoses (resources/catalog/diagnoses.csv, ICD-10) as a
-list model for the diagnosis completer: it matches name, code or pinyin initials (``gxy`` → 高血压).
+"""The bundled list of common outpatient diagnoses (resources/catalog/diagnoses.csv, ICD-10): a list
+model, and ``match_diagnoses`` for the diagnosis box (name, code or pinyin initials: ``gxy`` → 高血压).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QCompleter
 
 from app.domain.pinyin import pinyin_abbr
 from app.paths import resource
@@ -36,6 +35,25 @@ def load_diagnoses() -> tuple[Diagnosis, ...]:
             Diagnosis(row["code"].strip().upper(), row["name"].strip(), pinyin_abbr(row["name"].strip()))
             for row in csv.DictReader(fh) if row.get("code") and row.get("name")
         )
+
+
+def match_diagnoses(text: str, limit: int = 10) -> list[Diagnosis]:
+    """Diagnoses matching ``text``: code prefix first, then pinyin-initials prefix, then name/pinyin contains."""
+    query = text.strip().lower()
+    if not query:
+        return []
+    ranked: list[tuple[int, int, Diagnosis]] = []
+    for i, d in enumerate(load_diagnoses()):
+        if d.code.lower().startswith(query):
+            rank = 0
+        elif d.abbr.startswith(query):
+            rank = 1
+        elif query in d.name or query in d.abbr:
+            rank = 2
+        else:
+            continue
+        ranked.append((rank, i, d))
+    return [d for _, _, d in sorted(ranked)[:limit]]
 
 
 def chronic_names() -> dict[str, str]:
@@ -75,23 +93,3 @@ class DiagnosisModel(QAbstractListModel):
     def find_code(self, code: str) -> Diagnosis | None:
         code = code.strip().upper()
         return next((d for d in self._rows if d.code == code), None)
-
-
-class DiagnosisCompleter(QCompleter):
-    """Pops up matching diagnoses while typing; picking one puts its name in the box."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.diagnoses = DiagnosisModel(self)
-        self.setModel(self.diagnoses)
-        self.setCompletionRole(SEARCH_ROLE)
-        self.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.setMaxVisibleItems(10)
-
-    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:  # noqa: N802 - Qt override
-        return str(index.data(NAME_ROLE) or "")
-
-    def splitPath(self, path: str) -> list[str]:  # noqa: N802 - Qt override
-        return [path.strip().lower()]

@@ -11,18 +11,17 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.domain.errors import CunyiError
 from app.services.resident_types import CoverageInfo, ResidentInfo
 
 from ..dialogs.resident import id_summary
-from ..models.outpatient_diagnoses import CODE_ROLE, DiagnosisCompleter
 from ..models.residents import short_address
 from ..widgets.resident_box import ResidentBox
 from ..workers import Op
+from .outpatient_diagnosis import DiagnosisBox
 
 STYLE = """
 #visitHeader { background: #ffffff; border: 1px solid #dde3ea; border-radius: 10px; }
@@ -37,20 +36,6 @@ QLabel[field="caption"] { color: #486581; font-weight: bold; }
 QLabel#agentCheck[ok="false"] { color: #b3261e; }
 QLabel#agentCheck[ok="true"] { color: #1b5e20; }
 """
-
-
-class _DiagnosisEdit(QLineEdit):
-    """Enter (with no completion open) moves on to the drugs."""
-
-    done = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
-            completer = self.completer()
-            if completer is None or not completer.popup().isVisible():
-                self.done.emit()
-                return
-        super().keyPressEvent(event)
 
 
 def _caption(text: str) -> QLabel:
@@ -76,7 +61,6 @@ class VisitHeader(QFrame):
         self.setStyleSheet(STYLE)
         self.resident: ResidentInfo | None = None
         self.coverage: CoverageInfo | None = None
-        self._code = ""
         self._chronic_touched = False
         self._generation = 0
 
@@ -91,15 +75,9 @@ class VisitHeader(QFrame):
         self.warning.setObjectName("coverageWarning")
         self.warning.hide()
 
-        self.diagnosis = _DiagnosisEdit()
+        self.diagnosis = DiagnosisBox()
         self.diagnosis.setObjectName("diagnosis")
-        self.diagnosis.setPlaceholderText("诊断：输入名称、拼音（如 gxy）或编码")
-        self.diagnosis.setMaxLength(64)
-        self.completer = DiagnosisCompleter(self.diagnosis)
-        self.diagnosis.setCompleter(self.completer)
-        self.completer.activated[QModelIndex].connect(self._diagnosis_picked)
-        self.diagnosis.textEdited.connect(self._diagnosis_edited)
-        self.diagnosis.textEdited.connect(lambda _t: QTimer.singleShot(0, self._highlight_first))
+        self.diagnosis.code_changed.connect(self._code_changed)
         self.diagnosis.done.connect(self.diagnosis_done)
         self.code_label = QLabel()
         self.code_label.setObjectName("diagnosisCode")
@@ -216,29 +194,9 @@ class VisitHeader(QFrame):
             self.warning.show()
 
     # -- diagnosis and chronic pool ------------------------------------------------------------
-    def _diagnosis_picked(self, index: QModelIndex) -> None:
-        self._code = str(index.data(CODE_ROLE) or "")
-        self.code_label.setText(self._code)
+    def _code_changed(self, code: str) -> None:
+        self.code_label.setText(code)
         self._auto_chronic()
-
-    def _diagnosis_edited(self, text: str) -> None:
-        """Typing an exact code (I10) sets it; changing the text away from the picked name clears it."""
-        diagnoses = self.completer.diagnoses
-        typed = diagnoses.find_code(text)
-        picked = diagnoses.find_code(self._code) if self._code else None
-        if typed is not None:
-            self._code = typed.code
-        elif picked is not None and picked.name != text.strip():
-            self._code = ""
-        self.code_label.setText(self._code)
-
-    def _highlight_first(self) -> None:
-        """Enter in the list picks the best match without pressing ↓ first."""
-        popup = self.completer.popup()
-        if popup.isVisible() and not popup.currentIndex().isValid():
-            first = self.completer.completionModel().index(0, 0)
-            if first.isValid():
-                popup.setCurrentIndex(first)
 
     def _fill_chronic(self, qualifications: tuple) -> None:
         self.chronic.clear()
@@ -249,10 +207,11 @@ class VisitHeader(QFrame):
 
     def _auto_chronic(self) -> None:
         """A diagnosis of a qualified chronic disease settles in its pool (unless the doctor chose)."""
-        if self._chronic_touched or not self._code:
+        code = self.diagnosis.code
+        if self._chronic_touched or not code:
             return
         for i in range(1, self.chronic.count()):
-            if self._code.startswith(str(self.chronic.itemData(i))):
+            if code.startswith(str(self.chronic.itemData(i))):
                 self.chronic.setCurrentIndex(i)
                 self.changed.emit()
                 return
@@ -285,7 +244,7 @@ class VisitHeader(QFrame):
         return self.diagnosis.text().strip()
 
     def diagnosis_code(self) -> str:
-        return self._code
+        return self.diagnosis.code
 
     def chronic_code(self) -> str | None:
         return self.chronic.currentData()
@@ -298,9 +257,7 @@ class VisitHeader(QFrame):
     def clear(self) -> None:
         self.resident_box.clear()
         self.resident_box.hide_popup()
-        self.diagnosis.clear()
-        self._code = ""
-        self.code_label.clear()
+        self.diagnosis.clear_diagnosis()
         self.agent_check.setChecked(False)
         self.agent_name.clear()
         self.agent_id.clear()
