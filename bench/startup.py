@@ -36,9 +36,10 @@ print("{MARKER}", flush=True)
 
 MAIN = f"""
 import sys
-from ui.app import create_main_window, make_application
+from ui.app import build_main_window, make_application, open_session
+session = open_session(sys.argv[1], sys.argv[2], sys.argv[3])  # database thread: bootstrap + sign-in
 app = make_application()
-window = create_main_window(sys.argv[1], sys.argv[2], sys.argv[3])
+window = build_main_window(session)
 window.resize(1366, 768)
 window.show()
 app.processEvents()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,29 +73,45 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return setup_application(app)
 
 
+def open_session(data_dir: Path | str, username: str, password: str, services=None) -> Future:  # noqa: ANN001
+    """Start opening ``data_dir`` and signing ``username`` in on the database thread.
+
+    Returns a future of ``(services, user, site)``. It needs no QApplication, so a caller can start it
+    first and build the application while the database layer loads and the password is checked.
+    """
+
+    def work():  # noqa: ANN202
+        from app.bootstrap import bootstrap
+
+        sv = services or bootstrap(data_dir)
+        try:
+            return sv, sv.users.sign_in(username, password), sv.sites.local()
+        except BaseException:
+            if services is None:
+                sv.close()
+            raise
+
+    return runner().start_call(work)
+
+
+def build_main_window(session: Future) -> MainWindow:
+    """The main window of an ``open_session`` (imports the window while the session opens)."""
+    from .context import AppContext
+    from .main_window import MainWindow
+    from .pages import page_class
+
+    page_class("dashboard")
+    sv, user, site = session.result()
+    return MainWindow(AppContext(sv, site, user))
+
+
 def create_main_window(data_dir: Path | str, username: str, password: str, services=None) -> MainWindow:  # noqa: ANN001
     """Bootstrap ``data_dir``, sign ``username`` in and build (not show) the main window.
 
     The README run path, the smoke test, the tests and the start-up benchmark all use this.
     Raises ``AuthError`` for a wrong password.
     """
-    from app.bootstrap import bootstrap
-
-    sv = services or bootstrap(data_dir)
-    # the password check (scrypt releases the GIL) overlaps with importing the window's modules
-    signing_in = runner().start_call(lambda: (sv.users.sign_in(username, password), sv.sites.local()))
-    from .context import AppContext
-    from .main_window import MainWindow
-    from .pages import page_class
-
-    page_class("dashboard")
-    try:
-        user, site = signing_in.result()
-    except BaseException:
-        if services is None:
-            sv.close()
-        raise
-    return MainWindow(AppContext(sv, site, user))
+    return build_main_window(open_session(data_dir, username, password, services))
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

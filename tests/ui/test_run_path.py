@@ -54,3 +54,48 @@ def test_smoke_test_command_exits_zero(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "冒烟测试通过" in result.stdout
+
+
+def test_run_gui_on_an_empty_folder_walks_wizard_login_and_main_window(tmp_path, monkeypatch) -> None:
+    """``cunyi gui --data EMPTY``: 建站向导 → 登录 → main window; closing it ends the app with 0."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui import errors
+    from ui.app import run_gui
+    from ui.dialogs.login import LoginDialog
+    from ui.dialogs.wizard import SiteWizard
+    from ui.main_window import MainWindow
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs the crash hook
+    monkeypatch.setattr(errors, "_log_dir", None)
+    seen: list[str] = []
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, SiteWizard) and "wizard" not in seen:
+            seen.append("wizard")
+            modal.next()
+            modal.site_page.name.setText("新建村卫生室")
+            modal.next()
+            modal.admin_page.password.setText("first-admin")
+            modal.admin_page.confirm.setText("first-admin")
+            modal.accept()
+        elif isinstance(modal, LoginDialog) and "login" not in seen:
+            seen.append("login")
+            assert modal.username.text() == "admin"  # the wizard's admin is filled in
+            modal.password.setText("first-admin")
+            modal.sign_in()
+        else:
+            windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+            if windows:
+                seen.append(f"main:{windows[0].ctx.user.username}:{','.join(windows[0].areas)}")
+                windows[0].close()
+                return
+        QTimer.singleShot(30, drive)
+
+    QTimer.singleShot(30, drive)
+    assert run_gui(["--data", str(tmp_path / "fresh")]) == 0
+    assert seen[:2] == ["wizard", "login"]
+    assert seen[2].startswith("main:admin:dashboard")
+    assert (tmp_path / "fresh" / "cunyi.db").is_file() and (tmp_path / "fresh" / "logs").is_dir()
