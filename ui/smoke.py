@@ -1,4 +1,4 @@
-"""``cunyi --smoke-test``: a temporary installation, every registered page rendered offscreen, a PDF.
+"""``cunyi --smoke-test``: a temporary installation, every registered page rendered offscreen, PDFs.
 
 Used on a fresh install and on the frozen build before it is packaged. Exit 0 when everything worked;
 otherwise the first failure is printed in Chinese on stderr and the exit code is 1.
@@ -38,18 +38,40 @@ def _make_site(root: Path) -> None:
         sv.close()
 
 
-def _write_pdf(path: Path) -> None:
+def _check_pdf(path: Path) -> Path:
+    if not path.read_bytes().startswith(b"%PDF") or path.stat().st_size < 1000:
+        raise RuntimeError(f"PDF 文件 {path} 不完整")
+    return path
+
+
+def _write_pdfs(folder: Path) -> list[Path]:
+    """A receipt (A5 and 80 mm roll) and a report table, with the bundled CJK font."""
+    from datetime import datetime
+
+    from app.printing.receipt import ReceiptData, ReceiptLine, write_receipt_pdf
     from app.printing.table import write_table_pdf
     from app.services.reports import Column, Table
 
+    now = datetime.now().replace(microsecond=0)
+    receipt = ReceiptData(
+        settlement_id="00000000-0000-7000-8000-000000000000", clinic="冒烟测试村卫生室", region="示例县（示例数值）",
+        receipt_no=f"{now:%Y%m%d}-0001", settled_at=now, visit_date=now.date(), resident_name="测试居民",
+        masked_id="410***********1234", sex="女", age=67, diagnosis="高血压 I10",
+        lines=(ReceiptLine("苯磺酸氨氯地平片", "5mg×28片", "1盒", "8.12元/盒", 812, "甲"),
+               ReceiptLine("阿莫西林胶囊", "0.25g×24粒", "12粒", "0.21元/粒", 250, "乙")),
+        general_fee_fen=1000, total_fen=2062, fund_fen=637, general_fee_fund_fen=800, assistance_fen=0,
+        self_paid_fen=625, self_funded_fen=0, pool_label="普通门诊统筹", ytd_fund_fen=12340,
+        annual_cap_fen=40000, doctor="冒烟测试村医", eligible=True,
+    )
     table = Table(
         "冒烟测试", (Column("name", "药品"), Column("qty", "数量", "int"), Column("amount", "金额", "fen")),
-        [{"name": "阿莫西林胶囊", "qty": 2, "amount": 1250}, {"name": "苯磺酸氨氯地平片", "qty": 1, "amount": 812}],
-        subtitle="村医通 --smoke-test", totals={"amount": 2062},
+        [{"name": "阿莫西林胶囊", "qty": 12, "amount": 250}, {"name": "苯磺酸氨氯地平片", "qty": 1, "amount": 812}],
+        subtitle="村医通 --smoke-test", totals={"amount": 1062},
     )
-    write_table_pdf(table, path)
-    if not path.read_bytes().startswith(b"%PDF") or path.stat().st_size < 1000:
-        raise RuntimeError(f"PDF 文件 {path} 不完整")
+    written = [write_receipt_pdf(folder / f"receipt-{paper}.pdf", receipt, paper) for paper in ("A5", "80mm")]
+    write_table_pdf(table, folder / "table.pdf")
+    written.append(folder / "table.pdf")
+    return [_check_pdf(path) for path in written]
 
 
 def render_pages(root: Path, out: Path, username: str = "admin", password: str = SMOKE_PASSWORD,
@@ -104,9 +126,9 @@ def run_smoke_test() -> int:
             out.mkdir()
             _make_site(root)
             shots = render_pages(root, out, require_all=True)
-            pdf = Path(tmp) / "smoke.pdf"
-            _write_pdf(pdf)
-            print(f"冒烟测试通过：渲染 {len(shots)} 个页面（{'、'.join(p.stem for p in shots)}），PDF {pdf.stat().st_size} 字节")
+            pdfs = _write_pdfs(Path(tmp))
+            print(f"冒烟测试通过：渲染 {len(shots)} 个页面（{'、'.join(p.stem for p in shots)}），"
+                  f"写出 {len(pdfs)} 个 PDF（{'、'.join(p.name for p in pdfs)}）")
         return 0
     except Exception as exc:  # noqa: BLE001 - any failure is the test's answer
         traceback.print_exc()
