@@ -23,7 +23,18 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF
-from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPen,
+)
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
@@ -152,6 +163,16 @@ class QtCanvas:
         brush = QBrush(QColor("black"))
         for x, y, w, h in path.rects:
             self.painter.fillRect(QRectF(self._pt(x, y), self._pt(x + w, y + h)).normalized(), brush)
+
+    def drawImage(self, image, x: float, y: float, width: float, height: float, **_kw) -> None:  # noqa: ANN001, N802
+        """A reportlab ``ImageReader`` (the QR code is one pixel per module) scaled without smoothing."""
+        w, h = image.getSize()
+        rgb = bytes(image.getRGBData())
+        picture = QImage(rgb, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        self.painter.save()
+        self.painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        self.painter.drawImage(QRectF(self._pt(x, y + height), self._pt(x + width, y)).normalized(), picture)
+        self.painter.restore()
 
     def showPage(self) -> None:  # noqa: N802
         self.printer.newPage()

@@ -242,7 +242,7 @@ class PrescriptionModel(QAbstractTableModel):
 class TodayModel(QAbstractTableModel):
     """Today's settlements at this site, newest first (reversed ones marked)."""
 
-    COLUMNS = ("时间", "姓名", "合计", "现金", "状态")
+    COLUMNS = ("时间", "姓名", "合计", "现金")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -280,14 +280,14 @@ class TodayModel(QAbstractTableModel):
             return None
         s, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (f"{s.settled_at:%H:%M}", s.resident_name, fen_to_yuan(s.total_fen),
-                    fen_to_yuan(s.patient_pays_fen), "已冲正" if s.reversed else ("自费" if not s.eligible else ""))[col]
+            name = s.resident_name + ("·冲正" if s.reversed else "" if s.eligible else "·自付")
+            return (f"{s.settled_at:%H:%M}", name, fen_to_yuan(s.total_fen), fen_to_yuan(s.patient_pays_fen))[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3):
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if s.reversed:
                 return GREY
-            if col == 4 and not s.eligible:
+            if col == 1 and not s.eligible:
                 return RED
         if role == Qt.ItemDataRole.FontRole and s.reversed and col in (2, 3):
             font = QFont()

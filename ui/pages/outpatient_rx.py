@@ -39,6 +39,11 @@ from ..widgets.search_box import DrugSearchBox
 from ..workers import Op
 
 
+#: column widths of the lines table (药品 stretches): # 药品 规格 数量 单位 单价 金额 类别 批次/效期 用法用量
+COLUMN_WIDTHS = (28, 150, 88, 48, 40, 58, 60, 42, 110, 140)
+TABLE_STYLE = "QTableView#rxTable { font-size: 13px; } QTableView#rxTable QHeaderView::section { font-size: 13px; }"
+
+
 @dataclass(frozen=True)
 class DrugChoice:
     """A search result: the catalog item and what the store has of it."""
@@ -173,7 +178,7 @@ class PrescriptionCard(QFrame):
         self.drug_box.picked.connect(self._picked)
         title = QLabel("处方")
         title.setProperty("role", "section")
-        hint = QLabel("Enter 添加 · Tab 改数量（2 = 2盒，14片 = 14片）· Tab 用法 · Del 删除行")
+        hint = QLabel("Enter 添加 · Tab 数量（2 即 2盒，14片 即 14片）· Del 删行")
         hint.setProperty("role", "hint")
         head = QHBoxLayout()
         head.setSpacing(12)
@@ -183,6 +188,8 @@ class PrescriptionCard(QFrame):
 
         self.table = RxTable(self.model)
         self.table.setObjectName("rxTable")
+        self.table.setStyleSheet(TABLE_STYLE)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
@@ -193,10 +200,11 @@ class PrescriptionCard(QFrame):
         self.table.verticalHeader().setDefaultSectionSize(32)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(PrescriptionModel.NAME, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(PrescriptionModel.NAME, 190)
-        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(28)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(PrescriptionModel.NAME, QHeaderView.ResizeMode.Stretch)
         self.table.submitted.connect(self.focus_drug_box)
         self.table.remove_requested.connect(self.remove_line)
         self.message = ErrorLabel()

@@ -60,9 +60,12 @@ class TodayPanel(QFrame):
         self.table.verticalHeader().setDefaultSectionSize(28)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((58, 90, 58, 58)):
+            header.resizeSection(col, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(44)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)
         self.reprint_button = QPushButton("补打 F6")
         self.prescription_button = QPushButton("处方笺 F4")
@@ -76,7 +79,6 @@ class TodayPanel(QFrame):
         head.addWidget(title)
         head.addWidget(keys)
         head.addStretch(1)
-        head.addWidget(self.summary)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         for button in (self.reprint_button, self.prescription_button, self.reverse_button):
@@ -85,6 +87,7 @@ class TodayPanel(QFrame):
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)
         layout.addLayout(head)
+        layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
@@ -100,7 +103,7 @@ class TodayPanel(QFrame):
         self._select_id = None
         self.model.set_settlements(rows)
         count, total, cash = self.model.totals()
-        self.summary.setText(f"{count} 人次 · ¥{fen_to_yuan(total)} · 现金 ¥{fen_to_yuan(cash)}")
+        self.summary.setText(f"{count} 人次 · 合计 ¥{fen_to_yuan(total)} · 收现金 ¥{fen_to_yuan(cash)}")
         row = self.model.row_of(keep) if keep else -1
         if rows:
             self.table.selectionModel().setCurrentIndex(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from app.domain.idcard import check_digit
 from app.paths import resource
-from app.services.resident_types import EnrollmentRecord, ResidentForm
+from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentForm
+from app.services.settlement_types import DraftLine, SettlementInfo, VisitDraft
 
 PASSWORD = "secret123"
 
@@ -65,8 +66,28 @@ def seed_clinic(sv, root: Path) -> Clinic:  # noqa: ANN001 - app.bootstrap.Servi
         "zhangsan": ("张三", id_number("19590312", "123"), enrolled, "示例县示例镇示例村3组12号"),
         "lisi": ("李四", id_number("19700605", "135"), (), "示例县示例镇示例村5组3号"),
     }
+    people["wangwu"] = ("王五", id_number("19550101", "157"), enrolled, "示例县示例镇示例村1组7号")
+    chronic = {"wangwu": (ChronicRecord("I10", "高血压", date(today.year - 1, 1, 1), date(today.year + 1, 12, 31)),)}
     for key, (name, number, years, address) in people.items():
-        c.residents[key] = sv.residents.create(
-            ResidentForm(id_number=number, name=name, address=address, enrollments=years)).resident.id
+        c.residents[key] = sv.residents.create(ResidentForm(
+            id_number=number, name=name, address=address, enrollments=years, chronic=chronic.get(key, ()))).resident.id
         c.ids[key] = number
     return c
+
+
+def settle_visit(data: Path, clinic: Clinic, *, at: datetime | None = None, who: str = "zhangsan",
+                 lines: dict[str, int] | None = None) -> SettlementInfo:
+    """Settle a visit through the service as the doctor (before the window opens)."""
+    from app.bootstrap import bootstrap
+
+    sv = bootstrap(data)
+    try:
+        sv.users.sign_in("doctor", PASSWORD)
+        at = at or datetime.now().replace(microsecond=0) - timedelta(minutes=5)
+        draft = VisitDraft(
+            resident_id=clinic.residents[who], visit_date=at.date(), diagnosis="急性上呼吸道感染", diagnosis_code="J06.9",
+            lines=tuple(DraftLine(clinic.drugs[k], q, "口服 每日3次 每次1粒") for k, q in (lines or {"amox": 24}).items()),
+        )
+        return sv.settlement.settle(draft, at=at)
+    finally:
+        sv.close()
