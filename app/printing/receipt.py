@@ -9,14 +9,15 @@ the original receipt. A QR code holds the settlement id so a receipt leads back 
 from __future__ import annotations
 
 import io
-import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from PIL import Image
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -171,21 +172,11 @@ class Pen:
         if qr.version is None:
             qr.version = qr.calculate_version()
         qr.makeImpl(False, QR_MASK)  # any mask is valid; skipping the 8-way mask search halves the time
-        modules = qr.modules
-        count = len(modules)
-        self.c.saveState()
-        self.c.translate(x, y + size)
-        self.c.scale(size / count, -size / count)  # module grid: integer coordinates, rows downwards
-        path = self.c.beginPath()
-        for r, row in enumerate(modules):
-            c = 0
-            for dark, run in itertools.groupby(row):
-                width = len(list(run))
-                if dark:
-                    path.rect(c, r, width, 1)
-                c += width
-        self.c.drawPath(path, stroke=0, fill=1)
-        self.c.restoreState()
+        count = len(qr.modules)
+        image = Image.new("1", (count, count), 1)
+        image.putdata([0 if dark else 1 for row in qr.modules for dark in row])
+        # one module per pixel, scaled up by the PDF (no interpolation): crisp and small
+        self.c.drawImage(ImageReader(image), x, y, size, size)
 
     def space(self, height: float) -> None:
         self.y -= height
@@ -195,13 +186,14 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Split ``text`` into lines no wider than ``width`` (by character: CJK has no spaces)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, used = "", 0.0
         for ch in paragraph:
-            if line and stringWidth(line + ch, font, size) > width:
+            w = stringWidth(ch, font, size)
+            if line and used + w > width:
                 lines.append(line)
-                line = ch
+                line, used = ch, w
             else:
-                line += ch
+                line, used = line + ch, used + w
         lines.append(line)
     return lines
 

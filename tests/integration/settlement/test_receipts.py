@@ -80,3 +80,30 @@ def test_prescription_slip(clinic, settled, tmp_path):
                      "口服 每日1次 每次1片", "李医生", info.receipt_no):
         assert expected in text, expected
     assert all(row[-5] == "yes" for row in _fonts(path))
+
+
+def test_qr_code_holds_the_settlement_id(clinic, settled, tmp_path):
+    """Rasterise the A5 receipt and read the QR modules back against the settlement id's own code."""
+    from PIL import Image
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    from app.printing.receipt import QR_MASK
+
+    _, info = settled
+    pdf = tmp_path / "qr.pdf"
+    clinic.sv.settlement.receipt_pdf(info.id, "A5", pdf)
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-singlefile", str(pdf), str(tmp_path / "qr")], check=True)
+    mm = 300 / 25.4
+    image = Image.open(tmp_path / "qr.png").convert("L")
+    region = image.crop((int(114 * mm), int(4 * mm), int(142 * mm), int(32 * mm)))
+    box = region.point(lambda v: 255 if v < 128 else 0).getbbox()  # the dark modules' extent
+    assert box is not None
+    code = region.crop(box)
+    qr = QrCodeWidget(info.id, barLevel="M").qr
+    qr.version = qr.calculate_version()
+    qr.makeImpl(False, QR_MASK)
+    count = len(qr.modules)
+    cell = code.width / count
+    read = [[code.getpixel((int((c + 0.5) * cell), int((r + 0.5) * cell))) < 128 for c in range(count)]
+            for r in range(count)]
+    assert read == [[bool(v) for v in row] for row in qr.modules]
