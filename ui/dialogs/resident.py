@@ -62,15 +62,18 @@ def id_summary(text: str, today: date | None = None) -> tuple[bool | None, str]:
     return True, f"✓ {sex} · {card.birth_date.isoformat()} 出生 · {card.age_on(today)}岁 · {card.province}"
 
 
-def _table(model: Any) -> QTableView:
+def _table(model: Any, widths: tuple[int, ...]) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers & ~QAbstractItemView.EditTrigger.CurrentChanged)
     view.verticalHeader().hide()
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for col, width in enumerate(widths):
+        header.resizeSection(col, width)
+    header.setStretchLastSection(True)
     view.verticalHeader().setDefaultSectionSize(30)
     view.setMinimumHeight(130)
     view.setMaximumHeight(170)
@@ -133,8 +136,8 @@ class ResidentDialog(QDialog):
         # enrollment and chronic tables
         self.enrollments = EnrollmentModel(self)
         self.chronic = ChronicModel(self, chronic_names())
-        self.enrollment_view = _table(self.enrollments)
-        self.chronic_view = _table(self.chronic)
+        self.enrollment_view = _table(self.enrollments, (64, 128, 96, 82, 60))
+        self.chronic_view = _table(self.chronic, (50, 78, 96, 90))
         self._saved_rows = (0, 0)  # rows that exist in the database are never removed (synced)
         self.enrollments.problem.connect(self._show_problem)
         self.chronic.problem.connect(self._show_problem)

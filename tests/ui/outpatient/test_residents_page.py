@@ -1,0 +1,123 @@
+"""居民档案: search, the resident dialog's live ID check, refusal of a bad ID, a new resident with an
+enrollment year, the namesake warning, and editing — checked in the SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_seed import id_number
+from ui import errors
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
+
+
+def _closed(dialog) -> bool:  # noqa: ANN001
+    return not shiboken6.isValid(dialog) or not dialog.isVisible()
+
+
+def _new_dialog(qtbot, page):  # noqa: ANN001, ANN202
+    page.focus_first()
+    press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = page.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.isVisible())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.id_edit, timeout=5000)
+    return dialog
+
+
+def test_search_by_pinyin_shows_the_resident_and_coverage(qtbot, doctor_window, artifact) -> None:
+    window, page = doctor_window("residents")
+    assert QApplication.focusWidget() is page.search
+    type_text("zs")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    settle()
+    assert page.model.resident(0).name == "张三"
+    assert page.model.data(page.model.index(0, 5)) == "已参保"
+    qtbot.waitUntil(lambda: "统筹额度" in page.card.body.text(), timeout=5000)
+    assert "已参保" in page.card.body.text() and "示例村3组12号" in page.card.body.text()
+    page.search.clear()
+    type_text("ls")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).name == "李四", timeout=5000)
+    assert page.model.data(page.model.index(0, 5)) == "未参保"
+    qtbot.waitUntil(lambda: "未参保" in page.card.body.text(), timeout=5000)
+    artifact(window, "residents-search")
+
+
+def test_dialog_rejects_an_invalid_id_and_writes_nothing(qtbot, doctor_window, db) -> None:
+    window, page = doctor_window("residents")
+    count = db("SELECT count(*) FROM residents")
+    dialog = _new_dialog(qtbot, page)
+    bad = id_number("19800204", "246")[:-1] + ("0" if id_number("19800204", "246")[-1] != "0" else "1")
+    type_text(bad)
+    assert dialog.id_info.property("ok") is False and "校验位" in dialog.id_info.text()
+    press(Qt.Key.Key_Tab)
+    type_text("赵六")
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert dialog.isVisible() and dialog.error.isVisible() and "校验位不对" in dialog.error.text()
+    assert QApplication.focusWidget() is dialog.id_edit
+    assert db("SELECT count(*) FROM residents") == count
+
+
+def test_new_resident_with_sex_and_birth_from_the_id(qtbot, doctor_window, db, artifact) -> None:
+    window, page = doctor_window("residents")
+    dialog = _new_dialog(qtbot, page)
+    number = id_number("19800204", "246")  # even sequence: female
+    type_text(number)
+    assert dialog.id_info.property("ok") is True
+    assert "女" in dialog.id_info.text() and "1980-02-04" in dialog.id_info.text() and "河南" in dialog.id_info.text()
+    press(Qt.Key.Key_Tab)
+    type_text("赵六")
+    press(Qt.Key.Key_Tab)
+    type_text("138 0013 8000")
+    assert "13800138000" in dialog.phone_info.text()
+    dialog.address_edit.setText("示例县示例镇示例村2组8号")
+    dialog.add_enrollment()
+    artifact(dialog, "resident-dialog-new")
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert _closed(dialog)
+    rows = db("SELECT name, sex, birth_date, phone, household_id IS NOT NULL FROM residents WHERE id_number = ?", (number,))
+    assert rows == [("赵六", "F", "1980-02-04", "13800138000", 1)]
+    assert db("SELECT year FROM enrollments e JOIN residents r ON r.id = e.resident_id WHERE r.id_number = ?",
+              (number,)) == [(date.today().year,)]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).id_number == number, timeout=5000)
+
+
+def test_same_name_and_birth_is_warned_before_and_after_saving(qtbot, doctor_window, db) -> None:
+    window, page = doctor_window("residents")
+    dialog = _new_dialog(qtbot, page)
+    type_text(id_number("19590312", "359"))  # 张三's birth date, another person
+    press(Qt.Key.Key_Tab)
+    type_text("张三")
+    qtbot.waitUntil(lambda: dialog.namesake.isVisible(), timeout=5000)
+    assert "同名且出生日期相同" in dialog.namesake.text()
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert _closed(dialog)
+    boxes = [b for b in errors.open_boxes() if b.objectName() == "infoBox"]
+    assert boxes and "同名且出生日期相同" in boxes[-1].text()
+    assert db("SELECT count(*) FROM residents WHERE name = '张三'") == [(2,)]
+
+
+def test_enter_edits_the_selected_resident(qtbot, doctor_window, db) -> None:
+    window, page = doctor_window("residents")
+    type_text("zs")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    press(Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is page.table
+    press(Qt.Key.Key_Return)
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.isVisible())
+    assert dialog.name_edit.text() == "张三" and dialog.enrollments.rowCount() == 2
+    dialog.phone_edit.setText("0371-12345678")
+    dialog.assistance.setCurrentIndex(dialog.assistance.findData("dibao"))
+    dialog.save()
+    settle()
+    assert db("SELECT phone, assistance_category FROM residents WHERE name = '张三'") == [("0371-12345678", "dibao")]
