@@ -24,7 +24,7 @@ from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
 from app.services.catalog import DrugInfo, ImportProblem
 
-from ..pages.stock_common import EnterAdvances, setup_table
+from ..pages.stock_common import EnterAdvances, setup_table, shortcut
 from ..widgets.forms import ErrorLabel, focus_field
 from ..workers import Op
 
@@ -102,7 +102,7 @@ class DrugDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消 (Esc)")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        self.save_button.setShortcut("Ctrl+S")
+        shortcut(self, "Ctrl+S", self.save)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 18, 22, 14)
         layout.addLayout(grid)
