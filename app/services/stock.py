@@ -25,7 +25,6 @@ from app.domain.enums import MovementKind
 from app.domain.errors import RuleViolation, ValidationError
 from app.domain.fefo import parse_quantity
 from app.domain.ids import new_id
-from app.printing import stock_docs
 
 from . import stock_checks  # noqa: F401  (registers the cunyi check rules and the stock report)
 from . import stock_queries as q
@@ -247,6 +246,8 @@ class StockService:
                     return
                 after = page.next_after_seq
 
+        from app.printing import stock_docs  # reportlab loads on first export, not at start-up
+
         writer = stock_docs.stock_card_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_card_pdf
         return writer(path, title=title, subtitle=subtitle, rows=all_rows())
 
@@ -256,6 +257,8 @@ class StockService:
         store = self._store(store_id)
         rows = self.on_hand(store_id=store, **filters)  # type: ignore[arg-type]
         subtitle = f"{self._place(store)}　{now():%Y-%m-%d %H:%M}　共 {len(rows)} 种"
+        from app.printing import stock_docs
+
         writer = stock_docs.stock_list_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_list_pdf
         return writer(path, title="药品库存", subtitle=subtitle, rows=rows)
 

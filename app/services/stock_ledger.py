@@ -66,6 +66,21 @@ def next_seq(session: Session, store_id: str) -> int:
     return (last or 0) + 1
 
 
+def drug_balance(session: Session, store_id: str, drug_id: str) -> int:
+    """The drug's running balance in the store: ``drug_balance_after`` of its last ledger row.
+
+    One probe of the card index (store_id, drug_id, seq), however long the ledger; equal to
+    ``drug_on_hand`` while on hand = Σ movements (which ``cunyi check`` proves).
+    """
+    last = session.scalar(
+        select(StockMovement.drug_balance_after)
+        .where(StockMovement.store_id == store_id, StockMovement.drug_id == drug_id)
+        .order_by(StockMovement.seq.desc())
+        .limit(1)
+    )
+    return int(last or 0)
+
+
 def drug_on_hand(session: Session, store_id: str, drug_id: str) -> int:
     total = session.scalar(
         select(func.coalesce(func.sum(Batch.on_hand), 0)).where(Batch.store_id == store_id, Batch.drug_id == drug_id)
@@ -104,8 +119,8 @@ def post_movement(
             f"数量：批次 {batch.batch_no} 只有 {batch.on_hand}，不能减少 {-quantity}，库存不能为负", "数量"
         )
     seq = next_seq(session, batch.store_id)
+    balance = drug_balance(session, batch.store_id, batch.drug_id) + quantity
     batch.on_hand = after
-    session.flush()
     row = StockMovement(
         seq=seq,
         store_id=batch.store_id,
@@ -120,7 +135,7 @@ def post_movement(
         reverses_id=reverses_id,
         user_id=user_id,
         batch_balance_after=after,
-        drug_balance_after=drug_on_hand(session, batch.store_id, batch.drug_id),
+        drug_balance_after=balance,
     )
     session.add(row)
     session.flush()
@@ -202,18 +217,17 @@ def dispense_in(
     quantity = check_quantity(quantity_units)
     store = get_store(session, store_id)
     drug = get_drug(session, drug_id)
-    batches = list(
-        session.scalars(
-            select(Batch).where(Batch.store_id == store.id, Batch.drug_id == drug.id, Batch.on_hand > 0)
+    stock = session.execute(
+        select(Batch.id, Batch.expiry, Batch.on_hand).where(
+            Batch.store_id == store.id, Batch.drug_id == drug.id, Batch.on_hand > 0
         )
-    )
-    if not batches:
+    ).all()
+    if not stock:
         raise RuleViolation(f"数量：“{drug.generic_name}”没有库存，请先入库", "数量")
-    by_id = {b.id: b for b in batches}
-    plan = allocate([BatchStock(b.id, b.expiry, b.on_hand) for b in batches], quantity, at.date())
+    plan = allocate([BatchStock(*row) for row in stock], quantity, at.date())
     result = []
     for batch_id, qty in plan:
-        batch = by_id[batch_id]
+        batch = session.get(Batch, batch_id)  # only the batches FEFO takes become ORM objects
         post_movement(session, batch, kind=kind, quantity=-qty, at=at, doc_type=doc_type, doc_id=doc_id, user_id=user_id)
         result.append(Allocation(batch.id, batch.batch_no, batch.expiry, qty))
     if trace_codes:
@@ -311,6 +325,7 @@ __all__ = [
     "Allocation",
     "adjust_in",
     "dispense_in",
+    "drug_balance",
     "drug_on_hand",
     "get_batch",
     "get_drug",

@@ -28,7 +28,6 @@ from app.domain.codes import looks_like_trace_code
 from app.domain.enums import StocktakeStatus
 from app.domain.errors import NotFoundError, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity, parse_quantity
-from app.printing import stock_docs
 
 from .audit import write_audit
 from .context import Session
@@ -240,6 +239,8 @@ class StocktakeService:
         status = {"counting": "盘点中", "finalised": "已完成", "cancelled": "已取消"}.get(info.status, info.status)
         subtitle = (f"{place}　范围：{scope}　"
                     f"开始：{info.started_at:%Y-%m-%d %H:%M}　状态：{status}　单号：{info.id}")
+        from app.printing import stock_docs  # reportlab loads on first print, not at start-up
+
         return stock_docs.count_sheet_pdf(Path(path), title="盘点表", subtitle=subtitle, lines=lines, blank=blank)
 
     # -- internals -------------------------------------------------------------------------------
