@@ -91,8 +91,8 @@ class RxLine:
 class PrescriptionModel(QAbstractTableModel):
     """The lines of the prescription; 数量 and 用法用量 are editable."""
 
-    COLUMNS = ("#", "药品", "规格", "数量", "单位", "单价", "金额", "类别", "批次/效期", "用法用量")
-    NAME, QTY, AMOUNT, CLASS, BATCH, USAGE = 1, 3, 6, 7, 8, 9
+    COLUMNS = ("药品", "规格", "数量", "单位", "单价", "金额", "类别", "批次/效期", "用法用量")
+    NAME, QTY, UNIT, PRICE, AMOUNT, CLASS, BATCH, USAGE = 0, 2, 3, 4, 5, 6, 7, 8
     #: a line's quantity or usage was refused: the message names the line and says what to type
     problem = Signal(str)
     #: lines, quantities or usage changed (the page refreshes the preview)
@@ -175,9 +175,11 @@ class PrescriptionModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return str(section + 1)  # line numbers: the messages say 第2行
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -194,20 +196,18 @@ class PrescriptionModel(QAbstractTableModel):
         d = line.drug
         if role == Qt.ItemDataRole.DisplayRole:
             number, unit = line.quantity_parts()
-            return (str(index.row() + 1), d.generic_name, d.strength, number, unit, line.unit_price(),
+            return (d.generic_name, d.strength, number, unit, line.unit_price(),
                     fen_to_yuan(line.amount_fen), CoverageClass(d.coverage_class).short, line.batch_text(self.today),
                     line.usage)[col]
         if role == Qt.ItemDataRole.EditRole:
             return line.quantity_text() if col == self.QTY else line.usage if col == self.USAGE else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if col in (self.QTY, 5, self.AMOUNT) else _CENTER if col in (0, 4, self.CLASS) else None
+            return _RIGHT if col in (self.QTY, self.PRICE, self.AMOUNT) else _CENTER if col in (self.UNIT, self.CLASS) else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.BATCH and line.stock_problem(self.today):
                 return RED
             if col == self.CLASS and d.coverage_class == "C":
                 return ORANGE
-            if col == 0:
-                return GREY
         if role == Qt.ItemDataRole.FontRole and col in (self.NAME, self.QTY, self.AMOUNT):
             font = QFont()
             font.setBold(True)

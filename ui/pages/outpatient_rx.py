@@ -39,9 +39,13 @@ from ..widgets.search_box import DrugSearchBox
 from ..workers import Op
 
 
-#: column widths of the lines table (药品 stretches): # 药品 规格 数量 单位 单价 金额 类别 批次/效期 用法用量
-COLUMN_WIDTHS = (28, 150, 88, 48, 40, 58, 60, 42, 110, 140)
-TABLE_STYLE = "QTableView#rxTable { font-size: 13px; } QTableView#rxTable QHeaderView::section { font-size: 13px; }"
+#: column widths of the lines table (药品 stretches): 药品 规格 数量 单位 单价 金额 类别 批次/效期 用法用量
+COLUMN_WIDTHS = (150, 88, 48, 40, 66, 60, 42, 110, 140)
+TABLE_STYLE = (
+    "QTableView#rxTable { font-size: 13px; } QTableView#rxTable QHeaderView::section { font-size: 13px; }"
+    "QTableView#rxTable QHeaderView::section:vertical { color: #7b8794; font-weight: normal; padding: 0 4px;"
+    " background: #f7f9fb; border: none; border-right: 1px solid #e4e9f0; }"
+)
 
 
 @dataclass(frozen=True)
@@ -196,8 +200,11 @@ class PrescriptionCard(QFrame):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
                                    | QAbstractItemView.EditTrigger.DoubleClicked)
         self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(32)
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(32)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setMinimumWidth(26)
+        rows.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(28)

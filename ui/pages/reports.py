@@ -91,7 +91,7 @@ class ReportModel(QAbstractTableModel):
             return None
         column = self.table.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.label + ("(元)" if column.kind == "fen" else "")
+            return column.label + ("(元)" if column.kind == "fen" and "元" not in column.label else "")
         if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("fen", "int"):
             return _RIGHT
         return None

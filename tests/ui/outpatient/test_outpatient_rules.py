@@ -130,7 +130,7 @@ def test_del_removes_a_line_and_esc_twice_clears(qtbot, doctor_window) -> None:
     _add(qtbot, page, "bhsa")
     _add(qtbot, page, "wssc")
     page.rx.table.setFocus()
-    page.rx.table.setCurrentIndex(page.rx.model.index(0, 3))
+    page.rx.table.setCurrentIndex(page.rx.model.index(0, page.rx.model.QTY))
     press(Qt.Key.Key_Delete)
     assert [line.drug.generic_name for line in page.rx.model.lines] == ["维生素C片"]
     press(Qt.Key.Key_Escape)
