@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import platform
 import sys
+import threading
 import tempfile
 import traceback
 from datetime import datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.domain.errors import CunyiError
@@ -100,31 +101,64 @@ def report_crash(exc: BaseException, parent: QWidget | None = None) -> Path | No
         traceback.print_exception(exc)
         return None
     traceback.print_exception(exc, file=sys.stderr)
-    if QApplication.instance() is not None:
-        text = (
-            "程序遇到了意外错误，刚才的操作没有完成。\n\n"
-            f"错误已记录到：\n{path}\n\n请把这个文件发给技术支持。已保存的数据不受影响。"
-        )
-        box = QMessageBox(QMessageBox.Icon.Critical, "意外错误", text, QMessageBox.StandardButton.Ok, _parent(parent))
-        box.setObjectName("crashBox")
-        box.setDetailedText("".join(traceback.format_exception(exc)))
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _show(box)
+    detail = "".join(traceback.format_exception(exc))
+    if _gui_thread():
+        _crash_box(path, detail, parent)
+    elif QApplication.instance() is not None:
+        _relay().crashed.emit(path, detail)  # widgets live in the GUI thread
     return path
 
 
+class _Relay(QObject):
+    """Carries a crash reported on another thread to the GUI thread."""
+
+    crashed = Signal(object, str)
+
+
+_relay_object: _Relay | None = None
+
+
+def _relay() -> _Relay:
+    global _relay_object
+    if _relay_object is None or not shiboken6.isValid(_relay_object):
+        _relay_object = _Relay(QApplication.instance())
+        _relay_object.crashed.connect(lambda path, detail: _crash_box(path, detail, None),
+                                      Qt.ConnectionType.QueuedConnection)
+    return _relay_object
+
+
+def _crash_box(path: Path, detail: str, parent: QWidget | None) -> None:
+    text = (
+        "程序遇到了意外错误，刚才的操作没有完成。\n\n"
+        f"错误已记录到：\n{path}\n\n请把这个文件发给技术支持。已保存的数据不受影响。"
+    )
+    box = QMessageBox(QMessageBox.Icon.Critical, "意外错误", text, QMessageBox.StandardButton.Ok, _parent(parent))
+    box.setObjectName("crashBox")
+    box.setDetailedText(detail)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    _show(box)
+
+
 def install_crash_handler(folder: Path) -> None:
-    """Route uncaught exceptions (also those raised in Qt slots) to ``report_crash``."""
+    """Route uncaught exceptions (Qt slots, other threads too) to ``report_crash``."""
     set_log_dir(folder)
+    if QApplication.instance() is not None:
+        _relay()  # created in the GUI thread, so other threads can reach it
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
-        if isinstance(exc, CunyiError):
+        if isinstance(exc, CunyiError) and _gui_thread():
             show_error(None, exc)
             return
         exc.__traceback__ = tb
         report_crash(exc)
 
     sys.excepthook = hook
+    threading.excepthook = lambda args: hook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+
+def _gui_thread() -> bool:
+    app = QApplication.instance()
+    return app is not None and QThread.currentThread() is app.thread()

@@ -63,3 +63,22 @@ def test_gui_arguments() -> None:
     assert _parse(["--data", "/tmp/x"]).data == "/tmp/x"
     assert _parse([]).data is None
     assert _parse(["--data", "d", "-style", "fusion"]).data == "d"  # Qt's own options pass through
+
+
+def test_a_crash_on_another_thread_is_logged_and_shown_in_the_gui_thread(styled_app, tmp_path, monkeypatch, qtbot) -> None:
+    import threading
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(errors, "_log_dir", None)
+    errors.install_crash_handler(tmp_path / "logs")
+
+    def boom() -> None:
+        raise RuntimeError("后台线程出错")
+
+    thread = threading.Thread(target=boom)
+    thread.start()
+    thread.join()
+    logs = list((tmp_path / "logs").glob("crash-*.log"))
+    assert len(logs) == 1 and "后台线程出错" in logs[0].read_text(encoding="utf-8")
+    qtbot.waitUntil(lambda: any(str(logs[0]) in b.text() for b in errors.open_boxes()), timeout=3000)
