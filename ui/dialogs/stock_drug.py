@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -90,7 +91,9 @@ class DrugDialog(QDialog):
                  ("拼音码", self.edits["pinyin_abbr"]), ("", self.active)]
         for col, items in ((0, left), (2, right)):
             for r, (label, widget) in enumerate(items):
-                grid.addWidget(QLabel(label), r, col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                caption = QLabel(label)
+                caption.setBuddy(widget)  # Alt+letter jumps to the field; the label names it for screen readers
+                grid.addWidget(caption, r, col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 grid.addWidget(widget, r, col + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
@@ -125,8 +128,10 @@ class DrugDialog(QDialog):
     def _fill(self, d: DrugInfo) -> None:
         for key in TEXT_FIELDS:
             self.edits[key].setText(str(getattr(d, key) or ""))
-        if not d.pinyin_overridden:
-            self.edits["pinyin_abbr"].setPlaceholderText(f"自动：{d.pinyin_abbr}（改写即为手工指定）")
+        if not d.pinyin_overridden:  # empty = follows the name; typing one makes it a manual override
+            self.edits["pinyin_abbr"].clear()
+            self.edits["pinyin_abbr"].setPlaceholderText(f"自动：{d.pinyin_abbr}")
+            self.edits["pinyin_abbr"].setToolTip("留空则按通用名自动生成；填写即为手工指定")
         self.units_per_pack.setValue(d.units_per_pack)
         self.coverage.setCurrentIndex(max(0, self.coverage.findData(d.coverage_class)))
         self.class_b.setText(f"{d.class_b_self_bp / 100:g}%" if d.class_b_self_bp is not None else "")
@@ -171,13 +176,19 @@ class DrugDialog(QDialog):
             changed = {k: v for k, v in values.items() if self.original.get(k) != v}
             if "class_b_self_bp" in changed and changed["class_b_self_bp"] is None:
                 changed.pop("class_b_self_bp")  # the service clears it when the class is not B
-            if not changed:
+            drug_id = self.drug.id
+            back_to_auto = self.drug.pinyin_overridden and "pinyin_abbr" not in values
+            if not changed and not back_to_auto:
                 self.reject()
                 return
-            drug_id = self.drug.id
 
             def fn() -> DrugInfo:
-                return catalog.update(drug_id, **changed)
+                saved = catalog.update(drug_id, **changed) if changed else None
+                if back_to_auto:  # the override was cleared: initials follow the name again
+                    auto = catalog.reset_pinyin(drug_id)
+                    return replace(auto, warnings=saved.warnings) if saved else auto
+                assert saved is not None
+                return saved
         self.save_button.setEnabled(False)
         Op(self, fn).success(self._done).failure(self._failed).busy().changes("catalog").run()
 
@@ -201,19 +212,31 @@ class ImportProblemsDialog(QDialog):
         self.setWindowTitle("导入失败：文件有错误")
         self.setObjectName("importProblems")
         self.resize(760, 460)
-        text = QLabel(f"{path}\n共 {len(problems)} 处错误，未导入任何数据。请在表格中改正以下各行后重新导入：")
+        heading = QLabel(f"共 {len(problems)} 处错误，未导入任何数据")
+        heading.setProperty("role", "section")
+        text = QLabel(f"文件：{path}\n请在表格软件中改正以下各行，保存后重新导入。")
         text.setWordWrap(True)
+        text.setProperty("role", "hint")
         self.table = setup_table(QTableWidget(len(problems), 3))
+        self.table.setWordWrap(True)
         self.table.setHorizontalHeaderLabels(["行号", "字段", "问题"])
         for r, p in enumerate(problems):
             for c, value in enumerate((str(p.row), p.field, p.message)):
-                self.table.setItem(r, c, QTableWidgetItem(value))
-        self.table.setColumnWidth(0, 70)
-        self.table.setColumnWidth(1, 140)
+                item = QTableWidgetItem(value)
+                item.setToolTip(p.message)
+                self.table.setItem(r, c, item)
+        self.table.setColumnWidth(0, 64)
+        self.table.setColumnWidth(1, 130)
+        self.table.resizeRowsToContents()
+        if problems:
+            self.table.selectRow(0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 14)
+        layout.setSpacing(10)
+        layout.addWidget(heading)
         layout.addWidget(text)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)

@@ -178,7 +178,7 @@ class BatchesTab(_Tab):
         self.model = BatchModel(self)
         self.view = setup_table(QTableView())
         self.view.setModel(self.model)
-        size_columns(self.view, (190, 130, 120, 104, 80, 100, 110, 96, 104, 70), stretch=9)
+        size_columns(self.view, (180, 120, 100, 96, 72, 90, 104, 86, 96))
         self.summary = hint()
         self.write_off_button = button("报损 (Ctrl+D)", lambda: self.remove("write_off"), tip="选中批次报损")
         self.return_button = button("退回乡镇 (Ctrl+R)", lambda: self.remove("return"), tip="选中批次退回乡镇")
