@@ -194,11 +194,9 @@ def next_receipt_no(session: OrmSession, model: type[Settlement] | type[Reversal
     """The site's next number of the day, 'YYYYMMDD-NNNN' (reversals: 'CZ' + the same form)."""
     head = f"{prefix}{day:%Y%m%d}-"
     last = session.scalar(
-        select(func.max(model.receipt_no)).where(model.owner_site_id == site_id, model.receipt_no.like(f"{head}%"))
+        select(func.max(model.receipt_no)).where(  # a range, so the (owner_site_id, receipt_no) index answers it
+            model.owner_site_id == site_id, model.receipt_no >= head, model.receipt_no < head[:-1] + ".")
     )
     number = int(last[len(head):]) + 1 if last else 1
     return f"{head}{number:04d}"
 
-
-def live_settlement_count(session: OrmSession, resident_id: str, year: int) -> int:
-    return int(session.scalar(_live(resident_id, year).with_only_columns(func.count())) or 0)

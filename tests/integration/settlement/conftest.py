@@ -14,7 +14,7 @@ from app.bootstrap import Services, bootstrap
 from app.db.models import Base
 from app.domain.idcard import check_digit
 from app.services.context import Actor
-from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentForm, ResidentInfo
+from app.services.resident_types import EnrollmentRecord, ResidentForm, ResidentInfo
 from app.services.settlement_types import DraftLine, VisitDraft
 
 AT = datetime(2026, 11, 23, 9, 30)
