@@ -99,3 +99,33 @@ def test_run_gui_on_an_empty_folder_walks_wizard_login_and_main_window(tmp_path,
     assert seen[:2] == ["wizard", "login"]
     assert seen[2].startswith("main:admin:dashboard")
     assert (tmp_path / "fresh" / "cunyi.db").is_file() and (tmp_path / "fresh" / "logs").is_dir()
+
+
+def test_status_figures_agree_with_the_demo_database(demo_dir) -> None:
+    """The 工作台 figures (StatusService) recomputed straight from the SQLite file."""
+    import sqlite3
+    from datetime import date, timedelta
+
+    from app.bootstrap import bootstrap
+
+    root, _, _ = demo_dir
+    sv = bootstrap(root)
+    try:
+        site_id = sv.db.local_site_id
+        con = sqlite3.connect(root / "cunyi.db")
+        days = sv.status.recent_days(7)
+        assert [d.day for d in days] == [date.today() - timedelta(days=6 - i) for i in range(7)]
+        for figures in days:
+            visits = con.execute("SELECT count(*) FROM visits WHERE site_id = ? AND visit_date = ?",
+                                 (site_id, figures.day.isoformat())).fetchone()[0]
+            total, count = con.execute(
+                "SELECT coalesce(sum(total_fen), 0), count(*) FROM settlements s WHERE site_id = ? "
+                "AND date(settled_at) = ? AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.settlement_id = s.id)",
+                (site_id, figures.day.isoformat())).fetchone()
+            assert (figures.visits, figures.total_fen, figures.settlements) == (visits, total, count)
+        assert sum(d.visits for d in days) > 0
+        pending = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        assert sv.status.sync_state().pending == pending > 0
+        con.close()
+    finally:
+        sv.close()
