@@ -24,15 +24,15 @@ def class_text(d: DrugInfo) -> str:
 
 
 class CatalogModel(RowsModel):
-    COLUMNS = ("通用名", "规格", "包装", "医保编码", "类别", "集采", "基药", "价格(元)", "拼音码", "货位", "分类", "状态")
+    COLUMNS = ("通用名", "规格", "包装", "医保编码", "类别", "集采", "基药", "价格(元)", "拼音码", "货位", "分类")
     NUMERIC = frozenset({7})
 
     def cell(self, d: DrugInfo, col: int) -> str:
         values = (
-            d.generic_name + (f"（{d.brand_name}）" if d.brand_name else ""), d.strength, pack_text(d),
+            d.generic_name + (f"（{d.brand_name}）" if d.brand_name else "") + ("（停用）" if not d.active else ""),
+            d.strength, pack_text(d),
             d.national_code or "（未填）", class_text(d), (d.vbp_round or "集采") if d.is_vbp else "",
             "基药" if d.is_essential else "", yuan(d.retail_price_fen), d.pinyin_abbr, d.shelf, d.category,
-            "启用" if d.active else "停用",
         )
         return values[col]
 
@@ -49,6 +49,8 @@ class CatalogModel(RowsModel):
             return f"进价 {yuan(d.price_fen)} 元 · 零售价 {yuan(d.retail_price_fen)} 元（{markup}）"
         if col == 0:
             return f"{d.generic_name} {d.form} · {d.maker or '生产企业未填'} · {d.approval_no or '批准文号未填'}"
+        if col == 3 and d.national_code:
+            return d.national_code
         if col == 8 and d.pinyin_overridden:
             return "拼音码为手工指定"
         return None

@@ -35,7 +35,7 @@ class CatalogTab(_Tab):
         self.model = CatalogModel(self)
         self.view = setup_table(QTableView())
         self.view.setModel(self.model)
-        size_columns(self.view, (200, 100, 84, 222, 52, 92, 48, 72, 84, 56, 64))
+        size_columns(self.view, (186, 90, 80, 204, 46, 100, 54, 68, 86, 52))
         self.add_button = button("新增药品 (Ctrl+N)", self.ask_add, primary=True)
         self.edit_button = button("编辑 (Enter)", self.ask_edit)
         self.import_button = button("导入 CSV/Excel (Ctrl+I)", self.ask_import,
