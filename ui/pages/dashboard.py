@@ -6,7 +6,7 @@ from datetime import date
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.domain.enums import Role, SiteKind
 from app.domain.money import fen_to_yuan
@@ -50,7 +50,19 @@ class DashboardPage(Page):
         self.hint = self.add_header(greeting)
         self.grid = TileGrid(columns=4)
         self.grid.activated.connect(self._open_tile)
-        self.body().addWidget(self.grid)
+        # tiles and cards scroll when many areas add tiles; the window never grows past the screen
+        content = QWidget()
+        content.setObjectName("dashboardContent")
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(16)
+        column.addWidget(self.grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        self.body().addWidget(scroll, 1)
 
         lower = QHBoxLayout()
         lower.setSpacing(16)
@@ -91,7 +103,7 @@ class DashboardPage(Page):
         lower.addWidget(keys_card, 0)
         if lower.count() == 1:
             lower.addStretch(1)
-        self.body().addLayout(lower, 1)
+        column.addLayout(lower, 1)
         self.tiles: list[Tile] = []
 
     def scope(self) -> TileScope:

@@ -17,7 +17,7 @@ class DayBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.days: list[DayFigures] = []
-        self.setMinimumHeight(170)
+        self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_days(self, days: list[DayFigures]) -> None:
