@@ -115,9 +115,11 @@ def create_main_window(data_dir: Path | str, username: str, password: str, servi
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
+    """``--data DIR``; anything else (e.g. ``-platform offscreen``) is left for Qt in ``qt_args``."""
     parser = argparse.ArgumentParser(prog="cunyi gui", description="村医通桌面程序")
     parser.add_argument("--data", help="数据文件夹（默认：本机用户数据目录）")
-    args, _qt_args = parser.parse_known_args(argv)
+    args, qt_args = parser.parse_known_args(argv)
+    args.qt_args = qt_args
     return args
 
 
@@ -125,7 +127,7 @@ def run_gui(argv: list[str]) -> int:
     """The desktop app. Returns the exit code."""
     args = _parse(argv)
     data = DataDir(Path(args.data).expanduser() if args.data else default_data_dir())
-    app = make_application()
+    app = make_application(args.qt_args)
     try:
         data.ensure()
     except OSError as exc:

@@ -62,7 +62,8 @@ def test_expected_errors_reaching_the_hook_are_shown_plainly(styled_app, tmp_pat
 def test_gui_arguments() -> None:
     assert _parse(["--data", "/tmp/x"]).data == "/tmp/x"
     assert _parse([]).data is None
-    assert _parse(["--data", "d", "-style", "fusion"]).data == "d"  # Qt's own options pass through
+    args = _parse(["--data", "d", "-style", "fusion"])
+    assert args.data == "d" and args.qt_args == ["-style", "fusion"]  # Qt's own options pass through
 
 
 def test_a_crash_on_another_thread_is_logged_and_shown_in_the_gui_thread(styled_app, tmp_path, monkeypatch, qtbot) -> None:
