@@ -91,14 +91,14 @@ class SettlementService:
             )
             s.add(visit)
             s.flush()
-            batches: list[tuple[str, ...]] = []
-            for priced, line in zip(preview.lines, draft.lines, strict=True):
-                s.add(PrescriptionLine(
-                    visit_id=visit.id, line_no=priced.line_no, drug_id=priced.drug_id,
-                    quantity_units=priced.quantity_units, amount_fen=priced.amount_fen,
-                    coverage_class=priced.coverage_class, class_b_self_bp=priced.class_b_self_bp, usage=priced.usage,
-                ))
-                batches.append(_dispense(s, store.id, priced, line, at, visit.id, actor.user_id))
+            s.add_all([PrescriptionLine(
+                visit_id=visit.id, line_no=priced.line_no, drug_id=priced.drug_id,
+                quantity_units=priced.quantity_units, amount_fen=priced.amount_fen,
+                coverage_class=priced.coverage_class, class_b_self_bp=priced.class_b_self_bp, usage=priced.usage,
+            ) for priced in preview.lines])
+            s.flush()  # the lines go in one batched INSERT before the ledger starts flushing per movement
+            batches = [_dispense(s, store.id, priced, line, at, visit.id, actor.user_id)
+                       for priced, line in zip(preview.lines, draft.lines, strict=True)]
             split = preview.split
             settlement = Settlement(
                 visit_id=visit.id, resident_id=resident.id, site_id=site_id,
