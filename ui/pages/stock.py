@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from app.domain.enums import Role
+from app.domain.enums import Role, SiteKind
 
 from .base import Page
 from .stock_card import StockCardTab
@@ -62,6 +62,8 @@ class StockPage(Page):
             widget = cls(self)
             widget.setObjectName(f"stock_{key}")
             self.tab[key] = widget
+            if key == "writeoff" and not self.can_return:
+                label = "报损"
             self.tabs.addTab(widget, label)
             self.tabs.setTabToolTip(i - 1, f"{label}（Alt+{i}）")
             shortcut(self, f"Alt+{i}", lambda k=key: self.show_tab(k, focus=True))
@@ -74,6 +76,11 @@ class StockPage(Page):
     def can_edit_catalog(self) -> bool:
         """Catalog upkeep is for admins and township pharmacists."""
         return self.ctx.role in (Role.ADMIN, Role.TOWNSHIP_PHARMACIST)
+
+    @property
+    def can_return(self) -> bool:
+        """退回乡镇 is for village clinics (the township's own store has no township above it)."""
+        return self.ctx.site_kind is SiteKind.VILLAGE
 
     @property
     def store_id(self) -> str | None:

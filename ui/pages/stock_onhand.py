@@ -188,6 +188,7 @@ class BatchesTab(_Tab):
         layout.setSpacing(10)
         layout.addLayout(row(self.filter_text, self.alert, self.include_empty, None, self.card_button,
                              self.write_off_button, self.return_button))
+        self.return_button.setHidden(not page.can_return)
         layout.addWidget(self.view, 1)
         layout.addLayout(row(self.summary, None, hint("红色：已过期或 90 天内到期 · 橙色：近效期")))
         self._all: list[BatchInfo] = []
@@ -199,7 +200,8 @@ class BatchesTab(_Tab):
         self.view.activated.connect(lambda _i: self.open_card())
         shortcut(self, "Ctrl+F", self.focus_first)
         shortcut(self, "Ctrl+D", lambda: self.remove("write_off"))
-        shortcut(self, "Ctrl+R", lambda: self.remove("return"))
+        if page.can_return:
+            shortcut(self, "Ctrl+R", lambda: self.remove("return"))
 
     def refresh(self) -> None:
         token, stock, empty = self._next_token(), self.sv.stock, self.include_empty.isChecked()

@@ -40,7 +40,8 @@ class WriteOffTab(_Tab):
         self.drug: Any = None
         self.batches: list[BatchInfo] = []
         self._want_batch: str | None = None
-        self.kind = combo(tuple((label, key) for key, label in KINDS.items()), "报损：过期、破损、丢失；退回乡镇：交回乡镇卫生院")
+        kinds = KINDS if page.can_return else {"write_off": KINDS["write_off"]}
+        self.kind = combo(tuple((label, key) for key, label in kinds.items()), "报损：过期、破损、丢失；退回乡镇：交回乡镇卫生院")
         self.drug_box = DrugSearchBox(self, self.sv.catalog.search)
         self.drug_box.handles_enter = True
         self.drug_box.picked.connect(self.set_drug)
@@ -71,7 +72,7 @@ class WriteOffTab(_Tab):
         self.message.setProperty("role", "success")
         self.message.setWordWrap(True)
         self.submit_button = button("报损… (Ctrl+Enter)", self.submit, primary=True)
-        heading = QLabel("报损 / 退回乡镇")
+        heading = QLabel("报损 / 退回乡镇" if page.can_return else "报损")
         heading.setProperty("role", "section")
         left = QVBoxLayout(form_card)
         left.setContentsMargins(20, 14, 20, 14)
@@ -91,7 +92,7 @@ class WriteOffTab(_Tab):
         self.view = setup_table(QTableView())
         self.view.setModel(self.model)
         size_columns(self.view, (60, 70, 180, 86, 70))
-        recent_heading = QLabel("最近报损与退回")
+        recent_heading = QLabel("最近报损与退回" if page.can_return else "最近报损")
         recent_heading.setProperty("role", "section")
         self.summary = hint()
         right = QVBoxLayout()

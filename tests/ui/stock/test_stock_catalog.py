@@ -99,3 +99,17 @@ def test_a_village_doctor_reads_the_catalog_only(qtbot, stock_site, open_stock) 
     qtbot.keyClick(tab.view, Qt.Key.Key_Return)  # Enter: its stock card instead of the editor
     settle()
     assert page.current_key() == "card" and page.tab["card"].drug_id == small.nife.id
+
+
+def test_township_pharmacist_keeps_the_catalog_and_writes_off_without_return(qtbot, make_site, open_window) -> None:
+    window = open_window("township", "pharmacist", data=make_site("township"))
+    window.go("stock")
+    settle()
+    page = window.pages["stock"]
+    assert page.tabs.tabText(5) == "报损" and page.tab["batches"].return_button.isHidden()
+    writeoff = page.tab["writeoff"]
+    assert [writeoff.kind.itemData(i) for i in range(writeoff.kind.count())] == ["write_off"]
+    catalog = page.show_tab("catalog")
+    settle()
+    assert not catalog.add_button.isHidden() and catalog.model.rowCount() == 0
+    assert page.tab["onhand"].summary.text().startswith("共 0 种")
