@@ -12,9 +12,21 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.errors import CunyiError
+from app.domain.money import fen_to_yuan
 from app.services.resident_types import CoverageInfo, ResidentInfo
 
 from ..dialogs.resident import id_summary
@@ -36,6 +48,18 @@ QLabel[field="caption"] { color: #486581; font-weight: bold; }
 QLabel#agentCheck[ok="false"] { color: #b3261e; }
 QLabel#agentCheck[ok="true"] { color: #1b5e20; }
 """
+
+
+def coverage_text(c: CoverageInfo) -> str:
+    """``已参保2026 · 统筹已用 123.40/400.00 · 特困人员 · 高血压(至2027-06)`` (DESIGN §11)."""
+    if not c.enrolled:
+        parts = [f"未参保{c.year}"]
+    else:
+        parts = [f"已参保{c.year}", f"统筹已用 {fen_to_yuan(c.fund_used_fen)}/{fen_to_yuan(c.annual_cap_fen)}"]
+    if c.assistance_label:
+        parts.append(c.assistance_label)
+    parts += [f"{q.name}(至{q.valid_to:%Y-%m})" for q in c.chronic]
+    return " · ".join(parts)
 
 
 def _caption(text: str) -> QLabel:
@@ -94,45 +118,56 @@ class VisitHeader(QFrame):
         self.agent_name = QLineEdit()
         self.agent_name.setPlaceholderText("代办人姓名")
         self.agent_name.setMaxLength(32)
-        self.agent_name.setFixedWidth(110)
+        self.agent_name.setFixedWidth(130)
         self.agent_id = QLineEdit()
         self.agent_id.setPlaceholderText("代办人身份证号")
         self.agent_id.setMaxLength(20)
-        self.agent_id.setFixedWidth(190)
+        self.agent_id.setFixedWidth(220)
         self.agent_info = QLabel()
         self.agent_info.setObjectName("agentCheck")
         self.agent_id.textChanged.connect(self._agent_id_changed)
         self.agent_name.textChanged.connect(lambda _t: self.changed.emit())
 
+        for label in (self.resident_line, self.coverage_line, self.agent_info):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clip, never widen
         top = QHBoxLayout()
         top.setSpacing(12)
         top.addWidget(_caption("居民"))
         top.addWidget(self.resident_box)
-        top.addWidget(self.resident_line, 1)
+        who = QVBoxLayout()
+        who.setSpacing(2)
+        who.addWidget(self.resident_line)
         cover = QHBoxLayout()
-        cover.setSpacing(12)
-        cover.addSpacing(self.resident_box.width() + 44)
+        cover.setSpacing(10)
         cover.addWidget(self.warning)
         cover.addWidget(self.coverage_line, 1)
+        who.addLayout(cover)
+        top.addLayout(who, 1)
         second = QHBoxLayout()
         second.setSpacing(10)
         second.addWidget(_caption("诊断"))
-        second.addWidget(self.diagnosis, 2)
+        second.addWidget(self.diagnosis, 1)
         second.addWidget(self.code_label)
         second.addSpacing(8)
         second.addWidget(_caption("慢特病"))
         second.addWidget(self.chronic)
         second.addSpacing(8)
         second.addWidget(self.agent_check)
-        second.addWidget(self.agent_name)
-        second.addWidget(self.agent_id)
-        second.addWidget(self.agent_info, 1)
+        self.agent_row = QWidget()
+        agent = QHBoxLayout(self.agent_row)
+        agent.setContentsMargins(0, 0, 0, 0)
+        agent.setSpacing(10)
+        agent.addWidget(_caption("代办人"))
+        agent.addWidget(self.agent_name)
+        agent.addWidget(_caption("身份证号"))
+        agent.addWidget(self.agent_id)
+        agent.addWidget(self.agent_info, 1)
         grid = QGridLayout(self)
         grid.setContentsMargins(16, 10, 16, 10)
-        grid.setVerticalSpacing(6)
+        grid.setVerticalSpacing(8)
         grid.addLayout(top, 0, 0)
-        grid.addLayout(cover, 1, 0)
-        grid.addLayout(second, 2, 0)
+        grid.addLayout(second, 1, 0)
+        grid.addWidget(self.agent_row, 2, 0)
         self._agent_toggled(False)
 
     # -- resident -------------------------------------------------------------------------------
@@ -172,7 +207,11 @@ class VisitHeader(QFrame):
         if generation != self._generation:
             return
         self.coverage = coverage
-        self.coverage_line.setText(coverage.summary)
+        self.coverage_line.setText(coverage_text(coverage))
+        self.coverage_line.setToolTip(
+            f"统筹年度限额 {fen_to_yuan(coverage.annual_cap_fen)}，已用 {fen_to_yuan(coverage.fund_used_fen)}，"
+            f"剩余 {fen_to_yuan(coverage.cap_left_fen)}" + (f"；医疗救助剩余 {fen_to_yuan(coverage.assistance_cap_left_fen)}"
+                                                         if coverage.assistance_label else ""))
         self.warning.setText(self._warning_text(coverage))
         self.warning.setVisible(bool(coverage.warning))
         self._fill_chronic(coverage.chronic)
@@ -184,8 +223,8 @@ class VisitHeader(QFrame):
         if not c.warning:
             return ""
         if not c.enrolled:
-            return f"{c.warning}：不能享受门诊统筹，药费全部自付"
-        return f"{c.warning}：等待期内不能享受门诊统筹"
+            return f"{c.warning}：不享受统筹，全部自付"
+        return f"{c.warning}：不享受统筹"
 
     def _coverage_failed(self, generation: int, error: CunyiError) -> None:
         if generation == self._generation:
@@ -224,8 +263,7 @@ class VisitHeader(QFrame):
     def _agent_toggled(self, on: bool) -> None:
         for widget in (self.agent_name, self.agent_id):
             widget.setEnabled(on)
-            widget.setVisible(on)
-        self.agent_info.setVisible(on)
+        self.agent_row.setVisible(on)
         if on:
             self.agent_name.setFocus()
         self.changed.emit()
