@@ -140,7 +140,7 @@ class SiteSettingsTab(QWidget):
         line.setMinimumWidth(300)
         self.editors[spec.key] = line
         if spec.key == "printer_name":
-            line.setPlaceholderText("留空则使用系统默认打印机")
+            line.setPlaceholderText("留空则用系统默认打印机；填 PDF 则把收据存为 PDF 文件")
         if spec.key not in _FOLDER_KEYS and spec.key not in _FILE_KEYS:
             return line
         line.setPlaceholderText("未设置" if spec.key in _FOLDER_KEYS else "未设置（使用示例政策文件）")
