@@ -16,25 +16,24 @@ resources/policies/demo-2026.toml applied to every year (example values).
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from app.domain.errors import RuleViolation, ValidationError
-from app.domain.policy import load_policy
-from app.paths import DataDir, resource
+from app.paths import DataDir
 
-from .demo_catalog import CHRONIC, demo_drugs, resolve
-from .demo_ledger import BATCH_COLUMNS, MOVEMENT_COLUMNS, TRACE_COLUMNS
-from .demo_rows import BulkWriter, IdFactory
-from .demo_sites import SiteSetup, people_rows, set_up_sites
+from .demo_rows import BulkWriter, IdFactory, secondary_indexes
+from .demo_sites import people_rows, set_up_sites
 from .demo_township import township_history
-from .demo_village import DemoContext, VillagePlan, VillageSim
+from .demo_village import VillagePlan
 from .demo_village_ops import is_workday
+from .demo_worker import SimConfig, define_tables, make_context, run_parallel, simulate
 
 PASSWORD = "demo1234"
 
@@ -49,11 +48,12 @@ class Scale:
     local: str  # "village" (the first one) or "township"
     print_receipts: bool
     bulk_indexes: bool  # drop secondary indexes during the load and rebuild them after
+    workers: int  # processes generating village histories (1 = in this process)
 
 
 SCALES = {
-    "small": Scale(3, (140, 160), (5.0, 7.0), 90, None, "village", True, False),
-    "township-10y": Scale(40, (700, 1750), (10.0, 25.0), None, date(2017, 1, 1), "township", False, True),
+    "small": Scale(3, (140, 160), (5.0, 7.0), 90, None, "village", True, False, 1),
+    "township-10y": Scale(40, (700, 1750), (10.0, 25.0), None, date(2017, 1, 1), "township", False, True, 2),
 }
 
 #: tables the bulk load fills most; their secondary indexes are rebuilt after a large load
@@ -128,59 +128,55 @@ class _Build:
         con.execute("PRAGMA cache_size=-200000")
         con.execute("PRAGMA temp_store=MEMORY")
         con.execute("PRAGMA foreign_keys=" + ("OFF" if big else "ON"))
-        dropped = []
-        if big:
-            from .demo_rows import secondary_indexes
-
-            dropped = secondary_indexes(con, BIG_TABLES)
-            for name, _sql in dropped:
-                con.execute(f"DROP INDEX {name}")
+        dropped = secondary_indexes(con, BIG_TABLES) if big else []
+        for name, _sql in dropped:
+            con.execute(f"DROP INDEX {name}")
         con.execute("BEGIN")
         if not big:
             con.execute("PRAGMA defer_foreign_keys=ON")
-        add = _define_tables(self.writer)
+        add = self.writer_add = define_tables(self.writer)
         setup = set_up_sites(self.writer, add, self.ids, self.rng, scale, self.today, self.start, PASSWORD)
         self.progress(f"机构：{setup.township_name} 与 {len(setup.villages)} 个村卫生室；本机为“{setup.local_name}”")
-        drug_ids = [self.ids() for _ in range(len(setup.drug_values))]
-        drugs = demo_drugs(drug_ids)
-        policy = load_policy(resource("policies", "demo-2026.toml"))
-        policies = {y: replace(policy, year=y, valid_from=date(y, 1, 1), valid_to=date(y, 12, 31))
-                    for y in range(self.start.year, self.today.year + 1)}
-        ctx = DemoContext(
-            ids=self.ids, today=self.today, drugs=drugs, by_name=resolve(drugs), policies=policies,
-            local_site_id=setup.local_site_id, add=add, maybe_flush=self.writer.maybe_flush,
-            trace_from=max(self.start, date(2025, 1, 1)), print_receipts=scale.print_receipts,
-            regimen_pool={c: [i for i, (w, _) in enumerate(regs) for _ in range(w)] for c, regs in CHRONIC.items()},
-        )
-        setup.write_drugs(drug_ids)
-        self.progress(f"药品目录：{len(drugs)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
-        residents = 0
-        used_ids: set[str] = set()
-        for village in setup.villages:
-            people, members = people_rows(self.writer, add, self.ids, village, self.today, self.start, used_ids,
-                                          ctx.regimen_pool)
-            residents += len(people)
-            plan = VillagePlan(
-                index=village.index, site_id=village.site_id, store_id=village.store_id, name=village.name,
-                doctor_id=village.doctor_id, doctor_name=village.doctor_name,
-                visits_per_workday=village.rate, people=people, members=members, start=self.start,
-                stocktake_days=self._stocktake_days(),
-                category_stocktake=(self.today - timedelta(days=10), "抗感染") if village.index == 1 and not big else None,
-            )
-            before = ctx.counts.get("visits", 0)
-            sim = VillageSim(ctx, plan, f"village:{village.index}:{self.today}")
-            sim.run()
-            sim.ledger.batch_rows(add["batches"], add["trace_codes"])
-            self.writer.flush()
+        drug_ids = tuple(self.ids() for _ in range(len(setup.drug_values)))
+        setup.write_drugs(list(drug_ids))
+        self.progress(f"药品目录：{len(drug_ids)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
+        config = SimConfig(self.today, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
+                           scale.print_receipts)
+        ctx = make_context(config, self.ids, add, self.writer.maybe_flush)
+        plans = self._plans(setup, ctx.regimen_pool)
+        self.progress(f"居民档案：{sum(len(p.people) for p in plans)} 人（{len(plans)} 个村）")
+        done = 0
+
+        def on_village(figures: dict, shipments: list, counts: dict) -> None:
+            nonlocal done
+            done += 1
+            ctx.shipments.extend(shipments)
+            for key, value in counts.items():
+                ctx.counts[key] = ctx.counts.get(key, 0) + value
             if big:
                 con.execute("COMMIT")
                 con.execute("BEGIN")
-            self.progress(f"村卫生室 {village.index}/{len(setup.villages)} {village.name}：居民 {len(people)} 人，"
-                          f"就诊 {ctx.counts.get('visits', 0) - before} 次，出入库 {sim.ledger.movements} 笔")
-        self.progress(f"乡镇中转药库：采购入库与调拨出库 {len(ctx.shipments)} 行…")
+            name = setup.villages[figures["index"] - 1].name
+            self.progress(f"村卫生室 {done}/{len(plans)} {name}：居民 {figures['people']} 人，"
+                          f"就诊 {figures['visits']} 次，出入库 {figures['movements']} 笔")
+
+        workers = min(scale.workers, os.cpu_count() or 1)
+        if workers > 1:
+            run_parallel(config, plans, self.writer, workers, on_village, self.rng.getrandbits(64))
+        else:
+            for plan in plans:
+                shipments_before = len(ctx.shipments)
+                counts_before = dict(ctx.counts)
+                figures = simulate(ctx, plan, self.writer)
+                new = ctx.shipments[shipments_before:]
+                del ctx.shipments[shipments_before:]
+                delta = {k: v - counts_before.get(k, 0) for k, v in ctx.counts.items()}
+                ctx.counts.clear()
+                ctx.counts.update(counts_before)
+                on_village(figures, new, delta)
+        self.progress(f"乡镇中转药库：采购入库与调拨出库（{len(ctx.shipments)} 行调拨）…")
         town = township_history(ctx, site_id=setup.township_id, store_id=setup.township_store_id,
-                                user_id=setup.pharmacist_id, user_name=setup.pharmacist_name, start=self.start,
-                                village_store={v.index: v.store_id for v in setup.villages})
+                                user_id=setup.pharmacist_id, user_name=setup.pharmacist_name, start=self.start)
         town.batch_rows(add["batches"], None)
         setup.audit_build(add, scale)
         self.writer.flush()
@@ -197,7 +193,7 @@ class _Build:
             "site_id": setup.local_site_id,
             "site_name": setup.local_name,
             "sites": 1 + len(setup.villages),
-            "residents": residents,
+            "residents": counts.get("residents", 0),
             "visits": counts.get("visits", 0),
             "settlements": counts.get("settlements", 0),
             "reversals": counts.get("reversals", 0),
@@ -208,6 +204,23 @@ class _Build:
             "users": setup.users,
         }
 
+    def _plans(self, setup, regimen_pool: dict) -> list[VillagePlan]:  # noqa: ANN001
+        """Residents of every village (made here, so ID numbers are unique across villages) and their plans."""
+        used_ids: set[str] = set()
+        plans = []
+        for village in setup.villages:
+            people, members = people_rows(self.writer, self.writer_add, self.ids, village, self.today, self.start,
+                                          used_ids, regimen_pool)
+            plans.append(VillagePlan(
+                index=village.index, site_id=village.site_id, store_id=village.store_id, name=village.name,
+                doctor_id=village.doctor_id, doctor_name=village.doctor_name, visits_per_workday=village.rate,
+                people=people, members=members, start=self.start, stocktake_days=self._stocktake_days(),
+                category_stocktake=(self.today - timedelta(days=10), "抗感染")
+                if village.index == 1 and self.scale.villages < 10 else None,
+            ))
+        self.writer.flush()
+        return plans
+
     def _stocktake_days(self) -> tuple[date, ...]:
         days = []
         for year in range(self.start.year, self.today.year):
@@ -217,45 +230,6 @@ class _Build:
             days.append(day)
         days.append(self.today - timedelta(days=40))
         return tuple(days)
-
-
-def _define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
-    """The tuple layout of every table the demo writes (after id, owner, created, updated, version)."""
-    d = writer.define
-    return {
-        "sites": d("sites", ("kind", "name", "code", "township_id", "region", "address", "phone")),
-        "stores": d("stores", ("site_id", "name")),
-        "users": d("users", ("site_id", "username", "display_name", "role", "password_hash", "active")),
-        "households": d("households", ("site_id", "address", "head_resident_id")),
-        "residents": d("residents", ("site_id", "id_number", "name", "pinyin_abbr", "sex", "birth_date", "phone",
-                                     "address", "household_id", "relation_to_head", "assistance_category",
-                                     "insurance_no")),
-        "enrollments": d("enrollments", ("resident_id", "year", "enrolled_on", "central_period", "repaid_years",
-                                         "newborn")),
-        "chronic_qualifications": d("chronic_qualifications", ("resident_id", "disease_code", "disease_name",
-                                                               "valid_from", "valid_to")),
-        "visits": d("visits", ("site_id", "resident_id", "visit_date", "occurred_at", "diagnosis", "diagnosis_code",
-                               "chronic_code", "general_fee", "doctor_user_id", "agent_name", "agent_id_number")),
-        "prescription_lines": d("prescription_lines", ("visit_id", "line_no", "drug_id", "quantity_units",
-                                                       "amount_fen", "coverage_class", "class_b_self_bp", "usage")),
-        "settlements": d("settlements", (
-            "visit_id", "resident_id", "site_id", "receipt_no", "settled_at", "policy_year", "pool", "total_fen",
-            "fund_fen", "general_fee_fund_fen", "assistance_fen", "self_paid_fen", "self_funded_fen",
-            "general_fee_fen", "b_pre_self_fen", "deductible_fen", "eligible", "waiting_until", "reason",
-            "doctor_user_id")),
-        "reversals": d("reversals", ("settlement_id", "receipt_no", "reversed_at", "reason", "user_id")),
-        "receipt_prints": d("receipt_prints", ("settlement_id", "reversal_id", "printed_at", "user_id", "reprint",
-                                               "paper")),
-        "stock_movements": d("stock_movements", MOVEMENT_COLUMNS),
-        "batches": d("batches", BATCH_COLUMNS),
-        "trace_codes": d("trace_codes", TRACE_COLUMNS),
-        "stocktakes": d("stocktakes", ("store_id", "scope", "scope_value", "status", "started_at", "started_seq",
-                                       "finalised_at", "user_id", "note")),
-        "stocktake_lines": d("stocktake_lines", ("stocktake_id", "batch_id", "drug_id", "booked_qty", "counted_qty",
-                                                 "counted_seq", "moved_during", "adjustment_qty", "reason")),
-        "audit_log": d("audit_log", ("at", "site_id", "user_id", "actor", "action", "target_table", "target_id",
-                                     "detail"), synced=False),
-    }
 
 
 __all__ = ["PASSWORD", "SCALES", "build_demo"]

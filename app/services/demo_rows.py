@@ -58,10 +58,7 @@ class IdFactory:
 
 def dt_text(value: datetime) -> str:
     """A datetime as SQLAlchemy stores it in SQLite (so text comparisons agree with ORM rows)."""
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
+    return value.isoformat(" ", "microseconds")
 
 
 def day_text(value: date) -> str:
@@ -147,12 +144,13 @@ class BulkWriter:
                 rows.clear()
         self._pending = 0
 
-    def insert_now(self, table: str, rows: Iterable[tuple]) -> None:
-        """Insert rows of an already defined table at once (small reference tables)."""
-        rows = list(rows)
-        extra = self.specs[table].extra
-        self.con.executemany(self.specs[table].sql, [r + extra for r in rows] if extra else rows)
-        self.counts[table] = self.counts.get(table, 0) + len(rows)
+    def insert_payload(self, payload: dict[str, list[tuple]]) -> None:
+        """Insert rows another process buffered with the same table definitions, parents first."""
+        for table in self._order:
+            rows = payload.get(table)
+            if rows:
+                self.con.executemany(self.specs[table].sql, rows)
+                self.counts[table] = self.counts.get(table, 0) + len(rows)
 
 
 def secondary_indexes(con: sqlite3.Connection, tables: Iterable[str]) -> list[tuple[str, str]]:

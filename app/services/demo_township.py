@@ -24,7 +24,7 @@ CASE_PACKS = 10
 
 
 def township_history(ctx: DemoContext, *, site_id: str, store_id: str, user_id: str, user_name: str,
-                     start: date, village_store: dict[int, str]) -> StoreLedger:
+                     start: date) -> StoreLedger:
     """Write the township store's ledger; returns it (its batch rows are written by the caller)."""
     ledger = StoreLedger(ctx.ids, store_id, site_id, [d.id for d in ctx.drugs], ctx.add["stock_movements"])
     local = site_id == ctx.local_site_id

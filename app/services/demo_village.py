@@ -92,8 +92,8 @@ class VillageSim(VillageOps):
             for code in p.conditions:
                 first = plan.start + timedelta(days=self.rng.randrange(30))
                 self.due.setdefault(first, []).append((p, code))
-        chronic_per_day = sum(len(p.conditions) for p in people) / 30.0
-        self.acute_rate = max(1.5, plan.visits_per_workday - chronic_per_day)
+        chronic_per_workday = sum(len(p.conditions) for p in people) * 12.2 / 250
+        self.acute_rate = max(1.5, plan.visits_per_workday - chronic_per_workday)
         self.expected = self._estimate_monthly_use()
         used = [d for d in ctx.drugs if self.expected[d.index] > 0]
         self.rng.shuffle(used)
@@ -180,7 +180,7 @@ class VillageSim(VillageOps):
                 self.due.setdefault(day + timedelta(days=1), []).append((p, code))
                 continue
             visits.append((self._minute(), p, code))
-        mu = self.acute_rate * SEASON[day.month - 1] * (1.0 if work else 0.45)
+        mu = self.acute_rate * SEASON[day.month - 1] * (1.0 if work else 0.3)
         for _ in range(max(0, round(rng.gauss(mu, math.sqrt(mu))))):
             p = rng.choices(self.plan.people, cum_weights=self.cum)[0]
             if p.birth < day:
