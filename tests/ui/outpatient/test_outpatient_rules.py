@@ -176,3 +176,53 @@ def test_a_doctor_cannot_reverse_an_earlier_day(qtbot, doctor_window, clinic, db
     assert dialog.error.isVisible() and "村医只能冲正当天的结算" in dialog.error.text()
     assert dialog.confirm.isEnabled() and dialog.isVisible()
     assert db("SELECT count(*) FROM reversals") == [(0,)]
+
+
+def test_unknown_id_then_ctrl_n_creates_and_picks_the_resident(qtbot, doctor_window, db) -> None:
+    from op_seed import id_number
+
+    window, page = doctor_window("outpatient")
+    number = id_number("19880808", "372")
+    type_text(number)  # a scanner: the number and Enter
+    press(Qt.Key.Key_Return)
+    settle()
+    assert page.header.resident is None and "没有找到" in page.banner.text() and "Ctrl+N" in page.banner.text()
+    press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog.isVisible())
+    assert dialog.id_edit.text() == number and dialog.id_info.property("ok") is True
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name_edit, timeout=5000)
+    type_text("孙七")
+    press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=5000)
+    assert page.header.resident.name == "孙七" and "未参保" in page.header.warning.text()
+    assert db("SELECT name FROM residents WHERE id_number = ?", (number,)) == [("孙七",)]
+
+
+def test_usage_by_keyboard_general_fee_toggle_and_ctrl_enter(qtbot, doctor_window, db) -> None:
+    window, page = doctor_window("outpatient")
+    _pick(qtbot, page, "zs")
+    _add(qtbot, page, "amxl")
+    press(Qt.Key.Key_Tab)
+    type_text("12粒")
+    press(Qt.Key.Key_Tab)  # from 数量 on to 用法用量
+    settle()
+    assert page.rx.table.state() == QAbstractItemView.State.EditingState
+    assert page.rx.table.currentIndex().column() == page.rx.model.USAGE
+    type_text("po tid 1#")
+    press(Qt.Key.Key_Return)
+    settle()
+    assert QApplication.focusWidget() is page.rx.drug_box
+    assert (page.rx.model.lines[0].quantity_units, page.rx.model.lines[0].usage) == (12, "po tid 1#")
+    qtbot.waitUntil(lambda: page.split.preview is not None, timeout=5000)
+    with_fee = page.split.preview.split.total_fen
+    page.general_fee.setFocus()
+    press(Qt.Key.Key_Space)  # 一般诊疗费 off: the split follows
+    qtbot.waitUntil(lambda: page.split.preview is not None and page.split.preview.split.total_fen == with_fee - 1000,
+                    timeout=5000)
+    page.rx.focus_drug_box()
+    press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    settle()
+    assert db("SELECT total_fen, general_fee_fen FROM settlements") == [(with_fee - 1000, 0)]
+    assert db("SELECT quantity_units, usage FROM prescription_lines") == [(12, "po tid 1#")]

@@ -121,3 +121,26 @@ def test_enter_edits_the_selected_resident(qtbot, doctor_window, db) -> None:
     dialog.save()
     settle()
     assert db("SELECT phone, assistance_category FROM residents WHERE name = '张三'") == [("0371-12345678", "dibao")]
+
+
+def test_join_a_household_found_by_its_head(qtbot, doctor_window, db) -> None:
+    window, page = doctor_window("residents")
+    dialog = _new_dialog(qtbot, page)
+    number = id_number("19620415", "248")
+    type_text(number)
+    press(Qt.Key.Key_Tab)
+    type_text("周八")
+    dialog.household_mode.setCurrentIndex(dialog.household_mode.findData("join"))
+    assert dialog.head_box.isVisible() and dialog.relation.isEnabled()
+    dialog.save()  # no head chosen yet: refused in the dialog
+    assert "请先在户主栏" in dialog.error.text() and QApplication.focusWidget() is dialog.head_box
+    type_text("zs")
+    qtbot.waitUntil(lambda: dialog.head_box.popup_visible(), timeout=5000)
+    press(Qt.Key.Key_Return)
+    assert dialog.household_head is not None and dialog.household_head.name == "张三"
+    assert dialog.relation.currentText() == "配偶" and "张三" in dialog.head_label.text()
+    dialog.save()
+    settle()
+    assert _closed(dialog)
+    head, member = (db("SELECT household_id, relation_to_head FROM residents WHERE name = ?", (n,))[0] for n in ("张三", "周八"))
+    assert member == (head[0], "配偶")
