@@ -38,10 +38,18 @@ class CountModel(RowsModel):
         self.editable = False
         self.on_edit: EditFn | None = None
         self._pending: dict[str, str] = {}
+        #: batches matched by the last scan (drawn highlighted)
+        self.found: set[str] = set()
 
     # -- rows -----------------------------------------------------------------------------------
+    def set_found(self, batch_ids: set[str]) -> None:
+        self.found = set(batch_ids)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
+
     def set_lines(self, lines: list[CountLine], editable: bool) -> None:
         self.editable = editable
+        self.found.clear()
         self._pending.clear()
         self.set_rows(lines)
 
@@ -117,6 +125,8 @@ class CountModel(RowsModel):
         return None
 
     def background(self, r: CountLine, col: int) -> QColor | None:
+        if r.batch_id in self.found:
+            return QColor("#fff4c2")
         if col == COUNTED and self.editable:
             return QColor("#f1f7ff")
         return None

@@ -128,7 +128,7 @@ class StockCardTab(_Tab):
         self.model = StockCardModel(self)
         self.view = setup_table(QTableView())
         self.view.setModel(self.model)
-        size_columns(self.view, (136, 60, 134, 74, 90, 48, 48, 54, 80), stretch=9)
+        size_columns(self.view, (136, 76, 118, 74, 90, 48, 48, 54, 80), stretch=9)
         self.status = hint()
         self.reverse_button = button("冲正 (Ctrl+R)", self.ask_reverse, tip="冲正选中的一条出入库记录（需写明原因）")
         self.pdf_button = button("导出 PDF (Ctrl+E)", lambda: self.ask_export("pdf"))

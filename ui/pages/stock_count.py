@@ -87,6 +87,7 @@ class StocktakeTab(_Tab):
         # -- idle: history ----------------------------------------------------------------------
         idle = QWidget()
         self.start_button = button("开始盘点 (Ctrl+N)", self.ask_start, primary=True)
+        self.history_print = button("打印盘点表 (Ctrl+P)", self.ask_print, tip="打印选中的盘点单")
         self.history = HistoryModel(self)
         self.history_view = setup_table(QTableView())
         self.history_view.setModel(self.history)
@@ -96,8 +97,8 @@ class StocktakeTab(_Tab):
         idle_layout.setSpacing(10)
         self.idle_text = QLabel("当前没有进行中的盘点。")
         self.idle_text.setProperty("role", "section")
-        idle_layout.addLayout(row(self.idle_text, None, self.start_button))
-        idle_layout.addWidget(hint("盘点记录（选中后 Ctrl+P 打印盘点表）"))
+        idle_layout.addLayout(row(self.idle_text, None, self.history_print, self.start_button))
+        idle_layout.addWidget(hint("盘点记录"))
         idle_layout.addWidget(self.history_view, 1)
         # -- counting ---------------------------------------------------------------------------
         counting = QWidget()
@@ -215,6 +216,7 @@ class StocktakeTab(_Tab):
         Op(self, lambda: stocktake.scan(take_id, text)).success(lambda found: self._located(text, found)).run()
 
     def _located(self, text: str, found: list[CountLine]) -> None:
+        self.model.set_found({ln.batch_id for ln in found} if len(found) > 1 else set())
         if not found:
             self.scan_result.setText(f"<span style='color:#b3261e'>没有找到“{text}”</span>")
             self.scan.selectAll()
@@ -225,14 +227,14 @@ class StocktakeTab(_Tab):
         self.view.setRowHidden(r, False)
         index = self.model.index(r, COUNTED)
         self.view.setCurrentIndex(index)
-        self.view.scrollTo(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.view.setFocus()
         if len(found) == 1:
             self.scan_result.setText(f"{found[0].generic_name} 批号 {found[0].batch_no}：请输入实盘数，回车确认")
             self._from_scan = True
             self.view.edit(index)
         else:
-            self.scan_result.setText(f"找到 {len(found)} 个批次：用 ↑↓ 选择后直接输入实盘数")
+            self.scan_result.setText(f"找到 {len(found)} 个批次（黄色）：用 ↑↓ 选择后直接输入实盘数")
             self._from_scan = True
 
     def enter_grid(self) -> None:

@@ -55,8 +55,14 @@ def _stock_templates(_site_templates, tmp_path_factory):  # noqa: ANN001, ANN202
 
 @pytest.fixture(scope="session")
 def _demo_template(_site_templates, tmp_path_factory):  # noqa: ANN001, ANN202
+    """The project's demo village (``app.services.demo.build_demo``), else our own lived-in shelf."""
     root = tmp_path_factory.mktemp("stock-demo")
-    return _seeded(root, _site_templates["village"], "demo", seed_demo)[0]
+    try:
+        from app.services.demo import PASSWORD, build_demo
+    except ImportError:
+        return _seeded(root, _site_templates["village"], "demo", seed_demo)[0], "secret123"  # the templates' password
+    build_demo(root / "demo", "small", progress=lambda _message: None)
+    return root / "demo", PASSWORD
 
 
 @pytest.fixture
@@ -71,11 +77,14 @@ def stock_site(_stock_templates, tmp_path: Path) -> Callable[[], tuple[Path, Sma
 
 
 @pytest.fixture
-def demo_site(_demo_template, tmp_path: Path) -> Callable[[], Path]:
-    def make() -> Path:
+def demo_site(_demo_template, tmp_path: Path) -> Callable[[], tuple[Path, str]]:
+    """``demo_site()`` → (data dir, password of its ``admin``)."""
+
+    def make() -> tuple[Path, str]:
+        template, password = _demo_template
         target = tmp_path / "stock-demo"
-        shutil.copytree(_demo_template, target)
-        return target
+        shutil.copytree(template, target)
+        return target, password
 
     return make
 
@@ -93,8 +102,18 @@ def activate(qtbot, window) -> None:  # noqa: ANN001
 def open_stock(qtbot, open_window):  # noqa: ANN001, ANN201
     """``open_stock(data, username="admin")`` → (window, StockPage), the page shown with its data loaded."""
 
-    def open_(data: Path, username: str = "admin"):  # noqa: ANN202
-        window = open_window("village", username, data=data)
+    def open_(data: Path, username: str = "admin", password: str | None = None):  # noqa: ANN202
+        if password is None:
+            window = open_window("village", username, data=data)
+        else:
+            from ui.app import create_main_window
+
+            window = create_main_window(data, username, password)
+            qtbot.addWidget(window)
+            window.resize(1366, 768)
+            window.show()
+            qtbot.waitExposed(window)
+            settle()
         activate(qtbot, window)
         window.go("stock")
         settle()

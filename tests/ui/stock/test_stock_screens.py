@@ -16,7 +16,8 @@ SIZE = (1366, 768)
 
 
 def test_every_tab_and_dialog_renders_cleanly(qtbot, demo_site, open_stock, artifact, tmp_path) -> None:
-    window, page = open_stock(demo_site())
+    data, password = demo_site()
+    window, page = open_stock(data, "admin", password)
     window.resize(*SIZE)
     settle()
     for key in TABS:
