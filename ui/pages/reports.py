@@ -34,6 +34,7 @@ from app.domain.money import fen_to_yuan
 from app.paths import resource
 from app.services.reports import Period, Table, build, load_reports, write_xlsx
 
+from ..models.residents import short_address
 from ..workers import Op
 from .base import Page
 
@@ -51,6 +52,8 @@ QDateEdit { padding-right: 28px; }
 QDateEdit::drop-down { subcontrol-origin: padding; subcontrol-position: center right; width: 26px; border: none; }
 QDateEdit::down-arrow { image: url(@ICONS@/chevron-down.svg); width: 12px; height: 12px; }
 """
+#: widest a column starts (long 药品/诊断 text is elided; the tooltip shows all of it)
+MAX_COLUMN = 190
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 Index = QModelIndex | QPersistentModelIndex
 
@@ -106,7 +109,8 @@ class ReportModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if totals:
                 return "合计" if index.column() == 0 else cell_text(column.kind, self.table.totals.get(column.key))
-            return cell_text(column.kind, self.table.rows[index.row()].get(column.key))
+            text = cell_text(column.kind, self.table.rows[index.row()].get(column.key))
+            return short_address(text) if column.key == "address" else text
         if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("fen", "int"):
             return _RIGHT
         if role == Qt.ItemDataRole.FontRole and totals:
@@ -115,7 +119,7 @@ class ReportModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole and not totals and column.kind == "text":
             text = cell_text(column.kind, self.table.rows[index.row()].get(column.key))
-            return text if len(text) > 16 else None
+            return text if len(text) > 10 else None
         return None
 
 
@@ -131,7 +135,7 @@ class ReportsPage(Page):
 
         self.list = QListWidget()
         self.list.setObjectName("reportList")
-        self.list.setFixedWidth(190)
+        self.list.setFixedWidth(168)
         self.list.setStyleSheet(LIST_STYLE)
         for name in self.names:
             item = QListWidgetItem(self.reports[name][0])
@@ -294,7 +298,7 @@ class ReportsPage(Page):
         self.view.resizeColumnsToContents()
         header = self.view.horizontalHeader()
         for col in range(self.model.columnCount()):
-            header.resizeSection(col, min(header.sectionSize(col) + 12, 320))
+            header.resizeSection(col, min(header.sectionSize(col) + 12, MAX_COLUMN))
         self._set_buttons()
 
     def _failed(self, generation: int, message: str) -> None:
