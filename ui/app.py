@@ -13,6 +13,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The database layer (SQLAlchemy and the models) is imported before PySide6 on purpose: once PySide6
+# is loaded, every import goes through shiboken's __feature__ import hook and costs ~60 % more.
+import app.bootstrap  # noqa: F401,I001
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
