@@ -8,7 +8,6 @@ numbers right-aligned, and a colour per row for alerts (expired red, near expiry
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -133,7 +132,6 @@ class OnHandModel(RowsModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.today = date.today()
         self.near_days, self.urgent_days = 180, 90
 
     def cell(self, r: OnHandRow, col: int) -> str:

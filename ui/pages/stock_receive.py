@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QTableView,
     QVBoxLayout,
-    QWidget,
 )
 
 from app.domain.enums import MovementKind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import bulk_card, settle
+from stock_ui import bulk_card, settle
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import settle
+from stock_ui import settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import settle
+from stock_ui import settle
 from openpyxl import load_workbook
 
 from ui import errors

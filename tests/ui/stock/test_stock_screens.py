@@ -6,7 +6,7 @@ Besides keeping the pictures, it checks what a picture would show wrong: the win
 
 from __future__ import annotations
 
-from conftest import activate, settle
+from stock_ui import activate, settle
 from PySide6.QtWidgets import QApplication
 
 from ui.dialogs.stock_drug import DrugDialog, ImportProblemsDialog

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import settle
+from stock_ui import settle
 from PySide6.QtCore import Qt
 
 from app.bootstrap import bootstrap

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import activate, settle
+from stock_ui import activate, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
