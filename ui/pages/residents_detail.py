@@ -58,8 +58,9 @@ def detail_html(d: ResidentDetail, today: date) -> str:
         state = f"<span style='color:#b3261e; font-weight:bold'>{escape(c.warning)}</span>" if c.warning else \
             f"<span style='color:#1b5e20; font-weight:bold'>已参保{c.year}，可享受门诊统筹</span>"
         rows.append(_row("本年参保", state))
-        rows.append(_row("统筹额度", f"已用 {fen_to_yuan(c.fund_used_fen)} / {fen_to_yuan(c.annual_cap_fen)} 元，"
-                                   f"剩余 <b>{fen_to_yuan(c.cap_left_fen)}</b> 元"))
+        if c.enrolled:
+            rows.append(_row("统筹额度", f"已用 {fen_to_yuan(c.fund_used_fen)} / {fen_to_yuan(c.annual_cap_fen)} 元，"
+                                       f"剩余 <b>{fen_to_yuan(c.cap_left_fen)}</b> 元"))
         if c.assistance_label:
             rows.append(_row("医疗救助", f"{escape(c.assistance_label)}，本年已救助 {fen_to_yuan(c.assistance_used_fen)} 元"))
     elif d.coverage_error:
