@@ -262,7 +262,7 @@ class OutpatientPage(Page):
             table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
             table.setFocus()
             return
-        for box in (self.header.resident_box, self.rx.drug_box):
+        for box in (self.header.resident_box, self.header.diagnosis, self.rx.drug_box):
             if box.popup_visible():
                 box.hide_popup()
                 return
