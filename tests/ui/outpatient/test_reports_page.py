@@ -91,3 +91,15 @@ def test_outpatient_tiles_show_the_month_fund_and_uncovered_visits(clinic) -> No
     uncovered = tiles["outpatient.uncovered"]
     assert uncovered.figure == "1 人次" and "李四" in uncovered.subtitle and "未参保 1" in uncovered.subtitle
     assert uncovered.area == "outpatient" and uncovered.target == "today" and uncovered.severity == "warn"
+
+
+def test_township_picks_the_site_to_report_on(qtbot, open_window) -> None:
+    window = open_window("township", "pharmacist")
+    window.go("reports")
+    settle()
+    page = window.pages["reports"]
+    assert page.site.isVisible() and page.site.count() >= 1
+    assert page.site.currentData() == window.ctx.site.id
+    page.select("monthly-summary")
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=5000)
+    assert page.period().site_id == window.ctx.site.id
