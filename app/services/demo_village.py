@@ -157,11 +157,14 @@ class VillageSim(VillageOps):
     def run(self) -> None:
         ctx, plan = self.ctx, self.plan
         day = plan.start
-        self.shipment(day, opening=True)
+        self.shipment(day)
+        shipped = (day.year, day.month) if day.day >= self.ship_day else None
         while day <= ctx.today:
             if day.day == 1:
                 self.month_start(day)
-            if day.day == self.ship_day and day != plan.start:
+            month = (day.year, day.month)
+            if month != shipped and day.day >= self.ship_day and is_workday(day):
+                shipped = month
                 self.shipment(day)
             self.clinic_day(day)
             if day in plan.stocktake_days:
@@ -187,16 +190,17 @@ class VillageSim(VillageOps):
                 visits.append((self._minute(), p, None))
         visits.sort(key=lambda v: v[0])
         midnight = datetime(day.year, day.month, day.day)
-        for minute, p, code in visits:
-            at = midnight + timedelta(minutes=minute, seconds=rng.randrange(60))
+        for second, p, code in visits:
+            at = midnight + timedelta(seconds=second)
             self._run_reversals(at)
             self.visit(day, at, p, code)
         self._run_reversals(None)
 
     def _minute(self) -> int:
+        """A time of day in seconds: mornings are busier."""
         if self.rng.random() < 0.65:
-            return 450 + self.rng.randrange(240)  # 07:30–11:30
-        return 840 + self.rng.randrange(240)  # 14:00–18:00
+            return 27000 + self.rng.randrange(14400)  # 07:30–11:30
+        return 50400 + self.rng.randrange(14400)  # 14:00–18:00
 
     # -- one visit ------------------------------------------------------------------------------
     def visit(self, day: date, at: datetime, p: Person, code: str | None) -> None:
@@ -275,8 +279,8 @@ class VillageSim(VillageOps):
                        resident_id=p.id, total_fen=split.total_fen, fund_fen=split.fund_fen + split.general_fee_fund_fen)
         if ctx.print_receipts:
             self.print_receipt(settlement_id, None, settled_at, rng.random() < 0.01)
-        if rng.random() < 0.004:
-            when = settled_at + timedelta(minutes=rng.randint(5, 90))
+        when = settled_at + timedelta(minutes=rng.randint(5, 90))
+        if rng.random() < 0.004 and when.hour < 18:  # reversed the same day, before any evening stocktake
             self.pending.append((when, (visit_id, settlement_id, receipt_no, dispensed, ytd, split, pool, p)))
         ctx.counts["visits"] = ctx.counts.get("visits", 0) + 1
 
@@ -308,14 +312,10 @@ class VillageSim(VillageOps):
         return f"{prefix}{day:%Y%m%d}-{n:04d}"
 
     # -- shipments in -------------------------------------------------------------------------
-    def shipment(self, day: date, opening: bool = False) -> None:
+    def shipment(self, day: date) -> None:
         """The township's monthly shipment arrives and is received (调拨入库, counted in full)."""
         ctx, rng, ledger = self.ctx, self.rng, self.ledger
-        while not is_workday(day) and not opening:
-            day += timedelta(days=1)
-        if day > ctx.today:
-            return
-        at = datetime(day.year, day.month, day.day, 9, 30) + timedelta(minutes=self.plan.index)
+        at = datetime(day.year, day.month, day.day, 7, 10, self.plan.index % 60)  # before the clinic opens
         shipment_id = ctx.ids()
         doc_id = derived_id(shipment_id, "receipt")
         final = (ctx.today - day).days

@@ -78,7 +78,7 @@ class VillageOps:
     # -- write-offs ---------------------------------------------------------------------------------
     def month_start(self, day: date) -> None:
         """报损 of expired stock found on the shelf, and now and then a damaged box."""
-        at = datetime(day.year, day.month, day.day, 8, 10)
+        at = datetime(day.year, day.month, day.day, 7, 5)
         for batch in self.ledger.expired_on_shelf(day):
             self._write_off(batch, batch.on_hand, at, "过期")
         if self.rng.random() < 0.08:
