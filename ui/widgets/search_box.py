@@ -121,11 +121,13 @@ class DrugSearchBox(QLineEdit):
         Op(self, lambda: list(fn(text))).success(lambda rows: self._arrived(generation, text, rows, pick_first)).run()
 
     def pick(self, obj: Any) -> None:
+        """Take ``obj``: the box shows its label (or is emptied with ``clear_on_pick``) and ``picked`` fires."""
         self.hide_popup()
-        self.current = obj
         if self.clear_on_pick:
+            self.current = None  # an empty box: a second Enter must not pick it again
             self.clear()
         else:
+            self.current = obj
             self.setText(self.label_fn(obj))
         self._results_for = None
         self.picked.emit(obj)
@@ -216,10 +218,10 @@ class DrugSearchBox(QLineEdit):
             if (popup is not None and popup.isVisible() and self._results and self._results_for == text
                     and popup.currentRow() >= 0):
                 self.pick(self._results[popup.currentRow()])
-            elif text and self.current is None:
+            elif self.current is not None and text == self.label_fn(self.current):
+                self.picked.emit(self.current)  # Enter on the picked drug: confirm it again (a form moves on)
+            elif text:
                 self.search(text, pick_first=True)
-            elif self.current is not None:
-                self.picked.emit(self.current)  # Enter on a picked drug: confirm it again (moves on)
             return
         if key == Qt.Key.Key_Escape and self.popup_visible():
             self.hide_popup()

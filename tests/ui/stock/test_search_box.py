@@ -94,3 +94,26 @@ def test_scanner_barcode_with_enter_picks_without_waiting(qtbot, stock_site) -> 
         assert picked[-1].id == small.nife.id
     finally:
         sv.close()
+
+
+def test_clear_on_pick_empties_the_box_and_a_second_enter_adds_nothing(qtbot, stock_site) -> None:
+    data, small = stock_site()
+    sv = bootstrap(data)
+    try:
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        box = DrugSearchBox(host, sv.catalog.search, clear_on_pick=True)  # how a prescription adds lines
+        layout.addWidget(box)
+        qtbot.addWidget(host)
+        host.show()
+        picked: list = []
+        box.picked.connect(picked.append)
+        qtbot.keyClicks(box, "wss")
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # before the list arrives: the top match
+        settle()
+        assert [d.id for d in picked] == [small.vb1.id] and box.text() == "" and box.current is None
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+        settle()
+        assert len(picked) == 1
+    finally:
+        sv.close()
