@@ -93,6 +93,7 @@ class VisitHeader(QFrame):
         self.resident_box.picked.connect(self.set_resident)
         self.resident_line = QLabel("请先查找参保人：输入身份证号、姓名、拼音首字母或扫医保电子凭证，按 Enter 选择")
         self.resident_line.setObjectName("residentLine")
+        self.resident_line.setProperty("empty", True)
         self.coverage_line = QLabel()
         self.coverage_line.setObjectName("coverageLine")
         self.warning = QLabel()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.enums import CoverageClass
 from app.domain.fefo import format_quantity
 from app.services.catalog import DrugInfo
 
@@ -67,16 +68,17 @@ def search_drugs(sv: Any, text: str) -> list[DrugChoice]:
 
 
 def choice_text(choice: DrugChoice) -> str:
+    """``盐酸氨溴索片 30mg ｜ 库存 17盒 · 效期 2028-06 ｜ 乙 · 某药业`` (the maker last: it may be cut)."""
     d = choice.drug
-    head = d.generic_name + (f"（{d.brand_name}）" if d.brand_name else "")
-    detail = " · ".join(p for p in (d.strength, d.maker) if p)
+    head = d.generic_name + (f"（{d.brand_name}）" if d.brand_name else "") + (f" {d.strength}" if d.strength else "")
     if choice.on_hand_units > 0:
         stock = f"库存 {format_quantity(choice.on_hand_units, d.pack_unit, d.base_unit, d.units_per_pack)}"
         if choice.nearest_expiry:
             stock += f" · 效期 {choice.nearest_expiry:%Y-%m}"
     else:
         stock = "无库存"
-    return f"{head}　{detail}　｜ {stock}　{d.pinyin_abbr}"
+    tail = " · ".join(p for p in (CoverageClass(d.coverage_class).short, d.maker) if p)
+    return f"{head}　｜ {stock}　｜ {tail}"
 
 
 def usage_choices(base_unit: str) -> list[str]:

@@ -13,11 +13,12 @@ from datetime import date
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
 from app.services.resident_types import ResidentInfo
 
+from ..models.residents import short_address
 from ..workers import Op
 
 DEBOUNCE_MS = 180
@@ -29,7 +30,7 @@ def resident_line(r: ResidentInfo, today: date | None = None) -> str:
     today = today or date.today()
     parts = [r.name, f"{r.sex_label} {r.age_on(today)}岁"]
     if r.address:
-        parts.append(r.address)
+        parts.append(short_address(r.address))
     parts.append(r.masked_id)
     if today.year not in r.covered_years:
         parts.append(f"未参保{today.year}")
@@ -43,6 +44,11 @@ class _Popup(QListWidget):
         super().__init__(box.window())
         self.box = box
         self.setObjectName("residentPopup")
+        self.setStyleSheet(
+            "QListWidget#residentPopup { border: 1px solid #1a73e8; border-radius: 6px; background: #ffffff; }"
+            "QListWidget#residentPopup::item { padding: 5px 10px; }"
+            "QListWidget#residentPopup::item:selected { background: #d2e3fc; color: #102a43; }"
+        )
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setUniformItemSizes(True)
@@ -154,7 +160,10 @@ class ResidentBox(QLineEdit):
         for r in found:
             item = QListWidgetItem(resident_line(r, today))
             if today.year not in r.covered_years:
-                item.setForeground(Qt.GlobalColor.darkRed)
+                item.setForeground(QColor("#b3261e"))
+            elif not r.owned_here:
+                item.setForeground(QColor("#52606d"))
+                item.setToolTip("其他村卫生室的居民（可以结算，档案只能由所属机构修改）")
             popup.addItem(item)
         if not found:
             item = QListWidgetItem(f"没有找到“{text}”：可输入身份证号、姓名、拼音首字母或手机号后四位以上")
