@@ -28,7 +28,7 @@ from pathlib import Path
 from app.domain.errors import RuleViolation, ValidationError
 from app.paths import DataDir
 
-from .demo_rows import BulkWriter, IdFactory, secondary_indexes
+from .demo_rows import BulkWriter, IdFactory, drop_outbox_triggers, queue_local_rows, secondary_indexes
 from .demo_sites import people_rows, set_up_sites
 from .demo_township import township_history
 from .demo_village import VillagePlan
@@ -131,6 +131,7 @@ class _Build:
         dropped = secondary_indexes(con, BIG_TABLES) if big else []
         for name, _sql in dropped:
             con.execute(f"DROP INDEX {name}")
+        drop_outbox_triggers(con)
         con.execute("BEGIN")
         if not big:
             con.execute("PRAGMA defer_foreign_keys=ON")
@@ -185,6 +186,10 @@ class _Build:
             self.progress(f"重建索引 {len(dropped)} 个…")
             for _name, sql in dropped:
                 con.execute(sql)
+        con.execute("BEGIN")
+        queued = queue_local_rows(con)
+        con.execute("COMMIT")
+        self.progress(f"待同步队列：本机记录 {queued} 条")
         self.progress("统计信息与收尾…")
         con.execute("PRAGMA optimize=0x10002" if big else "ANALYZE")
         con.execute("PRAGMA journal_mode=WAL")
