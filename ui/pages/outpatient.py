@@ -70,7 +70,7 @@ class OutpatientPage(Page):
         self.body().addWidget(self.header)
         self.rx = PrescriptionCard(sv)
         self.today = TodayPanel(sv)
-        self.today.setFixedWidth(292)
+        self.today.setFixedWidth(276)
         middle = QHBoxLayout()
         middle.setSpacing(10)
         middle.addWidget(self.rx, 1)

@@ -41,7 +41,7 @@ from ..workers import Op
 
 
 #: column widths of the lines table (药品 stretches): 药品 规格 数量 单位 单价 金额 类别 批次/效期 用法用量
-COLUMN_WIDTHS = (150, 88, 48, 40, 66, 60, 42, 124, 130)
+COLUMN_WIDTHS = (150, 76, 48, 40, 62, 60, 42, 126, 164)
 TABLE_STYLE = (
     "QTableView#rxTable { font-size: 13px; } QTableView#rxTable QHeaderView::section { font-size: 13px; }"
     "QTableView#rxTable QHeaderView::section:vertical { color: #7b8794; font-weight: normal; padding: 0 4px;"
@@ -214,6 +214,7 @@ class PrescriptionCard(QFrame):
         for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
         header.setSectionResizeMode(PrescriptionModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(36)
         self.table.submitted.connect(self.focus_drug_box)
         self.table.remove_requested.connect(self.remove_line)
         self.message = ErrorLabel()

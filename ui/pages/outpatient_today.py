@@ -62,7 +62,7 @@ class TodayPanel(QFrame):
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(40)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((58, 90, 58, 58)):
+        for col, width in enumerate((54, 80, 58, 56)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -75,6 +75,7 @@ class TodayPanel(QFrame):
                                (self.reverse_button, self.reverse)):
             button.clicked.connect(lambda _c=False, s=signal: self._emit(s))
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setStyleSheet("QPushButton { padding: 6px 6px; } QPushButton:focus { padding: 5px 5px; }")
         head = QHBoxLayout()
         head.addWidget(title)
         head.addWidget(keys)
