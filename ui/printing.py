@@ -68,6 +68,8 @@ class PrintOutcome:
     target: str  # the printer's name, or the PDF file
     message: str
     path: Path | None = None
+    #: the printer could not be used (none, unknown name, error): the PDF was saved instead
+    fallback: bool = False
 
 
 class _Path:
@@ -253,7 +255,7 @@ def _deliver(printer_name: str, folder: Path, stem: str, title: str, width: floa
                 return PrintOutcome(False, str(path), f"{title}已输出为 PDF：{path}", path)
             return PrintOutcome(True, printer.printerName(), f"{title}已送打印机“{printer.printerName()}”")
     path.write_bytes(pdf_bytes())
-    return PrintOutcome(False, str(path), f"{problem}，{title}已保存为 PDF：{path}", path)
+    return PrintOutcome(False, str(path), f"{problem}，{title}已保存为 PDF：{path}", path, fallback=True)
 
 
 def receipt_height(data: ReceiptData, paper: str) -> float:

@@ -203,8 +203,9 @@ class OutpatientPage(Page):
         self.general_fee.setText(f"一般诊疗费 {fen_to_yuan(fee)}" if fee else "一般诊疗费")
 
     def _preview_failed(self, generation: int, error: CunyiError) -> None:
-        if generation == self._preview_generation:
-            self.split.show_message(str(error), problem=True)
+        if generation == self._preview_generation:  # a half-typed agent ID keeps the last figures
+            self.split.show_message(str(error), problem=True,
+                                    keep_figures=error.field in ("代办人姓名", "代办人身份证号"))
 
     # -- settle ---------------------------------------------------------------------------------
     def settle(self) -> None:
@@ -251,7 +252,7 @@ class OutpatientPage(Page):
     def _printed(self, outcome: PrintOutcome) -> None:
         head = self._pending_banner.pop(0) if self._pending_banner else ""
         text = f"{head}<br>{escape(outcome.message)}" if head else escape(outcome.message)
-        self.show_banner(text, "ok" if outcome.printed or outcome.path else "warn")
+        self.show_banner(text, "warn" if outcome.fallback else "ok")
 
     # -- clearing -------------------------------------------------------------------------------
     def escape(self) -> None:

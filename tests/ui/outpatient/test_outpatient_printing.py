@@ -39,7 +39,7 @@ def _pages(path: Path) -> int:
 def test_receipt_through_qprinter_reads_back(tmp_path: Path, paper: str) -> None:
     outcome = print_receipt(DATA, paper, PDF_PRINTER, tmp_path)
     assert not outcome.printed and outcome.path == tmp_path / "收据-20261123-0007.pdf"
-    assert outcome.message.startswith("收据已输出为 PDF")
+    assert outcome.message.startswith("收据已输出为 PDF") and not outcome.fallback
     text = _text(outcome.path)
     for expected in ("示例村卫生室", "门诊收费票据", "20261123-0007", "410***********1234", "苯磺酸氨氯地平片",
                      "2盒", "12粒", "8.12元/盒", "0.5208元/粒", "32.49元", "统筹支付", "20.68元", "医疗救助",
@@ -68,7 +68,7 @@ def test_reprint_and_reversal_slip_are_marked(tmp_path: Path) -> None:
 
 def test_no_printer_saves_the_pdf_and_says_where(tmp_path: Path) -> None:
     outcome = print_receipt(DATA, "A5", "不存在的打印机", tmp_path)
-    assert not outcome.printed and outcome.path.exists()
+    assert not outcome.printed and outcome.path.exists() and outcome.fallback
     assert "找不到打印机“不存在的打印机”" in outcome.message and str(outcome.path) in outcome.message
     assert "20261123-0007" in _text(outcome.path)  # the reportlab PDF
     again = print_receipt(DATA, "A5", "不存在的打印机", tmp_path)
