@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect
 
-from .outbox import install_triggers
+from .outbox import install_triggers, triggers_current
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -37,13 +37,15 @@ def script_heads() -> set[str]:
 
 
 def is_current(engine: Engine) -> bool:
-    """True when the database is at the head revision already (the fast path of every start-up)."""
+    """True when the database is at the head revision already and its generated triggers are this
+    code's (the fast path of every start-up)."""
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return False
         stamped = set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+        triggers = triggers_current(conn)
     heads = script_heads()
-    return bool(heads) and stamped == heads
+    return bool(heads) and stamped == heads and triggers
 
 
 def alembic_config() -> Config:

@@ -35,7 +35,7 @@ from . import settlement_reports  # noqa: F401  (registers reports and check rul
 from .audit import write_audit
 from .context import Session
 from .settlement_types import DraftLine, PricedLine, Preview, ReversalInfo, SettlementInfo, VisitDraft
-from .stock import dispense_in, reverse_document_in
+from .stock import Dispensing, reverse_document_in
 
 __all__ = ["DraftLine", "Preview", "ReversalInfo", "SettlementInfo", "SettlementService", "VisitDraft"]
 
@@ -96,9 +96,10 @@ class SettlementService:
                 quantity_units=priced.quantity_units, amount_fen=priced.amount_fen,
                 coverage_class=priced.coverage_class, class_b_self_bp=priced.class_b_self_bp, usage=priced.usage,
             ) for priced in preview.lines])
-            s.flush()  # the lines go in one batched INSERT before the ledger starts flushing per movement
-            batches = [_dispense(s, store.id, priced, line, at, visit.id, actor.user_id)
-                       for priced, line in zip(preview.lines, draft.lines, strict=True)]
+            out = Dispensing(s, store.id, [p.drug_id for p in preview.lines], at=at, doc_type="visit",
+                             doc_id=visit.id, user_id=actor.user_id)  # flushes the visit and its lines first
+            batches = [_dispense(out, priced, line) for priced, line in zip(preview.lines, draft.lines, strict=True)]
+            out.write()
             split = preview.split
             settlement = Settlement(
                 visit_id=visit.id, resident_id=resident.id, site_id=site_id,
@@ -263,11 +264,10 @@ def _agent_id(draft: VisitDraft) -> str:
     return parse_id_number(number, "代办人身份证号").number
 
 
-def _dispense(s: OrmSession, store_id: str, priced: PricedLine, line: DraftLine, at: datetime, visit_id: str,
-              user_id: str | None) -> tuple[str, ...]:
+def _dispense(out: Dispensing, priced: PricedLine, line: DraftLine) -> tuple[str, ...]:
+    """Plan one line's FEFO movements; an error names the line and the drug."""
     try:
-        allocations = dispense_in(s, store_id=store_id, drug_id=priced.drug_id, quantity_units=priced.quantity_units, at=at,
-                    doc_type="visit", doc_id=visit_id, user_id=user_id, trace_codes=tuple(line.trace_codes))
+        allocations = out.take(priced.drug_id, priced.quantity_units, tuple(line.trace_codes))
     except CunyiError as exc:  # name the line and the drug: "第2行“阿莫西林胶囊”数量：库存不足…"
         field = exc.field or "数量"
         message = exc.message.removeprefix(field).lstrip("：: ")

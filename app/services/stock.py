@@ -35,6 +35,7 @@ from .settings import SettingsService
 from .stock_alerts import StockAlerts, compute_alerts
 from .stock_ledger import (
     Allocation,
+    Dispensing,
     adjust_in,
     dispense_in,
     drug_on_hand,
@@ -278,6 +279,7 @@ class StockService:
 __all__ = [
     "WRITE_OFF_REASONS",
     "Allocation",
+    "Dispensing",
     "StockService",
     "adjust_in",
     "dispense_in",
