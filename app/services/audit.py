@@ -34,19 +34,23 @@ def write_audit(
     target_id: str | None = None,
     **detail: object,
 ) -> None:
-    """Append one audit row inside the caller's transaction."""
-    session.add(
-        AuditLog(
-            at=now(),
-            site_id=site_id,
-            user_id=actor.user_id,
-            actor=actor.name,
-            action=action,
-            target_table=target_table,
-            target_id=target_id,
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-        )
+    """Append one audit row inside the caller's transaction (a Core insert: no ORM flush needed)."""
+    session.connection().execute(
+        _INSERT_AUDIT,
+        {
+            "at": now(),
+            "site_id": site_id,
+            "user_id": actor.user_id,
+            "actor": actor.name,
+            "action": action,
+            "target_table": target_table,
+            "target_id": target_id,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str),
+        },
     )
+
+
+_INSERT_AUDIT = AuditLog.__table__.insert()
 
 
 class AuditService:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Drug, PrescriptionLine, ReceiptPrint, Resident, Reversal, Settlement, Store, Visit
@@ -25,6 +25,7 @@ from app.domain.enums import Role
 from app.domain.errors import CunyiError, NotFoundError, PermissionDenied, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity
 from app.domain.idcard import parse_id_number
+from app.domain.ids import new_id
 from app.domain.policy import Case, Line, Split, settle
 from app.printing.prescription import PrescriptionData, prescription_pdf_bytes
 from app.printing.receipt import ReceiptData, receipt_pdf_bytes
@@ -41,6 +42,11 @@ __all__ = ["DraftLine", "Preview", "ReversalInfo", "SettlementInfo", "Settlement
 
 #: who may settle and reverse (a doctor reverses only on the settlement's day; later only an admin)
 SETTLING_ROLES = {Role.VILLAGE_DOCTOR.value, Role.ADMIN.value}
+
+_STORE = select(Store.id).where(Store.site_id == bindparam("site")).order_by(Store.id).limit(1)
+_INSERT_VISIT = Visit.__table__.insert()
+_INSERT_LINE = PrescriptionLine.__table__.insert()
+_INSERT_SETTLEMENT = Settlement.__table__.insert()
 
 
 class SettlementService:
@@ -80,41 +86,46 @@ class SettlementService:
             s = uow.session
             preview, resident = _compute(s, draft, at.date())
             site_id = uow.local_site_id
-            store = s.scalar(select(Store).where(Store.site_id == site_id).order_by(Store.id).limit(1))
-            if store is None:
+            store_id = q.connection(s).execute(_STORE, {"site": site_id}).scalar()
+            if store_id is None:
                 raise RuleViolation("本机构没有药房，不能发药结算；请先完成建站", "药库")
-            visit = Visit(
-                site_id=site_id, resident_id=resident.id, visit_date=draft.visit_date, occurred_at=at,
-                diagnosis=draft.diagnosis.strip(), diagnosis_code=draft.diagnosis_code.strip().upper(),
-                chronic_code=draft.chronic_code or None, general_fee=draft.general_fee, doctor_user_id=actor.user_id,
-                agent_name=draft.agent_name.strip(), agent_id_number=_agent_id(draft),
-            )
-            s.add(visit)
-            s.flush()
-            s.add_all([PrescriptionLine(
-                visit_id=visit.id, line_no=priced.line_no, drug_id=priced.drug_id,
-                quantity_units=priced.quantity_units, amount_fen=priced.amount_fen,
-                coverage_class=priced.coverage_class, class_b_self_bp=priced.class_b_self_bp, usage=priced.usage,
-            ) for priced in preview.lines])
-            out = Dispensing(s, store.id, [p.drug_id for p in preview.lines], at=at, doc_type="visit",
-                             doc_id=visit.id, user_id=actor.user_id)  # flushes the visit and its lines first
+            # Core inserts in the unit of work's transaction (one statement per table, the outbox rows
+            # from the triggers): the base columns are set here exactly as the unit of work sets them
+            stamp = now()
+            base = {"owner_site_id": site_id, "created_at": stamp, "updated_at": stamp, "version": 1}
+            visit = {
+                **base, "id": new_id(), "site_id": site_id, "resident_id": resident.id, "visit_date": draft.visit_date,
+                "occurred_at": at, "diagnosis": draft.diagnosis.strip(),
+                "diagnosis_code": draft.diagnosis_code.strip().upper(), "chronic_code": draft.chronic_code or None,
+                "general_fee": draft.general_fee, "doctor_user_id": actor.user_id,
+                "agent_name": draft.agent_name.strip(), "agent_id_number": _agent_id(draft),
+            }
+            conn = s.connection()
+            conn.execute(_INSERT_VISIT, visit)
+            conn.execute(_INSERT_LINE, [{
+                **base, "id": new_id(), "visit_id": visit["id"], "line_no": p.line_no, "drug_id": p.drug_id,
+                "quantity_units": p.quantity_units, "amount_fen": p.amount_fen, "coverage_class": p.coverage_class,
+                "class_b_self_bp": p.class_b_self_bp, "usage": p.usage,
+            } for p in preview.lines])
+            out = Dispensing(s, store_id, [p.drug_id for p in preview.lines], at=at, doc_type="visit",
+                             doc_id=visit["id"], user_id=actor.user_id)
             batches = [_dispense(out, priced, line) for priced, line in zip(preview.lines, draft.lines, strict=True)]
             out.write()
             split = preview.split
-            settlement = Settlement(
-                visit_id=visit.id, resident_id=resident.id, site_id=site_id,
-                receipt_no=q.next_receipt_no(s, Settlement, site_id, at.date()), settled_at=at,
-                policy_year=draft.visit_date.year, pool=preview.pool, total_fen=split.total_fen,
-                fund_fen=split.fund_fen, general_fee_fund_fen=split.general_fee_fund_fen,
-                assistance_fen=split.assistance_fen, self_paid_fen=split.self_paid_fen,
-                self_funded_fen=split.self_funded_fen, general_fee_fen=preview.general_fee_fen,
-                b_pre_self_fen=split.b_pre_self_fen, deductible_fen=split.deductible_fen, eligible=split.eligible,
-                waiting_until=split.waiting_until, reason=split.reason[:128], doctor_user_id=actor.user_id,
-            )
-            s.add(settlement)
-            s.flush()
-            write_audit(s, actor, site_id, "settlement.create", "settlements", settlement.id,
-                        receipt_no=settlement.receipt_no, resident_id=resident.id, total_fen=split.total_fen,
+            settlement = {
+                **base, "id": new_id(), "visit_id": visit["id"], "resident_id": resident.id, "site_id": site_id,
+                "receipt_no": q.next_receipt_no(s, Settlement, site_id, at.date()), "settled_at": at,
+                "policy_year": draft.visit_date.year, "pool": preview.pool, "total_fen": split.total_fen,
+                "fund_fen": split.fund_fen, "general_fee_fund_fen": split.general_fee_fund_fen,
+                "assistance_fen": split.assistance_fen, "self_paid_fen": split.self_paid_fen,
+                "self_funded_fen": split.self_funded_fen, "general_fee_fen": preview.general_fee_fen,
+                "b_pre_self_fen": split.b_pre_self_fen, "deductible_fen": split.deductible_fen,
+                "eligible": split.eligible, "waiting_until": split.waiting_until, "reason": split.reason[:128],
+                "doctor_user_id": actor.user_id,
+            }
+            conn.execute(_INSERT_SETTLEMENT, settlement)
+            write_audit(s, actor, site_id, "settlement.create", "settlements", settlement["id"],
+                        receipt_no=settlement["receipt_no"], resident_id=resident.id, total_fen=split.total_fen,
                         fund_fen=split.fund_fen + split.general_fee_fund_fen)
             return printing.new_settlement_info(settlement, visit, resident.name, preview.lines, batches)
 
@@ -275,9 +286,18 @@ def _dispense(out: Dispensing, priced: PricedLine, line: DraftLine) -> tuple[str
     return tuple(f"{a.batch_no} {a.expiry.isoformat()} ×{a.quantity}" for a in allocations)
 
 
-def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Resident]:
-    """Validate the draft, price its lines, build the engine's Case from the DB and settle it."""
-    resident = s.get(Resident, draft.resident_id) if draft.resident_id else None
+_RESIDENT = select(Resident.id, Resident.name, Resident.id_number, Resident.assistance_category).where(
+    Resident.id == bindparam("id"))
+_DRUGS = select(Drug.__table__).where(Drug.id.in_(bindparam("ids", expanding=True)))
+
+
+def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Row]:
+    """Validate the draft, price its lines, build the engine's Case from the DB and settle it.
+
+    Returns the preview and the resident's row (``id``, ``name``, ``id_number``, ``assistance_category``).
+    """
+    conn = q.connection(s)
+    resident = conn.execute(_RESIDENT, {"id": draft.resident_id}).first() if draft.resident_id else None
     if resident is None:
         raise NotFoundError("参保人：找不到该居民，请先搜索选择参保人（或新建居民档案）", "参保人")
     if not isinstance(draft.visit_date, date) or isinstance(draft.visit_date, datetime):
@@ -306,8 +326,8 @@ def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Re
                 "请按普通门诊结算，或先办理慢特病申报", "慢特病",
             )
         pool = code
-    ids = {line.drug_id for line in draft.lines if line.drug_id}
-    drugs = {d.id: d for d in s.scalars(select(Drug).where(Drug.id.in_(ids)))} if ids else {}
+    ids = sorted({line.drug_id for line in draft.lines if line.drug_id})
+    drugs = {d.id: d for d in conn.execute(_DRUGS, {"ids": ids})} if ids else {}
     priced = tuple(_price(drugs.get(line.drug_id), i, line) for i, line in enumerate(draft.lines, 1))
     case = Case(
         visit_date=draft.visit_date, kind="chronic" if pool != q.GENERAL_POOL else "outpatient",
@@ -321,7 +341,8 @@ def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Re
     return Preview(priced, fee, split, pool, policy.region), resident
 
 
-def _price(drug: Drug | None, line_no: int, line: DraftLine) -> PricedLine:
+def _price(drug: Row | None, line_no: int, line: DraftLine) -> PricedLine:
+    """Price one line from the drug's catalog row (the ``drugs`` columns)."""
     if drug is None:
         raise NotFoundError(f"第{line_no}行药品：找不到该药品，请从药品目录中重新选择", "药品")
     if not drug.active:

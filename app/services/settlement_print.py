@@ -5,6 +5,8 @@ reversal slips, ``PrescriptionData`` for the 处方笺. Reads only; used inside 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -60,16 +62,18 @@ def settlement_info(s: OrmSession, row: Settlement) -> SettlementInfo:
     )
 
 
-def new_settlement_info(row: Settlement, visit: Visit, resident_name: str, lines: tuple[PricedLine, ...],
-                        batches: list[tuple[str, ...]]) -> SettlementInfo:
-    """The info of a settlement just written, from what the writer holds (no second read)."""
+def new_settlement_info(row: Mapping[str, Any], visit: Mapping[str, Any], resident_name: str,
+                        lines: tuple[PricedLine, ...], batches: list[tuple[str, ...]]) -> SettlementInfo:
+    """The info of a settlement just written, from the rows the writer inserted (no second read)."""
     return SettlementInfo(
-        id=row.id, visit_id=visit.id, resident_id=row.resident_id, resident_name=resident_name,
-        receipt_no=row.receipt_no, settled_at=row.settled_at, visit_date=visit.visit_date, policy_year=row.policy_year,
-        pool=row.pool, total_fen=row.total_fen, fund_fen=row.fund_fen, general_fee_fund_fen=row.general_fee_fund_fen,
-        assistance_fen=row.assistance_fen, self_paid_fen=row.self_paid_fen, self_funded_fen=row.self_funded_fen,
-        general_fee_fen=row.general_fee_fen, b_pre_self_fen=row.b_pre_self_fen, deductible_fen=row.deductible_fen,
-        eligible=row.eligible, waiting_until=row.waiting_until, reason=row.reason,
+        id=row["id"], visit_id=visit["id"], resident_id=row["resident_id"], resident_name=resident_name,
+        receipt_no=row["receipt_no"], settled_at=row["settled_at"], visit_date=visit["visit_date"],
+        policy_year=row["policy_year"], pool=row["pool"], total_fen=row["total_fen"], fund_fen=row["fund_fen"],
+        general_fee_fund_fen=row["general_fee_fund_fen"], assistance_fen=row["assistance_fen"],
+        self_paid_fen=row["self_paid_fen"], self_funded_fen=row["self_funded_fen"],
+        general_fee_fen=row["general_fee_fen"], b_pre_self_fen=row["b_pre_self_fen"],
+        deductible_fen=row["deductible_fen"], eligible=row["eligible"], waiting_until=row["waiting_until"],
+        reason=row["reason"],
         lines=tuple(SettledLine(p.line_no, p.drug_id, p.drug_name, p.spec, p.quantity_units, p.quantity_text,
                                 p.unit_price_text, p.amount_fen, p.coverage_class, p.usage, b)
                     for p, b in zip(lines, batches, strict=True)),

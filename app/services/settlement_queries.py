@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import AppSetting, ChronicQualification, Drug, Enrollment, Resident, Reversal, Settlement
@@ -31,11 +31,18 @@ GENERAL_POOL = "general"
 _POLICY_CACHE: dict[str, tuple[tuple[int, int], Policy]] = {}
 
 
+def connection(session: OrmSession) -> Connection:
+    """The session's connection for a Core query (no ORM objects), after flushing what the ORM holds."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
 # -- policy ------------------------------------------------------------------------------------
 def policy_path(session: OrmSession) -> Path:
     """The file named by the ``policy_file`` setting (absolute, or a name in resources/policies), else the demo."""
-    row = session.get(AppSetting, POLICY_SETTING)
-    value = str(json.loads(row.value)).strip() if row is not None else ""
+    raw = connection(session).execute(_SETTING, {"key": POLICY_SETTING}).scalar()
+    value = str(json.loads(raw)).strip() if raw is not None else ""
     if not value:
         return DEFAULT_POLICY
     path = Path(value)
@@ -80,8 +87,11 @@ def check_policy_covers(policy: Policy, day: date) -> None:
 
 # -- resident cover and year to date -------------------------------------------------------------
 def resident_cover(session: OrmSession, resident: Resident, year: int, policy: Policy) -> ResidentCover:
-    """The engine's view of a resident's insurance for ``year`` (a category the policy lacks is ignored)."""
-    rows = list(session.scalars(select(Enrollment).where(Enrollment.resident_id == resident.id)))
+    """The engine's view of a resident's insurance for ``year`` (a category the policy lacks is ignored).
+
+    ``resident`` may be the ORM row or any row with ``id`` and ``assistance_category``.
+    """
+    rows = connection(session).execute(_ENROLLMENTS, {"resident": resident.id}).all()
     this = next((e for e in rows if e.year == year), None)
     category = resident.assistance_category if resident.assistance_category in policy.assistance else None
     return ResidentCover(
@@ -102,21 +112,31 @@ def _live(resident_id: str, year: int):  # noqa: ANN202 - a select of settlement
     )
 
 
+def _ytd_select(upto: bool):  # noqa: ANN202 - built once per shape, the parameters bound at each call
+    stmt = _live(bindparam("resident"), bindparam("year")).with_only_columns(
+        func.coalesce(func.sum(Settlement.deductible_fen), 0),
+        func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == GENERAL_POOL), 0),
+        func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == bindparam("chronic")), 0),
+        func.coalesce(func.sum(Settlement.assistance_fen), 0),
+    )
+    return stmt.where(Settlement.settled_at <= bindparam("upto")) if upto else stmt
+
+
+_YTD = {False: _ytd_select(False), True: _ytd_select(True)}
+_SETTING = select(AppSetting.value).where(AppSetting.key == bindparam("key"))
+_ENROLLMENTS = select(
+    Enrollment.year, Enrollment.enrolled_on, Enrollment.central_period, Enrollment.newborn, Enrollment.repaid_years
+).where(Enrollment.resident_id == bindparam("resident"))
+
+
 def year_to_date(session: OrmSession, resident_id: str, year: int, chronic_code: str | None = None,
                  upto: datetime | None = None) -> YearToDate:
     """Deductible, general-pool fund, the chronic disease's fund and assistance used in ``year``.
 
     Settlements with a reversal do not count; ``upto`` limits to settlements made at or before it.
     """
-    stmt = _live(resident_id, year).with_only_columns(
-        func.coalesce(func.sum(Settlement.deductible_fen), 0),
-        func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == GENERAL_POOL), 0),
-        func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == (chronic_code or "")), 0),
-        func.coalesce(func.sum(Settlement.assistance_fen), 0),
-    )
-    if upto is not None:
-        stmt = stmt.where(Settlement.settled_at <= upto)
-    deductible, fund, chronic, assistance = session.execute(stmt).one()
+    params = {"resident": resident_id, "year": year, "chronic": chronic_code or "", "upto": upto}
+    deductible, fund, chronic, assistance = connection(session).execute(_YTD[upto is not None], params).one()
     return YearToDate(int(deductible), int(fund), int(chronic), int(assistance))
 
 
@@ -189,14 +209,20 @@ def drug_spec(drug: Drug) -> str:
     return drug.strength or f"{drug.units_per_pack}{drug.base_unit}/{drug.pack_unit}"
 
 
+def _last_receipt(model: type[Settlement] | type[Reversal]):  # noqa: ANN202
+    # a range, so the (owner_site_id, receipt_no) index answers it
+    return select(func.max(model.receipt_no)).where(
+        model.owner_site_id == bindparam("site"), model.receipt_no >= bindparam("low"),
+        model.receipt_no < bindparam("high"))
+
+
+_LAST_RECEIPT = {Settlement: _last_receipt(Settlement), Reversal: _last_receipt(Reversal)}
+
+
 def next_receipt_no(session: OrmSession, model: type[Settlement] | type[Reversal], site_id: str,
                     day: date, prefix: str = "") -> str:
     """The site's next number of the day, 'YYYYMMDD-NNNN' (reversals: 'CZ' + the same form)."""
     head = f"{prefix}{day:%Y%m%d}-"
-    last = session.scalar(
-        select(func.max(model.receipt_no)).where(  # a range, so the (owner_site_id, receipt_no) index answers it
-            model.owner_site_id == site_id, model.receipt_no >= head, model.receipt_no < head[:-1] + ".")
-    )
+    last = connection(session).execute(_LAST_RECEIPT[model], {"site": site_id, "low": head, "high": head[:-1] + "."}).scalar()
     number = int(last[len(head):]) + 1 if last else 1
     return f"{head}{number:04d}"
-

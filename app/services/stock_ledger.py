@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Batch, Drug, StockMovement, Store
@@ -46,12 +46,17 @@ def get_drug(session: Session, drug_id: str) -> Drug:
 
 def get_store(session: Session, store_id: str) -> Store:
     store = session.get(Store, store_id) if store_id else None
+    _check_store(session, store, store_id)
+    return store
+
+
+def _check_store(session: Session, store: Store | Row | None, store_id: str) -> None:
+    """The store exists and belongs to this site (stock moves only at the store's own site)."""
     if store is None:
         raise NotFoundError(f"药库：找不到编号为 {store_id or '（空）'} 的药库", "药库")
     local = session.info.get("local_site_id")
     if local is not None and store.owner_site_id != local:
         raise ForeignRecordError(f"药库“{store.name}”属于其他机构，本机不能出入库", "药库")
-    return store
 
 
 def get_batch(session: Session, batch_id: str) -> Batch:
@@ -202,18 +207,20 @@ def receive_in(
     return batch.id
 
 
-#: the drugs of a dispensing with their running balance in the store (one card-index probe each)
+_STORE = select(Store.id, Store.name, Store.owner_site_id).where(Store.id == bindparam("store"))
+#: the drugs of a dispensing with their running balance in the store (one card-index probe each) and
+#: the store's last ledger seq (one probe of the (store_id, seq) index)
 _DRUG_BALANCES = select(
     Drug.id, Drug.generic_name,
     select(StockMovement.drug_balance_after)
     .where(StockMovement.store_id == bindparam("store"), StockMovement.drug_id == Drug.id)
     .order_by(StockMovement.seq.desc()).limit(1).scalar_subquery(),
+    select(func.max(StockMovement.seq)).where(StockMovement.store_id == bindparam("store")).scalar_subquery(),
 ).where(Drug.id.in_(bindparam("drugs", expanding=True)))
-#: their batches with stock (the (store_id, drug_id, expiry) index), and the store's last ledger seq
+#: their batches with stock (the (store_id, drug_id, expiry) index)
 _STOCK = select(
     Batch.id, Batch.drug_id, Batch.batch_no, Batch.expiry, Batch.on_hand, Batch.owner_site_id
 ).where(Batch.store_id == bindparam("store"), Batch.drug_id.in_(bindparam("drugs", expanding=True)), Batch.on_hand > 0)
-_LAST_SEQ = select(func.max(StockMovement.seq)).where(StockMovement.store_id == bindparam("store"))
 _MOVE_BATCH = (
     update(Batch.__table__)
     .where(Batch.__table__.c.id == bindparam("batch_id"))
@@ -224,8 +231,8 @@ _MOVE_BATCH = (
 class Dispensing:
     """FEFO dispensing of one or more lines out of one store, inside the caller's unit of work.
 
-    It reads once — the drugs with their running balances, their batches with stock and the store's
-    last ``seq`` (three queries, whatever the number of lines) — plans every line in Python with
+    It reads once — the store, the drugs with their running balances and the store's last ``seq``,
+    their batches with stock (three queries, whatever the number of lines) — plans every line with
     ``app.domain.fefo.allocate`` (a drug on two lines takes from what the first left), and ``write``
     then appends all the ledger rows in one INSERT and moves each batch's cached on-hand in one
     UPDATE. The rows are exactly what ``post_movement`` writes one by one (same seq order, batch and
@@ -244,17 +251,22 @@ class Dispensing:
         self.local = session.info.get("local_site_id")
         if self.local is None:
             raise CunyiError("本机尚未建站，请先完成建站向导")
-        store = get_store(session, store_id)
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # the ORM's pending writes first: what is read below must be the database's
+        conn = session.connection()
+        store = conn.execute(_STORE, {"store": store_id}).first() if store_id else None
+        _check_store(session, store, store_id)
         self.session, self.store_id, self.at, self.user_id = session, store.id, at, user_id
         self.doc_type, self.doc_id, self.kind = doc_type, doc_id, str(kind)
-        session.flush()  # the ORM's pending writes first: what is read below must be the database's
-        conn = session.connection()
         params = {"store": store.id, "drugs": sorted({d for d in drug_ids if d})}
-        self.drugs = {row[0]: [row[1], int(row[2] or 0)] for row in conn.execute(_DRUG_BALANCES, params)}
+        self.drugs: dict[str, list] = {}  # id → [generic name, running balance]
+        self.seq = 0  # stays 0 only when no drug is known, and then take() refuses every line
+        for drug_id, name, balance, last_seq in conn.execute(_DRUG_BALANCES, params):
+            self.drugs[drug_id] = [name, int(balance or 0)]
+            self.seq = int(last_seq or 0)
         self.batches: dict[str, list] = {}  # id → [drug_id, batch_no, expiry, on_hand, owner]
         for batch_id, drug_id, batch_no, expiry, on_hand, owner in conn.execute(_STOCK, params):
             self.batches[batch_id] = [drug_id, batch_no, expiry, on_hand, owner]
-        self.seq = int(conn.execute(_LAST_SEQ, params).scalar() or 0)
         self.rows: list[dict] = []
         self.moved: dict[str, int] = {}  # batch id → on-hand after
 
