@@ -166,3 +166,46 @@ def test_table_models_pass_the_model_tester(qtmodeltester, services) -> None:
     qtmodeltester.check(users)
     empty = AuditModel(sv)
     qtmodeltester.check(empty)
+
+
+def test_receipt_printer_choices_save_their_setting(open_window, qtbot) -> None:
+    from PySide6.QtPrintSupport import QPrinterInfo
+
+    from ui.pages.settings_printer import PrinterCombo
+
+    window = open_window("village", "admin")
+    tab = _settings(window).site_tab
+    sv = window.ctx.sv
+    combo = tab.editors["printer_name"]
+    assert isinstance(combo, PrinterCombo) and combo.isEditable()
+    # the two fixed choices are there even when the computer lists no printer (offscreen: usually none)
+    assert combo.itemText(0).startswith("系统默认打印机") and combo.itemData(0) == ""
+    assert combo.itemText(1) == "保存为PDF文件" and combo.itemData(1) == "PDF"
+    assert combo.printer_names() == QPrinterInfo.availablePrinterNames()
+    assert combo.currentIndex() == 0 and combo.value() == ""  # the default setting
+
+    def save(expected: str) -> None:
+        tab.save()
+        assert wait_idle()
+        assert tab.message.text() == "已保存 1 项设置", tab.error.text()
+        assert sv.settings.get("printer_name") == expected
+
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # → 保存为PDF文件
+    assert combo.currentText() == "保存为PDF文件"
+    save("PDF")
+    tab.refresh()
+    assert wait_idle()
+    assert combo.currentIndex() == 1 and combo.value() == "PDF"
+
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), r"\\srv-01\HP-M1136")  # a network printer the computer does not list
+    save(r"\\srv-01\HP-M1136")
+    tab.refresh()
+    assert wait_idle()
+    assert combo.currentText() == r"\\srv-01\HP-M1136" and combo.value() == r"\\srv-01\HP-M1136"
+
+    combo.setCurrentIndex(0)
+    save("")
+    rows = [(e.detail["old"], e.detail["new"]) for e in sv.audit.recent(action="settings.change")]
+    assert sorted(rows) == sorted([("", "PDF"), ("PDF", r"\\srv-01\HP-M1136"), (r"\\srv-01\HP-M1136", "")])

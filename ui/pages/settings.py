@@ -28,6 +28,7 @@ from ..widgets.forms import ErrorLabel
 from ..workers import Op
 from .base import Page
 from .settings_admin import AuditTab, BackupTab, UsersTab
+from .settings_printer import PrinterCombo
 
 #: settings whose value is a folder or a file picked with a dialog
 _FOLDER_KEYS = {"backup_folder"}
@@ -131,6 +132,10 @@ class SiteSettingsTab(QWidget):
             editor.setFixedWidth(180)
             self.editors[spec.key] = editor
             return editor
+        if spec.key == "printer_name":
+            editor = PrinterCombo()
+            self.editors[spec.key] = editor
+            return editor
         if spec.key in _CHOICES:
             editor = QComboBox()
             editor.addItems(_CHOICES[spec.key])
@@ -139,8 +144,6 @@ class SiteSettingsTab(QWidget):
         line = QLineEdit()
         line.setMinimumWidth(300)
         self.editors[spec.key] = line
-        if spec.key == "printer_name":
-            line.setPlaceholderText("留空则用系统默认打印机；填 PDF 则把收据存为 PDF 文件")
         if spec.key not in _FOLDER_KEYS and spec.key not in _FILE_KEYS:
             return line
         line.setPlaceholderText("未设置" if spec.key in _FOLDER_KEYS else "未设置（使用示例政策文件）")
@@ -167,7 +170,7 @@ class SiteSettingsTab(QWidget):
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, editor in self.editors.items():
-            if isinstance(editor, QSpinBox):
+            if isinstance(editor, (QSpinBox, PrinterCombo)):
                 out[key] = editor.value()
             elif isinstance(editor, QComboBox):
                 out[key] = editor.currentText()
@@ -180,6 +183,8 @@ class SiteSettingsTab(QWidget):
             editor = self.editors.get(key)
             if isinstance(editor, QSpinBox):
                 editor.setValue(int(value))
+            elif isinstance(editor, PrinterCombo):
+                editor.set_value(str(value))
             elif isinstance(editor, QComboBox):
                 index = editor.findText(str(value))
                 editor.setCurrentIndex(max(0, index))
@@ -188,6 +193,9 @@ class SiteSettingsTab(QWidget):
         self.error.clear_error()
 
     def refresh(self) -> None:
+        printers = self.editors.get("printer_name")
+        if isinstance(printers, PrinterCombo):
+            printers.reload_printers()  # a printer added since the page was built
         settings = self.ctx.sv.settings
         Op(self, settings.all).success(self._loaded).run()
 
