@@ -5,7 +5,7 @@ Top: the patient (search box, coverage in red when there is a problem), diagnosi
 split (refreshed on every change, debounced, via ``Op``) and the big 结算 button.
 
 Keys: F9 or Ctrl+Enter settles and prints the receipt; Esc clears (twice when lines are entered);
-F3 today's list, F4 处方笺, F6 补打, F8 冲正/退费; Ctrl+N a new resident.
+F3 today's list (Alt+←/→ there: an earlier day), F4 处方笺, F6 补打, F8 冲正/退费; Ctrl+N a new resident.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class OutpatientPage(Page):
         self.header = VisitHeader(sv)
         self.body().addWidget(self.header)
         self.rx = PrescriptionCard(sv)
-        self.today = TodayPanel(sv)
+        self.today = TodayPanel(sv, admin=ctx.is_admin)
         self.today.setFixedWidth(276)
         middle = QHBoxLayout()
         middle.setSpacing(10)
@@ -246,7 +246,7 @@ class OutpatientPage(Page):
         self.show_banner(self._pending_banner[0] + "　正在打印收据…", "ok")
         self.last_settlement = info
         self.reset_visit()
-        self.today.reload(select_id=info.id)
+        self.today.show_day(None, select_id=info.id)  # back to today's list, were an earlier day shown
         self.prints.receipt(info.id)
 
     def _printed(self, outcome: PrintOutcome) -> None:
@@ -294,7 +294,8 @@ class OutpatientPage(Page):
     def _on_current(self, action) -> None:  # noqa: ANN001
         current = self.today.current()
         if current is None:
-            self.show_banner("今天还没有结算记录", "info")
+            day = self.today.day()
+            self.show_banner("今天还没有结算记录" if day == date.today() else f"{day:%Y-%m-%d} 没有结算记录", "info")
             return
         action(current)
 
@@ -307,8 +308,9 @@ class OutpatientPage(Page):
         self.prints.prescription(settlement.id)
 
     def reverse(self, settlement: SettlementInfo) -> ReversalDialog | None:
-        if settlement.reversed:
-            self.show_banner(f"票据 {settlement.receipt_no} 已经冲正过，不能重复冲正", "warn")
+        refusal = self.today.reverse_refusal(settlement)
+        if refusal is not None:  # F8 on a row whose 冲正 button is disabled: say why
+            self.show_banner(refusal, "warn")
             return None
         dialog = ReversalDialog(self.ctx.sv, settlement, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -1,0 +1,121 @@
+"""今日结算 → an earlier day: listed with Alt+← or ‹, reprinted (补打), and reversed (冲正) by an admin;
+a village doctor sees why 冲正 is off for it ("仅管理员可冲正以前日期的结算") and F8 does nothing."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_seed import settle_visit
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
+
+
+def _yesterday_at_ten() -> datetime:
+    yesterday = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    if yesterday.year != datetime.now().year:
+        pytest.skip("the test policy file covers this year only")
+    return yesterday
+
+
+def _pdf_text(path) -> str:  # noqa: ANN001
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _on_hand(db, batch_id: str) -> int:  # noqa: ANN001
+    return db("SELECT on_hand FROM batches WHERE id = ?", (batch_id,))[0][0]
+
+
+def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_window, clinic, db) -> None:
+    data, seeded = clinic
+    yesterday = _yesterday_at_ten()
+    before = _on_hand(db, seeded.batches["amox"])
+    old = settle_visit(data, seeded, at=yesterday)  # the doctor's, yesterday
+    window, page = doctor_window("outpatient", "admin")
+    today = page.today
+    assert today.day() == date.today() and today.model.rowCount() == 0 and today.title.text() == "今日结算"
+    assert not today.next_button.isEnabled()  # no settlements in the future
+
+    press(Qt.Key.Key_F3)
+    assert QApplication.focusWidget() is today.table
+    press(Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)  # the day before
+    settle()
+    assert today.day() == yesterday.date() and today.date_edit.date().toPython() == yesterday.date()
+    assert today.title.text() == "往日结算" and today.summary.text().startswith(f"{yesterday:%m-%d} 1 人次")
+    assert today.model.rowCount() == 1 and today.current().id == old.id
+    assert today.reverse_button.isEnabled() and not today.reverse_note.isVisible()  # an admin may
+
+    press(Qt.Key.Key_F6)  # 补打 an earlier day's receipt
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    assert old.receipt_no in _pdf_text(page.prints.last.path)
+    receipt = page.prints.last
+
+    press(Qt.Key.Key_F8)
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=5000)
+    type_text("charged twice")
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=10000)
+    settle()
+    rows = db("SELECT r.receipt_no, r.reason, r.reversed_at, u.username FROM reversals r JOIN users u ON u.id = r.user_id")
+    assert len(rows) == 1
+    reversal_no, reason, reversed_at, username = rows[0]
+    assert reason == "charged twice" and username == "admin" and reversed_at.startswith(date.today().isoformat())
+    assert _on_hand(db, seeded.batches["amox"]) == before  # back in the same batch
+    assert db("SELECT count(*) FROM audit_log WHERE action = 'settlement.reverse'") == [(1,)]
+    assert reversal_no in page.banner.text() and reversal_no in _pdf_text(page.prints.last.path)
+    # the list stays on yesterday, the row now marked
+    assert today.day() == yesterday.date() and today.current().id == old.id and today.current().reversed
+    assert not today.reverse_button.isEnabled() and today.reverse_button.text() == "已冲正"
+    assert today.summary.text().startswith(f"{yesterday:%m-%d} 0 人次")
+
+    today.today_button.click()
+    settle()
+    assert today.day() == date.today() and today.model.rowCount() == 0 and today.title.text() == "今日结算"
+
+
+def test_doctor_sees_why_an_earlier_day_cannot_be_reversed(qtbot, doctor_window, clinic, db) -> None:
+    data, seeded = clinic
+    yesterday = _yesterday_at_ten()
+    old = settle_visit(data, seeded, at=yesterday)
+    new = settle_visit(data, seeded, who="wangwu", lines={"amlo": 28})  # today's
+    window, page = doctor_window("outpatient")
+    today = page.today
+    assert today.current().id == new.id and today.reverse_button.isEnabled()
+    assert not today.reverse_note.isVisible()
+
+    today.previous_button.click()
+    settle()
+    assert today.day() == yesterday.date() and today.current().id == old.id
+    assert not today.reverse_button.isEnabled()
+    assert today.reverse_note.isVisible() and today.reverse_note.text() == "仅管理员可冲正以前日期的结算"
+    assert today.reverse_button.toolTip() == "仅管理员可冲正以前日期的结算"
+    assert today.reprint_button.isEnabled() and today.prescription_button.isEnabled()  # 补打 is still fine
+
+    press(Qt.Key.Key_F3)
+    press(Qt.Key.Key_F8)  # the key does not get round the disabled button
+    settle()
+    assert page.dialog is None
+    assert "仅管理员可冲正以前日期的结算" in page.banner.text() and old.receipt_no in page.banner.text()
+    assert db("SELECT count(*) FROM reversals") == [(0,)]
+
+    press(Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # back to today: the doctor may reverse there
+    settle()
+    assert today.day() == date.today() and today.current().id == new.id
+    assert today.reverse_button.isEnabled() and not today.reverse_note.isVisible()
+
+    # a date typed far back lists that (empty) day; a settlement afterwards brings today's list back
+    today.date_edit.setDate(today.date_edit.date().addDays(-30))
+    settle()
+    assert today.model.rowCount() == 0 and today.day() == date.today() - timedelta(days=30)
+    press(Qt.Key.Key_F6)
+    assert "没有结算记录" in page.banner.text()
+    today.show_day(None, select_id=new.id)
+    settle()
+    assert today.day() == date.today() and today.current().id == new.id
