@@ -59,6 +59,10 @@ class DrugInfo:
 _INFO_FIELDS = [f.name for f in fields(DrugInfo) if f.name != "warnings"]
 
 
+#: how drug lists are ordered: 拼音码 (阿莫西林 before 硝苯地平), then name
+_PINYIN_ORDER = (Drug.pinyin_abbr, Drug.generic_name, Drug.id)
+
+
 def drug_info(row: Drug, warnings: tuple[str, ...] = ()) -> DrugInfo:
     return DrugInfo(**{name: getattr(row, name) for name in _INFO_FIELDS}, warnings=warnings)
 
@@ -149,7 +153,8 @@ class CatalogService:
     def search(self, text: str = "", limit: int = 50, *, include_inactive: bool = False) -> list[DrugInfo]:
         """Find drugs by pinyin initials prefix, name substring, barcode or national code.
 
-        Exact code matches come first, then pinyin-prefix matches, then name matches.
+        Exact code matches come first, then pinyin-prefix matches, then name matches; each group (and the
+        whole catalog, for an empty ``text``) in 拼音码 order, then by name.
         """
         raw = (text or "").strip()
         with self.db.read() as s:
@@ -157,18 +162,18 @@ class CatalogService:
             if not include_inactive:
                 base = base.where(Drug.active.is_(True))
             if not raw:
-                return [drug_info(r) for r in s.scalars(base.order_by(Drug.pinyin_abbr, Drug.id).limit(limit))]
+                return [drug_info(r) for r in s.scalars(base.order_by(*_PINYIN_ORDER).limit(limit))]
             found: dict[str, Drug] = {}
             lowered = raw.lower()
             like = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             queries = [
                 base.where(or_(Drug.barcode == raw, Drug.national_code == raw.upper())),
                 base.where(Drug.pinyin_abbr.like(lowered.replace("%", "").replace("_", "") + "%")).order_by(
-                    Drug.pinyin_abbr, Drug.id
+                    *_PINYIN_ORDER
                 ),
                 base.where(
                     or_(Drug.generic_name.like(f"%{like}%", escape="\\"), Drug.brand_name.like(f"%{like}%", escape="\\"))
-                ).order_by(Drug.generic_name, Drug.id),
+                ).order_by(*_PINYIN_ORDER),
             ]
             for stmt in queries:
                 for row in s.scalars(stmt.limit(limit)):

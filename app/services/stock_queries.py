@@ -91,7 +91,7 @@ def list_batches(
     session: Session, store_id: str, *, today: date, drug_id: str | None = None, include_empty: bool = False,
     no_code_only: bool = False,
 ) -> list[BatchInfo]:
-    """Batches of a store (with stock unless ``include_empty``), by drug then expiry (FEFO order)."""
+    """Batches of a store (with stock unless ``include_empty``), by drug (拼音码 order) then expiry (FEFO)."""
     stmt = select(Batch, Drug).join(Drug, Drug.id == Batch.drug_id).where(Batch.store_id == store_id)
     if drug_id:
         stmt = stmt.where(Batch.drug_id == drug_id)
@@ -99,7 +99,7 @@ def list_batches(
         stmt = stmt.where(Batch.on_hand != 0)
     if no_code_only:
         stmt = stmt.where(Batch.no_trace_codes.is_(True))
-    stmt = stmt.order_by(Drug.generic_name, Drug.id, Batch.expiry, Batch.id)
+    stmt = stmt.order_by(Drug.pinyin_abbr, Drug.generic_name, Drug.id, Batch.expiry, Batch.id)
     return [_batch_info(b, d, today) for b, d in session.execute(stmt)]
 
 
@@ -140,7 +140,7 @@ def on_hand_rows(
     vbp: bool | None = None, coverage_class: str | None = None, alert: str | None = None, include_zero: bool = False,
     drug_ids: Iterable[str] | None = None,
 ) -> list[OnHandRow]:
-    """On hand per drug (packs + units), value, nearest expiry and alert flags, filtered."""
+    """On hand per drug (packs + units), value, nearest expiry and alert flags, filtered; in 拼音码 order."""
     drugs = select(Drug)
     if not include_zero and alert != "low":  # a drug out of stock is the lowest of all
         drugs = drugs.where(Drug.id.in_(select(Batch.drug_id).where(Batch.store_id == store_id, Batch.on_hand != 0)))
@@ -201,7 +201,8 @@ def on_hand_rows(
             min(live) if live else None, d.coverage_class, d.is_vbp, d.shelf, d.category, d.min_stock_units,
             frozenset(flags),
         ))
-    rows.sort(key=lambda r: (r.generic_name, r.drug_id))
+    # people scan the list by name: pinyin order (阿莫西林 before 硝苯地平), not by character code
+    rows.sort(key=lambda r: (by_drug[r.drug_id].pinyin_abbr, r.generic_name, r.drug_id))
     return rows
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import CunyiError
 from app.services.stocktake import SCOPES, CountLine, StocktakeInfo
 
+from ..models.sorting import pinyin_sorted
 from ..models.stock import DANGER, WARN, qty, yuan
 from ..pages.stock_common import EnterAdvances, setup_table
 from ..widgets.forms import ErrorLabel, focus_field
@@ -88,8 +89,8 @@ class StartStocktakeDialog(QDialog):
         self.scope.setFocus()
 
     def _drugs(self, drugs: list[Any]) -> None:
-        self._choices = {"shelf": sorted({d.shelf for d in drugs if d.shelf}),
-                         "category": sorted({d.category for d in drugs if d.category})}
+        self._choices = {"shelf": pinyin_sorted({d.shelf for d in drugs if d.shelf}),
+                         "category": pinyin_sorted({d.category for d in drugs if d.category})}
         self._scope_changed()
 
     def _scope_changed(self) -> None:

@@ -35,6 +35,7 @@ from app.paths import resource
 from app.services.reports import Period, Table, build, load_reports, write_xlsx
 
 from ..models.residents import short_address
+from ..models.sorting import pinyin_key
 from ..workers import Op
 from .base import Page
 
@@ -276,7 +277,7 @@ class ReportsPage(Page):
         self._sites_loaded = True
         current = self.site.currentData()
         self.site.clear()
-        for site in sorted(sites, key=lambda s: (s.kind is not SiteKind.TOWNSHIP, s.name)):
+        for site in sorted(sites, key=lambda s: (s.kind is not SiteKind.TOWNSHIP, pinyin_key(s.name))):
             self.site.addItem(site.name, site.id)
         self.site.setCurrentIndex(max(0, self.site.findData(current)))
 

@@ -13,6 +13,7 @@ from app.services.catalog import DrugInfo, ImportRejected, ImportResult
 
 from .. import errors
 from ..dialogs.stock_drug import DrugDialog, ImportProblemsDialog
+from ..models.sorting import pinyin_key
 from ..models.stock_catalog import CatalogModel
 from ..workers import Op
 from .stock_common import button, hint, row, setup_table, shortcut, size_columns
@@ -76,7 +77,8 @@ class CatalogTab(_Tab):
             return
         current = self.current()
         if not self.search.text().strip():
-            rows = sorted(rows, key=lambda d: (d.category, d.generic_name))
+            # grouped by 分类, each in 拼音码 order (the categories too: 心血管 after 抗感染, not by code)
+            rows = sorted(rows, key=lambda d: (pinyin_key(d.category), d.pinyin_abbr, d.generic_name, d.id))
         self.model.set_rows(rows)
         if current is not None:
             found = self.model.find(lambda d: d.id == current.id)

@@ -15,8 +15,8 @@ def test_on_hand_list_filters_and_exports(qtbot, qtmodeltester, stock_site, open
     window, page = open_stock(data)
     tab = page.tab["onhand"]
     qtmodeltester.check(tab.model)
-    rows = {r.generic_name: r for r in tab.model.rows()}
-    assert set(rows) == {"阿莫西林胶囊", "硝苯地平缓释片", "维生素B1片"}
+    # pinyin order: 阿 (a) before 维 (w) before 硝 (x); by character code 硝 (U+785D) came before 阿 (U+963F)
+    assert [r.generic_name for r in tab.model.rows()] == ["阿莫西林胶囊", "维生素B1片", "硝苯地平缓释片"]
     amox = tab.model.find(lambda r: r.generic_name == "阿莫西林胶囊")
     cells = [tab.model.index(amox, c).data() for c in range(tab.model.columnCount())]
     assert cells[:8] == ["阿莫西林胶囊", "0.25g×24粒", "甲", "", "5盒", "120粒", "60.00", tab.model.row(amox)
@@ -53,7 +53,8 @@ def test_batches_list_colours_and_filters(qtbot, qtmodeltester, stock_site, open
     tab = page.show_tab("batches")
     settle()
     qtmodeltester.check(tab.model)
-    assert [b.batch_no for b in tab.model.rows()] == ["N2405", "V2312", "A2401", "A2409"]  # by name, then FEFO
+    # by name in pinyin order (阿莫西林, 维生素B1, 硝苯地平; not by character code), then FEFO
+    assert [b.batch_no for b in tab.model.rows()] == ["A2401", "A2409", "V2312", "N2405"]
     old = tab.model.find(lambda b: b.batch_no == "A2401")
     assert tab.model.index(old, 4).data() == "60"
     assert tab.model.index(old, 3).data(0x0009).name() == "#b3261e"  # ForegroundRole: urgent in red
