@@ -134,7 +134,7 @@ class StoreLedger:
                 add_code((self.ids(), self.owner, stamp, stamp, 1, code, drug_id, b.id, self.store_id, stamp, None, None))
             for code, sold_at, visit_id in b.sold:
                 sold = dt_text(sold_at)
-                add_code((self.ids(), self.owner, stamp, sold, 2, code, drug_id, b.id, self.store_id, stamp, sold, visit_id))
+                add_code((self.ids(), self.owner, stamp, sold, 1, code, drug_id, b.id, self.store_id, stamp, sold, visit_id))
 
 
 MOVEMENT_COLUMNS = ("seq", "store_id", "drug_id", "batch_id", "kind", "quantity", "occurred_at", "doc_type", "doc_id",

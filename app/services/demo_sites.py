@@ -74,10 +74,11 @@ class SiteSetup:
             add((drug_id, self.township_id, self.catalog_at, self.catalog_at, 1, *row))
         self.writer.flush()
 
-    def audit_build(self, add: dict, scale: object) -> None:
+    def audit_build(self, add: dict, scale_name: str) -> None:
+        """The audit row that says this database was made by ``cunyi demo``."""
         add["audit_log"]((dt_text(datetime.now().replace(microsecond=0)), self.local_site_id, None, "命令行(CLI)",
                           "demo.build", "sites", self.local_site_id,
-                          json.dumps({"villages": len(self.villages), "scale": repr(scale)}, ensure_ascii=False)))
+                          json.dumps({"villages": len(self.villages), "scale": scale_name}, ensure_ascii=False)))
 
 
 def _person_name(rng: random.Random, sex: str, born_year: int) -> str:

@@ -101,8 +101,8 @@ class VillageSim(VillageOps):
         slow = sorted(used[4:], key=lambda d: self.expected[d.index])
         self.expired_lots = [d.index for d in slow[:2]]
         self.near_lots = [d.index for d in used[6:9]]
-        day = 2 + plan.index % 5
-        self.ship_day = day
+        self.ship_day = 2 + plan.index % 5  # the day of the month this village's shipment is due
+        self.expired_done = self.near_done = False  # the end-of-history lots were shipped
 
     # -- who comes ------------------------------------------------------------------------------
     def _visit_weight(self, p: Person) -> float:
@@ -329,16 +329,16 @@ class VillageSim(VillageOps):
             if need > 0:
                 packs = math.ceil(need / drug.units_per_pack)
                 lines.append((drug, *lot(drug, day.year, day.month), packs, False))
-        if final <= 95 and not getattr(self, "_expired_done", False):
-            self._expired_done = True
+        if final <= 95 and not self.expired_done:
+            self.expired_done = True
             for i in self.expired_lots:
                 drug = ctx.drugs[i]
                 expiry = ctx.today - timedelta(days=rng.randint(2, 9))
                 days = max(1, (expiry - day).days)
                 packs = 2 + math.ceil(self.expected[i] * days / 30 * 1.5 / drug.units_per_pack)
                 lines.append((drug, lot(drug, day.year, day.month, "S")[0], expiry, packs, True))
-        if final <= 35 and not getattr(self, "_near_done", False):
-            self._near_done = True
+        if final <= 35 and not self.near_done:
+            self.near_done = True
             for i in self.near_lots:
                 drug = ctx.drugs[i]
                 expiry = ctx.today + timedelta(days=rng.randint(30, 170))

@@ -127,7 +127,7 @@ class VillageOps:
                 value += round(variance * batch.cost / drug.units_per_pack)
         note = {"all": "年终盘点" if day.month == 12 else "月度盘点", "category": f"{scope_value}类药品盘点"}[scope]
         s0, s1 = dt_text(started), dt_text(done)
-        ctx.add["stocktakes"]((take_id, plan.site_id, s0, s1, 2, plan.store_id, scope, scope_value, "finalised", s0, seq,
+        ctx.add["stocktakes"]((take_id, plan.site_id, s0, s1, 1, plan.store_id, scope, scope_value, "finalised", s0, seq,
                                s1, plan.doctor_id, note))
         if self.local:
             self.audit(done, "stocktake.finalise", "stocktakes", take_id, adjustments=adjusted, value_fen=value)

@@ -9,6 +9,7 @@ in the outbox, and the data holds the situations the stock and settlement screen
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections import defaultdict
@@ -156,8 +157,22 @@ def test_only_the_local_sites_rows_are_queued(con: sqlite3.Connection) -> None:
                                       "AND o.table_name = ? WHERE t.owner_site_id != ?", table, local)
         ids = [r for (r,) in con.execute(f"SELECT id FROM {table} LIMIT 50")]
         assert all(uuid.UUID(i).version == 7 for i in ids), table
-        assert _one(con, f"SELECT count(*) FROM {table} WHERE version < 1 OR created_at > updated_at") == 0
+        assert _one(con, f"SELECT count(*) FROM {table} WHERE version != 1 OR created_at > updated_at") == 0
     assert queued_elsewhere == 0
+    # the payload is the whole row, as the trigger writes it, and parents are queued before children
+    con.row_factory = sqlite3.Row
+    try:
+        for table in ("residents", "visits", "stock_movements"):
+            row = con.execute(f"SELECT * FROM {table} WHERE owner_site_id = ? LIMIT 1", (local,)).fetchone()
+            payload = _one(con, "SELECT payload FROM outbox WHERE record_id = ?", row["id"])
+            assert json.loads(payload) == dict(row)
+    finally:
+        con.row_factory = None
+    assert _one(con, "SELECT count(DISTINCT op_id) FROM outbox") == _one(con, "SELECT count(*) FROM outbox")
+    assert _one(con, "SELECT count(*) FROM outbox m JOIN stock_movements s ON s.id = m.record_id "
+                     "JOIN outbox b ON b.record_id = s.batch_id WHERE b.local_seq > m.local_seq") == 0
+    assert _one(con, "SELECT count(*) FROM outbox l JOIN prescription_lines p ON p.id = l.record_id "
+                     "JOIN outbox v ON v.record_id = p.visit_id WHERE v.local_seq > l.local_seq") == 0
     # ownership follows DESIGN §4: catalog and sites by the township, clinical rows by their village
     township = _one(con, "SELECT id FROM sites WHERE kind = 'township'")
     assert _one(con, "SELECT count(*) FROM drugs WHERE owner_site_id != ?", township) == 0
