@@ -200,13 +200,14 @@ def enrollment_history(rng: random.Random, p: Person, first_year: int, today: da
     late: set[int] = set()
     repaid: dict[int, int] = {}
     r = rng.random()
-    if r < 0.05 and len(years) > 3:
-        gap = rng.choice(years[1:-1])
-        gaps.add(gap)
-        if rng.random() < 0.5:
-            late.add(gap + 1)
-        if rng.random() < 0.3:
-            repaid[gap + 1] = 1
+    if r < 0.05:
+        if len(years) > 3:  # one missed year some time ago
+            gap = rng.choice(years[1:-1])
+            gaps.add(gap)
+            if rng.random() < 0.5:
+                late.add(gap + 1)
+            if rng.random() < 0.3:
+                repaid[gap + 1] = 1
     elif r < 0.075:
         gaps.add(this_year)  # not insured this year
     elif r < 0.10 and len(years) > 2 and p.birth.year < this_year - 1:
@@ -214,7 +215,9 @@ def enrollment_history(rng: random.Random, p: Person, first_year: int, today: da
         late.add(this_year)
     elif r < 0.12 and len(years) > 2:
         late.add(rng.choice(years[1:]))
-    elif r < 0.13 and len(years) > 7:
+    elif r < 0.13 and len(years) > 2:
+        gaps.update(years[:-1])  # insured for the first time this year, in the central period
+    elif r < 0.14 and len(years) > 7:
         first_back = rng.choice(years[5:])
         gaps.update(range(first_back - 5, first_back))
         repaid[first_back] = rng.choice((0, 1, 2))

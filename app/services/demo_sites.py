@@ -151,7 +151,7 @@ def people_rows(writer: BulkWriter, add: dict, ids, village: VillageInfo, today:
     assign_assistance(rng, households)
     sizes = {code: len(pool) for code, pool in regimen_pool.items()}
     for p in people:
-        enrollment_history(rng, p, start.year - 2, today)
+        enrollment_history(rng, p, start.year - 3, today)
         chronic_profile(rng, p, today, start, sizes, len(ADD_ONS))
     site = village.site_id
     members = {}
