@@ -124,6 +124,41 @@ class _Build:
     def run(self) -> dict:
         con, scale = self.con, self.scale
         big = scale.bulk_indexes
+        dropped = self._prepare(big)
+        add = self.writer_add = define_tables(self.writer)
+        setup = set_up_sites(self.writer, add, self.ids, self.rng, scale, self.today, self.start, PASSWORD)
+        self.progress(f"机构：{setup.township_name} 与 {len(setup.villages)} 个村卫生室；本机为“{setup.local_name}”")
+        drug_ids = tuple(self.ids() for _ in range(len(setup.drug_values)))
+        setup.write_drugs(list(drug_ids))
+        self.progress(f"药品目录：{len(drug_ids)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
+        config = SimConfig(self.today, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
+                           scale.print_receipts)
+        ctx = make_context(config, self.ids, add, self.writer.maybe_flush)
+        plans = self._plans(setup, ctx.regimen_pool)
+        self.progress(f"居民档案：{sum(len(p.people) for p in plans)} 人（{len(plans)} 个村）")
+        self._villages(config, ctx, plans, setup, big)
+        self.progress(f"乡镇中转药库：采购入库与调拨出库（{len(ctx.shipments)} 行调拨）…")
+        town = township_history(ctx, site_id=setup.township_id, store_id=setup.township_store_id,
+                                user_id=setup.pharmacist_id, user_name=setup.pharmacist_name, start=self.start)
+        town.batch_rows(add["batches"], None)
+        setup.audit_build(add, self.name)
+        self.writer.flush()
+        con.execute("COMMIT")
+        self._finish(dropped)
+        counts = self.writer.counts
+        return {
+            "site_id": setup.local_site_id, "site_name": setup.local_name, "sites": 1 + len(setup.villages),
+            "residents": counts.get("residents", 0), "visits": counts.get("visits", 0),
+            "settlements": counts.get("settlements", 0), "reversals": counts.get("reversals", 0),
+            "movements": counts.get("stock_movements", 0), "batches": counts.get("batches", 0),
+            "trace_codes": counts.get("trace_codes", 0), "outbox": con.execute("SELECT count(*) FROM outbox").fetchone()[0],
+            "users": setup.users,
+        }
+
+    def _prepare(self, big: bool) -> list[tuple[str, str]]:
+        """Pragmas for a load into a new file (a failed build is deleted, so no journal is needed for
+        the large one), secondary indexes and outbox triggers suspended; opens the first transaction."""
+        con = self.con
         con.execute("PRAGMA journal_mode=OFF" if big else "PRAGMA journal_mode=MEMORY")
         con.execute("PRAGMA synchronous=OFF")
         con.execute("PRAGMA cache_size=-200000")
@@ -136,54 +171,39 @@ class _Build:
         drop_outbox_triggers(con)
         con.execute("BEGIN")
         if not big:
-            con.execute("PRAGMA defer_foreign_keys=ON")
-        add = self.writer_add = define_tables(self.writer)
-        setup = set_up_sites(self.writer, add, self.ids, self.rng, scale, self.today, self.start, PASSWORD)
-        self.progress(f"机构：{setup.township_name} 与 {len(setup.villages)} 个村卫生室；本机为“{setup.local_name}”")
-        drug_ids = tuple(self.ids() for _ in range(len(setup.drug_values)))
-        setup.write_drugs(list(drug_ids))
-        self.progress(f"药品目录：{len(drug_ids)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
-        config = SimConfig(self.today, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
-                           scale.print_receipts)
-        ctx = make_context(config, self.ids, add, self.writer.maybe_flush)
-        plans = self._plans(setup, ctx.regimen_pool)
-        self.progress(f"居民档案：{sum(len(p.people) for p in plans)} 人（{len(plans)} 个村）")
+            con.execute("PRAGMA defer_foreign_keys=ON")  # batches are written after their movements
+        return dropped
+
+    def _villages(self, config: SimConfig, ctx, plans: list[VillagePlan], setup, big: bool) -> None:  # noqa: ANN001
+        """Every village's history, in worker processes for the large demo; a commit after each village."""
         done = 0
 
-        def on_village(figures: dict, shipments: list, counts: dict) -> None:
+        def finished(figures: dict) -> None:
             nonlocal done
             done += 1
-            ctx.shipments.extend(shipments)
-            for key, value in counts.items():
-                ctx.counts[key] = ctx.counts.get(key, 0) + value
             if big:
-                con.execute("COMMIT")
-                con.execute("BEGIN")
+                self.con.execute("COMMIT")
+                self.con.execute("BEGIN")
             name = setup.villages[figures["index"] - 1].name
             self.progress(f"村卫生室 {done}/{len(plans)} {name}：居民 {figures['people']} 人，"
                           f"就诊 {figures['visits']} 次，出入库 {figures['movements']} 笔")
 
-        workers = min(scale.workers, os.cpu_count() or 1)
+        def from_worker(figures: dict, shipments: list, counts: dict) -> None:
+            ctx.shipments.extend(shipments)
+            for key, value in counts.items():
+                ctx.counts[key] = ctx.counts.get(key, 0) + value
+            finished(figures)
+
+        workers = min(self.scale.workers, os.cpu_count() or 1)
         if workers > 1:
-            run_parallel(config, plans, self.writer, workers, on_village, self.rng.getrandbits(64))
+            run_parallel(config, plans, self.writer, workers, from_worker, self.rng.getrandbits(64))
         else:
             for plan in plans:
-                shipments_before = len(ctx.shipments)
-                counts_before = dict(ctx.counts)
-                figures = simulate(ctx, plan, self.writer)
-                new = ctx.shipments[shipments_before:]
-                del ctx.shipments[shipments_before:]
-                delta = {k: v - counts_before.get(k, 0) for k, v in ctx.counts.items()}
-                ctx.counts.clear()
-                ctx.counts.update(counts_before)
-                on_village(figures, new, delta)
-        self.progress(f"乡镇中转药库：采购入库与调拨出库（{len(ctx.shipments)} 行调拨）…")
-        town = township_history(ctx, site_id=setup.township_id, store_id=setup.township_store_id,
-                                user_id=setup.pharmacist_id, user_name=setup.pharmacist_name, start=self.start)
-        town.batch_rows(add["batches"], None)
-        setup.audit_build(add, self.name)
-        self.writer.flush()
-        con.execute("COMMIT")
+                finished(simulate(ctx, plan, self.writer))
+
+    def _finish(self, dropped: list[tuple[str, str]]) -> None:
+        """Rebuild the dropped indexes, queue the local site's rows, gather statistics, back to WAL."""
+        con = self.con
         if dropped:
             self.progress(f"重建索引 {len(dropped)} 个…")
             for _name, sql in dropped:
@@ -196,21 +216,6 @@ class _Build:
         con.execute("PRAGMA analysis_limit=1000")  # sampled statistics: seconds, not minutes, on gigabytes
         con.execute("ANALYZE")
         con.execute("PRAGMA journal_mode=WAL")
-        counts = self.writer.counts
-        return {
-            "site_id": setup.local_site_id,
-            "site_name": setup.local_name,
-            "sites": 1 + len(setup.villages),
-            "residents": counts.get("residents", 0),
-            "visits": counts.get("visits", 0),
-            "settlements": counts.get("settlements", 0),
-            "reversals": counts.get("reversals", 0),
-            "movements": counts.get("stock_movements", 0),
-            "batches": counts.get("batches", 0),
-            "trace_codes": counts.get("trace_codes", 0),
-            "outbox": con.execute("SELECT count(*) FROM outbox").fetchone()[0],
-            "users": setup.users,
-        }
 
     def _plans(self, setup, regimen_pool: dict) -> list[VillagePlan]:  # noqa: ANN001
         """Residents of every village (made here, so ID numbers are unique across villages) and their plans."""
