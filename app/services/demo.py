@@ -22,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from app.domain.errors import RuleViolation, ValidationError
@@ -115,7 +115,8 @@ class _Build:
     def __init__(self, con: sqlite3.Connection, name: str, progress: Callable[[str], None]) -> None:
         self.con, self.name, self.scale, self.progress = con, name, SCALES[name], progress
         scale = self.scale
-        self.today = date.today()
+        self.until = datetime.now().replace(microsecond=0)
+        self.today = self.until.date()
         self.start = scale.start or self.today - timedelta(days=scale.history_days or 90)
         self.rng = random.Random(f"cunyi-demo:{self.today.isoformat()}:{scale.villages}")
         self.ids = IdFactory(self.rng.getrandbits(64))
@@ -131,7 +132,7 @@ class _Build:
         drug_ids = tuple(self.ids() for _ in range(len(setup.drug_values)))
         setup.write_drugs(list(drug_ids))
         self.progress(f"药品目录：{len(drug_ids)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
-        config = SimConfig(self.today, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
+        config = SimConfig(self.today, self.until, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
                            scale.print_receipts)
         ctx = make_context(config, self.ids, add, self.writer.maybe_flush)
         plans = self._plans(setup, ctx.regimen_pool)

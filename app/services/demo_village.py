@@ -36,6 +36,7 @@ class DemoContext:
 
     ids: Callable[[], str]
     today: date
+    until: datetime  # the build time: the history stops there
     drugs: list[DemoDrug]
     by_name: dict[str, DemoDrug]
     policies: dict[int, Policy]
@@ -192,6 +193,8 @@ class VillageSim(VillageOps):
         midnight = datetime(day.year, day.month, day.day)
         for second, p, code in visits:
             at = midnight + timedelta(seconds=second)
+            if at + timedelta(minutes=10) > self.ctx.until:
+                break  # later today: not happened yet
             self._run_reversals(at)
             self.visit(day, at, p, code)
         self._run_reversals(None)
@@ -316,6 +319,8 @@ class VillageSim(VillageOps):
         """The township's monthly shipment arrives and is received (调拨入库, counted in full)."""
         ctx, rng, ledger = self.ctx, self.rng, self.ledger
         at = datetime(day.year, day.month, day.day, 7, 10, self.plan.index % 60)  # before the clinic opens
+        if at > ctx.until:
+            return
         shipment_id = ctx.ids()
         doc_id = derived_id(shipment_id, "receipt")
         final = (ctx.today - day).days

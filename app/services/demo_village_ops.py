@@ -48,7 +48,8 @@ class VillageOps:
         self.pending.sort(key=lambda item: item[0])
         while self.pending and (until is None or self.pending[0][0] <= until):
             at, data = self.pending.pop(0)
-            self._reverse(at, *data)
+            if at <= self.ctx.until:
+                self._reverse(at, *data)
 
     def _reverse(self, at, visit_id, settlement_id, receipt_no, dispensed, ytd, split, pool, person) -> None:  # noqa: ANN001
         ctx, plan = self.ctx, self.plan
@@ -79,6 +80,8 @@ class VillageOps:
     def month_start(self, day: date) -> None:
         """报损 of expired stock found on the shelf, and now and then a damaged box."""
         at = datetime(day.year, day.month, day.day, 7, 5)
+        if at > self.ctx.until:
+            return
         for batch in self.ledger.expired_on_shelf(day):
             self._write_off(batch, batch.on_hand, at, "过期")
         if self.rng.random() < 0.08:

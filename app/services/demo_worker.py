@@ -14,7 +14,7 @@ import queue as queue_module
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.policy import load_policy
@@ -31,6 +31,7 @@ class SimConfig:
     """What a village simulation needs besides its plan (picklable)."""
 
     today: date
+    until: datetime  # the build time: nothing in the history happens after it
     start: date
     drug_ids: tuple[str, ...]
     local_site_id: str
@@ -84,7 +85,7 @@ def make_context(config: SimConfig, ids: Callable[[], str], add: dict, maybe_flu
     policies = {y: replace(policy, year=y, valid_from=date(y, 1, 1), valid_to=date(y, 12, 31))
                 for y in range(config.start.year, config.today.year + 1)}
     return DemoContext(
-        ids=ids, today=config.today, drugs=drugs, by_name=resolve(drugs), policies=policies,
+        ids=ids, today=config.today, until=config.until, drugs=drugs, by_name=resolve(drugs), policies=policies,
         local_site_id=config.local_site_id, add=add, maybe_flush=maybe_flush, trace_from=config.trace_from,
         print_receipts=config.print_receipts,
         regimen_pool={c: [i for i, (w, _) in enumerate(regs) for _ in range(w)] for c, regs in CHRONIC.items()},

@@ -250,4 +250,7 @@ def test_history_spans_ninety_days_until_today(con: sqlite3.Connection) -> None:
     assert 1.0 <= per_visit <= 4.0
     assert _one(con, "SELECT max(n) FROM (SELECT count(*) n FROM prescription_lines GROUP BY visit_id)") <= 4
     assert _one(con, "SELECT count(*) FROM visits WHERE agent_name != ''") >= 1
-    assert datetime.fromisoformat(_one(con, "SELECT max(occurred_at) FROM visits")).date() <= date.today()
+    now = datetime.now()
+    for table, column in (("visits", "occurred_at"), ("settlements", "settled_at"), ("stock_movements", "occurred_at"),
+                          ("reversals", "reversed_at"), ("receipt_prints", "printed_at")):
+        assert datetime.fromisoformat(_one(con, f"SELECT max({column}) FROM {table}")) <= now, table  # nothing in the future
