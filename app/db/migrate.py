@@ -70,12 +70,32 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision``; at the head, (re)install the generated triggers."""
+    """Upgrade the database to ``revision``; at the head, (re)install the generated triggers.
+
+    SQLite rebuilds a table for most ALTERs (copy, drop, rename). Dropping a table that other tables
+    reference would fail with foreign keys on, so they are switched off for the migration (the
+    pragma only works outside a transaction), every reference is verified with
+    ``foreign_key_check`` before the commit, and they are switched on again.
+    """
     from alembic import command
 
+    from app.domain.errors import CunyiError
+
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-        if revision == "head" or revision == head_revision():
-            install_triggers(conn)
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if revision == "head" or revision == head_revision():
+                    install_triggers(conn)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchone()
+                if broken is not None:
+                    raise CunyiError(
+                        f"数据库升级后表 {broken[0]} 引用了不存在的 {broken[2]} 记录，升级已撤销；"
+                        "请联系技术支持并保留升级前的自动备份"
+                    )
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

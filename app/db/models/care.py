@@ -121,7 +121,7 @@ class Settlement(SyncedBase):
     assistance_fen: Mapped[int] = mapped_column(Integer)
     self_paid_fen: Mapped[int] = mapped_column(Integer)
     self_funded_fen: Mapped[int] = mapped_column(Integer)
-    general_fee_fen: Mapped[int] = mapped_column(Integer, default=0)  # 一般诊疗费 charged (policy amount)
+    general_fee_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 一般诊疗费 charged
     b_pre_self_fen: Mapped[int] = mapped_column(Integer)
     deductible_fen: Mapped[int] = mapped_column(Integer)
     eligible: Mapped[bool] = mapped_column(Boolean)

@@ -48,6 +48,24 @@ def _tables(con: sqlite3.Connection, schema: str = "main") -> dict[str, list[str
     return {n: [c[1] for c in con.execute(f"PRAGMA {schema}.table_info({n})")] for n in names}
 
 
+def _unique_columns(con: sqlite3.Connection, table: str) -> set[str]:
+    """Columns that carry a single-column UNIQUE index in the main schema."""
+    found = set()
+    for _seq, name, unique, *_ in con.execute(f"PRAGMA main.index_list({table})"):
+        cols = [c[2] for c in con.execute(f"PRAGMA main.index_info({name})")]
+        if unique and len(cols) == 1:
+            found.add(cols[0])
+    return found
+
+
+#: receipt numbers run per site since 0002; an older schema held one site's own numbers only, so the
+#: rows of other sites are suffixed with their site to fit a schema where the number alone is unique
+_SITE_UNIQUE_ADAPT = {
+    "receipt_no": "CASE WHEN owner_site_id = (SELECT site_id FROM demo.local_site) THEN receipt_no "
+                  "ELSE receipt_no || '-' || substr(owner_site_id, -4) END",
+}
+
+
 def _fill_from_demo(path: Path, demo: Path) -> dict[str, int]:
     """Copy the demo's rows into ``path`` (an older schema): common tables, common columns."""
     con = sqlite3.connect(path, isolation_level=None)
@@ -65,7 +83,9 @@ def _fill_from_demo(path: Path, demo: Path) -> dict[str, int]:
                 continue
             common = [c for c in columns if c in source[table]]
             cols = ", ".join(common)
-            con.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM demo.{table}")
+            unique = _unique_columns(con, table)
+            values = ", ".join(_SITE_UNIQUE_ADAPT[c] if c in unique and c in _SITE_UNIQUE_ADAPT else c for c in common)
+            con.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM demo.{table}")
             counts[table] = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
         con.execute("COMMIT")
         con.execute("DETACH DATABASE demo")
@@ -95,11 +115,19 @@ def test_previous_head_with_demo_data_upgrades(revision: str, previous: str | No
     con = sqlite3.connect(path)
     try:
         after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _tables(con)}
+        fees_after = dict(con.execute("SELECT id, general_fee_fen FROM settlements"))
     finally:
         con.close()
+    demo_con = sqlite3.connect(f"file:{demo_build.database}?mode=ro", uri=True)
+    try:
+        fees_demo = dict(demo_con.execute("SELECT id, general_fee_fen FROM settlements"))
+    finally:
+        demo_con.close()
     for table, count in counts.items():
         if table in after:
             assert after[table] == count, table
+    # 0002 backfills the general fee charged from each settlement's total and its lines, exactly
+    assert fees_after == fees_demo
     assert cli_main(["check", "--data", str(data)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["ok"] is True and "库存台账 = 批次结存" in result["checked"]

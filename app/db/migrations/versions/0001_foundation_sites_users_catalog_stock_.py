@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:51:47.036201
+Create Date: 2026-11-23 14:41:37.552664
 """
 
 from __future__ import annotations
@@ -323,8 +323,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_stock_movements_card', ['store_id', 'drug_id', 'seq'], unique=False)
         batch_op.create_index('ix_stock_movements_doc', ['doc_type', 'doc_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_movements_owner_site_id'), ['owner_site_id'], unique=False)
-        batch_op.create_index('ix_stock_movements_store_kind_time', ['store_id', 'kind', 'occurred_at'], unique=False)
-        batch_op.create_index('ix_stock_movements_store_seq', ['store_id', 'seq'], unique=True)
 
     op.create_table('stocktake_lines',
     sa.Column('stocktake_id', sa.String(length=36), nullable=False),
@@ -332,7 +330,6 @@ def upgrade() -> None:
     sa.Column('drug_id', sa.String(length=36), nullable=False),
     sa.Column('booked_qty', sa.Integer(), nullable=False),
     sa.Column('counted_qty', sa.Integer(), nullable=True),
-    sa.Column('counted_seq', sa.Integer(), nullable=True),
     sa.Column('moved_during', sa.Integer(), nullable=False),
     sa.Column('adjustment_qty', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=64), nullable=False),
@@ -436,7 +433,6 @@ def upgrade() -> None:
     sa.Column('assistance_fen', sa.Integer(), nullable=False),
     sa.Column('self_paid_fen', sa.Integer(), nullable=False),
     sa.Column('self_funded_fen', sa.Integer(), nullable=False),
-    sa.Column('general_fee_fen', sa.Integer(), nullable=False),
     sa.Column('b_pre_self_fen', sa.Integer(), nullable=False),
     sa.Column('deductible_fen', sa.Integer(), nullable=False),
     sa.Column('eligible', sa.Boolean(), nullable=False),
@@ -452,7 +448,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_settlements_site_id_sites')),
     sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_settlements_visit_id_visits')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlements')),
-    sa.UniqueConstraint('owner_site_id', 'receipt_no', name='uq_settlements_site_receipt'),
+    sa.UniqueConstraint('receipt_no', name=op.f('uq_settlements_receipt_no')),
     sa.UniqueConstraint('visit_id', name=op.f('uq_settlements_visit_id'))
     )
     with op.batch_alter_table('settlements', schema=None) as batch_op:
@@ -473,7 +469,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['settlement_id'], ['settlements.id'], name=op.f('fk_reversals_settlement_id_settlements')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reversals')),
-    sa.UniqueConstraint('owner_site_id', 'receipt_no', name='uq_reversals_site_receipt'),
+    sa.UniqueConstraint('receipt_no', name=op.f('uq_reversals_receipt_no')),
     sa.UniqueConstraint('settlement_id', name=op.f('uq_reversals_settlement_id'))
     )
     with op.batch_alter_table('reversals', schema=None) as batch_op:
@@ -541,8 +537,6 @@ def downgrade() -> None:
 
     op.drop_table('stocktake_lines')
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
-        batch_op.drop_index('ix_stock_movements_store_seq')
-        batch_op.drop_index('ix_stock_movements_store_kind_time')
         batch_op.drop_index(batch_op.f('ix_stock_movements_owner_site_id'))
         batch_op.drop_index('ix_stock_movements_doc')
         batch_op.drop_index('ix_stock_movements_card')
