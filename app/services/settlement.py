@@ -3,8 +3,10 @@
 ``preview`` and ``settle`` share one path, ``_compute``: it reads the resident, the drugs and the
 year-to-date figures, builds the policy engine's ``Case`` and calls ``app.domain.policy.settle`` —
 so the live split on the page is exactly what is saved. ``settle`` then writes the visit, its
-prescription lines, the FEFO stock movements (``app.services.stock.dispense_in``), the settlement
+prescription lines, the FEFO stock movements (``app.services.stock.Dispensing``), the settlement
 and an audit row in ONE unit of work; the outbox rows come from triggers in the same transaction.
+The writes are Core inserts, one statement per table, with the base columns of synced rows set as
+the unit of work sets them: a settle is what a doctor waits for 20–60 times a day.
 ``reverse`` cancels a whole settlement by a new ``Reversal`` row and puts the stock back into the
 same batches; year-to-date figures are derived, so they come back by themselves.
 
@@ -44,6 +46,9 @@ __all__ = ["DraftLine", "Preview", "ReversalInfo", "SettlementInfo", "Settlement
 SETTLING_ROLES = {Role.VILLAGE_DOCTOR.value, Role.ADMIN.value}
 
 _STORE = select(Store.id).where(Store.site_id == bindparam("site")).order_by(Store.id).limit(1)
+_RESIDENT = select(Resident.id, Resident.name, Resident.id_number, Resident.assistance_category).where(
+    Resident.id == bindparam("id"))
+_DRUGS = select(Drug.__table__).where(Drug.id.in_(bindparam("ids", expanding=True)))
 _INSERT_VISIT = Visit.__table__.insert()
 _INSERT_LINE = PrescriptionLine.__table__.insert()
 _INSERT_SETTLEMENT = Settlement.__table__.insert()
@@ -284,11 +289,6 @@ def _dispense(out: Dispensing, priced: PricedLine, line: DraftLine) -> tuple[str
         message = exc.message.removeprefix(field).lstrip("：: ")
         raise type(exc)(f"第{priced.line_no}行“{priced.drug_name}”{field}：{message}", field) from None
     return tuple(f"{a.batch_no} {a.expiry.isoformat()} ×{a.quantity}" for a in allocations)
-
-
-_RESIDENT = select(Resident.id, Resident.name, Resident.id_number, Resident.assistance_category).where(
-    Resident.id == bindparam("id"))
-_DRUGS = select(Drug.__table__).where(Drug.id.in_(bindparam("ids", expanding=True)))
 
 
 def _compute(s: OrmSession, draft: VisitDraft, today: date) -> tuple[Preview, Row]:

@@ -33,11 +33,10 @@ from .audit import write_audit
 from .context import Session
 from .settings import SettingsService
 from .stock_alerts import StockAlerts, compute_alerts
+from .stock_dispensing import Dispensing, dispense_in
 from .stock_ledger import (
     Allocation,
-    Dispensing,
     adjust_in,
-    dispense_in,
     drug_on_hand,
     get_drug,
     next_seq,
