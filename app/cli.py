@@ -99,7 +99,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.services.demo import build_demo
 
-    summary = build_demo(Path(args.data), scale=args.scale, progress=lambda msg: print(msg, file=sys.stderr))
+    summary = build_demo(Path(args.data), scale=args.scale, progress=lambda msg: print(msg, file=sys.stderr),
+                         site=args.site)
     emit(summary)
     return EXIT_OK
 
@@ -139,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="生成演示乡镇数据")
     data_arg(p)
     p.add_argument("--scale", choices=["small", "township-10y"], default="small")
+    p.add_argument("--site", choices=["village", "township"],
+                   help="本机作为哪个机构：village 第一个村卫生室（small 默认）或 township 乡镇卫生院")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="数据完整性检查")

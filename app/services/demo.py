@@ -21,7 +21,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -79,15 +79,21 @@ def _refuse_if_set_up(data: DataDir) -> None:
         )
 
 
-def build_demo(data_dir: Path | str, scale: str = "small", progress: Callable[[str], None] = print) -> dict:
+def build_demo(data_dir: Path | str, scale: str = "small", progress: Callable[[str], None] = print,
+               site: str | None = None) -> dict:
     """Build the demo in ``data_dir`` (which must hold no site yet) and return a summary.
 
+    ``site`` picks which site this installation is: ``village`` (the first village) or ``township``;
+    by default the scale's own choice (small: the village, township-10y: the township).
+
     Raises:
-        ValidationError: unknown scale (规模).
+        ValidationError: unknown scale (规模) or site (机构).
         RuleViolation: the folder already holds a site (数据文件夹).
     """
     if scale not in SCALES:
         raise ValidationError(f"规模“{scale}”不存在，请用 small 或 township-10y", "规模")
+    if site not in (None, "village", "township"):
+        raise ValidationError(f"机构“{site}”不存在，请用 village（第一个村卫生室）或 township（乡镇卫生院）", "机构")
     started = time.perf_counter()
     data = DataDir(Path(data_dir))
     _refuse_if_set_up(data)
@@ -97,7 +103,7 @@ def build_demo(data_dir: Path | str, scale: str = "small", progress: Callable[[s
     bootstrap(data.root, backup_before_migrate=False).close()
     con = sqlite3.connect(data.database, isolation_level=None)
     try:
-        summary = _Build(con, scale, progress).run()
+        summary = _Build(con, scale, progress, site).run()
     except BaseException:
         con.close()
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -112,8 +118,10 @@ def build_demo(data_dir: Path | str, scale: str = "small", progress: Callable[[s
 
 
 class _Build:
-    def __init__(self, con: sqlite3.Connection, name: str, progress: Callable[[str], None]) -> None:
-        self.con, self.name, self.scale, self.progress = con, name, SCALES[name], progress
+    def __init__(self, con: sqlite3.Connection, name: str, progress: Callable[[str], None],
+                 site: str | None = None) -> None:
+        scale = SCALES[name] if site is None else replace(SCALES[name], local=site)
+        self.con, self.name, self.scale, self.progress = con, name, scale, progress
         scale = self.scale
         self.until = datetime.now().replace(microsecond=0)
         self.today = self.until.date()

@@ -75,6 +75,24 @@ def test_demo_users_sign_in_at_the_village(demo_copy: Path) -> None:
         sv.close()
 
 
+def test_demo_as_the_township_signs_in_township_staff(tmp_path: Path) -> None:
+    result = run_cunyi("demo", "--data", str(tmp_path / "t"), "--site", "township")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["site_name"] == "示例镇卫生院"
+    sv = bootstrap(tmp_path / "t")
+    try:
+        assert sv.sites.local().kind.value == "township"
+        assert sv.users.sign_in("pharmacist", "demo1234").role.value == "township_pharmacist"
+        with pytest.raises(AuthError):
+            sv.users.sign_in("doctor", "demo1234")  # a village doctor signs in at the village
+    finally:
+        sv.close()
+    assert run_cunyi("check", "--data", str(tmp_path / "t")).returncode == 0
+    bad = run_cunyi("demo", "--data", str(tmp_path / "u"), "--site", "county")
+    assert bad.returncode == 2 and "county" in bad.stderr
+
+
 def test_every_settlement_is_the_engine_split_at_its_time(con: sqlite3.Connection) -> None:
     base = load_policy(resource("policies", "demo-2026.toml"))
     enrollments = defaultdict(dict)
