@@ -107,17 +107,24 @@ def demo_site(root: Path, scale: str) -> tuple[Services, str]:
 
 
 def prepare(sv: Services, at: datetime, runs: int) -> tuple[str, list[str]]:
-    """A resident enrolled this year and 5 drugs with stock for every run (existing drugs when there are)."""
+    """A resident enrolled this year and 5 drugs with stock for every run (existing drugs when there are).
+
+    The resident is the busiest of the year (worst case for the year-to-date sums) among those no
+    earlier run of this script used: on a kept demo database the ids used are listed in
+    ``bench-settle-residents.txt`` next to it, so the demo's own history is measured — not one
+    resident who has piled up the settlements of every earlier benchmark run.
+    """
     need = runs * 10 + 100
     year = at.year
+    used_file = sv.data.database.with_name("bench-settle-residents.txt")
+    used = set(used_file.read_text().split()) if used_file.exists() else set()
     with sv.db.read() as s:
         store = s.scalar(select(Store.id).where(Store.site_id == sv.db.local_site_id))
-        # the busiest resident of the year (worst case for year-to-date sums), else anyone enrolled
         resident_id = s.scalar(
             select(Settlement.resident_id).join(Enrollment, (Enrollment.resident_id == Settlement.resident_id)
                                                 & (Enrollment.year == year))
-            .where(Settlement.policy_year == year).group_by(Settlement.resident_id)
-            .order_by(func.count().desc()).limit(1))
+            .where(Settlement.policy_year == year, Settlement.resident_id.not_in(used))
+            .group_by(Settlement.resident_id).order_by(func.count().desc()).limit(1))
         drugs = list(s.scalars(
             select(Batch.drug_id).where(Batch.store_id == store, Batch.expiry > at.date() + timedelta(days=60))
             .group_by(Batch.drug_id).order_by(func.count().desc()).limit(LINES)))
@@ -131,6 +138,7 @@ def prepare(sv: Services, at: datetime, runs: int) -> tuple[str, list[str]]:
                                        coverage_class="ABABC"[len(drugs)], price_fen=1000 + 137 * len(drugs)).id)
     for drug in drugs:
         sv.stock.receive(drug, f"BENCH{at:%y%m%d}", at.date() + timedelta(days=700), need, at=at - timedelta(days=1))
+    used_file.write_text("\n".join(sorted(used | {resident_id})) + "\n")
     return resident_id, drugs
 
 

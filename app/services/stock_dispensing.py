@@ -35,10 +35,16 @@ _DRUG_BALANCES = select(
     .order_by(StockMovement.seq.desc()).limit(1).scalar_subquery(),
     select(func.max(StockMovement.seq)).where(StockMovement.store_id == bindparam("store")).scalar_subquery(),
 ).where(Drug.id.in_(bindparam("drugs", expanding=True)))
-#: their batches with stock (the (store_id, drug_id, expiry) index)
+#: their usable batches: unexpired (a range of the (store_id, drug_id, expiry) index, which skips the
+#: years of expired lots a store accumulates) and with stock
 _STOCK = select(
     Batch.id, Batch.drug_id, Batch.batch_no, Batch.expiry, Batch.on_hand, Batch.owner_site_id
-).where(Batch.store_id == bindparam("store"), Batch.drug_id.in_(bindparam("drugs", expanding=True)), Batch.on_hand > 0)
+).where(Batch.store_id == bindparam("store"), Batch.drug_id.in_(bindparam("drugs", expanding=True)),
+        Batch.expiry >= bindparam("today"), Batch.on_hand > 0)
+#: a drug's expired batches still holding stock: read only when usable stock is short, for the message
+_EXPIRED = select(Batch.id, Batch.expiry, Batch.on_hand).where(
+    Batch.store_id == bindparam("store"), Batch.drug_id == bindparam("drug"), Batch.expiry < bindparam("today"),
+    Batch.on_hand > 0)
 _MOVE_BATCH = (
     update(Batch.__table__)
     .where(Batch.__table__.c.id == bindparam("batch_id"))
@@ -50,7 +56,8 @@ class Dispensing:
     """FEFO dispensing of one or more lines out of one store, inside the caller's unit of work.
 
     It reads once — the store, the drugs with their running balances and the store's last ``seq``,
-    their batches with stock (three queries, whatever the number of lines) — plans every line with
+    their unexpired batches with stock (three queries, whatever the number of lines; the expired
+    ones only to word a refusal) — plans every line with
     ``app.domain.fefo.allocate`` (a drug on two lines takes from what the first left), and ``write``
     then appends all the ledger rows in one INSERT and moves each batch's cached on-hand in one
     UPDATE. The rows are exactly what ``post_movement`` writes one by one (same seq order, batch and
@@ -76,15 +83,17 @@ class Dispensing:
         check_store(session, store, store_id)
         self.session, self.store_id, self.at, self.user_id = session, store.id, at, user_id
         self.doc_type, self.doc_id, self.kind = doc_type, doc_id, str(kind)
-        params = {"store": store.id, "drugs": sorted({d for d in drug_ids if d})}
+        params = {"store": store.id, "drugs": sorted({d for d in drug_ids if d}), "today": at.date()}
         self.drugs: dict[str, list] = {}  # id → [generic name, running balance]
         self.seq = 0  # stays 0 only when no drug is known, and then take() refuses every line
         for drug_id, name, balance, last_seq in conn.execute(_DRUG_BALANCES, params):
             self.drugs[drug_id] = [name, int(balance or 0)]
             self.seq = int(last_seq or 0)
         self.batches: dict[str, list] = {}  # id → [drug_id, batch_no, expiry, on_hand, owner]
+        self.usable: dict[str, list[str]] = {}  # drug id → its unexpired batches with stock
         for batch_id, drug_id, batch_no, expiry, on_hand, owner in conn.execute(_STOCK, params):
             self.batches[batch_id] = [drug_id, batch_no, expiry, on_hand, owner]
+            self.usable.setdefault(drug_id, []).append(batch_id)
         self.rows: list[dict] = []
         self.moved: dict[str, int] = {}  # batch id → on-hand after
 
@@ -94,7 +103,11 @@ class Dispensing:
         if drug_id not in self.drugs:
             raise NotFoundError(f"药品：找不到编号为 {drug_id or '（空）'} 的药品，请从药品目录中选择", "药品")
         name, balance = self.drugs[drug_id]
-        stock = [BatchStock(b, v[2], v[3]) for b, v in self.batches.items() if v[0] == drug_id and v[3] > 0]
+        stock = [BatchStock(b, self.batches[b][2], self.batches[b][3])
+                 for b in self.usable.get(drug_id, ()) if self.batches[b][3] > 0]
+        if sum(b.on_hand for b in stock) < quantity:  # short: allocate() also says how much stock has expired
+            stock += [BatchStock(*row) for row in self.session.connection().execute(
+                _EXPIRED, {"store": self.store_id, "drug": drug_id, "today": self.at.date()})]
         if not stock:
             raise RuleViolation(f"数量：“{name}”没有库存，请先入库", "数量")
         plan = allocate(stock, quantity, self.at.date())
