@@ -2,7 +2,8 @@
 
 1. Median latency of ``SettlementService.settle`` for a 5-line visit on an empty database vs on the
    ``township-10y`` demo (``app.services.demo.build_demo``; if that is not available, a large
-   history is bulk-loaded here and ``demo`` says so). Target ratio ≤ 1.5.
+   history is bulk-loaded here and ``demo`` says so). Target ratio ≤ 1.5. The patient is the busiest
+   resident of the year whom no earlier run on the kept demo used (``prepare``).
 2. The same settle (empty database) vs a raw ``sqlite3`` transaction that writes the same rows: per
    table, as many inserts and updates as one real settle makes (counted on the database, the
    trigger-written outbox rows included), into the application's own tables and indexes with the
