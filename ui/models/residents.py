@@ -1,14 +1,15 @@
-"""Table models of the residents area: the search result list, and the two editable tables of the
-resident dialog (enrollment years 参保年度, chronic qualifications 慢特病资格)."""
+"""Table models of the residents area: the resident list (the site's, paged, or a search result), and the
+two editable tables of the resident dialog (enrollment years 参保年度, chronic qualifications 慢特病资格)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
 
@@ -16,23 +17,83 @@ Index = QModelIndex | QPersistentModelIndex
 _RED = QColor("#b3261e")
 _GREY = QColor("#7b8794")
 _TOWN = re.compile(r"^.{0,12}?[县区市旗].{0,12}?[镇乡]")
+#: records fetched at a time when the site's list scrolls on
+PAGE_SIZE = 100
+#: ``loader(ids, done)``: read the records of ``ids`` (on the database thread) and call ``done(records)``
+Loader = Callable[[list[str], Callable[[list[ResidentInfo]], None]], None]
 
 
 class ResidentsModel(QAbstractTableModel):
-    """Residents found by a search (a short list: loaded whole)."""
+    """The 居民档案 list: a search result (loaded whole), or this site's residents in list order.
+
+    For the site's list the model knows every id (``ResidentService.site_roster``) and holds the
+    records of the first rows; ``fetchMore`` asks ``loader(ids, done)`` for the next ``page_size``
+    records (the page runs it on the database thread) and appends them when ``done`` is called.
+    """
 
     COLUMNS = ("姓名", "性别", "年龄", "身份证号", "住址", "参保", "手机号", "救助 / 慢特病")
-    ADDRESS, ENROLLED = 4, 5
+    NAME, ADDRESS, ENROLLED, FLAGS = 0, 4, 5, 7
 
-    def __init__(self, parent: Any = None, today: date | None = None) -> None:
+    def __init__(self, parent: Any = None, today: date | None = None, loader: Loader | None = None,
+                 page_size: int | None = None) -> None:
         super().__init__(parent)
         self.today = today or date.today()
+        self.loader = loader
+        self.page_size = page_size or PAGE_SIZE
         self._rows: list[ResidentInfo] = []
+        self._ids: tuple[str, ...] = ()
+        self._listing = False
+        self._loading = False
+        self._generation = 0
 
     def set_residents(self, residents: list[ResidentInfo]) -> None:
+        """Show a search result (every record given)."""
+        self._reset(list(residents), tuple(r.id for r in residents), listing=False)
+
+    def set_roster(self, ids: Sequence[str], first: list[ResidentInfo]) -> None:
+        """Show the site's list: ``ids`` in order, the records of its first rows in ``first``."""
+        self._reset(list(first), tuple(ids), listing=True)
+
+    def _reset(self, rows: list[ResidentInfo], ids: tuple[str, ...], listing: bool) -> None:
+        self._generation += 1
         self.beginResetModel()
-        self._rows = list(residents)
+        self._rows, self._ids, self._listing, self._loading = rows, ids, listing, False
         self.endResetModel()
+
+    def is_listing(self) -> bool:
+        """True when the model shows the site's list (not a search result)."""
+        return self._listing
+
+    def total(self) -> int:
+        """How many residents the list holds, loaded or not."""
+        return len(self._ids)
+
+    def loaded(self) -> int:
+        return len(self._rows)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
+        return (not parent.isValid() and self.loader is not None and not self._loading
+                and len(self._rows) < len(self._ids))
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if not self.canFetchMore(parent):
+            return
+        assert self.loader is not None
+        self._loading = True
+        generation, start = self._generation, len(self._rows)
+        chunk = list(self._ids[start:start + self.page_size])
+        self.loader(chunk, lambda found: self._fetched(generation, start, len(chunk), found))
+
+    def _fetched(self, generation: int, start: int, asked: int, found: list[ResidentInfo]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        # a record that disappeared meanwhile drops out of the ids too, so the list still ends
+        self._ids = self._ids[:start] + tuple(r.id for r in found) + self._ids[start + asked:]
+        if found:
+            self.beginInsertRows(QModelIndex(), start, start + len(found) - 1)
+            self._rows.extend(found)
+            self.endInsertRows()
 
     def resident(self, row: int) -> ResidentInfo | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -51,6 +112,10 @@ class ResidentsModel(QAbstractTableModel):
             return f"{self.today.year}年" if section == self.ENROLLED else self.COLUMNS[section]
         return None
 
+    def _flags(self, r: ResidentInfo) -> str:
+        flags = [r.assistance_label] if r.assistance_label else []
+        return " · ".join(flags + [c.name for c in r.chronic if c.valid_on(self.today)])
+
     def _enrolled(self, r: ResidentInfo) -> str:
         return "已参保" if self.today.year in r.covered_years else "未参保"
 
@@ -60,21 +125,28 @@ class ResidentsModel(QAbstractTableModel):
         r = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            flags = [r.assistance_label] if r.assistance_label else []
-            flags += [c.name for c in r.chronic if c.valid_on(self.today)]
             values = (r.name, r.sex_label, str(r.age_on(self.today)), r.masked_id, short_address(r.address), self._enrolled(r),
-                      r.phone, " · ".join(flags))
+                      r.phone, self._flags(r))
             return values[col] if 0 <= col < len(values) else None
         if role == Qt.ItemDataRole.ForegroundRole and col == self.ENROLLED and self.today.year not in r.covered_years:
             return _RED
         if role == Qt.ItemDataRole.ForegroundRole and not r.owned_here:
             return _GREY
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.NAME:
+                relation = "户主" if r.relation_to_head == "本人" else f"与户主关系：{r.relation_to_head}"
+                return relation + ("" if r.owned_here else "（该居民档案属于其他机构，本机只读）")
             if col == self.ENROLLED:
                 return "参保年度：" + ("、".join(str(y) for y in sorted(r.covered_years)) or "无")
             if col == self.ADDRESS:
                 return r.address
+            if col == self.FLAGS and self._flags(r):
+                return self._flags(r)
             return None if r.owned_here else "该居民档案属于其他机构，本机只读"
+        if role == Qt.ItemDataRole.FontRole and col == self.NAME and self._listing and r.relation_to_head == "本人":
+            font = QFont()  # only the weight is set: the view's family and size stay
+            font.setBold(True)
+            return font  # the list runs household by household: each starts with its head in bold
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -1,5 +1,10 @@
-"""居民档案: find residents (ID number, name, pinyin initials, phone, 医保电子凭证 scan), see one at a
-glance, create (Ctrl+N) and edit (Enter) them in ``ui.dialogs.resident.ResidentDialog``."""
+"""居民档案: the site's residents at a glance (households together, fetched page by page as the list
+scrolls), found by ID number, name, pinyin initials, phone or 医保电子凭证 scan; one resident's card;
+create (Ctrl+N) and edit (Enter) them in ``ui.dialogs.resident.ResidentDialog``.
+
+An empty search box shows the whole list; typing narrows it to the matches (at most ``SEARCH_LIMIT``),
+clearing the box brings the list back with the same resident selected.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from .base import Page
 from .residents_detail import ResidentCard
 
 SEARCH_DEBOUNCE_MS = 250
+SEARCH_LIMIT = 200
 
 
 class _ResultTable(QTableView):
@@ -81,7 +87,7 @@ class ResidentsPage(Page):
         row.addWidget(self.count_label)
         self.body().addLayout(row)
 
-        self.model = ResidentsModel(self)
+        self.model = ResidentsModel(self, loader=self._load_page)
         self.table = _ResultTable(self)
         self.table.setObjectName("residentTable")
         self.table.setModel(self.model)
@@ -120,33 +126,51 @@ class ResidentsPage(Page):
         for keys, slot in (("Ctrl+N", self.new_resident), ("Ctrl+F", self.focus_first)):
             shortcut = QShortcut(QKeySequence(keys), self, slot)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._show_count(None)
+        self.count_label.setText("正在读取…")
 
-    # -- searching ------------------------------------------------------------------------------
+    # -- the list and searching -----------------------------------------------------------------
     def refresh(self) -> None:
-        if self.search.text().strip():
-            self.search_now()
+        self.search_now()
 
     def search_now(self, open_single: bool = False) -> None:
         self._timer.stop()
         text = self.search.text().strip()
         self._generation += 1
         generation = self._generation
+        residents = self.ctx.sv.residents
         if not text:
-            self.model.set_residents([])
-            self.card.show_resident(None)
-            self._show_count(None)
-            return
-        search = self.ctx.sv.residents.search
-        Op(self, lambda: search(text, 200)).success(lambda found: self._found(generation, found, open_single)).run()
+            # as many records as were loaded before (a refresh keeps the place in a scrolled list), and
+            # at least up to the resident to select again
+            page = self.model.page_size
+            count = max(page, self.model.loaded() if self.model.is_listing() else 0)
+            keep = self._keep_id()
 
-    def _found(self, generation: int, found: list[ResidentInfo], open_single: bool) -> None:
+            def listing() -> tuple[tuple[str, ...], list[ResidentInfo]]:
+                ids = residents.site_roster()
+                through = ids.index(keep) + 1 if keep in ids else 0
+                return ids, residents.many(ids[:max(count, -(-through // page) * page)])
+
+            Op(self, listing).success(lambda got: self._found(generation, got[1], open_single, got[0])).run()
+            return
+        Op(self, lambda: residents.search(text, SEARCH_LIMIT)).success(
+            lambda found: self._found(generation, found, open_single)).run()
+
+    def _load_page(self, ids: list[str], done) -> None:  # noqa: ANN001 - Callable[[list[ResidentInfo]], None]
+        many = self.ctx.sv.residents.many
+        Op(self, lambda: many(ids)).success(done).run()
+
+    def _found(self, generation: int, found: list[ResidentInfo], open_single: bool,
+               roster: tuple[str, ...] | None = None) -> None:
         if generation != self._generation:
             return
-        keep = self._select_id or (self.card.resident.id if self.card.resident else None)
+        keep = self._keep_id()
         self._select_id = None
-        self.model.set_residents(found)
-        self._show_count(len(found))
+        if roster is None:
+            self.model.set_residents(found)
+            self._show_count(len(found))
+        else:
+            self.model.set_roster(roster, found)
+            self._show_count(None)
         row = self.model.row_of(keep) if keep else -1
         if found:
             self.select_row(max(row, 0))
@@ -155,13 +179,20 @@ class ResidentsPage(Page):
         if open_single and len(found) == 1:
             self.table.setFocus()
 
+    def _keep_id(self) -> str | None:
+        """The resident to select after the list changes: the one just saved, else the one shown."""
+        return self._select_id or (self.card.resident.id if self.card.resident else None)
+
     def _show_count(self, count: int | None) -> None:
+        """``None``: the site's list (its total and how to search); else the number of matches."""
         if count is None:
-            self.count_label.setText("输入后自动查找")
+            total = self.model.total()
+            self.count_label.setText(f"共 {total} 人 · 按户排列，输入即查找" if total else "还没有居民档案，Ctrl+N 新建")
         elif count == 0:
             self.count_label.setText("没有找到，Ctrl+N 新建")
         else:
-            self.count_label.setText(f"找到 {count} 人" + ("（只显示前 200 人，请输入更多字）" if count >= 200 else ""))
+            more = f"（只显示前 {SEARCH_LIMIT} 人，请输入更多字）" if count >= SEARCH_LIMIT else ""
+            self.count_label.setText(f"找到 {count} 人{more}")
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -194,7 +225,7 @@ class ResidentsPage(Page):
 
     def _saved(self, resident: ResidentInfo) -> None:
         self._select_id = resident.id
-        if not self.search.text().strip() or self.model.row_of(resident.id) < 0:
+        if self.model.row_of(resident.id) < 0:  # a new resident: shown by its ID number
             self.search.setText(resident.id_number)
         self.search_now()
         self.table.setFocus()
