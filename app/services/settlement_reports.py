@@ -1,6 +1,8 @@
 """Reports of the outpatient area and its ``cunyi check`` rules (imported by ``app.services.settlement``).
 
-- ``daily-log`` 门诊日志 (WS/T 517 fields) for a day (default today) or a month;
+- ``daily-log`` 门诊日志 (WS/T 517 fields) for a day (default today) or a month; the money columns come
+  before the long 药品 text so they show on a small screen; the totals row counts the visits and sums
+  金额 and 统筹支付, reversed visits left out;
 - ``settlements`` 收费日报: the money split per day of a month, reversals netted on their own day;
 - ``monthly-summary`` 月度统筹汇总: per month of the year up to the chosen month, reversed
   settlements left out: visits, total, fund, assistance, self-paid, self-funded, 次均费用.
@@ -82,14 +84,23 @@ def daily_log(services: Any, period: Period) -> Table:
                 "fund_fen": st.fund_fen + st.general_fee_fund_fen, "status": "已冲正" if reversal_id else "",
             })
     live = [r for r in out if not r["status"]]
+    reversed_count = len(out) - len(live)
+    totals: dict[str, Any] = {"name": f"{len(live)} 人次", "amount_fen": sum(r["amount_fen"] for r in live),
+                              "fund_fen": sum(r["fund_fen"] for r in live)}
+    if reversed_count:
+        totals["status"] = f"已冲正 {reversed_count}"
+    # one day: the date is in the subtitle, not repeated on every row; 状态 only when a visit was
+    # reversed (the JSON rows keep both keys)
+    dated = (Column("date", "就诊日期", "date"),) if period.month and not period.day else ()
+    status = (Column("status", "状态"),) if reversed_count else ()
     return Table(
-        title="门诊日志", subtitle=f"{subtitle}，共 {len(live)} 人次（已冲正 {len(out) - len(live)}）",
-        columns=(Column("date", "就诊日期", "date"), Column("receipt_no", "票据号"), Column("name", "姓名"),
-                 Column("sex", "性别"), Column("age", "年龄", "int"), Column("address", "住址"),
-                 Column("diagnosis", "诊断"), Column("drugs", "药品"), Column("amount_fen", "金额", "fen"),
-                 Column("fund_fen", "统筹支付", "fen"), Column("status", "状态")),
-        rows=out,
-        totals={"amount_fen": sum(r["amount_fen"] for r in live), "fund_fen": sum(r["fund_fen"] for r in live)},
+        title="门诊日志", subtitle=f"{subtitle}，{len(live)} 人次" + (
+            f"，已冲正 {reversed_count}（不计入合计）" if reversed_count else ""),
+        columns=(*dated, Column("receipt_no", "票据号"), Column("name", "姓名"), Column("sex", "性别"),
+                 Column("age", "年龄", "int"), Column("address", "住址"), Column("diagnosis", "诊断"),
+                 Column("amount_fen", "金额", "fen"), Column("fund_fen", "统筹支付", "fen"),
+                 *status, Column("drugs", "药品")),
+        rows=out, totals=totals,
     )
 
 
