@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -55,7 +55,14 @@ QDateEdit::down-arrow { image: url(@ICONS@/chevron-down.svg); width: 12px; heigh
 """
 #: widest a column starts (long 药品/诊断 text is elided; the tooltip shows all of it)
 MAX_COLUMN = 190
+#: narrower starts for long text columns, so the money columns after them show at 1366×768
+MAX_BY_KEY = {"address": 120, "diagnosis": 160}
+#: a long text column at the end starts this narrow and stretches into the room left
+LAST_TEXT = 60
+#: shortest text a tooltip repeats (shorter text is never elided)
+TIP_FROM = 7
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_VOID = QColor("#7b8794")
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -95,7 +102,7 @@ class ReportModel(QAbstractTableModel):
             return None
         column = self.table.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.label + ("(元)" if column.kind == "fen" and "元" not in column.label else "")
+            return column.label  # the unit (元) is in the subtitle: narrower money columns
         if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("fen", "int"):
             return _RIGHT
         return None
@@ -114,13 +121,15 @@ class ReportModel(QAbstractTableModel):
             return short_address(text) if column.key == "address" else text
         if role == Qt.ItemDataRole.TextAlignmentRole and column.kind in ("fen", "int"):
             return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and not totals and self.table.rows[index.row()].get("status") == "已冲正":
+            return _VOID  # a reversed visit is listed but not counted
         if role == Qt.ItemDataRole.FontRole and totals:
             font = QFont()
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole and not totals and column.kind == "text":
             text = cell_text(column.kind, self.table.rows[index.row()].get(column.key))
-            return text if len(text) > 10 else None
+            return text if len(text) >= TIP_FROM or text != self.data(index) else None
         return None
 
 
@@ -136,7 +145,7 @@ class ReportsPage(Page):
 
         self.list = QListWidget()
         self.list.setObjectName("reportList")
-        self.list.setFixedWidth(168)
+        self.list.setFixedWidth(148)
         self.list.setStyleSheet(LIST_STYLE)
         for name in self.names:
             item = QListWidgetItem(self.reports[name][0])
@@ -295,11 +304,22 @@ class ReportsPage(Page):
         self.table = table
         self.model.set_table(table)
         self.report_title.setText(table.title)
-        self.subtitle.setText(f"{table.subtitle}　共 {len(table.rows)} 行" if table.subtitle else f"共 {len(table.rows)} 行")
-        self.view.resizeColumnsToContents()
+        parts = [table.subtitle] if table.subtitle else []
+        parts.append(f"共 {len(table.rows)} 行")
+        if any(c.kind == "fen" for c in table.columns):
+            parts.append("金额单位：元")
+        self.subtitle.setText("　".join(parts))
+        self.subtitle.setToolTip(self.subtitle.text())
         header = self.view.horizontalHeader()
-        for col in range(self.model.columnCount()):
-            header.resizeSection(col, min(header.sectionSize(col) + 12, MAX_COLUMN))
+        for col, column in enumerate(table.columns):
+            # the cells get some air; a column as wide as its header label needs none
+            wanted = max(self.view.sizeHintForColumn(col) + 12, header.sectionSizeHint(col))
+            header.resizeSection(col, min(wanted, MAX_BY_KEY.get(column.key, MAX_COLUMN)))
+        text_last = bool(table.columns) and table.columns[-1].kind == "text"
+        header.setStretchLastSection(text_last)  # a money column is not pulled away from the others
+        if text_last:
+            # long text last (门诊日志's 药品): it takes what room is left, elided, rather than scrolling
+            header.resizeSection(len(table.columns) - 1, LAST_TEXT)
         self._set_buttons()
 
     def _failed(self, generation: int, message: str) -> None:

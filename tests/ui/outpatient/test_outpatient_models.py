@@ -135,6 +135,6 @@ def test_diagnosis_and_report_models(qtmodeltester) -> None:
     model.set_table(table)
     qtmodeltester.check(model)
     assert model.rowCount() == 2 and model.data(model.index(1, 0)) == "合计"
-    assert model.data(model.index(0, 2)) == "70.62" and model.headerData(2, Qt.Orientation.Horizontal) == "合计(元)"
+    assert model.data(model.index(0, 2)) == "70.62" and model.headerData(2, Qt.Orientation.Horizontal) == "合计"  # 元: page subtitle
     model.set_table(None)
     assert model.rowCount() == 0 and model.columnCount() == 0
