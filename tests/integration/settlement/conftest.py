@@ -12,20 +12,11 @@ from sqlalchemy import func, select, text
 
 from app.bootstrap import Services, bootstrap
 from app.db.models import Base
-from app.domain.idcard import check_digit
 from app.services.context import Actor
 from app.services.resident_types import EnrollmentRecord, ResidentForm, ResidentInfo
 from app.services.settlement_types import DraftLine, VisitDraft
 
-AT = datetime(2026, 11, 23, 9, 30)
-DAY = AT.date()
-PASSWORD = "demo1234"
-
-
-def id_number(birth: str, seq: str = "123", region: str = "410102") -> str:
-    """A valid 18-digit ID number for birth date 'YYYYMMDD' (odd seq → male)."""
-    first17 = region + birth + seq
-    return first17 + check_digit(first17)
+from settle_helpers import AT, DAY, PASSWORD, id_number  # noqa: F401 - re-exported for fixtures
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import AT, DAY, id_number
+from settle_helpers import AT, DAY, id_number
 
 from app.domain.errors import CunyiError, NotFoundError, PolicyError, RuleViolation, ValidationError
 from app.services.resident_types import ResidentForm

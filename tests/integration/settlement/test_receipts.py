@@ -6,7 +6,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from conftest import AT
+from settle_helpers import AT
 
 from app.domain.idcard import mask_id
 from app.domain.money import fen_to_yuan

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import AT
+from settle_helpers import AT
 from openpyxl import load_workbook
 from sqlalchemy import text
 

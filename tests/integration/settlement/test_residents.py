@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import AT, DAY, id_number
+from settle_helpers import AT, DAY, id_number
 from sqlalchemy import text
 
 from app.domain.errors import ForeignRecordError, ValidationError

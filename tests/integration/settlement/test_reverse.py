@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import AT, DAY
+from settle_helpers import AT, DAY
 from sqlalchemy import text
 
 from app.domain.errors import PermissionDenied, RuleViolation, ValidationError
