@@ -1,21 +1,21 @@
 """Table models of the 药品库存 page: on hand per drug, batches, recent movements (short lists, loaded whole).
 
-``RowsModel`` is the small base they share: a list of frozen DTOs, one ``cell`` function per model,
-numbers right-aligned, and a colour per row for alerts (expired red, near expiry orange). Long lists
-(the stock card) use the paged ``ui.models.stock_card.StockCardModel`` instead.
+They build on ``ui.models.base.RowsModel`` (a list of frozen DTOs, one ``cell`` function per model,
+numbers right-aligned), with a colour per row for alerts (expired red, near expiry orange). Long lists
+(the stock card) page in rows: ``ui.models.stock_card.StockCardModel``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from app.domain.fefo import format_quantity
 from app.domain.money import fen_to_yuan
 from app.services.stock_queries import BatchInfo, OnHandRow, RecentMovement
+
+from .base import RowsModel
 
 DANGER = QColor("#b3261e")
 WARN = QColor("#b45309")
@@ -27,9 +27,6 @@ CLASS_SHORT = {"A": "甲", "B": "乙", "C": "丙"}
 #: alert key → label, in the order they are shown
 ALERT_LABELS = {"expired": "有过期", "urgent": "效期紧急", "near_expiry": "近效期", "low": "库存不足", "no_code": "无码"}
 
-_INDEX = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
-
 
 def qty(units: int, pack_unit: str, base_unit: str, units_per_pack: int) -> str:
     """'3盒2片' — how quantities are shown everywhere on the stock page."""
@@ -38,80 +35,6 @@ def qty(units: int, pack_unit: str, base_unit: str, units_per_pack: int) -> str:
 
 def yuan(fen: int) -> str:
     return fen_to_yuan(fen)
-
-
-class RowsModel(QAbstractTableModel):
-    """A read-only table over a list of DTOs. Subclasses set ``COLUMNS`` and implement ``cell``."""
-
-    COLUMNS: ClassVar[tuple[str, ...]] = ()
-    #: columns shown right-aligned (numbers, money)
-    NUMERIC: ClassVar[frozenset[int]] = frozenset()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def row(self, index: int) -> Any:
-        return self._rows[index]
-
-    def find(self, predicate: Any) -> int:
-        """The first row for which ``predicate(dto)`` is true, or -1."""
-        return next((i for i, r in enumerate(self._rows) if predicate(r)), -1)
-
-    # -- to override ------------------------------------------------------------------------------
-    def cell(self, row: Any, column: int) -> str:
-        raise NotImplementedError
-
-    def foreground(self, row: Any, column: int) -> QColor | None:
-        return None
-
-    def background(self, row: Any, column: int) -> QColor | None:
-        return None
-
-    def tooltip(self, row: Any, column: int) -> str | None:
-        return None
-
-    # -- Qt -----------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMERIC:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not 0 <= index.column() < len(self.COLUMNS):
-            return None
-        row, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.cell(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if col in self.NUMERIC else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self.foreground(row, col)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self.background(row, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(row, col)
-        return None
 
 
 def expiry_colour(days_left: int | None, near_days: int, urgent_days: int) -> QColor | None:

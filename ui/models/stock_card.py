@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QColor
 
 from app.domain.enums import MovementKind
 from app.printing.stock_docs import DOC_LABELS
 from app.services.stock_queries import CardPage, CardRow
 
+from .base import Index, RowsModel
 from .stock import MUTED, qty
 
 PAGE_SIZE = 200
@@ -25,7 +26,6 @@ PAGE_SIZE = 200
 PageFn = Callable[[int | None, int], CardPage]
 
 _INDEX = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
 IN_COLOUR = QColor("#1b5e20")
 OUT_COLOUR = QColor("#8a1c14")
 
@@ -35,7 +35,7 @@ def doc_text(row: CardRow) -> str:
     return f"{label} {row.doc_id[-6:]}".strip() if row.doc_id else label
 
 
-class StockCardModel(QAbstractTableModel):
+class StockCardModel(RowsModel):
     """Movements of one drug with the running balance, ``PAGE_SIZE`` rows per fetch."""
 
     COLUMNS = ("日期时间", "类型", "单据", "批号", "效期", "入库", "出库", "结存", "结存(折合)", "原因")
@@ -44,7 +44,6 @@ class StockCardModel(QAbstractTableModel):
     def __init__(self, parent: Any = None, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
         self.page_size = page_size
-        self._rows: list[CardRow] = []
         self._page_fn: PageFn | None = None
         self._next: int | None = None
         self._units = ("盒", "片", 1)
@@ -103,22 +102,7 @@ class StockCardModel(QAbstractTableModel):
         """True when the reversal of ``row`` is among the loaded rows."""
         return row.movement_id in self._reversed
 
-    # -- Qt -----------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMERIC:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _cell(self, r: CardRow, col: int) -> str:
+    def cell(self, r: CardRow, col: int) -> str:
         if col == 0:
             return r.occurred_at.strftime("%Y-%m-%d %H:%M")
         if col == 1:
@@ -139,34 +123,24 @@ class StockCardModel(QAbstractTableModel):
             return qty(r.balance_units, *self._units)
         return r.reason
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not 0 <= index.column() < len(self.COLUMNS):
-            return None
-        r, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cell(r, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if col in self.NUMERIC else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if r.kind == MovementKind.REVERSAL or self.is_reversed(r):
-                return MUTED
-            if col == 5:
-                return IN_COLOUR
-            if col == 6:
-                return OUT_COLOUR
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if self.is_reversed(r):
-                return "该记录已冲正"
-            if r.kind == MovementKind.REVERSAL:
-                return f"冲正记录：{r.reason}"
-            if col == 2 and r.doc_id:
-                return f"单据号：{r.doc_id}"
-            if col == 9 and r.reason:
-                return r.reason
-            if col == 0:
-                return f"台账序号 {r.seq} · 批次结存 {r.batch_balance_units}"
+    def foreground(self, r: CardRow, col: int) -> QColor | None:
+        if r.kind == MovementKind.REVERSAL or self.is_reversed(r):
+            return MUTED
+        if col == 5:
+            return IN_COLOUR
+        if col == 6:
+            return OUT_COLOUR
+        return None
+
+    def tooltip(self, r: CardRow, col: int) -> str | None:
+        if self.is_reversed(r):
+            return "该记录已冲正"
+        if r.kind == MovementKind.REVERSAL:
+            return f"冲正记录：{r.reason}"
+        if col == 2 and r.doc_id:
+            return f"单据号：{r.doc_id}"
+        if col == 9 and r.reason:
+            return r.reason
+        if col == 0:
+            return f"台账序号 {r.seq} · 批次结存 {r.batch_balance_units}"
         return None

@@ -6,7 +6,8 @@ from PySide6.QtGui import QColor
 
 from app.services.catalog import DrugInfo
 
-from .stock import CLASS_SHORT, MUTED, WARN, RowsModel, yuan
+from .base import RowsModel
+from .stock import CLASS_SHORT, MUTED, WARN, yuan
 
 
 def pack_text(d: DrugInfo) -> str:

@@ -15,7 +15,8 @@ from PySide6.QtGui import QColor
 
 from app.services.stocktake import CountLine
 
-from .stock import DANGER, MUTED, WARN, RowsModel, qty, yuan
+from .base import RowsModel
+from .stock import DANGER, MUTED, WARN, qty, yuan
 
 COUNTED, REASON = 7, 10
 #: (line, counted: text as typed or base units, reason)

@@ -31,7 +31,8 @@ from app.services.stocktake import SCOPES, CountLine, StocktakeInfo
 from .. import errors
 from ..dialogs.stock_confirm import ConfirmDialog
 from ..dialogs.stock_count import FinaliseDialog, StartStocktakeDialog
-from ..models.stock import RowsModel, yuan
+from ..models.base import RowsModel
+from ..models.stock import yuan
 from ..models.stock_count import COUNTED, CountModel
 from ..workers import Op
 from .stock_common import ask_save_path, button, hint, row, setup_table, shortcut, size_columns
