@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QLineEdit, QTableView, QVBoxLayout
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QTableView, QVBoxLayout
 
 from app.domain.errors import CunyiError
 from app.services.catalog import DrugInfo, ImportRejected, ImportResult
@@ -17,21 +17,18 @@ from ..models.sorting import pinyin_key
 from ..models.stock_catalog import CatalogModel
 from ..workers import Op
 from .stock_common import button, hint, row, setup_table, shortcut, size_columns
-from .stock_onhand import _Tab
+from .stock_onhand import _ListTab
 
 IMPORT_COLUMNS = "通用名、规格、包装单位、最小单位、转换比、生产企业、医保药品编码、医保类别、集采药品、进价(元) 等"
 
 
-class CatalogTab(_Tab):
+class CatalogTab(_ListTab):
     """Search the catalog; 新增 (Ctrl+N), 编辑 (Enter), 导入 (Ctrl+I) for those who maintain it."""
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
         self.editable = page.can_edit_catalog
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("拼音码 / 药名 / 条码 / 医保编码（Ctrl+F）")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
+        self.search = self._search_box("拼音码 / 药名 / 条码 / 医保编码（Ctrl+F）", 280)
         self.inactive = QCheckBox("含停用")
         self.model = CatalogModel(self)
         self.view = setup_table(QTableView())
@@ -52,12 +49,7 @@ class CatalogTab(_Tab):
             b.setHidden(not self.editable)  # after they have a parent: a parentless shown button is a window
         layout.addWidget(self.view, 1)
         layout.addLayout(row(self.summary, None, hint(note)))
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(200)
-        self._debounce.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self.search.returnPressed.connect(self._search_enter)
+        self._search_as_typed()
         self.inactive.toggled.connect(lambda _on: self.refresh())
         self.view.activated.connect(lambda _i: self.ask_edit())
         shortcut(self, "Ctrl+F", self.focus_first)
@@ -75,31 +67,14 @@ class CatalogTab(_Tab):
     def _loaded(self, token: int, rows: list[DrugInfo]) -> None:
         if token != self._token:
             return
-        current = self.current()
         if not self.search.text().strip():
             # grouped by 分类, each in 拼音码 order (the categories too: 心血管 after 抗感染, not by code)
             rows = sorted(rows, key=lambda d: (pinyin_key(d.category), d.pinyin_abbr, d.generic_name, d.id))
-        self.model.set_rows(rows)
-        if current is not None:
-            found = self.model.find(lambda d: d.id == current.id)
-            if found >= 0:
-                self.view.setCurrentIndex(self.model.index(found, 0))
-        self._select_first(self.view, self.model)
+        self._show_rows(rows, lambda d: d.id)
         missing = sum(1 for d in rows if not d.national_code)
         vbp = sum(1 for d in rows if d.is_vbp)
         text = f"共 {len(rows)} 种 · 集采 {vbp} 种"
         self.summary.setText(text + (f" · {missing} 种未填医保编码" if missing else ""))
-
-    def _search_enter(self) -> None:
-        self.refresh()
-        self.view.setFocus()
-
-    def focus_first(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def current(self) -> DrugInfo | None:
-        return self._current(self.view, self.model)
 
     # -- editing ----------------------------------------------------------------------------------
     def ask_add(self) -> None:

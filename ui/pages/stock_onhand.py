@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +44,60 @@ class _Tab(QWidget):
             view.setCurrentIndex(model.index(0, 0))
 
 
-class OnHandTab(_Tab):
+class _ListTab(_Tab):
+    """A tab around one table (``self.view`` over a ``RowsModel`` in ``self.model``), searched by ``self.search``."""
+
+    view: QTableView
+    model: Any
+    search: QLineEdit
+
+    def _show_rows(self, rows: list[Any], key: Callable[[Any], object]) -> None:
+        """Put ``rows`` in ``self.model``, keeping the selected row (matched by ``key``) or selecting the first."""
+        current = self._current(self.view, self.model)
+        self.model.set_rows(rows)
+        if current is not None:
+            found = self.model.find(lambda r: key(r) == key(current))
+            if found >= 0:
+                self.view.setCurrentIndex(self.model.index(found, 0))
+        self._select_first(self.view, self.model)
+
+    @staticmethod
+    def _search_box(placeholder: str, width: int) -> QLineEdit:
+        box = QLineEdit()
+        box.setPlaceholderText(placeholder)
+        box.setClearButtonEnabled(True)
+        box.setMinimumWidth(width)
+        return box
+
+    def _search_as_typed(self) -> None:
+        """``self.search`` refreshes 200 ms after the last key; Enter refreshes at once and goes to the table."""
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._search_enter)
+
+    def _search_enter(self) -> None:
+        self.refresh()
+        self.view.setFocus()
+
+    def focus_first(self) -> None:
+        """Ctrl+F: the search box, its text selected."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def current(self) -> Any:
+        """The DTO of the selected row, or None."""
+        return self._current(self.view, self.model)
+
+
+class OnHandTab(_ListTab):
     """库存: per drug packs + units, value, nearest expiry; filters; export PDF/XLSX."""
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("拼音码 / 药名 / 条码（Ctrl+F）")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(210)
+        self.search = self._search_box("拼音码 / 药名 / 条码（Ctrl+F）", 210)
         self.vbp = combo((("集采与非集采", None), ("仅集采", True), ("非集采", False)), "集采药品筛选")
         self.klass = combo((("全部类别", None), ("甲类", "A"), ("乙类", "B"), ("丙类(自费)", "C")), "医保类别")
         self.alert = combo(ALERT_CHOICES, "按提示筛选")
@@ -74,12 +120,7 @@ class OnHandTab(_Tab):
         layout.addLayout(row(self.search, self.vbp, self.klass, self.alert, self.include_zero, None))
         layout.addWidget(self.view, 1)
         layout.addLayout(row(self.summary, None, self.card_button, self.receive_button, self.pdf_button, self.xlsx_button))
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(200)
-        self._debounce.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        self.search.returnPressed.connect(self._search_enter)
+        self._search_as_typed()
         for box in (self.vbp, self.klass, self.alert):
             box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.include_zero.toggled.connect(lambda _on: self.refresh())
@@ -103,24 +144,14 @@ class OnHandTab(_Tab):
     def _loaded(self, token: int, rows: list[OnHandRow], windows: Any) -> None:
         if token != self._token:
             return
-        current = self._current(self.view, self.model)
         self.model.near_days, self.model.urgent_days = windows.near_days, windows.urgent_days
-        self.model.set_rows(rows)
-        if current is not None:
-            found = self.model.find(lambda r: r.drug_id == current.drug_id)
-            if found >= 0:
-                self.view.setCurrentIndex(self.model.index(found, 0))
-        self._select_first(self.view, self.model)
+        self._show_rows(rows, lambda r: r.drug_id)
         total = sum(r.value_fen for r in rows)
         counts = {k: sum(1 for r in rows if k in r.alerts) for k in ("expired", "near_expiry", "low")}
         parts = [f"共 {len(rows)} 种", f"库存金额 ¥{yuan(total)}"]
         parts += [f"{label} {counts[k]} 种" for k, label in (("expired", "有过期"), ("near_expiry", "近效期"),
                                                               ("low", "库存不足")) if counts[k]]
         self.summary.setText(" · ".join(parts))
-
-    def _search_enter(self) -> None:
-        self.refresh()
-        self.view.setFocus()
 
     def set_alert(self, alert: str | None) -> None:
         """Show one alert's list (工作台 tiles); 库存不足 includes drugs with no stock at all."""
@@ -131,14 +162,7 @@ class OnHandTab(_Tab):
         self.alert.setCurrentIndex(max(0, index))
         self.view.setFocus()
 
-    def focus_first(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
     # -- actions ----------------------------------------------------------------------------------
-    def current(self) -> OnHandRow | None:
-        return self._current(self.view, self.model)
-
     def open_card(self) -> None:
         r = self.current()
         if r is not None:
@@ -164,15 +188,12 @@ class OnHandTab(_Tab):
             lambda n: errors.show_info(self, f"已导出 {n} 种药品到：\n{path}", "导出完成")).run()
 
 
-class BatchesTab(_Tab):
+class BatchesTab(_ListTab):
     """批次: batch no, expiry (coloured), on hand, cost, no-code flag; 报损 / 退回乡镇 from here."""
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.filter_text = QLineEdit()
-        self.filter_text.setPlaceholderText("药名 / 批号（Ctrl+F）")
-        self.filter_text.setClearButtonEnabled(True)
-        self.filter_text.setMinimumWidth(230)
+        self.filter_text = self._search_box("药名 / 批号（Ctrl+F）", 230)
         self.alert = combo(BATCH_CHOICES, "按效期或追溯码筛选")
         self.include_empty = QCheckBox("含已用完批次")
         self.model = BatchModel(self)
@@ -230,15 +251,9 @@ class BatchesTab(_Tab):
         return True
 
     def _apply(self) -> None:
-        current = self._current(self.view, self.model)
         alert, text = self.alert.currentData(), self.filter_text.text().strip()
         rows = [b for b in self._all if self._keep(b, alert, text)]
-        self.model.set_rows(rows)
-        if current is not None:
-            found = self.model.find(lambda b: b.batch_id == current.batch_id)
-            if found >= 0:
-                self.view.setCurrentIndex(self.model.index(found, 0))
-        self._select_first(self.view, self.model)
+        self._show_rows(rows, lambda b: b.batch_id)
         value = sum(b.value_fen for b in rows)
         self.summary.setText(f"{len(rows)} 个批次 · {len({b.drug_id for b in rows})} 种药品 · 金额 ¥{yuan(value)}")
 
@@ -255,9 +270,6 @@ class BatchesTab(_Tab):
     def focus_first(self) -> None:
         self.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_text.selectAll()
-
-    def current(self) -> BatchInfo | None:
-        return self._current(self.view, self.model)
 
     def open_card(self) -> None:
         b = self.current()
