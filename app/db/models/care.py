@@ -1,7 +1,5 @@
 """Residents, households, enrollment, chronic qualifications, visits and settlements."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint

@@ -1,7 +1,5 @@
 """Tables that never leave this installation: identity, settings, outbox, audit, sign-in state."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text

@@ -1,7 +1,5 @@
 """Sites, stores and users."""
 
-from __future__ import annotations
-
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 

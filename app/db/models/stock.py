@@ -1,7 +1,5 @@
 """Catalog, batches, the append-only stock ledger, trace codes and stocktakes."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
