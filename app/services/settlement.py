@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session as OrmSession
@@ -29,8 +30,6 @@ from app.domain.fefo import check_quantity
 from app.domain.idcard import parse_id_number
 from app.domain.ids import new_id
 from app.domain.policy import Case, Line, Split, settle
-from app.printing.prescription import PrescriptionData, prescription_pdf_bytes
-from app.printing.receipt import ReceiptData, receipt_pdf_bytes
 
 from . import settlement_print as printing
 from . import settlement_queries as q
@@ -39,6 +38,11 @@ from .audit import write_audit
 from .context import Session
 from .settlement_types import DraftLine, PricedLine, Preview, ReversalInfo, SettlementInfo, VisitDraft
 from .stock import Dispensing, reverse_document_in
+
+if TYPE_CHECKING:
+    # reportlab, qrcode and PIL load when a receipt or prescription is drawn, not with the service
+    from app.printing.prescription import PrescriptionData
+    from app.printing.receipt import ReceiptData
 
 __all__ = ["DraftLine", "Preview", "ReversalInfo", "SettlementInfo", "SettlementService", "VisitDraft"]
 
@@ -242,6 +246,8 @@ class SettlementService:
     def receipt_pdf(self, settlement_id: str, paper: str = "A5", path: Path | str | None = None, *,
                     reversal: bool = False) -> bytes:
         """Render (and record) the receipt or reversal slip; also write it to ``path`` if given."""
+        from app.printing.receipt import receipt_pdf_bytes
+
         if paper not in ("A5", "80mm"):
             raise ValidationError(f"收据纸张“{paper}”不支持，请选择 A5 或 80mm", "收据纸张")
         pdf = receipt_pdf_bytes(self.receipt_data(settlement_id, paper, reversal=reversal), paper)
@@ -255,6 +261,8 @@ class SettlementService:
 
     def prescription_pdf(self, settlement_id: str, path: Path | str | None = None) -> bytes:
         """The 处方笺 of the settlement's visit as PDF (A5); also written to ``path`` if given."""
+        from app.printing.prescription import prescription_pdf_bytes
+
         pdf = prescription_pdf_bytes(self.prescription_data(settlement_id))
         if path is not None:
             Path(path).write_bytes(pdf)

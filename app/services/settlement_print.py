@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -15,12 +15,15 @@ from app.db.models import Batch, Drug, PrescriptionLine, Resident, Reversal, Set
 from app.domain.enums import AssistanceCategory, CoverageClass, MovementKind
 from app.domain.errors import CunyiError
 from app.domain.idcard import mask_id
-from app.printing.prescription import PrescriptionData, RxLine
-from app.printing.receipt import ReceiptData, ReceiptLine, ReversalPart
 
 from . import settlement_queries as q
 from .resident_types import SEX_LABELS
 from .settlement_types import PricedLine, SettledLine, SettlementInfo
+
+if TYPE_CHECKING:
+    # reportlab, qrcode and PIL load with the first receipt or prescription, not with the service
+    from app.printing.prescription import PrescriptionData
+    from app.printing.receipt import ReceiptData
 
 
 def _lines(s: OrmSession, visit_id: str) -> list[tuple[PrescriptionLine, Drug]]:
@@ -91,6 +94,8 @@ def _agent(visit: Visit) -> str:
 
 def receipt_data(s: OrmSession, row: Settlement, *, reprint: bool, reversal: Reversal | None) -> ReceiptData:
     """The receipt of ``row`` (or, with ``reversal``, its reversal slip) as plain values."""
+    from app.printing.receipt import ReceiptData, ReceiptLine, ReversalPart
+
     visit = s.get(Visit, row.visit_id)
     resident = s.get(Resident, row.resident_id)
     site = s.get(Site, row.site_id)
@@ -135,6 +140,8 @@ def receipt_data(s: OrmSession, row: Settlement, *, reprint: bool, reversal: Rev
 
 
 def prescription_data(s: OrmSession, row: Settlement) -> PrescriptionData:
+    from app.printing.prescription import PrescriptionData, RxLine
+
     visit = s.get(Visit, row.visit_id)
     resident = s.get(Resident, row.resident_id)
     site = s.get(Site, row.site_id)
