@@ -1,4 +1,4 @@
-"""Helpers for the stock integration tests: dates, ``db_fingerprint`` and the ``Clinic`` bundle."""
+"""Helpers for the stock integration tests: dates, ``db_fingerprint``, the ``Clinic`` bundle and its three drugs."""
 
 from __future__ import annotations
 
@@ -57,6 +57,26 @@ class Clinic:
         return db_fingerprint(self.path)
 
 
+def create_drugs(sv: Services) -> tuple[DrugInfo, DrugInfo, DrugInfo]:
+    """The three catalog drugs both stock test folders start from: 阿莫西林胶囊, 硝苯地平缓释片, 维生素B1片.
+
+    Also used by the UI tests (``tests/ui/stock/stock_seed.py``), so a change here changes both.
+    """
+    amox = sv.catalog.create(
+        generic_name="阿莫西林胶囊", strength="0.25g×24粒", form="胶囊", pack_unit="盒", base_unit="粒",
+        units_per_pack=24, price_fen=1200, national_code="XJ01CAA040E001010100483", barcode="6901234567890",
+        coverage_class="甲", shelf="A1", category="抗感染", maker="某药业",
+    )
+    nife = sv.catalog.create(
+        generic_name="硝苯地平缓释片", strength="20mg×30片", pack_unit="盒", base_unit="片", units_per_pack=30,
+        price_fen=812, national_code="XC08CAN050A010010100483", is_vbp=True, vbp_round="国家第七批",
+        coverage_class="A", shelf="B2", category="心血管", min_stock_units=60,
+    )
+    vb1 = sv.catalog.create(
+        generic_name="维生素B1片", strength="10mg×100片", pack_unit="瓶", base_unit="片", units_per_pack=100,
+        price_fen=350, coverage_class="B", shelf="A1", category="维生素",
+    )
+    return amox, nife, vb1
 
 
 def ledger(clinic: Clinic, drug_id: str) -> list[SimpleNamespace]:

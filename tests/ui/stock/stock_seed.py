@@ -1,5 +1,7 @@
 """Stock data for the UI tests and screenshots, written through the real services.
 
+The three drugs and the dates (``NOW``, ``days``) are the integration tests' own
+(``tests/integration/stock/stock_helpers.py``), so both folders seed the same catalog.
 ``seed_small`` makes three drugs with a few batches (fast); ``seed_demo`` imports the bundled
 catalog (resources/catalog/drugs.csv) and gives a clinic a realistic shelf: batches of many drugs,
 near-expiry, expired and no-code stock, dispensing, write-offs, a reversal and a finished stocktake.
@@ -8,18 +10,17 @@ near-expiry, expired and no-code stock, dispensing, write-offs, a reversal and a
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
+from pathlib import Path
 
 from app.paths import resource
 from app.services.catalog import DrugInfo
 
-TODAY = date.today()
-NOW = datetime.now().replace(microsecond=0)
+sys.path.insert(0, str(Path(__file__).parents[2] / "integration" / "stock"))
 
-
-def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
+from stock_helpers import NOW, create_drugs, days  # noqa: E402
 
 
 def codes(prefix: str, n: int) -> list[str]:
@@ -39,20 +40,7 @@ class Small:
 
 
 def seed_small(sv) -> Small:  # noqa: ANN001
-    amox = sv.catalog.create(
-        generic_name="阿莫西林胶囊", strength="0.25g×24粒", form="胶囊", pack_unit="盒", base_unit="粒",
-        units_per_pack=24, price_fen=1200, national_code="XJ01CAA040E001010100483", barcode="6901234567890",
-        coverage_class="甲", shelf="A1", category="抗感染", maker="某药业",
-    )
-    nife = sv.catalog.create(
-        generic_name="硝苯地平缓释片", strength="20mg×30片", pack_unit="盒", base_unit="片", units_per_pack=30,
-        price_fen=812, national_code="XC08CAN050A010010100483", is_vbp=True, vbp_round="国家第七批",
-        coverage_class="A", shelf="B2", category="心血管", min_stock_units=60,
-    )
-    vb1 = sv.catalog.create(
-        generic_name="维生素B1片", strength="10mg×100片", pack_unit="瓶", base_unit="片", units_per_pack=100,
-        price_fen=350, coverage_class="B", shelf="A1", category="维生素",
-    )
+    amox, nife, vb1 = create_drugs(sv)
     amox_old = sv.stock.receive(amox.id, "A2401", days(60), "2", trace_codes=codes("1000001", 2))
     amox_new = sv.stock.receive(amox.id, "A2409", days(500), "3", trace_codes=codes("1000002", 3))
     nife_batch = sv.stock.receive(nife.id, "N2405", days(400), "1", trace_codes=codes("1000003", 1))
