@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -91,6 +92,30 @@ def hint(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "hint")
     return label
+
+
+def section(text: str) -> QLabel:
+    """A section heading (``role=section``)."""
+    label = QLabel(text)
+    label.setProperty("role", "section")
+    return label
+
+
+def success_label() -> QLabel:
+    """Where a form says what it just wrote (``role=success``, wrapped)."""
+    label = QLabel()
+    label.setProperty("role", "success")
+    label.setWordWrap(True)
+    return label
+
+
+def form_layout() -> QFormLayout:
+    """The stock forms' layout: labels right-aligned, 16 px to the field, 10 px between rows."""
+    form = QFormLayout()
+    form.setHorizontalSpacing(16)
+    form.setVerticalSpacing(10)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return form
 
 
 def row(*widgets: QWidget | int | None, spacing: int = 10) -> QHBoxLayout:

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from app.services.stock_queries import BatchInfo, OnHandRow
 
 from .. import errors
-from ..models.stock import BatchModel, OnHandModel, yuan
+from ..models.stock import BatchModel, OnHandModel, RecentModel, yuan
 from ..workers import Op
-from .stock_common import ask_save_path, button, combo, hint, row, setup_table, shortcut, size_columns
+from .stock_common import ask_save_path, button, combo, hint, row, section, setup_table, shortcut, size_columns
 
 ALERT_CHOICES = (("全部提示", None), ("近效期", "near_expiry"), ("效期紧急(≤90天)", "urgent"), ("已过期", "expired"),
                  ("库存不足", "low"), ("无码库存", "no_code"))
@@ -42,6 +42,26 @@ class _Tab(QWidget):
     def _select_first(self, view: QTableView, model: Any) -> None:
         if model.rowCount() and not view.currentIndex().isValid():
             view.setCurrentIndex(model.index(0, 0))
+
+    def _form_beside_recent(self, form: QWidget, title: str) -> None:
+        """入库 and 报损 tabs: ``form`` on the left (470 px at most), under ``title`` on the right the latest
+        movements (``self.model``/``self.view``) and ``self.summary``."""
+        form.setMaximumWidth(470)
+        self.model = RecentModel(self)
+        self.view = setup_table(QTableView())
+        self.view.setModel(self.model)
+        size_columns(self.view, (60, 70, 180, 86, 70))
+        self.summary = hint()
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        right.addWidget(section(title))
+        right.addWidget(self.view, 1)
+        right.addWidget(self.summary)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 8, 4, 4)
+        layout.setSpacing(16)
+        layout.addWidget(form, 5)
+        layout.addLayout(right, 6)
 
 
 class _ListTab(_Tab):

@@ -5,27 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QTableView,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QCheckBox, QFrame, QLineEdit, QPlainTextEdit, QVBoxLayout
 
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.money import yuan_to_fen
 
-from ..models.stock import RecentModel, yuan
+from ..models.stock import yuan
 from ..widgets.forms import ErrorLabel, focus_field
 from ..widgets.search_box import DrugSearchBox
 from ..workers import Op
-from .stock_common import EnterAdvances, button, hint, parse_date, row, setup_table, shortcut, size_columns
+from .stock_common import EnterAdvances, button, form_layout, hint, parse_date, row, section, shortcut, success_label
 from .stock_onhand import _Tab
 
 RECEIPT_KINDS = (MovementKind.RECEIPT.value, MovementKind.TRANSFER_IN.value)
@@ -67,10 +57,7 @@ class ReceiveForm(QFrame):
         self.codes.textChanged.connect(self._count_codes)
         self.quantity.textChanged.connect(lambda _t: self._count_codes())
 
-        form = QFormLayout()
-        form.setHorizontalSpacing(16)
-        form.setVerticalSpacing(10)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form = form_layout()
         form.addRow("药品(&D)", self.drug_box)
         form.addRow("", self.drug_info)
         form.addRow("批号(&B)", self.batch_no)
@@ -81,13 +68,10 @@ class ReceiveForm(QFrame):
         form.addRow("追溯码(&T)", self.codes)
         form.addRow("", self.codes_count)
         self.error = ErrorLabel()
-        self.message = QLabel()
-        self.message.setProperty("role", "success")
-        self.message.setWordWrap(True)
+        self.message = success_label()
         self.submit_button = button("入库 (Ctrl+Enter)", self.submit, primary=True)
         self.clear_button = button("清空", self.clear)
-        heading = QLabel("验收入库")
-        heading.setProperty("role", "section")
+        heading = section("验收入库")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 14, 20, 14)
         layout.setSpacing(10)
@@ -213,24 +197,7 @@ class ReceiveTab(_Tab):
     def __init__(self, page: Any) -> None:
         super().__init__(page)
         self.form = ReceiveForm(self)
-        self.form.setMaximumWidth(470)
-        self.model = RecentModel(self)
-        self.view = setup_table(QTableView())
-        self.view.setModel(self.model)
-        size_columns(self.view, (60, 70, 180, 86, 70))
-        heading = QLabel("最近入库")
-        heading.setProperty("role", "section")
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        right.addWidget(heading)
-        right.addWidget(self.view, 1)
-        self.summary = hint()
-        right.addWidget(self.summary)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 8, 4, 4)
-        layout.setSpacing(16)
-        layout.addWidget(self.form, 5)
-        layout.addLayout(right, 6)
+        self._form_beside_recent(self.form, "最近入库")
         shortcut(self, "Ctrl+N", self.form.clear)
         shortcut(self, "Ctrl+F", self.focus_first)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFrame, QLineEdit, QVBoxLayout
 
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError, ValidationError
@@ -14,11 +14,11 @@ from app.services.stock import WRITE_OFF_REASONS
 from app.services.stock_queries import BatchInfo
 
 from ..dialogs.stock_confirm import ConfirmDialog
-from ..models.stock import RecentModel, qty, yuan
+from ..models.stock import qty, yuan
 from ..widgets.forms import ErrorLabel, focus_field
 from ..widgets.search_box import DrugSearchBox
 from ..workers import Op
-from .stock_common import EnterAdvances, button, combo, hint, row, setup_table, shortcut, size_columns
+from .stock_common import EnterAdvances, button, combo, form_layout, hint, row, section, shortcut, success_label
 from .stock_onhand import _Tab
 
 REMOVAL_KINDS = (MovementKind.WRITE_OFF.value, MovementKind.RETURN_TO_TOWNSHIP.value)
@@ -57,10 +57,7 @@ class WriteOffTab(_Tab):
 
         form_card = QFrame()
         form_card.setObjectName("card")
-        form = QFormLayout()
-        form.setHorizontalSpacing(16)
-        form.setVerticalSpacing(10)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form = form_layout()
         form.addRow("类型(&K)", self.kind)
         form.addRow("药品(&D)", self.drug_box)
         form.addRow("批次(&B)", self.batch)
@@ -68,12 +65,9 @@ class WriteOffTab(_Tab):
         form.addRow("原因(&R)", self.reason)
         form.addRow("说明(&N)", self.note)
         self.error = ErrorLabel()
-        self.message = QLabel()
-        self.message.setProperty("role", "success")
-        self.message.setWordWrap(True)
+        self.message = success_label()
         self.submit_button = button("报损… (Ctrl+Enter)", self.submit, primary=True)
-        heading = QLabel("报损 / 退回乡镇" if page.can_return else "报损")
-        heading.setProperty("role", "section")
+        heading = section("报损 / 退回乡镇" if page.can_return else "报损")
         left = QVBoxLayout(form_card)
         left.setContentsMargins(20, 14, 20, 14)
         left.setSpacing(10)
@@ -86,25 +80,7 @@ class WriteOffTab(_Tab):
         note.setWordWrap(True)
         left.addWidget(note)
         left.addStretch(1)
-        form_card.setMaximumWidth(470)
-
-        self.model = RecentModel(self)
-        self.view = setup_table(QTableView())
-        self.view.setModel(self.model)
-        size_columns(self.view, (60, 70, 180, 86, 70))
-        recent_heading = QLabel("最近报损与退回" if page.can_return else "最近报损")
-        recent_heading.setProperty("role", "section")
-        self.summary = hint()
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        right.addWidget(recent_heading)
-        right.addWidget(self.view, 1)
-        right.addWidget(self.summary)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 8, 4, 4)
-        layout.setSpacing(16)
-        layout.addWidget(form_card, 5)
-        layout.addLayout(right, 6)
+        self._form_beside_recent(form_card, "最近报损与退回" if page.can_return else "最近报损")
         self.fields = {"药品": self.drug_box, "批次": self.batch, "数量": self.quantity, "报损原因": self.reason,
                        "原因": self.note}
         self.enter = EnterAdvances([self.kind, self.drug_box, self.batch, self.quantity, self.reason, self.note],
