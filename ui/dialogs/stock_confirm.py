@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +29,53 @@ from ..widgets.forms import ErrorLabel
 from ..workers import Op
 
 
-class ConfirmDialog(QDialog):
+class OpDialog(QDialog):
+    """A dialog whose OK runs one service call through ``Op``.
+
+    On success the result is kept in ``result_value``, the dialog closes and ``on_done(result)`` is
+    called; refused, it stays open with the message in red, OK enabled again and the focus where
+    ``refocus`` puts it. Subclasses build ``self.error`` and the buttons (``ok_cancel``).
+    """
+
+    error: ErrorLabel
+    ok_button: QPushButton
+    on_done: Callable[[Any], None] | None = None
+    result_value: Any = None
+
+    def ok_cancel(self, ok_text: str, cancel_text: str, on_ok: Callable[[], None]) -> QDialogButtonBox:
+        """确认/取消 buttons: OK is the primary, default button and runs ``on_ok``; Cancel (Esc) rejects."""
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setProperty("kind", "primary")
+        self.ok_button.setDefault(True)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+        buttons.accepted.connect(on_ok)
+        buttons.rejected.connect(self.reject)
+        return buttons
+
+    def run_op(self, fn: Callable[[], Any], busy: str | None = None, changes: Sequence[str] = ()) -> None:
+        """Run ``fn`` on the database thread with OK disabled until it is done."""
+        self.ok_button.setEnabled(False)
+        Op(self, fn).success(self.succeeded).failure(self.failed).busy(busy).changes(*changes).run()
+
+    def succeeded(self, result: Any) -> None:
+        self.result_value = result
+        self.accept()
+        if self.on_done is not None:
+            self.on_done(result)
+
+    def failed(self, error: CunyiError) -> None:
+        self.ok_button.setEnabled(True)
+        self.error.show_error(str(error))
+        self.refocus(error)
+
+    def refocus(self, error: CunyiError) -> None:
+        """Where the focus goes after a refusal (the field the message names, when there is one)."""
+        raise NotImplementedError
+
+
+class ConfirmDialog(OpDialog):
     """Title, what will happen, details (label → value), an optional reason; 确认 runs ``action``.
 
     Args:
@@ -64,7 +111,6 @@ class ConfirmDialog(QDialog):
         self.changes = tuple(changes)
         self.reason_label = reason_label
         self.reason_optional = reason_optional
-        self.result_value: Any = None
         message = QLabel(text)
         message.setWordWrap(True)
         message.setProperty("role", "section" if danger else "")
@@ -95,14 +141,7 @@ class ConfirmDialog(QDialog):
         layout.addLayout(form)
         self.error = ErrorLabel()
         layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(confirm_text)
-        self.ok_button.setProperty("kind", "primary")
-        self.ok_button.setDefault(True)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消 (Esc)")
-        self.buttons.accepted.connect(self.confirm)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = self.ok_cancel(confirm_text, "取消 (Esc)", self.confirm)
         layout.addWidget(self.buttons)
         (self.reason or self.ok_button).setFocus()
 
@@ -117,17 +156,8 @@ class ConfirmDialog(QDialog):
             self.failed(ValidationError(f"{self.reason_label}不能为空，请写明原因", self.reason_label))
             return
         self.ok_button.setEnabled(False)
-        fn = self.action(reason)
-        Op(self, fn).success(self._done).failure(self.failed).busy().changes(*self.changes).run()
+        self.run_op(self.action(reason), changes=self.changes)
 
-    def _done(self, result: Any) -> None:
-        self.result_value = result
-        self.accept()
-        if self.on_done is not None:
-            self.on_done(result)
-
-    def failed(self, error: CunyiError) -> None:
-        self.ok_button.setEnabled(True)
-        self.error.show_error(str(error))
+    def refocus(self, error: CunyiError) -> None:
         if self.reason is not None:
             self.reason.setFocus()

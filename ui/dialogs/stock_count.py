@@ -12,8 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -31,20 +29,10 @@ from ..models.stock import DANGER, WARN, qty, yuan
 from ..pages.stock_common import EnterAdvances, setup_table
 from ..widgets.forms import ErrorLabel, focus_field
 from ..workers import Op
+from .stock_confirm import OpDialog
 
 
-def _buttons(dialog: QDialog, ok_text: str, cancel_text: str) -> tuple[QDialogButtonBox, Any]:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    ok.setProperty("kind", "primary")
-    ok.setDefault(True)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
-    buttons.rejected.connect(dialog.reject)
-    return buttons, ok
-
-
-class StartStocktakeDialog(QDialog):
+class StartStocktakeDialog(OpDialog):
     """Scope (全部 / 按货位 / 按分类), its value, a note; 开始盘点 snapshots the booked quantities."""
 
     def __init__(self, parent: QWidget | None, sv: Any, store_id: str, on_started: Any = None) -> None:
@@ -52,8 +40,7 @@ class StartStocktakeDialog(QDialog):
         self.setWindowTitle("开始盘点")
         self.setObjectName("startStocktake")
         self.setMinimumWidth(460)
-        self.sv, self.store_id, self.on_started = sv, store_id, on_started
-        self.started: StocktakeInfo | None = None
+        self.sv, self.store_id, self.on_done = sv, store_id, on_started
         self.scope = QComboBox()
         for key, label in SCOPES.items():
             self.scope.addItem(label, key)
@@ -72,8 +59,7 @@ class StartStocktakeDialog(QDialog):
         text.setWordWrap(True)
         text.setProperty("role", "hint")
         self.error = ErrorLabel()
-        self.buttons, self.ok_button = _buttons(self, "开始盘点", "取消 (Esc)")
-        self.buttons.accepted.connect(self.start)
+        self.buttons = self.ok_cancel("开始盘点", "取消 (Esc)", self.start)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(12)
@@ -105,23 +91,19 @@ class StartStocktakeDialog(QDialog):
             return
         scope, value, note = self.scope.currentData(), self.value.currentText().strip(), self.note.text().strip()
         stocktake, store = self.sv.stocktake, self.store_id
-        self.ok_button.setEnabled(False)
-        Op(self, lambda: stocktake.start(store, scope, "" if scope == "all" else value, note=note)).success(
-            self._done).failure(self._failed).busy("正在生成盘点单…").changes("stocktake").run()
+        self.run_op(lambda: stocktake.start(store, scope, "" if scope == "all" else value, note=note),
+                    "正在生成盘点单…", ("stocktake",))
 
-    def _done(self, info: StocktakeInfo) -> None:
-        self.started = info
-        self.accept()
-        if self.on_started is not None:
-            self.on_started(info)
+    @property
+    def started(self) -> StocktakeInfo | None:
+        """The stocktake started (None until it is)."""
+        return self.result_value
 
-    def _failed(self, error: CunyiError) -> None:
-        self.ok_button.setEnabled(True)
-        self.error.show_error(str(error))
+    def refocus(self, error: CunyiError) -> None:
         focus_field(error, {"盘点范围": self.value if self.value.isEnabled() else self.scope}, self.scope)
 
 
-class FinaliseDialog(QDialog):
+class FinaliseDialog(OpDialog):
     """The adjustments finalising will write (one per line with a difference), their value and reasons."""
 
     COLUMNS = ("货位", "通用名", "批号", "应有", "实盘", "差异", "差异金额(元)", "原因")
@@ -133,7 +115,6 @@ class FinaliseDialog(QDialog):
         self.setObjectName("finaliseStocktake")
         self.resize(900, 520)
         self.sv, self.info, self.on_done = sv, info, on_done
-        self.finalised: StocktakeInfo | None = None
         changes = [ln for ln in lines if ln.counted_qty is not None and ln.variance_qty]
         uncounted = [ln for ln in lines if ln.counted_qty is None]
         gain = sum(ln.variance_value_fen for ln in changes if ln.variance_value_fen > 0)
@@ -169,8 +150,7 @@ class FinaliseDialog(QDialog):
         note = QLabel("确认后写入盘点调整（盘盈为入、盘亏为出），盘点单关闭，不能再修改。")
         note.setProperty("role", "hint")
         self.error = ErrorLabel()
-        self.buttons, self.ok_button = _buttons(self, "确认完成盘点", "返回继续盘点 (Esc)")
-        self.buttons.accepted.connect(self.finalise)
+        self.buttons = self.ok_cancel("确认完成盘点", "返回继续盘点 (Esc)", self.finalise)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(12)
@@ -187,18 +167,14 @@ class FinaliseDialog(QDialog):
         if not self.ok_button.isEnabled():
             return
         stocktake, take_id, skip = self.sv.stocktake, self.info.id, self.skip.isChecked()
-        self.ok_button.setEnabled(False)
-        Op(self, lambda: stocktake.finalise(take_id, skip_uncounted=skip)).success(self._done).failure(
-            self._failed).busy("正在写入盘点调整…").changes("stock", "stocktake").run()
+        self.run_op(lambda: stocktake.finalise(take_id, skip_uncounted=skip), "正在写入盘点调整…",
+                    ("stock", "stocktake"))
 
-    def _done(self, info: StocktakeInfo) -> None:
-        self.finalised = info
-        self.accept()
-        if self.on_done is not None:
-            self.on_done(info)
+    @property
+    def finalised(self) -> StocktakeInfo | None:
+        """The finalised stocktake (None until it is)."""
+        return self.result_value
 
-    def _failed(self, error: CunyiError) -> None:
-        self.ok_button.setEnabled(True)
-        self.error.show_error(str(error))
+    def refocus(self, error: CunyiError) -> None:
         if self.skip.isVisible():
             self.skip.setFocus()
