@@ -1,4 +1,4 @@
-"""Helpers of the 药品库存 UI tests: let queued work finish, activate a window, bulk-load a long stock card."""
+"""Helpers of the 药品库存 UI tests: let queued work finish, activate a window, open 开始盘点, bulk-load a long stock card."""
 
 from __future__ import annotations
 
@@ -18,6 +18,17 @@ def settle(rounds: int = 4) -> None:
         QApplication.processEvents()
         assert wait_idle(20000)
     QApplication.processEvents()
+
+
+def stocktake_choices(page, scope: str) -> tuple:  # noqa: ANN001
+    """Open 开始盘点 from the 盘点 tab and pick ``scope``: (tab, dialog, the values the dialog offers)."""
+    tab = page.show_tab("stocktake")
+    settle()
+    tab.ask_start()
+    dialog = tab.start_dialog
+    settle()
+    dialog.scope.setCurrentIndex(dialog.scope.findData(scope))
+    return tab, dialog, [dialog.value.itemText(i) for i in range(dialog.value.count())]
 
 
 def activate(qtbot, window) -> None:  # noqa: ANN001

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from stock_ui import settle
+from stock_ui import settle, stocktake_choices
 from openpyxl import load_workbook
 
 from ui import errors
@@ -70,13 +70,8 @@ def test_batches_list_colours_and_filters(qtbot, qtmodeltester, stock_site, open
 def test_count_sheet_and_cancelling_a_count(qtbot, qtmodeltester, stock_site, open_stock, tmp_path) -> None:
     data, small = stock_site()
     window, page = open_stock(data)
-    tab = page.show_tab("stocktake")
-    settle()
-    tab.ask_start()
-    dialog = tab.start_dialog
-    settle()
-    dialog.scope.setCurrentIndex(dialog.scope.findData("shelf"))
-    assert dialog.value.isEnabled() and [dialog.value.itemText(i) for i in range(dialog.value.count())] == ["A1", "B2"]
+    tab, dialog, shelves = stocktake_choices(page, "shelf")
+    assert dialog.value.isEnabled() and shelves == ["A1", "B2"]
     dialog.value.setCurrentText("B2")
     dialog.start()
     settle()

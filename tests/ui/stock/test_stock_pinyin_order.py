@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from stock_ui import settle
+from stock_ui import settle, stocktake_choices
 
 from app.bootstrap import bootstrap
 from ui.models.sorting import pinyin_key, pinyin_sorted
@@ -67,11 +67,6 @@ def test_stock_lists_and_catalog_are_in_pinyin_order(qtbot, stock_site, open_sto
     settle()
     assert [d.generic_name for d in catalog.model.rows()] == ["阿司匹林肠溶片", "维生素B1片", "硝苯地平缓释片", "硝酸甘油片"]
 
-    stocktake = page.show_tab("stocktake")
-    settle()
-    stocktake.ask_start()
-    dialog = stocktake.start_dialog
-    settle()
-    dialog.scope.setCurrentIndex(dialog.scope.findData("category"))
-    assert [dialog.value.itemText(i) for i in range(dialog.value.count())] == ["抗感染", "维生素", "心血管"]
+    _tab, dialog, categories = stocktake_choices(page, "category")
+    assert categories == ["抗感染", "维生素", "心血管"]
     dialog.reject()
