@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
@@ -41,6 +39,8 @@ class DataDir:
 
 
 def default_data_dir() -> Path:
+    import platformdirs  # only the desktop app without --data needs it
+
     return Path(platformdirs.user_data_dir("cunyi", appauthor=False))
 
 
