@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+import threading
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -28,6 +30,8 @@ from .workers import Op, hub, runner
 
 #: refresh the sync figure at least this often
 STATUS_REFRESH_MS = 60_000
+#: the database thread waits at most this long for the window's first paint (e.g. a hidden window)
+FIRST_PAINT_WAIT_S = 2.0
 
 
 def nav_areas(ctx: AppContext) -> list[str]:
@@ -72,6 +76,32 @@ class _NavList(QListWidget):
         super().keyPressEvent(event)
 
 
+class _FirstPaint(QObject):
+    """Holds the database thread until the window has painted once.
+
+    The window's own loads (status bar, settings, the first page's figures) are ops submitted while it
+    is built and shown. Were they to run at once, the database thread would hold the GIL while the
+    window lays out and paints (Python takes it back only every few milliseconds), and the window would
+    appear later. So a wait on ``painted`` goes first on the database thread: the ops queue behind it and
+    run as soon as the first paint is over (or after ``FIRST_PAINT_WAIT_S``, or when the window closes).
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.painted = threading.Event()
+        runner().start_call(lambda: self.painted.wait(FIRST_PAINT_WAIT_S))
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and not self.painted.is_set():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.release)  # after this paint pass: the children paint next
+        return False
+
+    def release(self) -> None:
+        self.painted.set()
+
+
 class MainWindow(QMainWindow):
     """One signed-in session. Closing it closes the session's services."""
 
@@ -84,6 +114,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"村医通 — {ctx.site.name}")
         self.setObjectName("mainWindow")
         self.resize(1366, 768)
+        self.first_paint = _FirstPaint(self)
 
         self.nav = _NavList(self)
         self.nav.setObjectName("nav")
@@ -126,12 +157,9 @@ class MainWindow(QMainWindow):
         row.addWidget(panel)
         row.addWidget(self.stack, 1)
 
-        self.lock_screen = LockScreen(ctx)
-        self.lock_screen.unlocked.connect(self.unlock)
-        self.lock_screen.quit_requested.connect(self.close)
+        self._lock_screen: LockScreen | None = None  # built when the screen first locks
         self.screens = QStackedWidget()
         self.screens.addWidget(workspace)
-        self.screens.addWidget(self.lock_screen)
         self.setCentralWidget(self.screens)
 
         self._build_status_bar()
@@ -242,8 +270,18 @@ class MainWindow(QMainWindow):
             self.load_idle_setting()
 
     # -- lock -----------------------------------------------------------------------------------
+    @property
+    def lock_screen(self) -> LockScreen:
+        """The lock screen (built on first use: it is not part of the first paint)."""
+        if self._lock_screen is None:
+            self._lock_screen = LockScreen(self.ctx)
+            self._lock_screen.unlocked.connect(self.unlock)
+            self._lock_screen.quit_requested.connect(self.close)
+            self.screens.addWidget(self._lock_screen)
+        return self._lock_screen
+
     def is_locked(self) -> bool:
-        return self.screens.currentWidget() is self.lock_screen
+        return self._lock_screen is not None and self.screens.currentWidget() is self._lock_screen
 
     def lock(self) -> None:
         if self.is_locked():
@@ -264,6 +302,7 @@ class MainWindow(QMainWindow):
             page.focus_first()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.first_paint.release()
         self.idle.stop()
         self._status_timer.stop()
         runner().wait_idle()

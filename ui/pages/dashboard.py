@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -14,7 +13,6 @@ from app.domain.roles import AREAS, visible_areas
 from app.services.audit import AuditEntry
 from app.services.status import DayFigures
 
-from ..models.audit import action_label, detail_text
 from ..tiles import Tile, TileScope, collect_tiles
 from ..widgets.day_bars import DayBars
 from ..widgets.tile_grid import TileGrid
@@ -130,6 +128,10 @@ class DashboardPage(Page):
         self.bars.set_days(days)
 
     def _show_activity(self, entries: list[AuditEntry]) -> None:
+        from html import escape
+
+        from ..models.audit import action_label, detail_text  # the admin's card only
+
         layout = self.activity
         while layout.count():
             item = layout.takeAt(0)
