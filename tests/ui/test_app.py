@@ -82,4 +82,4 @@ def test_a_crash_on_another_thread_is_logged_and_shown_in_the_gui_thread(styled_
     thread.join()
     logs = list((tmp_path / "logs").glob("crash-*.log"))
     assert len(logs) == 1 and "后台线程出错" in logs[0].read_text(encoding="utf-8")
-    qtbot.waitUntil(lambda: any(str(logs[0]) in b.text() for b in errors.open_boxes()), timeout=3000)
+    qtbot.waitUntil(lambda: any(str(logs[0]) in b.text() for b in errors.open_boxes()), timeout=10000)

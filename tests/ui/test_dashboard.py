@@ -59,7 +59,7 @@ def test_admin_backup_tile_turns_green_after_a_backup_and_opens_the_backup_tab(o
     page.backup_tab.backup_now()
     assert wait_idle()
     window.open_area("dashboard")
-    qtbot.waitUntil(lambda: _tiles(window)["settings.backup"].tile.severity == "ok", timeout=5000)
+    qtbot.waitUntil(lambda: _tiles(window)["settings.backup"].tile.severity == "ok", timeout=10000)
     assert _tiles(window)["settings.backup"].figure_label.text().endswith("分钟前")
 
 

@@ -16,7 +16,7 @@ def test_idle_time_comes_from_the_settings(open_window) -> None:
 def test_idle_locks_and_only_the_right_password_unlocks(open_window, qtbot, password) -> None:
     window = open_window("village", "doctor")
     window.idle.set_interval_ms(60)  # the test hook: 60 ms instead of minutes
-    qtbot.waitUntil(window.is_locked, timeout=3000)
+    qtbot.waitUntil(window.is_locked, timeout=10000)
     screen = window.lock_screen
     assert window.screens.currentWidget() is screen
     assert not window.stack.isVisible()  # patient data is hidden
@@ -48,7 +48,7 @@ def test_input_postpones_the_lock(open_window, qtbot) -> None:
     window = open_window("village", "doctor")
     window.idle.set_interval_ms(60_000)
     timer = window.idle._timer
-    qtbot.waitUntil(lambda: timer.remainingTime() < 59_900, timeout=3000)
+    qtbot.waitUntil(lambda: timer.remainingTime() < 59_900, timeout=10000)
     before = timer.remainingTime()
     qtbot.keyClick(window.sync_label, Qt.Key.Key_A)  # any key press anywhere counts as activity
     assert timer.remainingTime() > before  # the countdown started again

@@ -107,7 +107,7 @@ def test_sync_figure_follows_data_changes(open_window, qtbot) -> None:
     before = window.ctx.sv.status.sync_state().pending
     sv = window.ctx.sv
     Op(window, lambda: sv.users.create("nurse", "赵护士", "village_doctor", "secret123")).changes("users").run()
-    qtbot.waitUntil(lambda: window.sync_label.text() == f"单机运行 · 待同步 {before + 1} 条", timeout=5000)
+    qtbot.waitUntil(lambda: window.sync_label.text() == f"单机运行 · 待同步 {before + 1} 条", timeout=10000)
 
 
 def test_ctrl_q_closes_the_window(open_window, qtbot) -> None:

@@ -148,7 +148,7 @@ def test_audit_viewer_shows_chinese_and_filters(open_window, monkeypatch, qtbot)
     page.open_target("audit")
     model = page.audit_tab.model
     total = len(window.ctx.sv.audit.recent())
-    qtbot.waitUntil(lambda: model.rowCount() == total, timeout=5000)  # the view fetches until it is full
+    qtbot.waitUntil(lambda: model.rowCount() == total, timeout=10000)  # the view fetches until it is full
     assert model.entry(0).action == "signin.ok"
     assert model.data(model.index(0, 2)) == "登录成功"
     assert model.data(model.index(0, 3)) == "用户"

@@ -84,7 +84,7 @@ def test_changes_emit_data_changed_and_busy_restores_the_cursor(qtbot) -> None:
 
     parent = QWidget()
     qtbot.addWidget(parent)
-    with qtbot.waitSignal(hub().data_changed, timeout=5000) as signal:
+    with qtbot.waitSignal(hub().data_changed, timeout=10000) as signal:
         Op(parent, lambda: 1).busy("请稍候").changes("settings").run()
         assert QApplication.overrideCursor() is not None
     assert signal.args == ["settings"]

@@ -106,6 +106,7 @@ class OutpatientPage(Page):
         self._preview_timer.setInterval(PREVIEW_DEBOUNCE_MS)
         self._preview_timer.timeout.connect(self.preview_now)
         self._preview_generation = 0
+        self._preview_shown = 0  # the generation the split shows (a preview, a refusal or a hint)
         self._settling = False
         self._esc_armed = False
         self._pending_banner: list[str] = []
@@ -180,12 +181,17 @@ class OutpatientPage(Page):
     def schedule_preview(self) -> None:
         self._preview_timer.start()
 
+    def preview_pending(self) -> bool:
+        """True while the split lags behind the form: the debounce runs, or its preview has not come back."""
+        return self._preview_timer.isActive() or self._preview_shown != self._preview_generation
+
     def preview_now(self) -> None:
         self._preview_timer.stop()
         self._preview_generation += 1
         generation = self._preview_generation
         draft = self.draft()
         if draft is None:
+            self._preview_shown = generation
             total = self.rx.model.total_fen()
             text = "请先选择参保人" + (f"（药品合计 {fen_to_yuan(total)} 元）" if total else "")
             self.split.show_message(text)
@@ -198,12 +204,14 @@ class OutpatientPage(Page):
     def _previewed(self, generation: int, preview: Preview) -> None:
         if generation != self._preview_generation:
             return
+        self._preview_shown = generation
         self.split.show_preview(preview)
         fee = preview.general_fee_fen or 0
         self.general_fee.setText(f"一般诊疗费 {fen_to_yuan(fee)}" if fee else "一般诊疗费")
 
     def _preview_failed(self, generation: int, error: CunyiError) -> None:
         if generation == self._preview_generation:  # a half-typed agent ID keeps the last figures
+            self._preview_shown = generation
             self.split.show_message(str(error), problem=True,
                                     keep_figures=error.field in ("代办人姓名", "代办人身份证号"))
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 #: the offscreen platform cannot raise or grab for popups (QCompleter); not a failure of ours
 OFFSCREEN_POPUP_NOISE = r"^This plugin does not support (raise\(\)|grabbing the keyboard|propagateSizeHints\(\))$"
 
+#: how long a test waits for a state of the page: generous, for two busy cores (the first receipt of a
+#: worker process imports reportlab and reads the CJK font; the first search and preview load their own)
+UNTIL_MS = 20000
+
 
 def settle(rounds: int = 4) -> None:
     """Let queued results, debounce timers and their follow-up ops run."""
@@ -41,3 +45,18 @@ def press(key, modifier=None) -> None:  # noqa: ANN001
     target = QApplication.focusWidget()
     assert target is not None, "nothing has the keyboard focus"
     QTest.keyClick(target, key, modifier or Qt.KeyboardModifier.NoModifier)
+
+
+def wait_preview(qtbot, page, until=None):  # noqa: ANN001, ANN201
+    """The split's ``Preview`` of the page's *current* form, once no debounce or preview op is pending.
+
+    ``settle()`` cannot see the 200 ms preview debounce: under load an older preview (of the line before
+    its quantity was typed, or of the visit before the first line) can be on show when it returns.
+    ``until(preview)`` waits further for a specific state.
+    """
+    def current() -> bool:
+        preview = page.split.preview
+        return not page.preview_pending() and preview is not None and (until is None or until(preview))
+
+    qtbot.waitUntil(current, timeout=UNTIL_MS)
+    return page.split.preview

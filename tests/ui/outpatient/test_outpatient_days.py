@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
 from op_seed import settle_visit
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
@@ -51,17 +51,17 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
     assert today.reverse_button.isEnabled() and not today.reverse_note.isVisible()  # an admin may
 
     press(Qt.Key.Key_F6)  # 补打 an earlier day's receipt
-    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     assert old.receipt_no in _pdf_text(page.prints.last.path)
     receipt = page.prints.last
 
     press(Qt.Key.Key_F8)
     dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=5000)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=UNTIL_MS)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
     type_text("charged twice")
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=UNTIL_MS)
     settle()
     rows = db("SELECT r.receipt_no, r.reason, r.reversed_at, u.username FROM reversals r JOIN users u ON u.id = r.user_id")
     assert len(rows) == 1

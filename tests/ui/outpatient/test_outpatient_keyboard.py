@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
@@ -32,7 +32,7 @@ def _add_drug(qtbot, page, pinyin: str, quantity: str | None) -> None:  # noqa: 
     assert QApplication.focusWidget() is page.rx.drug_box
     type_text(pinyin)
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1)
+    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=UNTIL_MS)
     settle()
     assert QApplication.focusWidget() is page.rx.drug_box  # the drug box adds a line and stays put
     if quantity is not None:
@@ -52,9 +52,9 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     # 1. the resident: pinyin initials, Enter picks the only match; coverage shows, focus moves on
     assert QApplication.focusWidget() is page.header.resident_box
     type_text("zs")
-    qtbot.waitUntil(lambda: page.header.resident_box.popup_visible(), timeout=5000)
+    qtbot.waitUntil(lambda: page.header.resident_box.popup_visible(), timeout=UNTIL_MS)
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=5000)
+    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=UNTIL_MS)
     assert page.header.resident.name == "张三"
     assert page.header.coverage.enrolled and not page.header.warning.isVisible()
     assert "已参保" in page.header.coverage_line.text()
@@ -75,8 +75,7 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     lines = page.rx.model.lines
     assert [(line.drug.generic_name, line.quantity_units) for line in lines] == [
         ("苯磺酸氨氯地平片", 56), ("阿莫西林胶囊", 12), ("维生素C片", 100)]
-    qtbot.waitUntil(lambda: page.split.preview is not None and len(page.split.preview.lines) == 3, timeout=5000)
-    preview = page.split.preview.split
+    preview = wait_preview(qtbot, page, lambda p: len(p.lines) == 3).split
     # 16.24 + 6.25 + 3.50 + 10.00 general fee
     assert preview.total_fen == 1624 + 625 + 350 + 1000
     assert page.split.values["total"].text() == "35.99"
@@ -85,7 +84,7 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
 
     # 4. F9: settle and print; the banner names the receipt number; focus back in the resident box
     press(Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     settle()
     receipt_no, total, fund, cash, eligible = db(
         "SELECT receipt_no, total_fen, fund_fen + general_fee_fund_fen, self_paid_fen + self_funded_fen, eligible "
@@ -116,11 +115,11 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     assert QApplication.focusWidget() is page.today.table
     press(Qt.Key.Key_F8)
     dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog.isVisible())
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=UNTIL_MS)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
     type_text("patient returned the drugs")
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=UNTIL_MS)
     settle()
     reversal_no, reason = db("SELECT receipt_no, reason FROM reversals")[0]
     assert reason == "patient returned the drugs" and reversal_no.startswith("CZ")
@@ -136,7 +135,7 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
 
     # 6. F8 again: refused with a message, no second reversal
     window.activateWindow()  # the window manager gives the focus back after the dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.today.table, timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.today.table, timeout=UNTIL_MS)
     press(Qt.Key.Key_F8)
     assert "已经冲正过" in page.banner.text()
     assert db("SELECT count(*) FROM reversals") == [(1,)]

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
 from op_seed import settle_visit
 from ui import errors
 from ui.dialogs.reversal import ReversalDialog
@@ -22,7 +22,7 @@ def _pick(qtbot, page, pinyin: str) -> None:  # noqa: ANN001
     page.focus_first()
     type_text(pinyin)
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=5000)
+    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=UNTIL_MS)
     settle()
 
 
@@ -31,7 +31,7 @@ def _add(qtbot, page, pinyin: str) -> None:  # noqa: ANN001
     page.rx.focus_drug_box()
     type_text(pinyin)
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=5000)
+    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=UNTIL_MS)
     settle()
 
 
@@ -46,13 +46,12 @@ def test_unenrolled_resident_is_red_at_once_and_pays_everything(qtbot, doctor_wi
     assert page.header.warning.isVisible() and "未参保" in page.header.warning.text()
     assert "background: #c62828" in page.header.styleSheet() or page.header.warning.objectName() == "coverageWarning"
     _add(qtbot, page, "bhsa")
-    qtbot.waitUntil(lambda: page.split.preview is not None, timeout=5000)
-    split = page.split.preview.split
+    split = wait_preview(qtbot, page).split
     assert not split.eligible and split.fund_fen == 0 and split.general_fee_fund_fen == 0
     assert page.split.values["fund"].text() == "0.00" and page.split.note.property("problem") is True
     assert page.split.cash.text() == f"¥{split.total_fen / 100:.2f}"
     press(Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     settle()
     assert db("SELECT eligible, fund_fen, self_paid_fen + self_funded_fen, total_fen FROM settlements") == [
         (0, 0, split.total_fen, split.total_fen)]
@@ -115,10 +114,10 @@ def test_qualified_chronic_diagnosis_settles_in_its_pool(qtbot, doctor_window, d
     press(Qt.Key.Key_Return)
     assert page.header.chronic_code() == "I10"  # picked by the diagnosis code
     _add(qtbot, page, "bhsa")
-    qtbot.waitUntil(lambda: page.split.preview is not None and page.split.preview.pool == "I10", timeout=5000)
+    wait_preview(qtbot, page, lambda p: p.pool == "I10")
     assert "高血压" in page.split.note.text()
     press(Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     settle()
     assert db("SELECT pool FROM settlements") == [("I10",)]
     assert db("SELECT chronic_code, diagnosis_code FROM visits") == [("I10", "I10")]
@@ -146,15 +145,15 @@ def test_reprint_is_marked_and_prescription_prints(qtbot, doctor_window, clinic)
     window, page = doctor_window("outpatient")
     assert page.today.current() is not None and page.today.current().id == info.id
     press(Qt.Key.Key_F6)  # 补打: the first print was never made, so this one is the original
-    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     first = page.prints.last
     press(Qt.Key.Key_F6)
-    qtbot.waitUntil(lambda: page.prints.last is not first, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not first, timeout=UNTIL_MS)
     assert "补打" not in _pdf_text(first.path) and "补打" in _pdf_text(page.prints.last.path)
     assert "补打" in page.prints.last.path.name
     second = page.prints.last
     press(Qt.Key.Key_F4)
-    qtbot.waitUntil(lambda: page.prints.last is not second, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not second, timeout=UNTIL_MS)
     rx = _pdf_text(page.prints.last.path)
     assert "Rp." in rx and "阿莫西林胶囊" in rx and "口服 每日3次 每次1粒" in rx and info.receipt_no in rx
 
@@ -189,12 +188,12 @@ def test_unknown_id_then_ctrl_n_creates_and_picks_the_resident(qtbot, doctor_win
     assert page.header.resident is None and "没有找到" in page.banner.text() and "Ctrl+N" in page.banner.text()
     press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog.isVisible())
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=UNTIL_MS)
     assert dialog.id_edit.text() == number and dialog.id_info.property("ok") is True
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name_edit, timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name_edit, timeout=UNTIL_MS)
     type_text("孙七")
     press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=5000)
+    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=UNTIL_MS)
     assert page.header.resident.name == "孙七" and "未参保" in page.header.warning.text()
     assert db("SELECT name FROM residents WHERE id_number = ?", (number,)) == [("孙七",)]
 
@@ -214,15 +213,13 @@ def test_usage_by_keyboard_general_fee_toggle_and_ctrl_enter(qtbot, doctor_windo
     settle()
     assert QApplication.focusWidget() is page.rx.drug_box
     assert (page.rx.model.lines[0].quantity_units, page.rx.model.lines[0].usage) == (12, "po tid 1#")
-    qtbot.waitUntil(lambda: page.split.preview is not None, timeout=5000)
-    with_fee = page.split.preview.split.total_fen
+    with_fee = wait_preview(qtbot, page).split.total_fen
     page.general_fee.setFocus()
     press(Qt.Key.Key_Space)  # 一般诊疗费 off: the split follows
-    qtbot.waitUntil(lambda: page.split.preview is not None and page.split.preview.split.total_fen == with_fee - 1000,
-                    timeout=5000)
+    assert wait_preview(qtbot, page).split.total_fen == with_fee - 1000
     page.rx.focus_drug_box()
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=10000)
+    qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     settle()
     assert db("SELECT total_fen, general_fee_fen FROM settlements") == [(with_fee - 1000, 0)]
     assert db("SELECT quantity_units, usage FROM prescription_lines") == [(12, "po tid 1#")]

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
-from op_keys import OFFSCREEN_POPUP_NOISE, press, settle
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle
 from op_seed import settle_visit
 from ui.outpatient_tiles import outpatient_tiles
 from ui.tiles import TileScope
@@ -23,7 +23,7 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
     info = settle_visit(data, seeded, lines={"amox": 24, "vitc": 100})
     window, page = doctor_window("reports")
     assert page.current_name() == "daily-log"
-    qtbot.waitUntil(lambda: page.table is not None, timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None, timeout=UNTIL_MS)
     table = page.table
     assert table.title == "门诊日志" and len(table.rows) == 1
     row = table.rows[0]
@@ -38,7 +38,7 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
 
     page.list.setFocus()
     press(Qt.Key.Key_Down)  # 收费日报, for this month
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "收费日报", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "收费日报", timeout=UNTIL_MS)
     settle()
     today = date.today().isoformat()
     day = next(r for r in page.table.rows if r["date"] == today)
@@ -46,7 +46,7 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
     assert day["cash_fen"] == info.patient_pays_fen
 
     press(Qt.Key.Key_Down)  # 月度统筹汇总
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=UNTIL_MS)
     settle()
     month = next(r for r in page.table.rows if r["month"] == today[:7])
     assert month["visits"] == 1 and month["fund_fen"] == info.fund_fen + info.general_fee_fund_fen
@@ -66,7 +66,7 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
 def test_stock_report_needs_no_period(qtbot, doctor_window) -> None:
     window, page = doctor_window("reports")
     page.select("stock")
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "库存报表", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "库存报表", timeout=UNTIL_MS)
     assert not page.mode.isVisible() and not page.day.isVisible() and not page.month.isVisible()
     names = {r.get("generic_name") or r.get("name") for r in page.table.rows}
     assert {"苯磺酸氨氯地平片", "阿莫西林胶囊", "维生素C片"} <= names
@@ -101,5 +101,5 @@ def test_township_picks_the_site_to_report_on(qtbot, open_window) -> None:
     assert page.site.isVisible() and page.site.count() >= 1
     assert page.site.currentData() == window.ctx.site.id
     page.select("monthly-summary")
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=UNTIL_MS)
     assert page.period().site_id == window.ctx.site.id

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from app.domain.money import fen_to_yuan, round_half_up_div
-from op_keys import OFFSCREEN_POPUP_NOISE, settle
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, settle
 from op_seed import PASSWORD, settle_visit
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
@@ -53,7 +53,7 @@ def test_daily_log_totals_and_money_columns_at_1366(qtbot, doctor_window, visits
     live = visits[:2]
     window, page = doctor_window("reports")
     assert (window.width(), window.height()) == (1366, 768)
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "门诊日志", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "门诊日志", timeout=UNTIL_MS)
     settle()
     table = page.table
     assert len(table.rows) == 3 and [r["status"] for r in table.rows] == ["", "", "已冲正"]
@@ -87,7 +87,7 @@ def test_daily_log_totals_and_money_columns_at_1366(qtbot, doctor_window, visits
 
     page.mode.setCurrentIndex(page.mode.findData("month"))  # the month: the date column comes back
     page.build_report()
-    qtbot.waitUntil(lambda: page.table is not None and page.table.columns[0].key == "date", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.columns[0].key == "date", timeout=UNTIL_MS)
     settle()
     assert page.table.totals["amount_fen"] == table.totals["amount_fen"] and _shown_totals(page)["date"] == "合计"
     for key in ("amount_fen", "fund_fen"):
@@ -97,7 +97,7 @@ def test_daily_log_totals_and_money_columns_at_1366(qtbot, doctor_window, visits
 def test_settlement_reports_totals_are_the_sums_of_their_rows(qtbot, doctor_window, visits) -> None:
     window, page = doctor_window("reports")
     page.select("settlements")
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "收费日报", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "收费日报", timeout=UNTIL_MS)
     settle()
     table = page.table
     numeric = [c.key for c in table.columns if c.kind in ("int", "fen")]
@@ -108,7 +108,7 @@ def test_settlement_reports_totals_are_the_sums_of_their_rows(qtbot, doctor_wind
     assert page.view.horizontalScrollBar().maximum() == 0  # every money column fits at 1366×768
 
     page.select("monthly-summary")
-    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=5000)
+    qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=UNTIL_MS)
     settle()
     table = page.table
     summed = [c.key for c in table.columns if c.kind in ("int", "fen") and c.key != "average_fen"]

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
 from op_seed import PASSWORD, Clinic, id_number
 from ui.models import residents as residents_models
 from ui.models.residents import ResidentsModel
@@ -51,7 +51,7 @@ def test_the_sites_residents_show_without_typing(qtbot, doctor_window, clinic, d
     _add_households(data, seeded)
     window, page = doctor_window("residents")
     assert QApplication.focusWidget() is page.search and page.search.text() == ""
-    qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=UNTIL_MS)
     assert db("SELECT count(*) FROM residents") == [(6,)]
     assert _names(page.model) == LIST_ORDER  # households together; 10组 after 5组
     assert page.count_label.text().startswith("共 6 人")
@@ -68,16 +68,16 @@ def test_the_sites_residents_show_without_typing(qtbot, doctor_window, clinic, d
     assert model.data(model.index(zhang, 0), Qt.ItemDataRole.ToolTipRole) == "户主"
     assert model.data(model.index(zhang + 1, 0), Qt.ItemDataRole.ToolTipRole) == "与户主关系：配偶"
     assert model.data(model.index(zhang, 0), Qt.ItemDataRole.FontRole).bold()  # each household starts in bold
-    qtbot.waitUntil(lambda: page.card.resident is not None and page.card.resident.name == "王五", timeout=5000)
+    qtbot.waitUntil(lambda: page.card.resident is not None and page.card.resident.name == "王五", timeout=UNTIL_MS)
     artifact(window, "residents-default-list")
 
     type_text("zs")  # search works as before
-    qtbot.waitUntil(lambda: _names(page.model) == ["张三"], timeout=5000)
+    qtbot.waitUntil(lambda: _names(page.model) == ["张三"], timeout=UNTIL_MS)
     assert page.count_label.text() == "找到 1 人" and not page.model.is_listing()
     settle()
     page.search.selectAll()
     press(Qt.Key.Key_Backspace)  # an empty box lists everyone again, 张三 still selected
-    qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=UNTIL_MS)
     settle()
     assert page.table.currentIndex().row() == zhang and page.card.resident.name == "张三"
 
@@ -85,7 +85,7 @@ def test_the_sites_residents_show_without_typing(qtbot, doctor_window, clinic, d
     assert QApplication.focusWidget() is page.table
     press(Qt.Key.Key_Return)  # edit from the list: saved, the list stays with the resident selected
     dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=UNTIL_MS)
     dialog.phone_edit.setText("13900139000")
     dialog.save()
     settle()
@@ -101,15 +101,15 @@ def test_the_list_is_fetched_page_by_page(qtbot, doctor_window, clinic, monkeypa
     window, page = doctor_window("residents")
     assert page.model.page_size == 2
     # the first page, then the view asks for more until it is full (6 rows fit easily)
-    qtbot.waitUntil(lambda: page.model.rowCount() == 6 and not page.model.canFetchMore(), timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 6 and not page.model.canFetchMore(), timeout=UNTIL_MS)
     assert page.model.total() == 6 and _names(page.model) == LIST_ORDER
 
     type_text("zj")
-    qtbot.waitUntil(lambda: _names(page.model) == ["赵九"], timeout=5000)
+    qtbot.waitUntil(lambda: _names(page.model) == ["赵九"], timeout=UNTIL_MS)
     settle()
     page.search.selectAll()
     press(Qt.Key.Key_Backspace)
-    qtbot.waitUntil(page.model.is_listing, timeout=5000)
+    qtbot.waitUntil(page.model.is_listing, timeout=UNTIL_MS)
     settle()
     # the list is read at least through the selected resident, the last one
     assert page.model.loaded() == 6

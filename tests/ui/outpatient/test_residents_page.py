@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
 from op_seed import id_number
 from ui import errors
 
@@ -26,8 +26,8 @@ def _new_dialog(qtbot, page):  # noqa: ANN001, ANN202
     press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     dialog = page.dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.isVisible())
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.id_edit, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=UNTIL_MS)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.id_edit, timeout=UNTIL_MS)
     return dialog
 
 
@@ -35,17 +35,17 @@ def test_search_by_pinyin_shows_the_resident_and_coverage(qtbot, doctor_window, 
     window, page = doctor_window("residents")
     assert QApplication.focusWidget() is page.search
     type_text("zs")
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=UNTIL_MS)
     settle()
     assert page.model.resident(0).name == "张三"
     assert page.model.data(page.model.index(0, 5)) == "已参保"
-    qtbot.waitUntil(lambda: "统筹额度" in page.card.body.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "统筹额度" in page.card.body.text(), timeout=UNTIL_MS)
     assert "已参保" in page.card.body.text() and "示例村3组12号" in page.card.body.text()
     page.search.clear()
     type_text("ls")
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).name == "李四", timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).name == "李四", timeout=UNTIL_MS)
     assert page.model.data(page.model.index(0, 5)) == "未参保"
-    qtbot.waitUntil(lambda: "未参保" in page.card.body.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "未参保" in page.card.body.text(), timeout=UNTIL_MS)
     artifact(window, "residents-search")
 
 
@@ -87,7 +87,7 @@ def test_new_resident_with_sex_and_birth_from_the_id(qtbot, doctor_window, db, a
     assert rows == [("赵六", "F", "1980-02-04", "13800138000", 1)]
     assert db("SELECT year FROM enrollments e JOIN residents r ON r.id = e.resident_id WHERE r.id_number = ?",
               (number,)) == [(date.today().year,)]
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).id_number == number, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).id_number == number, timeout=UNTIL_MS)
 
 
 def test_same_name_and_birth_is_warned_before_and_after_saving(qtbot, doctor_window, db) -> None:
@@ -96,7 +96,7 @@ def test_same_name_and_birth_is_warned_before_and_after_saving(qtbot, doctor_win
     type_text(id_number("19590312", "359"))  # 张三's birth date, another person
     press(Qt.Key.Key_Tab)
     type_text("张三")
-    qtbot.waitUntil(lambda: dialog.namesake.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.namesake.isVisible(), timeout=UNTIL_MS)
     assert "同名且出生日期相同" in dialog.namesake.text()
     press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     settle()
@@ -109,12 +109,12 @@ def test_same_name_and_birth_is_warned_before_and_after_saving(qtbot, doctor_win
 def test_enter_edits_the_selected_resident(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("residents")
     type_text("zs")
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=UNTIL_MS)
     press(Qt.Key.Key_Down)
     assert QApplication.focusWidget() is page.table
     press(Qt.Key.Key_Return)
     dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog.isVisible())
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=UNTIL_MS)
     assert dialog.name_edit.text() == "张三" and dialog.enrollments.rowCount() == 2
     dialog.phone_edit.setText("0371-12345678")
     dialog.assistance.setCurrentIndex(dialog.assistance.findData("dibao"))
@@ -135,7 +135,7 @@ def test_join_a_household_found_by_its_head(qtbot, doctor_window, db) -> None:
     dialog.save()  # no head chosen yet: refused in the dialog
     assert "请先在户主栏" in dialog.error.text() and QApplication.focusWidget() is dialog.head_box
     type_text("zs")
-    qtbot.waitUntil(lambda: dialog.head_box.popup_visible(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.head_box.popup_visible(), timeout=UNTIL_MS)
     press(Qt.Key.Key_Return)
     assert dialog.household_head is not None and dialog.household_head.name == "张三"
     assert dialog.relation.currentText() == "配偶" and "张三" in dialog.head_label.text()

@@ -37,7 +37,7 @@ def activate(qtbot, window) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QApplication
 
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10000)
 
 
 def bulk_card(path: Path, drug_id: str, rows: int) -> None:

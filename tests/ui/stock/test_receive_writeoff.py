@@ -33,7 +33,7 @@ def query(data, sql: str, *args) -> list[tuple]:  # noqa: ANN001
 def pick(qtbot, box, text: str) -> None:  # noqa: ANN001
     """Type into a DrugSearchBox, wait for its list, Enter picks the highlighted drug."""
     qtbot.keyClicks(box, text)
-    qtbot.waitUntil(box.popup_visible)
+    qtbot.waitUntil(box.popup_visible, timeout=10000)
     enter(qtbot, box)
 
 

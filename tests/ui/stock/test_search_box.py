@@ -40,7 +40,7 @@ def test_pinyin_initials_show_a_list_and_enter_picks(qtbot, stock_site) -> None:
     sv, host, box, picked = _box(qtbot, data)
     try:
         qtbot.keyClicks(box, "amxl")
-        qtbot.waitUntil(box.popup_visible)
+        qtbot.waitUntil(box.popup_visible, timeout=10000)
         popup = box.popup()
         assert popup.count() == 1 and popup.item(0).text().startswith("阿莫西林胶囊")
         assert "amxl" in popup.item(0).text()
@@ -51,10 +51,10 @@ def test_pinyin_initials_show_a_list_and_enter_picks(qtbot, stock_site) -> None:
         # a broader prefix: arrows move in the list, Esc closes it without picking
         box.clear()
         qtbot.keyClicks(box, "x")  # 硝苯地平 (xbdp) only … and nothing else starts with x
-        qtbot.waitUntil(box.popup_visible)
+        qtbot.waitUntil(box.popup_visible, timeout=10000)
         box.clear()
         ime_commit(box, "片")  # a name substring: 硝苯地平缓释片, 维生素B1片
-        qtbot.waitUntil(lambda: box.popup_visible() and box.popup().count() == 2)
+        qtbot.waitUntil(lambda: box.popup_visible() and box.popup().count() == 2, timeout=10000)
         qtbot.keyClick(box, Qt.Key.Key_Down)
         assert box.popup().currentRow() == 1
         qtbot.keyClick(box, Qt.Key.Key_Escape)
@@ -69,7 +69,7 @@ def test_pinyin_initials_show_a_list_and_enter_picks(qtbot, stock_site) -> None:
         # nothing found: the list says so and Enter picks nothing
         box.clear()
         qtbot.keyClicks(box, "zzzz")
-        qtbot.waitUntil(box.popup_visible)
+        qtbot.waitUntil(box.popup_visible, timeout=10000)
         assert box.popup().item(0).text().startswith("没有找到“zzzz”")
         qtbot.keyClick(box, Qt.Key.Key_Return)
         assert len(picked) == 2

@@ -45,7 +45,7 @@ def test_add_and_edit_drugs_in_the_dialog(qtbot, qtmodeltester, stock_site, open
     tab.ask_edit()
     dialog = tab.dialog
     dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=10000)
     assert dialog.windowTitle() == "编辑药品" and dialog.edits["generic_name"].text() == "阿莫西林胶囊"
     code = dialog.edits["national_code"]
     code.selectAll()

@@ -34,7 +34,7 @@ def test_on_hand_list_filters_and_exports(qtbot, qtmodeltester, stock_site, open
     tab.klass.setCurrentIndex(0)
     tab.search.setText("amx")
     settle()
-    qtbot.waitUntil(lambda: [r.generic_name for r in tab.model.rows()] == ["阿莫西林胶囊"])
+    qtbot.waitUntil(lambda: [r.generic_name for r in tab.model.rows()] == ["阿莫西林胶囊"], timeout=10000)
 
     tab.export_to(tmp_path / "list.xlsx")
     tab.export_to(tmp_path / "list.pdf")

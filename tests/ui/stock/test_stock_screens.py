@@ -60,7 +60,7 @@ def test_every_tab_and_dialog_renders_cleanly(qtbot, demo_site, open_stock, arti
     activate(qtbot, window)
     receive.form.drug_box.setFocus()
     qtbot.keyClicks(receive.form.drug_box, "a")
-    qtbot.waitUntil(receive.form.drug_box.popup_visible)
+    qtbot.waitUntil(receive.form.drug_box.popup_visible, timeout=10000)
     artifact(window, "stock_search_popup")
     receive.form.drug_box.hide_popup()
 
