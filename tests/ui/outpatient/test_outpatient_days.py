@@ -119,3 +119,23 @@ def test_doctor_sees_why_an_earlier_day_cannot_be_reversed(qtbot, doctor_window,
     today.show_day(None, select_id=new.id)
     settle()
     assert today.day() == date.today() and today.current().id == new.id
+
+
+def test_todays_list_shows_names_and_sums_whole_at_1366x768(qtbot, doctor_window, clinic) -> None:
+    from dataclasses import replace
+
+    data, seeded = clinic
+    info = settle_visit(data, seeded, who="lisi")
+    window, page = doctor_window("outpatient")
+    table, model = page.today.table, page.today.model
+    # a three-character name with its ·自付 mark and three-digit sums, as in the demo (147.28)
+    model.set_settlements([replace(info, resident_name="张红艳", total_fen=14728, self_paid_fen=0,
+                                      self_funded_fen=14728), info])
+    QApplication.processEvents()
+    assert model.data(model.index(0, 1)) == "张红艳·自付"
+    metrics, header = table.fontMetrics(), table.horizontalHeader()
+    assert header.sectionViewportPosition(3) + header.sectionSize(3) <= table.viewport().width()
+    for row in range(model.rowCount()):
+        for col in range(model.columnCount()):
+            text = model.data(model.index(row, col))
+            assert metrics.horizontalAdvance(text) + 6 <= header.sectionSize(col), (text, header.sectionSize(col))
