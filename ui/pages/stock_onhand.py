@@ -158,16 +158,18 @@ class OnHandTab(_ListTab):
     def refresh(self) -> None:
         self._debounce.stop()
         token, filters, stock = self._next_token(), self.filters(), self.sv.stock
-        Op(self, lambda: (stock.on_hand(**filters), stock.windows())).success(
+        # 库存不足 counts drugs already out of stock too, as the 工作台 tile does
+        Op(self, lambda: (stock.on_hand(**filters), stock.windows(), len(stock.on_hand(alert="low")))).success(
             lambda result: self._loaded(token, *result)).run()
 
-    def _loaded(self, token: int, rows: list[OnHandRow], windows: Any) -> None:
+    def _loaded(self, token: int, rows: list[OnHandRow], windows: Any, low_all: int) -> None:
         if token != self._token:
             return
         self.model.near_days, self.model.urgent_days = windows.near_days, windows.urgent_days
         self._show_rows(rows, lambda r: r.drug_id)
         total = sum(r.value_fen for r in rows)
-        counts = {k: sum(1 for r in rows if k in r.alerts) for k in ("expired", "near_expiry", "low")}
+        counts = {k: sum(1 for r in rows if k in r.alerts) for k in ("expired", "near_expiry")}
+        counts["low"] = low_all
         parts = [f"共 {len(rows)} 种", f"库存金额 ¥{yuan(total)}"]
         parts += [f"{label} {counts[k]} 种" for k, label in (("expired", "有过期"), ("near_expiry", "近效期"),
                                                               ("low", "库存不足")) if counts[k]]

@@ -69,3 +69,18 @@ def test_dashboard_tiles_open_their_lists(qtbot, stock_site, open_window) -> Non
     window.go("stock", "expired")
     settle()
     assert batches.model.rowCount() == 0 and batches.summary.text().startswith("0 个批次")
+
+
+def test_low_stock_figure_is_the_same_on_the_tile_and_the_stock_list(stock_site, open_stock) -> None:
+    data, small = stock_site()
+    sv = bootstrap(data)
+    try:
+        sv.stock.dispense(small.nife.id, 30)  # 硝苯地平 now out of stock: still 库存不足, no longer listed
+        tile = {t.key: t for t in stock_tiles(sv, _scope({"dashboard", "stock"}))}["stock.low"]
+    finally:
+        sv.close()
+    assert tile.figure == "1 种"
+    _window, page = open_stock(data)
+    onhand = page.tab["onhand"]
+    assert "硝苯地平缓释片" not in [r.generic_name for r in onhand.model.rows()]
+    assert "库存不足 1 种" in onhand.summary.text()
