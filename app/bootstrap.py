@@ -12,7 +12,6 @@ from app.paths import DataDir
 
 from .services.audit import AuditService
 from .services.context import Actor, Session
-from .services.settings import SettingsService
 from .services.sites import SiteService
 from .services.users import UserService
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from .services.stock import StockService
     from .services.stocktake import StocktakeService
     from .services.residents import ResidentService
+    from .services.settings import SettingsService
     from .services.settlement import SettlementService
     from .services.status import StatusService
 
@@ -48,6 +48,8 @@ class Services:
 
     @cached_property
     def settings(self) -> SettingsService:
+        from .services.settings import SettingsService
+
         return SettingsService(self.db, self.session)
 
     @cached_property

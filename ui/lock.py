@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushBu
 from app.domain.errors import CunyiError
 
 from .context import AppContext
-from .widgets.forms import ErrorLabel, password_edit
 from .workers import Op
 
 _INPUT_EVENTS = {
@@ -81,6 +80,8 @@ class LockScreen(QWidget):
     quit_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        from .widgets.forms import ErrorLabel, password_edit  # built when the screen first locks
+
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("lockScreen")

@@ -258,8 +258,8 @@ class MainWindow(QMainWindow):
         Op(self, status.sync_state).success(lambda state: self.sync_label.setText(state.label)).run()
 
     def load_idle_setting(self) -> None:
-        settings = self.ctx.sv.settings
-        Op(self, lambda: settings.get("idle_lock_minutes")).success(self._set_idle_minutes).run()
+        sv = self.ctx.sv  # the settings service loads on the database thread, after the first paint
+        Op(self, lambda: sv.settings.get("idle_lock_minutes")).success(self._set_idle_minutes).run()
 
     def _set_idle_minutes(self, minutes: int) -> None:
         self.idle.set_minutes(minutes)

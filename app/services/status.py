@@ -18,7 +18,6 @@ from app.db.uow import Database, now
 from app.paths import DataDir
 
 from .audit import AuditEntry
-from .backup import PREFIX, SUFFIX
 from .context import Session
 
 
@@ -63,6 +62,8 @@ class LockedUser:
 
 
 def _backup_time(path: Path) -> datetime | None:
+    from .backup import PREFIX
+
     try:
         return datetime.strptime(path.name[len(PREFIX) : len(PREFIX) + 15], "%Y%m%d-%H%M%S")
     except ValueError:
@@ -125,6 +126,8 @@ class StatusService:
 
     def backups(self) -> list[BackupFile]:
         """Backups in the data folder's ``backups/``, newest first."""
+        from .backup import PREFIX, SUFFIX  # the backup module is not needed to start
+
         files = []
         for path in self.data.backups.glob(f"{PREFIX}*{SUFFIX}"):
             at = _backup_time(path)
