@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.domain.enums import Role, SiteKind
@@ -12,6 +12,7 @@ from app.services.audit import AuditEntry
 from app.services.settings import SPECS
 
 from ..workers import Op
+from .base import ColumnsModel
 
 PAGE_SIZE = 200
 
@@ -78,7 +79,7 @@ def detail_text(entry: AuditEntry) -> str:
     return "；".join(f"{_DETAIL_LABELS.get(k, k)}：{v}" for k, v in d.items())
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(ColumnsModel):
     """Newest first; ``fetchMore`` loads the next page on the database thread."""
 
     COLUMNS = ("时间", "操作人", "操作", "对象", "详情")
@@ -137,18 +138,6 @@ class AuditModel(QAbstractTableModel):
     # -- model ----------------------------------------------------------------------------------
     def entry(self, row: int) -> AuditEntry:
         return self._rows[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

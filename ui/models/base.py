@@ -1,4 +1,8 @@
-"""``RowsModel``: the read-only table model over a list of frozen DTOs that the list models share.
+"""``ColumnsModel``: the table-model skeleton every table model shares (``COLUMNS`` over ``_rows``), and
+``RowsModel``: the read-only table model over a list of frozen DTOs that the list models share.
+
+``ColumnsModel`` counts the rows of ``_rows`` and the ``COLUMNS``, and gives the horizontal header
+text; a subclass adds its own ``data``/``flags`` (and extends ``headerData`` for other roles).
 
 A subclass names its ``COLUMNS`` and the ``NUMERIC`` ones (right-aligned, header too), and returns
 each cell's text from ``cell``; ``foreground``, ``background`` and ``tooltip`` give the colour roles and
@@ -18,16 +22,32 @@ _INDEX = QModelIndex()
 Index = QModelIndex | QPersistentModelIndex
 
 
-class RowsModel(QAbstractTableModel):
-    """A read-only table over a list of DTOs. Subclasses set ``COLUMNS`` and implement ``cell``."""
+class ColumnsModel(QAbstractTableModel):
+    """A flat table of ``_rows`` (one per row) under the header texts ``COLUMNS``."""
 
     COLUMNS: ClassVar[tuple[str, ...]] = ()
-    #: columns shown right-aligned (numbers, money)
-    NUMERIC: ClassVar[frozenset[int]] = frozenset()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
+
+    def rowCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+
+class RowsModel(ColumnsModel):
+    """A read-only table over a list of DTOs. Subclasses set ``COLUMNS`` and implement ``cell``."""
+
+    #: columns shown right-aligned (numbers, money)
+    NUMERIC: ClassVar[frozenset[int]] = frozenset()
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -58,19 +78,11 @@ class RowsModel(QAbstractTableModel):
         return None
 
     # -- Qt -----------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMERIC:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        if (role == Qt.ItemDataRole.TextAlignmentRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self.COLUMNS) and section in self.NUMERIC):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return super().headerData(section, orientation, role)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

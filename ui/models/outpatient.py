@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from app.domain.enums import CoverageClass
@@ -23,6 +23,8 @@ from app.services.catalog import DrugInfo
 from app.services.settlement_queries import line_amount, quantity_and_price
 from app.services.settlement_types import DraftLine, SettlementInfo
 from app.services.stock_queries import BatchInfo
+
+from .base import ColumnsModel
 
 Index = QModelIndex | QPersistentModelIndex
 RED = QColor("#b3261e")
@@ -88,7 +90,7 @@ class RxLine:
         return f"{first.batch_no} {first.expiry:%Y-%m}{more}"
 
 
-class PrescriptionModel(QAbstractTableModel):
+class PrescriptionModel(ColumnsModel):
     """The lines of the prescription; 数量 and 用法用量 are editable."""
 
     COLUMNS = ("药品", "规格", "数量", "单位", "单价", "金额", "类别", "批次/效期", "用法用量")
@@ -101,25 +103,25 @@ class PrescriptionModel(QAbstractTableModel):
     def __init__(self, parent: Any = None, today: date | None = None) -> None:
         super().__init__(parent)
         self.today = today or date.today()
-        self._lines: list[RxLine] = []
+        self._rows: list[RxLine] = []
 
     # -- plain values -----------------------------------------------------------------------------
     @property
     def lines(self) -> tuple[RxLine, ...]:
-        return tuple(self._lines)
+        return tuple(self._rows)
 
     def draft_lines(self) -> tuple[DraftLine, ...]:
-        return tuple(DraftLine(line.drug.id, line.quantity_units, line.usage) for line in self._lines)
+        return tuple(DraftLine(line.drug.id, line.quantity_units, line.usage) for line in self._rows)
 
     def total_fen(self) -> int:
-        return sum(line.amount_fen for line in self._lines)
+        return sum(line.amount_fen for line in self._rows)
 
     def stock_problems(self) -> list[str]:
-        return [f"第{i}行“{line.drug.generic_name}”{problem}" for i, line in enumerate(self._lines, 1)
+        return [f"第{i}行“{line.drug.generic_name}”{problem}" for i, line in enumerate(self._rows, 1)
                 if (problem := line.stock_problem(self.today))]
 
     def row_of(self, drug_id: str) -> int:
-        return next((i for i, line in enumerate(self._lines) if line.drug.id == drug_id), -1)
+        return next((i for i, line in enumerate(self._rows) if line.drug.id == drug_id), -1)
 
     # -- changes ----------------------------------------------------------------------------------
     def add_drug(self, drug: DrugInfo, quantity_units: int | None = None, usage: str = "") -> tuple[int, bool]:
@@ -127,9 +129,9 @@ class PrescriptionModel(QAbstractTableModel):
         existing = self.row_of(drug.id)
         if existing >= 0:
             return existing, False
-        row = len(self._lines)
+        row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._lines.append(RxLine(drug, quantity_units or max(drug.units_per_pack, 1), usage))
+        self._rows.append(RxLine(drug, quantity_units or max(drug.units_per_pack, 1), usage))
         self.endInsertRows()
         self.changed.emit()
         return row, True
@@ -137,49 +139,41 @@ class PrescriptionModel(QAbstractTableModel):
     def set_batches(self, drug_id: str, batches: list[BatchInfo]) -> None:
         row = self.row_of(drug_id)
         if row >= 0:
-            self._lines[row] = replace(self._lines[row], batches=tuple(batches))
+            self._rows[row] = replace(self._rows[row], batches=tuple(batches))
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def set_quantity_text(self, row: int, text: str) -> bool:
-        line = self._lines[row]
+        line = self._rows[row]
         d = line.drug
         try:
             units = parse_quantity(text, d.pack_unit, d.base_unit, d.units_per_pack, f"第{row + 1}行“{d.generic_name}”数量")
         except ValidationError as exc:
             self.problem.emit(exc.message)
             return False
-        self._lines[row] = replace(line, quantity_units=units)
+        self._rows[row] = replace(line, quantity_units=units)
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
         self.changed.emit()
         return True
 
     def remove(self, row: int) -> None:
-        if 0 <= row < len(self._lines):
+        if 0 <= row < len(self._rows):
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self._lines[row]
+            del self._rows[row]
             self.endRemoveRows()
             self.changed.emit()
 
     def clear(self) -> None:
-        if self._lines:
+        if self._rows:
             self.beginResetModel()
-            self._lines = []
+            self._rows = []
             self.endResetModel()
             self.changed.emit()
 
     # -- Qt ---------------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return str(section + 1)  # line numbers: the messages say 第2行
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Vertical:
+            return str(section + 1)  # line numbers: the messages say 第2行
+        return super().headerData(section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -190,9 +184,9 @@ class PrescriptionModel(QAbstractTableModel):
         return flags
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._lines) or not 0 <= index.column() < len(self.COLUMNS):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.COLUMNS):
             return None
-        line, col = self._lines[index.row()], index.column()
+        line, col = self._rows[index.row()], index.column()
         d = line.drug
         if role == Qt.ItemDataRole.DisplayRole:
             number, unit = line.quantity_parts()
@@ -223,7 +217,7 @@ class PrescriptionModel(QAbstractTableModel):
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not 0 <= index.row() < len(self._lines):
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not 0 <= index.row() < len(self._rows):
             return False
         if index.column() == self.QTY:
             return self.set_quantity_text(index.row(), str(value))
@@ -232,14 +226,14 @@ class PrescriptionModel(QAbstractTableModel):
             if len(text) > 64:
                 self.problem.emit(f"第{index.row() + 1}行用法用量太长（最多 64 字）")
                 return False
-            self._lines[index.row()] = replace(self._lines[index.row()], usage=text)
+            self._rows[index.row()] = replace(self._rows[index.row()], usage=text)
             self.dataChanged.emit(index, index)
             self.changed.emit()
             return True
         return False
 
 
-class TodayModel(QAbstractTableModel):
+class TodayModel(ColumnsModel):
     """Today's settlements at this site, newest first (reversed ones marked)."""
 
     COLUMNS = ("时间", "姓名", "合计", "现金")
@@ -263,17 +257,6 @@ class TodayModel(QAbstractTableModel):
         """(live settlements, total fen, cash fen) of the day, reversed ones left out."""
         live = [s for s in self._rows if not s.reversed]
         return len(live), sum(s.total_fen for s in live), sum(s.patient_pays_fen for s in live)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.COLUMNS):

@@ -8,10 +8,12 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
+
+from .base import ColumnsModel
 
 Index = QModelIndex | QPersistentModelIndex
 _RED = QColor("#b3261e")
@@ -23,7 +25,7 @@ PAGE_SIZE = 100
 Loader = Callable[[list[str], Callable[[list[ResidentInfo]], None]], None]
 
 
-class ResidentsModel(QAbstractTableModel):
+class ResidentsModel(ColumnsModel):
     """The 居民档案 list: a search result (loaded whole), or this site's residents in list order.
 
     For the site's list the model knows every id (``ResidentService.site_roster``) and holds the
@@ -101,16 +103,10 @@ class ResidentsModel(QAbstractTableModel):
     def row_of(self, resident_id: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == resident_id), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return f"{self.today.year}年" if section == self.ENROLLED else self.COLUMNS[section]
-        return None
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and section == self.ENROLLED:
+            return f"{self.today.year}年"
+        return super().headerData(section, orientation, role)
 
     def _flags(self, r: ResidentInfo) -> str:
         flags = [r.assistance_label] if r.assistance_label else []
@@ -169,27 +165,15 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-class _EditableRows(QAbstractTableModel):
+class _EditableRows(ColumnsModel):
     """A small editable table of plain rows; ``problem(str)`` tells the dialog why an edit was refused."""
 
-    COLUMNS: tuple[str, ...] = ()
     CHECKS: frozenset[int] = frozenset()
     problem = Signal(str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[list[Any]] = []
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -5,43 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from app.services.users import UserInfo
 
+from .base import ColumnsModel
 
-class UsersModel(QAbstractTableModel):
+
+class UsersModel(ColumnsModel):
     COLUMNS = ("用户名", "姓名", "角色", "状态")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._users: list[UserInfo] = []
+        self._rows: list[UserInfo] = []
         self._locked: dict[str, datetime] = {}
 
     def set_users(self, users: list[UserInfo], locked: dict[str, datetime]) -> None:
         self.beginResetModel()
-        self._users = list(users)
+        self._rows = list(users)
         self._locked = dict(locked)
         self.endResetModel()
 
     def user(self, row: int) -> UserInfo:
-        return self._users[row]
+        return self._rows[row]
 
     def is_locked(self, row: int) -> bool:
-        return self._users[row].id in self._locked
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
+        return self._rows[row].id in self._locked
 
     def _status(self, user: UserInfo) -> str:
         if not user.active:
@@ -52,9 +42,9 @@ class UsersModel(QAbstractTableModel):
         return "正常"
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._users)):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        user = self._users[index.row()]
+        user = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (user.username, user.display_name, user.role.label, self._status(user))[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 3 and user.id in self._locked:
