@@ -37,7 +37,7 @@ print("{MARKER}", flush=True)
 MAIN = f"""
 import sys
 from ui.app import build_main_window, make_application, open_session
-session = open_session(sys.argv[1], sys.argv[2], sys.argv[3])  # database thread: bootstrap + sign-in
+session = open_session(sys.argv[1], sys.argv[2], sys.argv[3])  # start-up thread: bootstrap + sign-in while Qt loads
 app = make_application()
 window = build_main_window(session)
 window.resize(1366, 768)

@@ -86,8 +86,8 @@ class DbRunner(QObject):
     def start_call(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn`` on the database thread; the caller waits on the returned future (no event loop).
 
-        For start-up only, before any window exists: e.g. check the password while the main thread
-        imports the window's modules.
+        For start-up only, before any window exists: e.g. load what the first window shows while the
+        main thread builds it.
         """
         future: Future[T] = Future()
 
