@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QDate, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QFrame,
     QHBoxLayout,
@@ -32,6 +31,7 @@ from app.domain.money import fen_to_yuan
 from app.services.settlement_types import SettlementInfo
 
 from ..models.outpatient import TodayModel
+from ..widgets.tables import read_only_rows
 from ..workers import Op
 
 
@@ -85,12 +85,7 @@ class TodayPanel(QFrame):
         self.table = QTableView()
         self.table.setObjectName("todayTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(28)
+        read_only_rows(self.table, 28)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setStyleSheet(TABLE_STYLE)
         header = self.table.horizontalHeader()

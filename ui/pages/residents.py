@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from app.services.resident_types import ResidentInfo
 
 from ..dialogs.resident import ResidentDialog
 from ..models.residents import ResidentsModel
+from ..widgets.tables import read_only_rows
 from ..workers import Op
 from .base import Page
 from .residents_detail import ResidentCard
@@ -91,12 +91,7 @@ class ResidentsPage(Page):
         self.table = _ResultTable(self)
         self.table.setObjectName("residentTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(32)
+        read_only_rows(self.table, 32)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ResidentsModel.ADDRESS, QHeaderView.ResizeMode.Interactive)

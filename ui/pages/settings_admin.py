@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from app.services.backup import KEEP_DAILY, KEEP_WEEKLY, BackupResult, make_back
 from ..dialogs.user import NewUserDialog
 from ..models.audit import FILTERS, AuditModel
 from ..models.users import UsersModel
+from ..widgets.tables import read_only_rows
 from ..workers import Op
 
 if TYPE_CHECKING:
@@ -33,11 +33,7 @@ if TYPE_CHECKING:
 
 
 def _table(view: QTableView) -> QTableView:
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
+    read_only_rows(view)
     view.horizontalHeader().setHighlightSections(False)
     view.setTabKeyNavigation(False)
     return view

@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -27,18 +26,15 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import ValidationError
 
+from ..widgets.tables import read_only_rows
+
 EXPORT_FILTERS = {"pdf": "PDF 文件 (*.pdf)", "xlsx": "Excel 表格 (*.xlsx)"}
 
 
 def setup_table(view: QTableView, *, stretch: int | None = None) -> QTableView:
     """Row selection, no editing, alternating rows, Tab leaves the table (keyboard-first)."""
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
+    read_only_rows(view, 32)
     view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(32)
     header = view.horizontalHeader()
     header.setHighlightSections(False)
     header.setMinimumSectionSize(40)
