@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app.bootstrap import Services, bootstrap  # noqa: E402
-from app.db.engine import PRAGMAS  # noqa: E402
+from app.db.connection import PRAGMAS  # noqa: E402
 from app.db.models import Base, Batch, Enrollment, Resident, Settlement, Store, User  # noqa: E402
 from app.domain.idcard import check_digit  # noqa: E402
 from app.services.context import CLI_ACTOR, Actor  # noqa: E402
