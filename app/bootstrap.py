@@ -1,22 +1,32 @@
-"""Builds the engine, migrations, session and services of one installation in one place."""
+"""Builds the engine, migrations, session and services of one installation in one place.
+
+Start-up order matters for how soon the window shows. ``bootstrap`` checks the schema and
+``identity`` signs the user in on the standard ``sqlite3`` driver; the database layer (SQLAlchemy,
+the models, ~0.35 s to import) loads when a service first needs it, which in the app is on the
+database thread after the window's first paint. Only a due migration loads it at once.
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.db import migrate
-from app.db.uow import Database
+from app.db.connection import connect
+from app.db.schema_head import is_current
 from app.paths import DataDir
 
-from .services.audit import AuditService
 from .services.context import Actor, Session
-from .services.sites import SiteService
-from .services.users import UserService
+from .services.identity import IdentityService
 
 if TYPE_CHECKING:
+    from app.db.uow import Database
+
     # imported when first used: pypinyin, reportlab… must not slow down every start-up
+    from .services.audit import AuditService
+    from .services.sites import SiteService
+    from .services.users import UserService
     from .services.catalog import CatalogService
     from .services.stock import StockService
     from .services.stocktake import StocktakeService
@@ -29,21 +39,43 @@ if TYPE_CHECKING:
 class Services:
     """Every service of one data folder, sharing one database and one current actor."""
 
-    def __init__(self, data: DataDir, db: Database, actor: Actor | None = None) -> None:
+    def __init__(self, data: DataDir, db: Database | None = None, actor: Actor | None = None) -> None:
         self.data = data
-        self.db = db
+        self._db = db
+        self._db_lock = threading.Lock()
         self.session = Session(actor) if actor else Session()
+
+    @property
+    def db(self) -> Database:
+        """The database layer, opened on first use (from whichever thread gets there first)."""
+        if self._db is None:
+            with self._db_lock:
+                if self._db is None:
+                    from app.db.uow import Database
+
+                    self._db = Database(self.data.database)
+        return self._db
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        return IdentityService(self.data.database, self.session)
 
     @cached_property
     def sites(self) -> SiteService:
+        from .services.sites import SiteService
+
         return SiteService(self.db, self.session)
 
     @cached_property
     def users(self) -> UserService:
+        from .services.users import UserService
+
         return UserService(self.db, self.session)
 
     @cached_property
     def audit(self) -> AuditService:
+        from .services.audit import AuditService
+
         return AuditService(self.db, self.session)
 
     @cached_property
@@ -89,15 +121,21 @@ class Services:
         return StocktakeService(self.db, self.session)
 
     def close(self) -> None:
-        self.db.dispose()
+        if self._db is not None:
+            self._db.dispose()
 
 
 def bootstrap(data_dir: Path | str, *, actor: Actor | None = None, backup_before_migrate: bool = True) -> Services:
     """Open (or create) the installation in ``data_dir``: backup if a migration is due, migrate, wire."""
     data = DataDir(Path(data_dir)).ensure()
+    with connect(data.database) as conn:
+        current = is_current(conn)
+    if current:  # nothing to migrate: the database layer loads when first used
+        return Services(data, None, actor)
+    from app.db import migrate
+    from app.db.uow import Database
+
     db = Database(data.database)
-    if migrate.is_current(db.reader):  # nothing to migrate: skip alembic entirely
-        return Services(data, db, actor)
     pending = migrate.current_revision(db.writer) != migrate.head_revision()
     if pending and backup_before_migrate and data.database.stat().st_size > 0:
         from .services.backup import backup_before_migration

@@ -57,7 +57,7 @@ def _login_shot(root: Path, path: Path) -> None:
 
     sv = bootstrap(root)
     try:
-        dialog = LoginDialog(sv, sv.sites.local(), username="doctor")
+        dialog = LoginDialog(sv, sv.identity.local_site(), username="doctor")
         dialog.resize(460, dialog.sizeHint().height())
         dialog.show()
         dialog.grab().save(str(path))

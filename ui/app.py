@@ -24,14 +24,13 @@ if TYPE_CHECKING:
 
     from .main_window import MainWindow
 
-# Import order matters for start-up time. The database layer (SQLAlchemy and the models) is imported
-# before PySide6 on purpose: once PySide6 is loaded, every import goes through shiboken's __feature__
-# import hook and costs ~50 % more. So this module imports neither at the top: ``open_session`` loads the
-# database layer and starts signing in on a thread (scrypt runs without the GIL), then
-# ``make_application`` loads Qt meanwhile.
+# Import order matters for start-up time. Nothing before the first paint loads the database layer
+# (SQLAlchemy and the models, ~0.35 s): ``open_session`` checks the schema and signs the user in on the
+# standard ``sqlite3`` driver on a start-up thread (scrypt runs without the GIL) while ``make_application``
+# loads Qt; the database thread opens the data layer after the window has painted once.
 
 #: modules the first window needs that do not need Qt, loaded by ``open_session`` before Qt
-_FIRST_WINDOW_WITHOUT_QT = ("sqlalchemy.dialects.sqlite", "app.domain.roles", "app.services.status", "ui.tiles")
+_FIRST_WINDOW_WITHOUT_QT = ("app.domain.roles", "ui.tiles")
 
 FONT_FILE = resource("fonts", "wqy-microhei.ttc")
 STYLE_FILE = resource("style.qss")
@@ -115,10 +114,10 @@ def open_session(data_dir: Path | str, username: str, password: str, services=No
     """Start opening ``data_dir`` and signing ``username`` in on a start-up thread.
 
     Returns a future of ``(services, user, site)``; ``build_main_window`` takes it. Call it first,
-    before any Qt module is loaded: it imports the database layer, then bootstraps the folder and checks
-    the password on its own thread while the caller loads Qt and builds the application. Nothing else
-    touches the database until the future is done; after that every call goes through the database
-    thread of ``ui.workers``. The cyclic GC is paused from here until ``build_main_window`` returns.
+    before any Qt module is loaded: it bootstraps the folder and checks the password on its own thread
+    while the caller loads Qt and builds the application. Nothing else touches the database until the
+    future is done; after that every call goes through the database thread of ``ui.workers``. The
+    cyclic GC is paused from here until ``build_main_window`` returns.
     """
     pause_gc()
     try:
@@ -133,7 +132,7 @@ def open_session(data_dir: Path | str, username: str, password: str, services=No
                 future.set_exception(exc)
                 return
             try:
-                future.set_result((sv, sv.users.sign_in(username, password), sv.sites.local()))
+                future.set_result((sv, sv.identity.sign_in(username, password), sv.identity.local_site()))
             except BaseException as exc:  # noqa: BLE001 - re-raised by future.result()
                 if services is None:
                     sv.close()
@@ -195,8 +194,6 @@ def run_gui(argv: list[str]) -> int:
 
 
 def _run_gui(argv: list[str]) -> int:
-    import app.bootstrap  # noqa: F401 - the database layer before Qt (see the note at the top)
-
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from .errors import install_crash_handler, report_crash
@@ -220,18 +217,23 @@ def _run_gui(argv: list[str]) -> int:
         QMessageBox.critical(None, "村医通", f"打开数据文件夹 {data.root} 失败。\n错误记录在：{log}")
         return 1
 
+    from app.domain.errors import RuleViolation
+
     from .dialogs.login import LoginDialog
     from .dialogs.wizard import SiteWizard
 
     resume_gc()  # the dialogs wait for a person: start-up is over
     admin = ""
-    if not runner().call(sv.sites.is_set_up):
+    try:
+        site = sv.identity.local_site()
+    except RuleViolation:  # no site yet: the 建站向导 makes it
         wizard = SiteWizard(sv)
         if wizard.exec() != QDialog.DialogCode.Accepted:
             sv.close()
             return 0
         admin = wizard.admin_username
-    site = runner().call(sv.sites.local)
+        site = sv.identity.local_site()
+    runner().start_call(lambda: sv.db)  # the database layer loads while the user types the password
     login = LoginDialog(sv, site, username=admin)
     if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
         sv.close()

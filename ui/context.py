@@ -9,8 +9,7 @@ from app.domain.enums import Role, SiteKind
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
-    from app.services.sites import SiteInfo
-    from app.services.users import UserInfo
+    from app.services.identity import SiteInfo, UserInfo
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Idle lock: no keyboard or mouse input for ``idle_lock_minutes`` hides the data behind a lock screen
-that only the signed-in user's password opens (checked by ``UserService.sign_in``, so it is audited
+that only the signed-in user's password opens (checked by ``IdentityService.sign_in``, so it is audited
 and counts towards the 5-wrong-passwords lockout)."""
 
 from __future__ import annotations
@@ -128,9 +128,9 @@ class LockScreen(QWidget):
     def try_unlock(self) -> None:
         if not self.unlock_button.isEnabled():
             return
-        users, username, password = self.ctx.sv.users, self.ctx.user.username, self.password.text()
+        identity, username, password = self.ctx.sv.identity, self.ctx.user.username, self.password.text()
         self.unlock_button.setEnabled(False)
-        Op(self, lambda: users.sign_in(username, password)).success(lambda _u: self._done()).failure(
+        Op(self, lambda: identity.sign_in(username, password)).success(lambda _u: self._done()).failure(
             self._failed
         ).busy().run()
 

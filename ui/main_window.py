@@ -254,11 +254,11 @@ class MainWindow(QMainWindow):
 
     # -- status and settings ----------------------------------------------------------------------
     def refresh_status(self) -> None:
-        status = self.ctx.sv.status
-        Op(self, status.sync_state).success(lambda state: self.sync_label.setText(state.label)).run()
+        sv = self.ctx.sv  # services load on the database thread, after the first paint
+        Op(self, lambda: sv.status.sync_state()).success(lambda state: self.sync_label.setText(state.label)).run()
 
     def load_idle_setting(self) -> None:
-        sv = self.ctx.sv  # the settings service loads on the database thread, after the first paint
+        sv = self.ctx.sv
         Op(self, lambda: sv.settings.get("idle_lock_minutes")).success(self._set_idle_minutes).run()
 
     def _set_idle_minutes(self, minutes: int) -> None:

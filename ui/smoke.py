@@ -32,7 +32,7 @@ def _make_site(root: Path) -> None:
     sv = bootstrap(root)
     try:
         sv.sites.create_standalone("village", "冒烟测试村卫生室", "admin", SMOKE_PASSWORD)
-        sv.users.sign_in("admin", SMOKE_PASSWORD)
+        sv.identity.sign_in("admin", SMOKE_PASSWORD)
         sv.users.create("doctor", "冒烟测试村医", "village_doctor", SMOKE_PASSWORD)
     finally:
         sv.close()

@@ -2,57 +2,25 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
-from .outbox import install_triggers, triggers_current
+from .outbox import install_triggers
+from . import schema_head
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-
-# alembic is imported only when a migration is due: it alone costs ~0.5 s of every start-up
-_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
-
-
-def script_heads() -> set[str]:
-    """The head revisions, read straight from the version files (no alembic import)."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        found = _REVISION.search(text)
-        if found is None:
-            continue
-        revisions.add(found.group(1))
-        down = _DOWN_REVISION.search(text)
-        if down:
-            downs.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
-    return revisions - downs
-
-
-def is_current(engine: Engine) -> bool:
-    """True when the database is at the head revision already and its generated triggers are this
-    code's (the fast path of every start-up)."""
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return False
-        stamped = set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
-        triggers = triggers_current(conn)
-    heads = script_heads()
-    return bool(heads) and stamped == heads and triggers
+# alembic is imported only when a migration is due: it alone costs ~0.5 s of every start-up;
+# whether one is due is ``app.db.schema_head.is_current``
 
 
 def alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(schema_head.MIGRATIONS))
     return config
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from .models import Base, SyncedBase, synced_tables
+from .schema_head import GENERATED_TRIGGERS
 
 #: tables whose rows are never updated or deleted once written
 APPEND_ONLY = {
@@ -31,7 +32,6 @@ _UUID_SQL = (
     "32768 | (random() & 16383), random() & 281474976710655)"
 )
 
-_GENERATED = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'outbox_%' OR name LIKE 'append_only_%')"
 
 
 def _schema_version(table: str) -> int:
@@ -72,18 +72,9 @@ def trigger_sql() -> dict[str, str]:
     return {sql.split()[2]: sql for sql in statements}
 
 
-def triggers_current(conn: Connection) -> bool:
-    """True when the database's generated triggers are exactly the ones this code would install.
-
-    SQLite keeps a trigger's text as written, so a changed trigger (e.g. how ``op_id`` is made)
-    shows here and the start-up reinstalls them even when no schema migration is due.
-    """
-    return {name: sql for name, sql in conn.execute(text(_GENERATED))} == trigger_sql()
-
-
 def install_triggers(conn: Connection) -> None:
     """Drop and recreate every generated trigger to match the models at the migration head."""
-    for name in [row[0] for row in conn.execute(text(_GENERATED))]:
+    for name in [row[0] for row in conn.execute(text(GENERATED_TRIGGERS))]:
         conn.exec_driver_sql(f"DROP TRIGGER {name}")
     for sql in trigger_sql().values():
         conn.exec_driver_sql(sql)

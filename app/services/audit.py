@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import AuditLog
-from app.db.uow import Database, now
+from app.db.uow import Database
 
-from .context import Actor, Session
+from .context import Actor, Session, audit_row
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,7 @@ def write_audit(
     **detail: object,
 ) -> None:
     """Append one audit row inside the caller's transaction (a Core insert: no ORM flush needed)."""
-    session.connection().execute(
-        _INSERT_AUDIT,
-        {
-            "at": now(),
-            "site_id": site_id,
-            "user_id": actor.user_id,
-            "actor": actor.name,
-            "action": action,
-            "target_table": target_table,
-            "target_id": target_id,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str),
-        },
-    )
+    session.connection().execute(_INSERT_AUDIT, audit_row(actor, site_id, action, target_table, target_id, **detail))
 
 
 _INSERT_AUDIT = AuditLog.__table__.insert()

@@ -1,8 +1,10 @@
-"""Who is acting: the signed-in user, or the CLI."""
+"""Who is acting (the signed-in user, or the CLI), and the audit row that names them."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,24 @@ class Session:
 
     def __init__(self, actor: Actor = SYSTEM_ACTOR) -> None:
         self.actor = actor
+
+
+def audit_row(
+    actor: Actor,
+    site_id: str | None,
+    action: str,
+    target_table: str | None = None,
+    target_id: str | None = None,
+    **detail: object,
+) -> dict[str, object]:
+    """One ``audit_log`` row's values, stamped now (``write_audit`` and sign-in insert it)."""
+    return {
+        "at": datetime.now(),
+        "site_id": site_id,
+        "user_id": actor.user_id,
+        "actor": actor.name,
+        "action": action,
+        "target_table": target_table,
+        "target_id": target_id,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str),
+    }

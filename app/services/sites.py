@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
 from app.db.models import LocalSite, Site, Store, User
@@ -15,17 +13,7 @@ from app.domain.passwords import hash_password
 
 from .audit import write_audit
 from .context import Session
-
-
-@dataclass(frozen=True)
-class SiteInfo:
-    id: str
-    kind: SiteKind
-    name: str
-    code: str
-    township_id: str | None
-    region: str
-    store_id: str | None
+from .identity import SiteInfo
 
 
 def _info(site: Site, store_id: str | None) -> SiteInfo:
@@ -91,13 +79,6 @@ class SiteService:
             write_audit(s, self.session.actor, site_id, "site.create", "sites", site_id, name=name, kind=kind.value)
         self.db.forget_local_site()
         return _info(site, store.id)
-
-    def local(self) -> SiteInfo:
-        """This installation's site."""
-        site_id = self.db.local_site_id
-        if site_id is None:
-            raise RuleViolation("本机尚未建站，请先完成建站向导")
-        return self.get(site_id)
 
     def get(self, site_id: str) -> SiteInfo:
         with self.db.read() as s:

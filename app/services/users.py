@@ -1,34 +1,18 @@
-"""Users, sign-in with lockout, and roles."""
+"""Users of this site: the list, new accounts, unlocking. Signing in is ``identity``."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
 from app.db.models import LoginState, User
-from app.db.uow import Database, now
+from app.db.uow import Database
 from app.domain.enums import Role
-from app.domain.errors import AuthError, PermissionDenied, ValidationError
-from app.domain.passwords import MAX_FAILURES, hash_password, lock_after_failure, verify_password
+from app.domain.errors import PermissionDenied, ValidationError
+from app.domain.passwords import hash_password
 
 from .audit import write_audit
-from .context import Actor, Session
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    id: str
-    site_id: str
-    username: str
-    display_name: str
-    role: Role
-    active: bool
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.id, self.display_name, self.role.value)
+from .context import Session
+from .identity import UserInfo
 
 
 def _info(u: User) -> UserInfo:
@@ -39,51 +23,6 @@ class UserService:
     def __init__(self, db: Database, session: Session) -> None:
         self.db = db
         self.session = session
-
-    def sign_in(self, username: str, password: str, at: datetime | None = None) -> UserInfo:
-        """Check the password; 5 wrong ones lock the account for 15 minutes. Audited either way.
-
-        A refusal is committed (failure count, lock, audit row) before ``AuthError`` is raised.
-        """
-        at = at or now()
-        site_id = self.db.local_site_id
-        with self.db.unit_of_work() as uow:
-            result = self._check(uow.session, site_id, username, password, at)
-        if isinstance(result, AuthError):
-            raise result
-        self.session.actor = result.actor
-        return result
-
-    @staticmethod
-    def _check(s, site_id: str | None, username: str, password: str, at: datetime) -> UserInfo | AuthError:  # noqa: ANN001
-        user = s.scalar(select(User).where(User.username == username.strip()))
-        if user is None or user.site_id != site_id or not user.active:
-            write_audit(s, Actor(None, username, ""), site_id, "signin.fail", reason="unknown user")
-            return AuthError("用户名或密码不正确", "用户名")
-        state = s.get(LoginState, user.id) or LoginState(user_id=user.id, failed_count=0)
-        s.add(state)
-        if state.locked_until and state.locked_until > at:
-            minutes = max(1, int((state.locked_until - at).total_seconds() // 60) + 1)
-            write_audit(s, _info(user).actor, site_id, "signin.locked", "users", user.id)
-            return AuthError(f"账户已锁定，请 {minutes} 分钟后再试，或请管理员解锁", "密码")
-        if not verify_password(password, user.password_hash):
-            state.failed_count = (state.failed_count or 0) + 1
-            state.locked_until = lock_after_failure(state.failed_count, at)
-            write_audit(s, _info(user).actor, site_id, "signin.fail", "users", user.id, failures=state.failed_count)
-            if state.locked_until:
-                state.failed_count = 0
-                return AuthError("密码连续错误 5 次，账户已锁定 15 分钟", "密码")
-            left = MAX_FAILURES - state.failed_count
-            return AuthError(f"用户名或密码不正确（再错 {left} 次将锁定 15 分钟）", "密码")
-        state.failed_count = 0
-        state.locked_until = None
-        write_audit(s, _info(user).actor, site_id, "signin.ok", "users", user.id)
-        return _info(user)
-
-    def sign_out(self) -> None:
-        from .context import SYSTEM_ACTOR
-
-        self.session.actor = SYSTEM_ACTOR
 
     def list(self) -> list[UserInfo]:
         with self.db.read() as s:

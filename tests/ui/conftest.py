@@ -45,7 +45,7 @@ def _build_site(root: Path, kind: str) -> None:
     sv = bootstrap(root)
     try:
         sv.sites.create_standalone(kind, SITE_NAMES[kind], "admin", PASSWORD)
-        sv.users.sign_in("admin", PASSWORD)
+        sv.identity.sign_in("admin", PASSWORD)
         for username, name, role in USERS[kind]:
             sv.users.create(username, name, role, PASSWORD)
     finally:

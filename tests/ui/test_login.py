@@ -10,7 +10,7 @@ from ui.workers import wait_idle
 
 
 def _dialog(qtbot, sv) -> LoginDialog:  # noqa: ANN001
-    dialog = LoginDialog(sv, sv.sites.local())
+    dialog = LoginDialog(sv, sv.identity.local_site())
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog

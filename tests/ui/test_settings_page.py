@@ -85,10 +85,10 @@ def test_admin_adds_a_user_and_unlocks_a_locked_one(open_window, qtbot, password
     sv = window.ctx.sv
     for _ in range(5):
         try:
-            sv.users.sign_in("nurse", "wrong-pass")
+            sv.identity.sign_in("nurse", "wrong-pass")
         except AuthError:
             pass
-    sv.users.sign_in("admin", password)  # the failed attempts changed the session's actor back
+    sv.identity.sign_in("admin", password)  # the failed attempts changed the session's actor back
     users_tab.refresh()
     assert wait_idle()
     row = [users_tab.model.user(r).username for r in range(3)].index("nurse")
@@ -98,7 +98,7 @@ def test_admin_adds_a_user_and_unlocks_a_locked_one(open_window, qtbot, password
     qtbot.mouseClick(users_tab.unlock_button, Qt.MouseButton.LeftButton)
     assert wait_idle()
     assert sv.status.locked_users() == []
-    assert sv.users.sign_in("nurse", "nurse-pass").display_name == "赵护士"
+    assert sv.identity.sign_in("nurse", "nurse-pass").display_name == "赵护士"
     assert sv.audit.recent(action="user.unlock")
 
 

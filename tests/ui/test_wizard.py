@@ -42,11 +42,11 @@ def test_wizard_creates_a_township_site(qtbot, tmp_path) -> None:
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
         assert wait_idle()
         assert wizard.result() == QDialog.DialogCode.Accepted
-        site = sv.sites.local()
+        site = sv.identity.local_site()
         assert wizard.site == site
         assert site.kind is SiteKind.TOWNSHIP and site.name == "示例镇卫生院" and site.region == "示例县示例镇"
         assert site.store_id is not None
-        admin = sv.users.sign_in("admin", "tadmin-pass")
+        admin = sv.identity.sign_in("admin", "tadmin-pass")
         assert admin.role.value == "admin"
         assert sv.audit.recent(action="site.create")
     finally:

@@ -1,4 +1,4 @@
-"""登录: user name and password, checked by ``UserService.sign_in`` (audited, 5 wrong → locked)."""
+"""登录: user name and password, checked by ``IdentityService.sign_in`` (audited, 5 wrong → locked)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.errors import CunyiError
-from app.services.sites import SiteInfo
-from app.services.users import UserInfo
+from app.services.identity import SiteInfo, UserInfo
 
 from ..widgets.forms import ErrorLabel, focus_field, password_edit
 from ..workers import Op
@@ -73,9 +72,9 @@ class LoginDialog(QDialog):
             self.username.setFocus()
             return
         username, password = self.username.text(), self.password.text()
-        users = self.sv.users
+        identity = self.sv.identity
         self.ok_button.setEnabled(False)
-        Op(self, lambda: users.sign_in(username, password)).success(self._signed_in).failure(self._failed).busy().run()
+        Op(self, lambda: identity.sign_in(username, password)).success(self._signed_in).failure(self._failed).busy().run()
 
     def _signed_in(self, user: UserInfo) -> None:
         self.user = user

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.passwords import check_password_strength
 from app.domain.roles import roles_for_site
-from app.services.users import UserInfo
+from app.services.identity import UserInfo
 
 from ..context import AppContext
 from ..widgets.forms import ErrorLabel, focus_field, password_edit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -10,8 +11,6 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from app.domain.enums import Role, SiteKind
 from app.domain.money import fen_to_yuan
 from app.domain.roles import AREAS, visible_areas
-from app.services.audit import AuditEntry
-from app.services.status import DayFigures
 
 from ..tiles import Tile, TileScope, collect_tiles
 from ..widgets.day_bars import DayBars
@@ -19,6 +18,10 @@ from ..widgets.tile_grid import TileGrid
 from ..workers import Op
 from . import TILE_PROVIDERS
 from .base import Page
+
+if TYPE_CHECKING:
+    from app.services.audit import AuditEntry
+    from app.services.status import DayFigures
 
 _WEEKDAYS = "一二三四五六日"
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.services.status import DayFigures
+if TYPE_CHECKING:
+    from app.services.status import DayFigures
 
 _WEEKDAYS = "一二三四五六日"
 

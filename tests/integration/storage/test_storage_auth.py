@@ -12,7 +12,7 @@ import pytest
 
 from app.bootstrap import Services, bootstrap
 from app.domain.enums import Role
-from app.domain.errors import AuthError, PermissionDenied, ValidationError
+from app.domain.errors import AuthError, PermissionDenied, RuleViolation, ValidationError
 
 T0 = datetime(2026, 3, 5, 9, 0, 0)
 
@@ -37,33 +37,33 @@ def _audit(sv: Services) -> list[tuple[str, str, str | None, dict]]:
 
 
 def test_five_wrong_passwords_lock_for_fifteen_minutes(township: Services) -> None:
-    users = township.users
+    identity = township.identity
     for attempt in range(1, 5):
         with pytest.raises(AuthError) as err:
-            users.sign_in("tadmin", "wrong-pass", at=T0 + timedelta(seconds=attempt))
+            identity.sign_in("tadmin", "wrong-pass", at=T0 + timedelta(seconds=attempt))
         assert err.value.field == "密码" and f"再错 {5 - attempt} 次" in str(err.value)
     with pytest.raises(AuthError, match="锁定 15 分钟"):
-        users.sign_in("tadmin", "wrong-pass", at=T0 + timedelta(seconds=5))
+        identity.sign_in("tadmin", "wrong-pass", at=T0 + timedelta(seconds=5))
     locked_at = T0 + timedelta(seconds=5)
     for later in (timedelta(0), timedelta(minutes=1), timedelta(minutes=14, seconds=59)):
         with pytest.raises(AuthError, match="已锁定") as err:
-            users.sign_in("tadmin", "right-pass-1", at=locked_at + later)  # even the right password
+            identity.sign_in("tadmin", "right-pass-1", at=locked_at + later)  # even the right password
         assert err.value.field == "密码"
-    info = users.sign_in("tadmin", "right-pass-1", at=locked_at + timedelta(minutes=15))
+    info = identity.sign_in("tadmin", "right-pass-1", at=locked_at + timedelta(minutes=15))
     assert info.username == "tadmin" and info.role is Role.ADMIN
     # the counter starts again after a successful sign-in: 4 more wrong ones do not lock
     for attempt in range(4):
         with pytest.raises(AuthError, match="再错"):
-            users.sign_in("tadmin", "wrong-pass", at=locked_at + timedelta(minutes=16, seconds=attempt))
-    assert users.sign_in("tadmin", "right-pass-1", at=locked_at + timedelta(minutes=17)).username == "tadmin"
+            identity.sign_in("tadmin", "wrong-pass", at=locked_at + timedelta(minutes=16, seconds=attempt))
+    assert identity.sign_in("tadmin", "right-pass-1", at=locked_at + timedelta(minutes=17)).username == "tadmin"
 
 
 def test_sign_ins_are_audited_success_and_failure(township: Services) -> None:
     with pytest.raises(AuthError):
-        township.users.sign_in("tadmin", "nope-nope", at=T0)
+        township.identity.sign_in("tadmin", "nope-nope", at=T0)
     with pytest.raises(AuthError, match="用户名或密码不正确"):
-        township.users.sign_in("ghost", "whatever", at=T0)
-    user = township.users.sign_in("tadmin", "right-pass-1", at=T0 + timedelta(seconds=1))
+        township.identity.sign_in("ghost", "whatever", at=T0)
+    user = township.identity.sign_in("tadmin", "right-pass-1", at=T0 + timedelta(seconds=1))
     rows = [r for r in _audit(township) if r[0].startswith("signin.")]
     assert [(a, actor) for a, actor, _, _ in rows] == [
         ("signin.fail", "管理员"), ("signin.fail", "ghost"), ("signin.ok", "管理员"),
@@ -73,7 +73,7 @@ def test_sign_ins_are_audited_success_and_failure(township: Services) -> None:
 
 
 def test_settings_change_is_audited_with_old_and_new_value(township: Services) -> None:
-    township.users.sign_in("tadmin", "right-pass-1")
+    township.identity.sign_in("tadmin", "right-pass-1")
     township.settings.set("idle_lock_minutes", "25")
     assert township.settings.get("idle_lock_minutes") == 25
     with pytest.raises(ValidationError) as err:
@@ -86,10 +86,22 @@ def test_settings_change_is_audited_with_old_and_new_value(township: Services) -
 
 
 def test_only_an_admin_creates_users(township: Services) -> None:
-    township.users.sign_in("tadmin", "right-pass-1")
+    township.identity.sign_in("tadmin", "right-pass-1")
     township.users.create("caseworker", "陈丹", Role.CASE_WORKER, "casework-1")
-    township.users.sign_out()
-    township.users.sign_in("caseworker", "casework-1")
+    township.identity.sign_out()
+    township.identity.sign_in("caseworker", "casework-1")
     with pytest.raises(PermissionDenied):
         township.users.create("someone", "某人", Role.ADMIN, "whatever-1")
     assert any(r[0] == "user.create" for r in _audit(township))
+
+
+def test_before_the_wizard_there_is_no_site_and_nobody_signs_in(tmp_path: Path) -> None:
+    sv = bootstrap(tmp_path / "new")
+    try:
+        with pytest.raises(RuleViolation, match="建站向导"):
+            sv.identity.local_site()
+        with pytest.raises(AuthError, match="用户名或密码不正确"):
+            sv.identity.sign_in("admin", "whatever-1")
+        assert sv.session.actor.user_id is None
+    finally:
+        sv.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.bootstrap import bootstrap
-from app.db import migrate
+from app.db import migrate, schema_head
 from app.domain.errors import ValidationError
 from app.paths import DataDir
 from app.services.backup import backup_name, integrity_ok, restore, rotate
@@ -105,7 +105,7 @@ def test_automatic_backup_before_a_pending_migration(demo_copy: Path, tmp_path: 
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A new revision on top of the current head makes bootstrap back up the database first."""
     scripts = tmp_path / "migrations"
-    shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(schema_head.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     head = migrate.head_revision()
     (scripts / "versions" / "9999_test_pending.py").write_text(
         f'"""test: a pending migration"""\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
@@ -114,7 +114,7 @@ def test_automatic_backup_before_a_pending_migration(demo_copy: Path, tmp_path: 
         "def downgrade() -> None:\n    op.drop_table('test_pending_marker')\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
+    monkeypatch.setattr(schema_head, "MIGRATIONS", scripts)  # the head check and alembic both read it
     before = _counts(demo_copy / "cunyi.db")
     assert not list((demo_copy / "backups").glob("*before-upgrade*"))
     sv = bootstrap(demo_copy)

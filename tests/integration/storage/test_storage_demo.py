@@ -66,11 +66,11 @@ def test_demo_refuses_a_folder_that_holds_a_site(demo_copy: Path) -> None:
 def test_demo_users_sign_in_at_the_village(demo_copy: Path) -> None:
     sv = bootstrap(demo_copy)
     try:
-        assert sv.sites.local().name == "东坡村卫生室"
-        assert sv.users.sign_in("doctor", "demo1234").role.value == "village_doctor"
-        assert sv.users.sign_in("admin", "demo1234").role.value == "admin"
+        assert sv.identity.local_site().name == "东坡村卫生室"
+        assert sv.identity.sign_in("doctor", "demo1234").role.value == "village_doctor"
+        assert sv.identity.sign_in("admin", "demo1234").role.value == "admin"
         with pytest.raises(AuthError):
-            sv.users.sign_in("pharmacist", "demo1234")  # works at the township, not here
+            sv.identity.sign_in("pharmacist", "demo1234")  # works at the township, not here
     finally:
         sv.close()
 
@@ -82,10 +82,10 @@ def test_demo_as_the_township_signs_in_township_staff(tmp_path: Path) -> None:
     assert summary["site_name"] == "示例镇卫生院"
     sv = bootstrap(tmp_path / "t")
     try:
-        assert sv.sites.local().kind.value == "township"
-        assert sv.users.sign_in("pharmacist", "demo1234").role.value == "township_pharmacist"
+        assert sv.identity.local_site().kind.value == "township"
+        assert sv.identity.sign_in("pharmacist", "demo1234").role.value == "township_pharmacist"
         with pytest.raises(AuthError):
-            sv.users.sign_in("doctor", "demo1234")  # a village doctor signs in at the village
+            sv.identity.sign_in("doctor", "demo1234")  # a village doctor signs in at the village
     finally:
         sv.close()
     assert run_cunyi("check", "--data", str(tmp_path / "t")).returncode == 0

@@ -85,6 +85,6 @@ def test_sigkill_mid_stream_keeps_every_reported_commit(tmp_path: Path) -> None:
 
     sv = bootstrap(data, backup_before_migrate=False)  # and the app opens it again
     try:
-        assert sv.sites.local().name == "测试村卫生室"
+        assert sv.identity.local_site().name == "测试村卫生室"
     finally:
         sv.close()

@@ -43,7 +43,7 @@ def policy_for_this_year(folder: Path, today: date) -> Path:
 
 def seed_clinic(sv, root: Path) -> Clinic:  # noqa: ANN001 - app.bootstrap.Services
     today = date.today()
-    sv.users.sign_in("admin", PASSWORD)
+    sv.identity.sign_in("admin", PASSWORD)
     sv.settings.set("policy_file", str(policy_for_this_year(root, today)))
     sv.settings.set("printer_name", "PDF")
     sv.settings.set("receipt_paper", "A5")
@@ -82,7 +82,7 @@ def settle_visit(data: Path, clinic: Clinic, *, at: datetime | None = None, who:
 
     sv = bootstrap(data)
     try:
-        sv.users.sign_in("doctor", PASSWORD)
+        sv.identity.sign_in("doctor", PASSWORD)
         at = at or datetime.now().replace(microsecond=0) - timedelta(minutes=5)
         draft = VisitDraft(
             resident_id=clinic.residents[who], visit_date=at.date(), diagnosis="急性上呼吸道感染", diagnosis_code="J06.9",

@@ -29,7 +29,7 @@ def visits(clinic):  # noqa: ANN001, ANN201
                                               ("wangwu", {"amlo": 28})))]
     sv = bootstrap(data)
     try:
-        sv.users.sign_in("doctor", PASSWORD)
+        sv.identity.sign_in("doctor", PASSWORD)
         sv.settlement.reverse(done[2].id, "开错药", at=start + timedelta(minutes=5))
     finally:
         sv.close()

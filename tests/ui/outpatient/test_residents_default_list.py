@@ -30,7 +30,7 @@ def _add_households(data: Path, clinic: Clinic) -> None:
     today = date.today()
     sv = bootstrap(data)
     try:
-        sv.users.sign_in("doctor", PASSWORD)
+        sv.identity.sign_in("doctor", PASSWORD)
         household = sv.residents.get(clinic.residents["zhangsan"]).household_id
         address = "示例县示例镇示例村3组12号"
         sv.residents.create(ResidentForm(id_number("19900808", "139"), "张小明", "13800138001", address, household, "子"))

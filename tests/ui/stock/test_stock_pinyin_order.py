@@ -19,7 +19,7 @@ PINYIN = ["阿莫西林胶囊", "阿司匹林肠溶片", "维生素B1片", "硝�
 def _add_drugs(data) -> None:  # noqa: ANN001
     sv = bootstrap(data)
     try:
-        sv.users.sign_in("admin", "secret123")
+        sv.identity.sign_in("admin", "secret123")
         for name, abbr, category, shelf in EXTRA:
             drug = sv.catalog.create(generic_name=name, strength="10片", pack_unit="盒", base_unit="片",
                                      units_per_pack=10, price_fen=500, coverage_class="A", category=category,

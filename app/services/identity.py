@@ -1,0 +1,127 @@
+"""Who is working where: this installation's site, and signing a user in (5 wrong passwords lock the
+account for 15 minutes; audited either way).
+
+It runs on the standard ``sqlite3`` driver (``app.db.connection``), not SQLAlchemy: signing in is
+what every start-up does before its window shows, and the data layer loads after the first paint.
+The tables it touches are local (``login_state``, ``audit_log``) or read-only here (``local_site``,
+``sites``, ``stores``, ``users``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from app.db.connection import connect, db_datetime, immediate, py_datetime
+from app.domain.enums import Role, SiteKind
+from app.domain.errors import AuthError, RuleViolation
+from app.domain.passwords import MAX_FAILURES, lock_after_failure, verify_password
+
+from .context import SYSTEM_ACTOR, Actor, Session, audit_row
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    id: str
+    kind: SiteKind
+    name: str
+    code: str
+    township_id: str | None
+    region: str
+    store_id: str | None
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    site_id: str
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.display_name, self.role.value)
+
+
+_LOCAL_SITE = (
+    "SELECT s.id, s.kind, s.name, s.code, s.township_id, s.region, "
+    "(SELECT st.id FROM stores st WHERE st.site_id = s.id LIMIT 1) "
+    "FROM local_site l JOIN sites s ON s.id = l.site_id WHERE l.id = 1"
+)
+_USER = "SELECT id, site_id, username, display_name, role, active, password_hash FROM users WHERE username = ?"
+_INSERT_AUDIT = (
+    "INSERT INTO audit_log (at, site_id, user_id, actor, action, target_table, target_id, detail) "
+    "VALUES (:at, :site_id, :user_id, :actor, :action, :target_table, :target_id, :detail)"
+)
+_SAVE_STATE = (
+    "INSERT INTO login_state (user_id, failed_count, locked_until) VALUES (?, ?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET failed_count = excluded.failed_count, locked_until = excluded.locked_until"
+)
+
+
+class IdentityService:
+    """This installation's site and the sign-in of its users, on one database file."""
+
+    def __init__(self, database: Path, session: Session) -> None:
+        self.database = database
+        self.session = session
+
+    def local_site(self) -> SiteInfo:
+        """This installation's site."""
+        with connect(self.database) as conn:
+            row = conn.execute(_LOCAL_SITE).fetchone()
+        if row is None:
+            raise RuleViolation("本机尚未建站，请先完成建站向导")
+        return SiteInfo(row[0], SiteKind(row[1]), *row[2:])
+
+    def sign_in(self, username: str, password: str, at: datetime | None = None) -> UserInfo:
+        """Check the password and make the user the session's actor.
+
+        A refusal is committed (failure count, lock, audit row) before ``AuthError`` is raised.
+        """
+        at = at or datetime.now()
+        with connect(self.database) as conn, immediate(conn):
+            result = _check(conn, username, password, at)
+        if isinstance(result, AuthError):
+            raise result
+        self.session.actor = result.actor
+        return result
+
+    def sign_out(self) -> None:
+        self.session.actor = SYSTEM_ACTOR
+
+
+def _check(conn: sqlite3.Connection, username: str, password: str, at: datetime) -> UserInfo | AuthError:
+    local = conn.execute("SELECT site_id FROM local_site WHERE id = 1").fetchone()
+    site_id = local[0] if local else None
+
+    def audit(actor: Actor, action: str, target_id: str | None = None, **detail: object) -> None:
+        row = audit_row(actor, site_id, action, "users" if target_id else None, target_id, **detail)
+        conn.execute(_INSERT_AUDIT, {**row, "at": db_datetime(row["at"])})
+
+    row = conn.execute(_USER, (username.strip(),)).fetchone()
+    if row is None or row[1] != site_id or not row[5]:
+        audit(Actor(None, username, ""), "signin.fail", reason="unknown user")
+        return AuthError("用户名或密码不正确", "用户名")
+    user = UserInfo(row[0], row[1], row[2], row[3], Role(row[4]), bool(row[5]))
+    state = conn.execute("SELECT failed_count, locked_until FROM login_state WHERE user_id = ?", (user.id,)).fetchone()
+    failed, locked_until = (state[0] or 0, py_datetime(state[1])) if state else (0, None)
+    if locked_until and locked_until > at:
+        minutes = max(1, int((locked_until - at).total_seconds() // 60) + 1)
+        audit(user.actor, "signin.locked", user.id)
+        return AuthError(f"账户已锁定，请 {minutes} 分钟后再试，或请管理员解锁", "密码")
+    if not verify_password(password, row[6]):
+        failed += 1
+        locked_until = lock_after_failure(failed, at)
+        audit(user.actor, "signin.fail", user.id, failures=failed)
+        conn.execute(_SAVE_STATE, (user.id, 0 if locked_until else failed, db_datetime(locked_until)))
+        if locked_until:
+            return AuthError("密码连续错误 5 次，账户已锁定 15 分钟", "密码")
+        return AuthError(f"用户名或密码不正确（再错 {MAX_FAILURES - failed} 次将锁定 15 分钟）", "密码")
+    conn.execute(_SAVE_STATE, (user.id, 0, None))
+    audit(user.actor, "signin.ok", user.id)
+    return user
