@@ -40,12 +40,15 @@ def test_window_loads_wait_for_the_first_paint_then_run(qtbot, make_site, passwo
     before = window.sync_label.text()
     assert not wait_idle(300)  # the status-bar load is queued behind the first paint
     assert window.sync_label.text() == before == "单机运行"
+    dashboard = window.pages["dashboard"]
+    assert not dashboard.loading.isHidden() and dashboard.week_title.text() == "正在读取…"
     window.resize(1366, 768)
     window.show()
     qtbot.waitExposed(window)
     assert wait_idle() and wait_idle()
     assert window.sync_label.text().startswith("单机运行 · 待同步 ")
-    assert window.pages["dashboard"].tiles  # the 工作台 figures arrived
+    assert dashboard.tiles and dashboard.loading.isHidden()  # the 工作台 figures arrived
+    assert dashboard.week_title.text().startswith("共 ")
 
 
 FIRST_PAINT = """

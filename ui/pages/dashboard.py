@@ -57,6 +57,9 @@ class DashboardPage(Page):
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(16)
+        self.loading = QLabel("正在读取今日数据…")  # until the first tiles arrive
+        self.loading.setProperty("role", "hint")
+        column.addWidget(self.loading)
         column.addWidget(self.grid)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -71,7 +74,7 @@ class DashboardPage(Page):
         self.week_title: QLabel | None = None
         if ctx.site_kind is SiteKind.VILLAGE and ctx.role in (Role.VILLAGE_DOCTOR, Role.ADMIN):
             card, layout = _card("近 7 日门诊")
-            self.week_title = QLabel()
+            self.week_title = QLabel("正在读取…")
             self.week_title.setProperty("role", "hint")
             self.bars = DayBars()
             layout.addWidget(self.week_title)
@@ -122,6 +125,7 @@ class DashboardPage(Page):
     def _show_tiles(self, tiles: list[Tile]) -> None:
         allowed = self.scope().areas
         self.tiles = [t for t in tiles if t.area is None or t.area in allowed]
+        self.loading.hide()
         self.grid.set_tiles(self.tiles, set(self.ctx.areas))
 
     def _show_days(self, days: list[DayFigures]) -> None:
