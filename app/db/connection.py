@@ -36,9 +36,10 @@ def configure(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def connect(path: Path | str) -> Iterator[sqlite3.Connection]:
-    """A configured connection to the database file at ``path``, closed on exit."""
+    """A configured connection to the database file at ``path``, closed on exit; rows by column name."""
     with closing(sqlite3.connect(Path(path), timeout=15)) as conn:
         configure(conn)
+        conn.row_factory = sqlite3.Row
         yield conn
 
 

@@ -51,7 +51,7 @@ def script_heads() -> set[str]:
 def triggers_digest(triggers: Iterable[tuple[str, str]]) -> str:
     """SHA-256 of (name, CREATE TRIGGER text) pairs, in name order."""
     digest = hashlib.sha256()
-    for name, sql in sorted(triggers):
+    for name, sql in sorted((name, sql) for name, sql in triggers):
         digest.update(f"{name}\n{sql}\n".encode())
     return digest.hexdigest()
 

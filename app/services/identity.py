@@ -49,7 +49,7 @@ class UserInfo:
 
 _LOCAL_SITE = (
     "SELECT s.id, s.kind, s.name, s.code, s.township_id, s.region, "
-    "(SELECT st.id FROM stores st WHERE st.site_id = s.id LIMIT 1) "
+    "(SELECT st.id FROM stores st WHERE st.site_id = s.id LIMIT 1) AS store_id "
     "FROM local_site l JOIN sites s ON s.id = l.site_id WHERE l.id = 1"
 )
 _USER = "SELECT id, site_id, username, display_name, role, active, password_hash FROM users WHERE username = ?"
@@ -76,7 +76,8 @@ class IdentityService:
             row = conn.execute(_LOCAL_SITE).fetchone()
         if row is None:
             raise RuleViolation("本机尚未建站，请先完成建站向导")
-        return SiteInfo(row[0], SiteKind(row[1]), *row[2:])
+        return SiteInfo(row["id"], SiteKind(row["kind"]), row["name"], row["code"], row["township_id"], row["region"],
+                        row["store_id"])
 
     def sign_in(self, username: str, password: str, at: datetime | None = None) -> UserInfo:
         """Check the password and make the user the session's actor.
@@ -97,24 +98,24 @@ class IdentityService:
 
 def _check(conn: sqlite3.Connection, username: str, password: str, at: datetime) -> UserInfo | AuthError:
     local = conn.execute("SELECT site_id FROM local_site WHERE id = 1").fetchone()
-    site_id = local[0] if local else None
+    site_id = local["site_id"] if local else None
 
     def audit(actor: Actor, action: str, target_id: str | None = None, **detail: object) -> None:
         row = audit_row(actor, site_id, action, "users" if target_id else None, target_id, **detail)
         conn.execute(_INSERT_AUDIT, {**row, "at": db_datetime(row["at"])})
 
     row = conn.execute(_USER, (username.strip(),)).fetchone()
-    if row is None or row[1] != site_id or not row[5]:
+    if row is None or row["site_id"] != site_id or not row["active"]:
         audit(Actor(None, username, ""), "signin.fail", reason="unknown user")
         return AuthError("用户名或密码不正确", "用户名")
-    user = UserInfo(row[0], row[1], row[2], row[3], Role(row[4]), bool(row[5]))
+    user = UserInfo(row["id"], row["site_id"], row["username"], row["display_name"], Role(row["role"]), True)
     state = conn.execute("SELECT failed_count, locked_until FROM login_state WHERE user_id = ?", (user.id,)).fetchone()
-    failed, locked_until = (state[0] or 0, py_datetime(state[1])) if state else (0, None)
+    failed, locked_until = (state["failed_count"] or 0, py_datetime(state["locked_until"])) if state else (0, None)
     if locked_until and locked_until > at:
         minutes = max(1, int((locked_until - at).total_seconds() // 60) + 1)
         audit(user.actor, "signin.locked", user.id)
         return AuthError(f"账户已锁定，请 {minutes} 分钟后再试，或请管理员解锁", "密码")
-    if not verify_password(password, row[6]):
+    if not verify_password(password, row["password_hash"]):
         failed += 1
         locked_until = lock_after_failure(failed, at)
         audit(user.actor, "signin.fail", user.id, failures=failed)

@@ -54,7 +54,7 @@ def test_a_changed_or_missing_trigger_is_reinstalled_at_start_up(demo_copy: Path
     assert not _is_current(database)
     bootstrap(demo_copy).close()
     with connect(database) as conn:
-        assert conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone() == (sql,)
+        assert conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()["sql"] == sql
     assert _is_current(database)
 
 
