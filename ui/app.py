@@ -197,7 +197,7 @@ def _run_gui(argv: list[str]) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from .errors import install_crash_handler, report_crash
-    from .workers import runner
+    from .workers import FirstPaint, runner
 
     args = _parse(argv)
     data = DataDir(Path(args.data).expanduser() if args.data else default_data_dir())
@@ -233,8 +233,9 @@ def _run_gui(argv: list[str]) -> int:
             return 0
         admin = wizard.admin_username
         site = sv.identity.local_site()
-    runner().start_call(lambda: sv.db)  # the database layer loads while the user types the password
     login = LoginDialog(sv, site, username=admin)
+    FirstPaint(login)  # once the dialog is on screen, the database layer loads while the user types
+    runner().start_call(lambda: sv.db)
     if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
         sv.close()
         return 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,12 +24,10 @@ from .context import AppContext
 from .lock import IdleWatcher, LockScreen
 from .pages import available_areas, page_class
 from .pages.base import Page
-from .workers import Op, hub, runner
+from .workers import FirstPaint, Op, hub, runner
 
 #: refresh the sync figure at least this often
 STATUS_REFRESH_MS = 60_000
-#: the database thread waits at most this long for the window's first paint (e.g. a hidden window)
-FIRST_PAINT_WAIT_S = 2.0
 
 
 def nav_areas(ctx: AppContext) -> list[str]:
@@ -76,32 +72,6 @@ class _NavList(QListWidget):
         super().keyPressEvent(event)
 
 
-class _FirstPaint(QObject):
-    """Holds the database thread until the window has painted once.
-
-    The window's own loads (status bar, settings, the first page's figures) are ops submitted while it
-    is built and shown. Were they to run at once, the database thread would hold the GIL while the
-    window lays out and paints (Python takes it back only every few milliseconds), and the window would
-    appear later. So a wait on ``painted`` goes first on the database thread: the ops queue behind it and
-    run as soon as the first paint is over (or after ``FIRST_PAINT_WAIT_S``, or when the window closes).
-    """
-
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.painted = threading.Event()
-        runner().start_call(lambda: self.painted.wait(FIRST_PAINT_WAIT_S))
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Paint and not self.painted.is_set():
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self.release)  # after this paint pass: the children paint next
-        return False
-
-    def release(self) -> None:
-        self.painted.set()
-
-
 class MainWindow(QMainWindow):
     """One signed-in session. Closing it closes the session's services."""
 
@@ -114,7 +84,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"村医通 — {ctx.site.name}")
         self.setObjectName("mainWindow")
         self.resize(1366, 768)
-        self.first_paint = _FirstPaint(self)
+        self.first_paint = FirstPaint(self)
 
         self.nav = _NavList(self)
         self.nav.setObjectName("nav")

@@ -19,12 +19,24 @@ any other exception is a bug and goes to the crash dialog and log. Callbacks are
 from __future__ import annotations
 
 import itertools
+import threading
 from concurrent.futures import Future
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QElapsedTimer,
+    QEvent,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from app.domain.errors import CunyiError
@@ -33,6 +45,8 @@ T = TypeVar("T")
 
 #: after this long a busy op shows its progress dialog
 PROGRESS_DELAY_MS = 400
+#: the database thread waits at most this long for a window's first paint (e.g. a hidden window)
+FIRST_PAINT_WAIT_S = 2.0
 
 
 class DataHub(QObject):
@@ -149,6 +163,32 @@ def hub() -> DataHub:
 def wait_idle(timeout_ms: int = 10000) -> bool:
     """Wait until no op is pending; True when idle."""
     return runner().wait_idle(timeout_ms)
+
+
+class FirstPaint(QObject):
+    """Holds the database thread until ``window`` has painted once.
+
+    A window's own loads (status bar, settings, the first page's figures) are ops submitted while it is
+    built and shown. Were they to run at once, the database thread would hold the GIL while the window
+    lays out and paints (Python takes it back only every few milliseconds), and the window would appear
+    later. So a wait on ``painted`` goes first on the database thread: the ops queue behind it and run as
+    soon as the first paint is over (or after ``FIRST_PAINT_WAIT_S``, or on ``release``).
+    """
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.painted = threading.Event()
+        runner().start_call(lambda: self.painted.wait(FIRST_PAINT_WAIT_S))
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and not self.painted.is_set():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.release)  # after this paint pass: the children paint next
+        return False
+
+    def release(self) -> None:
+        self.painted.set()
 
 
 class Op(Generic[T]):
