@@ -101,6 +101,44 @@ def test_run_gui_on_an_empty_folder_walks_wizard_login_and_main_window(tmp_path,
     assert (tmp_path / "fresh" / "cunyi.db").is_file() and (tmp_path / "fresh" / "logs").is_dir()
 
 
+def test_run_gui_on_a_site_opens_the_login_dialog_then_the_main_window(make_site, password, monkeypatch) -> None:
+    """``cunyi gui --data DIR`` on a set-up site: 登录 (a wrong password first) → the doctor's window."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui import errors
+    from ui.app import run_gui
+    from ui.dialogs.login import LoginDialog
+    from ui.main_window import MainWindow
+    from ui.workers import wait_idle
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs the crash hook
+    monkeypatch.setattr(errors, "_log_dir", None)
+    seen: list[str] = []
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, LoginDialog) and len(seen) < 2:
+            modal.username.setText("doctor")
+            modal.password.setText("wrong-pass" if not seen else password)
+            modal.sign_in()
+            assert wait_idle()
+            seen.append(modal.error.text() if not seen else "signed in")
+        else:
+            windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+            if windows:
+                assert wait_idle() and wait_idle()
+                seen.append(f"main:{windows[0].ctx.user.username}:{windows[0].sync_label.text()}")
+                windows[0].close()
+                return
+        QTimer.singleShot(30, drive)
+
+    QTimer.singleShot(30, drive)
+    assert run_gui(["--data", str(make_site("village"))]) == 0
+    assert "再错 4 次" in seen[0] and seen[1] == "signed in"
+    assert seen[2].startswith("main:doctor:单机运行 · 待同步 ")
+
+
 def test_status_figures_agree_with_the_demo_database(demo_dir) -> None:
     """The 工作台 figures (StatusService) recomputed straight from the SQLite file."""
     import sqlite3
