@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from .outbox import install_triggers
 from . import schema_head
+from .outbox import install_triggers
 
 if TYPE_CHECKING:
     from alembic.config import Config

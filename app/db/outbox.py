@@ -33,7 +33,6 @@ _UUID_SQL = (
 )
 
 
-
 def _schema_version(table: str) -> int:
     for mapper in Base.registry.mappers:
         if mapper.local_table.name == table and issubclass(mapper.class_, SyncedBase):
