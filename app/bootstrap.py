@@ -8,6 +8,7 @@ database thread after the window's first paint. Only a due migration loads it at
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from app.db.connection import connect
 from app.db.schema_head import is_current
+from app.domain.errors import RuleViolation
 from app.paths import DataDir
 
 from .services.context import Actor, Session
@@ -128,8 +130,15 @@ class Services:
 def bootstrap(data_dir: Path | str, *, actor: Actor | None = None, backup_before_migrate: bool = True) -> Services:
     """Open (or create) the installation in ``data_dir``: backup if a migration is due, migrate, wire."""
     data = DataDir(Path(data_dir)).ensure()
-    with connect(data.database) as conn:
-        current = is_current(conn)
+    try:
+        with connect(data.database) as conn:
+            current = is_current(conn)
+    except sqlite3.DatabaseError as exc:  # not a database, or damaged: say so, change nothing
+        raise RuleViolation(
+            f"数据文件 {data.database} 打不开：它已损坏或不是村医通的数据库。"
+            "请用“cunyi restore”从备份恢复，或用 --data 指定另一个数据文件夹",
+            "数据文件",
+        ) from exc
     if current:  # nothing to migrate: the database layer loads when first used
         return Services(data, None, actor)
     from app.db import migrate

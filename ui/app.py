@@ -196,6 +196,8 @@ def run_gui(argv: list[str]) -> int:
 def _run_gui(argv: list[str]) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
+    from app.domain.errors import CunyiError, RuleViolation
+
     from .errors import install_crash_handler, report_crash
     from .workers import FirstPaint, runner
 
@@ -212,12 +214,13 @@ def _run_gui(argv: list[str]) -> int:
         from app.bootstrap import bootstrap
 
         sv = bootstrap(data.root)
+    except CunyiError as exc:  # e.g. a damaged data file: the message says what to do
+        QMessageBox.critical(None, "村医通", str(exc))
+        return 1
     except Exception as exc:  # noqa: BLE001 - a start-up failure must still say where the log is
         log = report_crash(exc)
         QMessageBox.critical(None, "村医通", f"打开数据文件夹 {data.root} 失败。\n错误记录在：{log}")
         return 1
-
-    from app.domain.errors import RuleViolation
 
     from .dialogs.login import LoginDialog
     from .dialogs.wizard import SiteWizard

@@ -139,6 +139,25 @@ def test_run_gui_on_a_site_opens_the_login_dialog_then_the_main_window(make_site
     assert seen[2].startswith("main:doctor:单机运行 · 待同步 ")
 
 
+def test_run_gui_on_a_damaged_data_file_says_what_to_do(tmp_path, monkeypatch) -> None:
+    """No crash dialog for a damaged data file: a plain message naming the file and ``cunyi restore``."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import errors
+    from ui.app import run_gui
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui installs the crash hook
+    monkeypatch.setattr(errors, "_log_dir", None)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "cunyi.db").write_bytes(b"not a database " * 500)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    assert run_gui(["--data", str(folder)]) == 1
+    assert len(shown) == 1 and str(folder / "cunyi.db") in shown[0] and "cunyi restore" in shown[0]
+    assert not list((folder / "logs").glob("crash-*.log"))  # an expected error, not a crash
+
+
 def test_status_figures_agree_with_the_demo_database(demo_dir) -> None:
     """The 工作台 figures (StatusService) recomputed straight from the SQLite file."""
     import sqlite3

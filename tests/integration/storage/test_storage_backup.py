@@ -12,7 +12,7 @@ import pytest
 
 from app.bootstrap import bootstrap
 from app.db import migrate, schema_head
-from app.domain.errors import ValidationError
+from app.domain.errors import RuleViolation, ValidationError
 from app.paths import DataDir
 from app.services.backup import backup_name, integrity_ok, restore, rotate
 
@@ -134,3 +134,19 @@ def test_automatic_backup_before_a_pending_migration(demo_copy: Path, tmp_path: 
     sv = bootstrap(demo_copy)  # up to date now: no second backup
     sv.close()
     assert len(list((demo_copy / "backups").glob("*before-upgrade*"))) == 1
+
+
+def test_a_damaged_data_file_is_refused_with_what_to_do_and_left_as_it_is(tmp_path: Path) -> None:
+    """A data file that is not a database (a disk error, a wrong file copied in) stops start-up with a
+    Chinese message naming the file and the way back (``cunyi restore``); nothing is written to it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    damaged = folder / "cunyi.db"
+    damaged.write_bytes(b"\x00\x13 not a database " * 300)
+    before = damaged.read_bytes()
+    with pytest.raises(RuleViolation) as err:
+        bootstrap(folder)
+    assert err.value.field == "数据文件" and str(damaged) in str(err.value) and "cunyi restore" in str(err.value)
+    result = run_cunyi("check", "--data", str(folder))
+    assert result.returncode == 1 and "已损坏或不是村医通的数据库" in result.stderr and "Traceback" not in result.stderr
+    assert damaged.read_bytes() == before
