@@ -9,61 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from app.domain.fefo import format_quantity
 from app.domain.money import fen_to_yuan
 
-from .fonts import register_fonts
+from .table import write_grid_pdf
 
 #: a PDF stock card stops here (a printed card of a whole decade helps nobody); XLSX has no cap
 PDF_CARD_ROW_LIMIT = 20000
 
 
-def _styles() -> tuple[str, ParagraphStyle, ParagraphStyle, ParagraphStyle]:
-    font = register_fonts()
-    return (
-        font,
-        ParagraphStyle("title", fontName=font, fontSize=15, leading=20),
-        ParagraphStyle("small", fontName=font, fontSize=9, leading=12, textColor=colors.grey),
-        ParagraphStyle("cell", fontName=font, fontSize=8, leading=10),
-    )
-
-
 def _build(path: Path, title: str, subtitle: str, header: list[str], rows: Iterable[list[str]], *,
            wide: bool, widths: list[float] | None = None, footer_note: str = "") -> int:
-    font, title_style, small, cell = _styles()
-    size = landscape(A4) if wide else A4
-    doc = SimpleDocTemplate(str(path), pagesize=size, leftMargin=10 * mm, rightMargin=10 * mm,
-                            topMargin=12 * mm, bottomMargin=14 * mm, title=title)
-    data = [[Paragraph(h, cell) for h in header]]
-    count = 0
-    for row in rows:
-        data.append([Paragraph(str(v), cell) for v in row])
-        count += 1
-    grid = LongTable(data, repeatRows=1, colWidths=widths)
-    grid.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
-
-    def footer(canvas, doc_):  # noqa: ANN001
-        canvas.setFont(font, 8)
-        canvas.drawRightString(size[0] - 10 * mm, 8 * mm, f"第 {doc_.page} 页")
-        if footer_note:
-            canvas.drawString(10 * mm, 8 * mm, footer_note)
-
-    story = [Paragraph(title, title_style)]
-    if subtitle:
-        story.append(Paragraph(subtitle, small))
-    story += [Spacer(0, 3 * mm), grid]
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return count
+    return write_grid_pdf(path, title, subtitle, header, rows, wide=wide, widths=widths, footer_note=footer_note,
+                          cell_pt=8)
 
 
 def _signed(q: int) -> tuple[str, str]:
