@@ -124,3 +124,32 @@ def eligibility(policy: Policy, resident: ResidentCover, on: date) -> Eligibilit
     if until is not None and on < until:
         return Eligibility(False, until, f"待遇等待期内（至{until.isoformat()}）")
     return Eligibility(True, until, "")
+
+
+@dataclass(frozen=True)
+class CoverageStatus:
+    """A resident's coverage on a day in a few words, the same wherever it is shown.
+
+    Attributes:
+        label: 已参保, 未参保 or 等待期至YYYY-MM-DD.
+        eligible: the fund pays for a visit that day (enrolled and past any waiting period).
+        waiting_until: the first covered day when a waiting period applies, else None.
+    """
+
+    label: str
+    eligible: bool
+    waiting_until: date | None = None
+
+
+def coverage_status(policy: Policy, resident: ResidentCover, on: date) -> CoverageStatus:
+    """已参保 / 未参保 / 等待期至… for ``on`` (the 门诊收费 header and the resident list use this rule).
+
+    Raises:
+        PolicyError: when a waiting period applies but ``enrolled_on`` is missing.
+    """
+    if on.year not in resident.covered_years:
+        return CoverageStatus("未参保", False)
+    until = waiting_until(policy, resident, on.year)
+    if until is not None and on < until:
+        return CoverageStatus(f"等待期至{until.isoformat()}", False, until)
+    return CoverageStatus("已参保", True, until)

@@ -11,6 +11,7 @@ from datetime import date
 
 from app.domain.enums import AssistanceCategory
 from app.domain.idcard import mask_id
+from app.domain.waiting import CoverageStatus
 
 #: 与户主关系 (relation to the head of the household)
 RELATIONS = ("本人", "配偶", "子", "女", "父母", "孙子女", "其他")
@@ -82,6 +83,8 @@ class ResidentInfo:
     enrollments: tuple[EnrollmentRecord, ...]
     chronic: tuple[ChronicRecord, ...]
     owned_here: bool
+    #: 已参保 / 未参保 / 等待期至… today, by the 门诊收费 rule (None when the policy file cannot be read)
+    coverage: CoverageStatus | None = None
 
     @property
     def masked_id(self) -> str:

@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session as OrmSession
 from app.db.models import ChronicQualification, Enrollment, Household, Resident, Site
 from app.db.uow import Database
 from app.domain.enums import AssistanceCategory
-from app.domain.errors import ForeignRecordError, NotFoundError, ValidationError
+from app.domain import clock
+from app.domain.errors import CunyiError, ForeignRecordError, NotFoundError, ValidationError
 from app.domain.idcard import check_phone, mask_id, parse_id_number
-from app.domain.pinyin import pinyin_abbr
+from app.domain.pinyin import key_patterns, pinyin_codes, pinyin_sort_key
+from app.domain.waiting import CoverageStatus, ResidentCover, coverage_status
 
 from .context import Session
 from .resident_types import (
@@ -86,14 +88,47 @@ def _infos(session: OrmSession, rows: list[Resident], local_site_id: str | None)
                 ChronicQualification.disease_code, ChronicQualification.valid_from)
         ):
             chronic[c.resident_id].append(ChronicRecord(c.disease_code, c.disease_name, c.valid_from, c.valid_to))
+    statuses = _coverage_today(session, enrollments)
     return [
         ResidentInfo(
             r.id, r.site_id, r.id_number, r.name, r.pinyin_abbr, r.sex, r.birth_date, r.phone, r.address,
             r.household_id, r.relation_to_head, r.assistance_category, r.insurance_no,
-            tuple(enrollments[r.id]), tuple(chronic[r.id]), r.owner_site_id == local_site_id,
+            tuple(enrollments[r.id]), tuple(chronic[r.id]), r.owner_site_id == local_site_id, statuses.get(r.id),
         )
         for r in rows
     ]
+
+
+def _coverage_today(session: OrmSession, enrollments: dict[str, list[EnrollmentRecord]]) -> dict[str, CoverageStatus]:
+    """Each resident's coverage today by the 门诊收费 rule (``coverage_status``); none without a policy."""
+    from .settlement_queries import site_policy
+
+    if not enrollments:
+        return {}
+    try:
+        policy = site_policy(session)
+    except CunyiError:
+        return {}
+    today = clock.today()
+    out: dict[str, CoverageStatus] = {}
+    for resident_id, records in enrollments.items():
+        this = next((e for e in records if e.year == today.year), None)
+        cover = ResidentCover(
+            frozenset(e.year for e in records), this.enrolled_on if this else None,
+            this.central_period if this else False, this.newborn if this else False,
+            this.repaid_years if this else 0,
+        )
+        try:
+            out[resident_id] = coverage_status(policy, cover, today)
+        except CunyiError:
+            continue
+    return out
+
+
+def _pinyin(name: str) -> dict[str, str]:
+    """A resident's 拼音码 (surname reading: 曾丽萍 → zlp), search keys of every reading, sort key."""
+    codes = pinyin_codes(name, person=True, width=16)
+    return {"pinyin_abbr": codes.abbr, "pinyin_keys": codes.keys, "pinyin_sort": codes.sort}
 
 
 class ResidentService:
@@ -185,7 +220,8 @@ class ResidentService:
             local = self.db.local_site_id
             names = {i: n for i, n in s.execute(
                 select(Site.id, Site.name).where(or_(Site.id == local, Site.township_id == local)))}
-            sites = {i: pinyin_abbr(n) + n for i, n in names.items()} if len(names) > 1 else dict.fromkeys(names, "")
+            sites = ({i: (pinyin_sort_key(n), n) for i, n in names.items()} if len(names) > 1
+                     else dict.fromkeys(names, ("", "")))
             rows = s.execute(
                 select(Resident.id, Resident.site_id, Resident.household_id, Resident.relation_to_head,
                        Resident.birth_date, func.coalesce(func.nullif(Household.address, ""), Resident.address).label("home"),
@@ -250,11 +286,16 @@ class ResidentService:
             digits = compact.upper()
             stmt = stmt.where(or_(Resident.id_number.like(f"%{digits}"), Resident.phone.like(f"%{digits}%")))
         elif query.isascii() and query.replace(" ", "").isalnum():
-            stmt = stmt.where(Resident.pinyin_abbr.like(f"{query.replace(' ', '').lower()}%"))
+            # any reading of a multi-reading character: wcl and wzl both find 王长林
+            first, other = key_patterns(query.replace(" ", ""))
+            stmt = stmt.where(or_(Resident.pinyin_keys.like(first), Resident.pinyin_keys.like(other)))
         else:
             stmt = stmt.where(Resident.name.like(f"%{query}%"))
-        rows = list(s.scalars(stmt.order_by(Resident.name, Resident.birth_date).limit(limit * 3)))
-        rows.sort(key=lambda r: (not r.name.startswith(query), len(r.name), r.name, r.birth_date))
+        rows = list(s.scalars(stmt.order_by(Resident.pinyin_sort, Resident.birth_date).limit(limit * 3)))
+        typed = query.replace(" ", "").lower()
+        # the name itself, then the 拼音码 (the most likely reading), then other readings; shorter names first
+        rows.sort(key=lambda r: (not r.name.startswith(query), not r.pinyin_abbr.startswith(typed), len(r.name),
+                                 r.pinyin_sort, r.name, r.birth_date))
         return rows[:limit]
 
     @staticmethod
@@ -297,7 +338,7 @@ class ResidentService:
         _check_enrollments(form.enrollments, card.birth_date)
         _check_chronic(form.chronic)
         clean = {
-            "name": name, "pinyin_abbr": pinyin_abbr(name)[:16], "phone": phone, "address": address,
+            "name": name, **_pinyin(name), "phone": phone, "address": address,
             "relation_to_head": form.relation_to_head, "assistance_category": category, "insurance_no": insurance_no,
         }
         return card, clean

@@ -19,7 +19,8 @@ from app.db.models import AppSetting, ChronicQualification, Drug, Enrollment, Re
 from app.domain.enums import AssistanceCategory
 from app.domain.errors import PolicyError, ValidationError
 from app.domain.money import round_half_up_div
-from app.domain.policy import Policy, ResidentCover, YearToDate, load_policy, waiting_until
+from app.domain.policy import Policy, ResidentCover, YearToDate, load_policy
+from app.domain.waiting import coverage_status
 from app.paths import resource
 
 from .resident_types import ChronicRecord, CoverageInfo
@@ -113,13 +114,22 @@ def _live(resident_id: str, year: int):  # noqa: ANN202 - a select of settlement
 
 
 def _ytd_select(upto: bool):  # noqa: ANN202 - built once per shape, the parameters bound at each call
-    stmt = _live(bindparam("resident"), bindparam("year")).with_only_columns(
+    columns = (
         func.coalesce(func.sum(Settlement.deductible_fen), 0),
         func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == GENERAL_POOL), 0),
         func.coalesce(func.sum(Settlement.fund_fen).filter(Settlement.pool == bindparam("chronic")), 0),
         func.coalesce(func.sum(Settlement.assistance_fen), 0),
     )
-    return stmt.where(Settlement.settled_at <= bindparam("upto")) if upto else stmt
+    if not upto:
+        return _live(bindparam("resident"), bindparam("year")).with_only_columns(*columns)
+    # the year as it stood at ``upto``: settlements made by then, less the reversals made by then
+    # (a later reversal did not count yet, so a reprint shows what the first print showed)
+    return (
+        select(*columns).select_from(Settlement)
+        .outerjoin(Reversal, (Reversal.settlement_id == Settlement.id) & (Reversal.reversed_at <= bindparam("upto")))
+        .where(Settlement.resident_id == bindparam("resident"), Settlement.policy_year == bindparam("year"),
+               Settlement.settled_at <= bindparam("upto"), Reversal.id.is_(None))
+    )
 
 
 _YTD = {False: _ytd_select(False), True: _ytd_select(True)}
@@ -133,7 +143,8 @@ def year_to_date(session: OrmSession, resident_id: str, year: int, chronic_code:
                  upto: datetime | None = None) -> YearToDate:
     """Deductible, general-pool fund, the chronic disease's fund and assistance used in ``year``.
 
-    Settlements with a reversal do not count; ``upto`` limits to settlements made at or before it.
+    Settlements with a reversal do not count. With ``upto``, the figures as they stood then: the
+    settlements made at or before it, less those reversed at or before it.
     """
     params = {"resident": resident_id, "year": year, "chronic": chronic_code or "", "upto": upto}
     deductible, fund, chronic, assistance = connection(session).execute(_YTD[upto is not None], params).one()
@@ -153,8 +164,8 @@ def coverage_on(session: OrmSession, resident: Resident, on: date) -> CoverageIn
     """The 门诊收费 header for ``resident`` on ``on`` (see ``CoverageInfo``)."""
     policy = site_policy(session)
     cover = resident_cover(session, resident, on.year, policy)
-    enrolled = on.year in cover.covered_years
-    until = waiting_until(policy, cover, on.year) if enrolled else None
+    status = coverage_status(policy, cover, on)
+    enrolled, until = on.year in cover.covered_years, status.waiting_until
     ytd = year_to_date(session, resident.id, on.year)
     cap = policy.outpatient.annual_cap_fen
     category = resident.assistance_category
@@ -171,8 +182,8 @@ def coverage_on(session: OrmSession, resident: Resident, on: date) -> CoverageIn
         warning = f"当前待遇政策（{policy.year}年度）不适用于 {on.isoformat()}"
     elif not enrolled:
         warning = f"未参保（{on.year}年度）"
-    elif until is not None and on < until:
-        warning = f"等待期至{until.isoformat()}"
+    elif not status.eligible:
+        warning = status.label  # 等待期至…, the words of the resident list too
     return CoverageInfo(
         resident_id=resident.id, on=on, year=on.year, enrolled=enrolled,
         eligible=enrolled and policy.covers(on) and (until is None or on >= until), waiting_until=until,

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from app.domain import clock
 from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
 
 from .base import ColumnsModel
@@ -39,7 +40,7 @@ class ResidentsModel(ColumnsModel):
     def __init__(self, parent: Any = None, today: date | None = None, loader: Loader | None = None,
                  page_size: int | None = None) -> None:
         super().__init__(parent)
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.loader = loader
         self.page_size = page_size or PAGE_SIZE
         self._rows: list[ResidentInfo] = []
@@ -113,7 +114,14 @@ class ResidentsModel(ColumnsModel):
         return " · ".join(flags + [c.name for c in r.chronic if c.valid_on(self.today)])
 
     def _enrolled(self, r: ResidentInfo) -> str:
+        if r.coverage is not None and self.today == clock.today():
+            return r.coverage.label  # 门诊收费's words: 已参保 / 未参保 / 等待期至…
         return "已参保" if self.today.year in r.covered_years else "未参保"
+
+    def _covered(self, r: ResidentInfo) -> bool:
+        if r.coverage is not None and self.today == clock.today():
+            return r.coverage.eligible
+        return self.today.year in r.covered_years
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -124,7 +132,7 @@ class ResidentsModel(ColumnsModel):
             values = (r.name, r.sex_label, str(r.age_on(self.today)), r.masked_id, short_address(r.address), self._enrolled(r),
                       r.phone, self._flags(r))
             return values[col] if 0 <= col < len(values) else None
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.ENROLLED and self.today.year not in r.covered_years:
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.ENROLLED and not self._covered(r):
             return _RED
         if role == Qt.ItemDataRole.ForegroundRole and not r.owned_here:
             return _GREY
@@ -292,7 +300,7 @@ class ChronicModel(_EditableRows):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and 0 <= index.row() < len(self._rows):
             valid_to = self._rows[index.row()][3]
-            return _RED if isinstance(valid_to, date) and valid_to < date.today() else None
+            return _RED if isinstance(valid_to, date) and valid_to < clock.today() else None
         return super().data(index, role)
 
     def parse(self, row: int, col: int, text: str) -> Any:

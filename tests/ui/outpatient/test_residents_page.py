@@ -3,7 +3,7 @@ enrollment year, the namesake warning, and editing — checked in the SQLite fil
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 import shiboken6
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication
 from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
 from op_seed import id_number
 from ui import errors
+
+from app.domain import clock
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
@@ -86,7 +88,7 @@ def test_new_resident_with_sex_and_birth_from_the_id(qtbot, doctor_window, db, a
     rows = db("SELECT name, sex, birth_date, phone, household_id IS NOT NULL FROM residents WHERE id_number = ?", (number,))
     assert rows == [("赵六", "F", "1980-02-04", "13800138000", 1)]
     assert db("SELECT year FROM enrollments e JOIN residents r ON r.id = e.resident_id WHERE r.id_number = ?",
-              (number,)) == [(date.today().year,)]
+              (number,)) == [(clock.today().year,)]
     qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).id_number == number, timeout=UNTIL_MS)
 
 
@@ -144,3 +146,38 @@ def test_join_a_household_found_by_its_head(qtbot, doctor_window, db) -> None:
     assert _closed(dialog)
     head, member = (db("SELECT household_id, relation_to_head FROM residents WHERE name = ?", (n,))[0] for n in ("张三", "周八"))
     assert member == (head[0], "配偶")
+
+
+def test_the_list_shows_a_waiting_period_as_the_outpatient_header_does(qtbot, doctor_window, clinic) -> None:
+    from app.bootstrap import bootstrap
+    from app.domain import clock
+    from app.services.resident_types import EnrollmentRecord, ResidentForm
+
+    data, _ = clinic
+    today = clock.today()
+    sv = bootstrap(data)
+    try:
+        sv.identity.sign_in("doctor", "secret123")
+        # first enrollment, paid outside the central period: a 3-month waiting period from the payment
+        late = EnrollmentRecord(today.year, today - timedelta(days=10), central_period=False)
+        resident = sv.residents.create(ResidentForm(
+            id_number=id_number("19800517", "371"), name="孙七", address="示例县示例镇示例村2组5号",
+            enrollments=(late,))).resident
+        header = sv.residents.coverage(resident.id, today)
+    finally:
+        sv.close()
+    assert header.warning.startswith("等待期至")  # what 门诊收费 shows in red
+
+    window, page = doctor_window("residents")
+    type_text("sq")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.resident(0).name == "孙七", timeout=UNTIL_MS)
+    cell = page.model.index(0, page.model.ENROLLED)
+    assert page.model.data(cell) == header.warning
+    assert page.model.data(cell, Qt.ItemDataRole.ForegroundRole).name() == "#b3261e"
+    qtbot.waitUntil(lambda: header.warning in page.card.body.text(), timeout=UNTIL_MS)
+
+    page.search.setFocus()  # the site's list (paged) says the same
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    press(Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: page.model.is_listing() and page.model.row_of(resident.id) >= 0, timeout=UNTIL_MS)
+    assert page.model.data(page.model.index(page.model.row_of(resident.id), page.model.ENROLLED)) == header.warning

@@ -9,7 +9,7 @@ from policy_fixtures import build_case
 
 from app.domain.errors import PolicyError
 from app.domain.policy import ResidentCover, add_months, eligibility, settle, waiting_months, waiting_until
-from app.domain.waiting import gap_years
+from app.domain.waiting import CoverageStatus, gap_years
 
 
 def cover(covered: tuple[int, ...], enrolled: str | None, central: bool = False, newborn: bool = False, repaid: int = 0) -> ResidentCover:
@@ -142,3 +142,13 @@ def test_enrollment_date_is_required_when_a_waiting_period_applies(policy) -> No
 def test_covered_years_are_normalised_to_a_frozenset() -> None:
     resident = ResidentCover(covered_years=[2026, 2025, 2026], enrolled_on=None)  # type: ignore[arg-type]
     assert resident.covered_years == frozenset({2025, 2026})
+
+
+def test_coverage_status_names_the_waiting_period_in_the_words_of_the_outpatient_header(policy) -> None:  # noqa: ANN001
+    from app.domain.waiting import coverage_status
+
+    late = cover((2026,), "2026-04-10")
+    assert coverage_status(policy, late, date(2026, 5, 1)) == CoverageStatus("等待期至2026-07-10", False, date(2026, 7, 10))
+    assert coverage_status(policy, late, date(2026, 7, 10)) == CoverageStatus("已参保", True, date(2026, 7, 10))
+    assert coverage_status(policy, cover((2025,), "2024-12-01", central=True), date(2026, 5, 1)) == CoverageStatus("未参保", False)
+    assert coverage_status(policy, cover((2026,), "2025-12-01", central=True), date(2026, 5, 1)) == CoverageStatus("已参保", True)
