@@ -3,7 +3,8 @@
 The settlement service builds a ``ReceiptData`` (plain values, nothing from the database) and this
 module draws it with reportlab and the bundled CJK font, embedded as a subset (DESIGN §7). The UI can
 print the same PDF through ``QPrinter`` or save it. A reprint is marked 补打; a reversal slip names
-the original receipt. A QR code holds the settlement id so a receipt leads back to its record.
+the original receipt; the receipt of a reversed settlement carries a large framed 已冲正 with the
+reversal's number and time. A QR code holds the settlement id so a receipt leads back to its record.
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ class ReceiptData:
     agent: str = ""
     reprint: bool = False
     reversal: ReversalPart | None = None
+    #: the receipt of a settlement that has since been reversed: the reversal (printed as 已冲正)
+    reversed_by: ReversalPart | None = None
+    clinic_code: str = ""  # 机构编码 (定点医药机构编码)
 
     @property
     def fund_total_fen(self) -> int:
@@ -207,6 +211,31 @@ class Pen:
     def space(self, height: float) -> None:
         self.y -= height
 
+    def stamp(self, mark: str, size: float, notes: list[str], note_size: float = 8.5) -> None:
+        """A framed mark centred across the width: ``mark`` in large type, ``notes`` in small lines below it."""
+        pad = 2 * mm
+        widths = [stringWidth(mark, self.font, size)] + [stringWidth(n, self.font, note_size) for n in notes]
+        box_w = min(self.inner, max(widths) + 4 * pad)
+        box_h = size * 1.25 + len(notes) * note_size * 1.4 + 2 * pad
+        self._room(box_h + 2 * pad)
+        top = self.y - pad
+        self.y = top - pad - size
+        if self.c is None:
+            self.y = top - box_h - pad
+            return
+        self._put(self.width / 2, mark, size, "c")
+        for note in notes:
+            self.y -= note_size * 1.4
+            self._put(self.width / 2, note, note_size, "c")
+        left, right, bottom = (self.width - box_w) / 2, (self.width + box_w) / 2, top - box_h
+        self.c.saveState()
+        self.c.setLineWidth(1.6)
+        for x1, y1, x2, y2 in ((left, top, right, top), (right, top, right, bottom), (right, bottom, left, bottom),
+                               (left, bottom, left, top)):
+            self.c.line(x1, y1, x2, y2)
+        self.c.restoreState()
+        self.y = bottom - pad
+
 
 def qr_modules(value: str) -> list[list[bool]]:
     """The QR code of ``value`` (level M, smallest version, mask ``QR_MASK``) as rows of dark modules.
@@ -251,9 +280,15 @@ def _draw(pen: Pen, data: ReceiptData, paper: str) -> None:
     roll = paper == "80mm"
     sign = -1 if data.reversal else 1
     pen.center(data.clinic, 12 if roll else 13)
+    if data.clinic_code:
+        pen.center(f"机构编码：{data.clinic_code}", 8)
     pen.center(_title(data), 10.5 if roll else 11.5)
     if data.reprint:
         pen.center("【补打】本票据为补打件，以首次打印为准", 8)
+    if data.reversed_by:
+        r = data.reversed_by
+        pen.stamp("已冲正", 24 if roll else 28, [f"冲正凭证号：{r.receipt_no}", f"冲正时间：{r.reversed_at:%Y-%m-%d %H:%M}",
+                                              "本票据已作废，不能作为收费凭证"])
     pen.space(1 * mm)
     if data.reversal:
         r = data.reversal

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Batch, Drug, PrescriptionLine, Resident, Reversal, Settlement, Site, StockMovement, User, Visit
 from app.domain.enums import AssistanceCategory, CoverageClass, MovementKind
-from app.domain.errors import CunyiError
+from app.domain.errors import CunyiError, ValidationError
 from app.domain.idcard import mask_id
 
 from . import settlement_queries as q
@@ -23,7 +23,7 @@ from .settlement_types import PricedLine, SettledLine, SettlementInfo
 if TYPE_CHECKING:
     # reportlab, qrcode and PIL load with the first receipt or prescription, not with the service
     from app.printing.prescription import PrescriptionData
-    from app.printing.receipt import ReceiptData
+    from app.printing.receipt import ReceiptData, ReversalPart
 
 
 def _lines(s: OrmSession, visit_id: str) -> list[tuple[PrescriptionLine, Drug]]:
@@ -62,6 +62,7 @@ def settlement_info(s: OrmSession, row: Settlement) -> SettlementInfo:
         general_fee_fen=row.general_fee_fen, b_pre_self_fen=row.b_pre_self_fen, deductible_fen=row.deductible_fen,
         eligible=row.eligible, waiting_until=row.waiting_until, reason=row.reason, lines=tuple(lines),
         reversed=reversal is not None, reversal_id=reversal.id if reversal else None,
+        reversal_receipt_no=reversal.receipt_no if reversal else "", reversed_at=reversal.reversed_at if reversal else None,
     )
 
 
@@ -93,8 +94,13 @@ def _agent(visit: Visit) -> str:
 
 
 def receipt_data(s: OrmSession, row: Settlement, *, reprint: bool, reversal: Reversal | None) -> ReceiptData:
-    """The receipt of ``row`` (or, with ``reversal``, its reversal slip) as plain values."""
-    from app.printing.receipt import ReceiptData, ReceiptLine, ReversalPart
+    """The receipt of ``row`` (or, with ``reversal``, its reversal slip) as plain values.
+
+    The figures are those of the first print, whenever it is printed again: the year's fund used is
+    taken as it stood at the settlement (a slip: at the reversal). A receipt of a reversed settlement
+    carries the reversal (``reversed_by``), so it is printed marked 已冲正.
+    """
+    from app.printing.receipt import ReceiptData, ReceiptLine
 
     visit = s.get(Visit, row.visit_id)
     resident = s.get(Resident, row.resident_id)
@@ -112,7 +118,8 @@ def receipt_data(s: OrmSession, row: Settlement, *, reprint: bool, reversal: Rev
         cap = chronic.annual_cap_fen if chronic else 0
     # a receipt shows the year's fund used up to it; a reversal slip what is left after the reversal
     ytd = q.year_to_date(s, row.resident_id, row.policy_year, None if row.pool == q.GENERAL_POOL else row.pool,
-                         upto=None if reversal else row.settled_at)
+                         upto=reversal.reversed_at if reversal else row.settled_at)
+    voided = None if reversal else s.scalar(select(Reversal).where(Reversal.settlement_id == row.id))
     used = ytd.fund_fen if row.pool == q.GENERAL_POOL else ytd.chronic_fund_fen
     lines = []
     for line, drug in _lines(s, row.visit_id):
@@ -133,10 +140,15 @@ def receipt_data(s: OrmSession, row: Settlement, *, reprint: bool, reversal: Rev
         self_paid_fen=row.self_paid_fen, self_funded_fen=row.self_funded_fen, pool_label=pool_label,
         ytd_fund_fen=used, annual_cap_fen=cap, doctor=_user_name(s, row.doctor_user_id), eligible=row.eligible,
         reason=row.reason, assistance_label=assist_label if row.assistance_fen else "", agent=_agent(visit),
-        reprint=reprint,
-        reversal=ReversalPart(reversal.receipt_no, reversal.reversed_at, reversal.reason,
-                              _user_name(s, reversal.user_id)) if reversal else None,
+        reprint=reprint, reversal=_reversal_part(s, reversal) if reversal else None,
+        reversed_by=_reversal_part(s, voided) if voided else None, clinic_code=site.code if site else "",
     )
+
+
+def _reversal_part(s: OrmSession, reversal: Reversal) -> ReversalPart:
+    from app.printing.receipt import ReversalPart
+
+    return ReversalPart(reversal.receipt_no, reversal.reversed_at, reversal.reason, _user_name(s, reversal.user_id))
 
 
 def prescription_data(s: OrmSession, row: Settlement) -> PrescriptionData:
@@ -146,7 +158,14 @@ def prescription_data(s: OrmSession, row: Settlement) -> PrescriptionData:
     resident = s.get(Resident, row.resident_id)
     site = s.get(Site, row.site_id)
     lines = []
-    for line, drug in _lines(s, row.visit_id):
+    rows = _lines(s, row.visit_id)
+    missing = "、".join(f"第{line.line_no}行“{drug.generic_name}”" for line, drug in rows
+                       if not (line.usage or "").strip())
+    if missing:
+        raise ValidationError(
+            f"处方笺不能打印：{missing}用法用量为空（处方须写明用法用量，不能以“遵医嘱”代替）；"
+            f"请手写处方笺，或冲正票据 {row.receipt_no} 后重新开具", "用法用量")
+    for line, drug in rows:
         qty, _ = q.quantity_and_price(line.quantity_units, drug)
         lines.append(RxLine(drug.generic_name, q.drug_spec(drug), qty, line.usage))
     diagnosis = " ".join(x for x in (visit.diagnosis, visit.diagnosis_code) if x)
@@ -155,7 +174,7 @@ def prescription_data(s: OrmSession, row: Settlement) -> PrescriptionData:
         fee_type="城乡居民医保" if row.eligible else "城乡居民医保（未享受统筹）",
         patient_name=resident.name, sex=SEX_LABELS.get(resident.sex, ""), age=_age(resident, visit.visit_date),
         masked_id=mask_id(resident.id_number), address=resident.address, diagnosis=diagnosis, lines=tuple(lines),
-        total_fen=sum(line.amount_fen for line, _ in _lines(s, row.visit_id)),
+        total_fen=sum(line.amount_fen for line, _ in rows),
         doctor=_user_name(s, visit.doctor_user_id), agent=_agent(visit),
     )
 

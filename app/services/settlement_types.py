@@ -110,6 +110,8 @@ class SettlementInfo:
     lines: tuple[SettledLine, ...]
     reversed: bool = False
     reversal_id: str | None = None
+    reversal_receipt_no: str = ""  # the reversal's own number (CZ…), when reversed
+    reversed_at: datetime | None = None
 
     @property
     def patient_pays_fen(self) -> int:

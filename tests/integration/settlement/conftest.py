@@ -73,7 +73,8 @@ class Clinic:
 @pytest.fixture
 def clinic(tmp_path) -> Clinic:
     sv = bootstrap(tmp_path / "data", backup_before_migrate=False)
-    site = sv.sites.create_standalone("village", "示例村卫生室", "admin", PASSWORD, admin_display_name="王管理员")
+    site = sv.sites.create_standalone("village", "示例村卫生室", "admin", PASSWORD, admin_display_name="王管理员",
+                                     code="H41152210001")
     admin_user = next(u for u in sv.users.list() if u.username == "admin")
     admin = admin_user.actor
     sv.session.actor = admin

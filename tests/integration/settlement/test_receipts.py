@@ -42,7 +42,8 @@ def test_receipt_shows_masked_id_lines_with_units_and_the_four_amounts(clinic, s
                        ("个人自付", info.self_paid_fen), ("自费", info.self_funded_fen), ("合计", info.total_fen)):
         line = next(line for line in text.splitlines() if line.strip().startswith(label))
         assert f"{fen_to_yuan(fen)}元" in line, (label, line)
-    assert "本年统筹已用" in text and "剩余额度" in text and "补打" not in text
+    assert "本年统筹已用" in text and "剩余额度" in text and "补打" not in text and "已冲正" not in text
+    assert "机构编码：H41152210001" in text
     fonts = _fonts(path)
     assert fonts and all(row[-5] == "yes" for row in fonts)  # every font embedded
     assert any("WenQuanYi" in row[0] for row in fonts)
@@ -69,6 +70,54 @@ def test_reversal_slip_refers_to_the_original(clinic, settled, tmp_path):
     assert "冲正/退费凭证" in text and reversal.receipt_no in text and info.receipt_no in text
     assert "患者退药" in text and f"-{fen_to_yuan(info.total_fen)}元" in text
     assert f"{fen_to_yuan(reversal.refund_fen)}元" in text and "补打" not in text
+
+
+@pytest.mark.parametrize("paper", ["A5", "80mm"])
+def test_receipt_of_a_reversed_settlement_is_marked_with_the_reversal(clinic, settled, tmp_path, paper):
+    _, info = settled
+    clinic.sv.settlement.receipt_pdf(info.id, paper, tmp_path / "first.pdf")
+    assert "已冲正" not in _text(tmp_path / "first.pdf")
+    reversal = clinic.sv.settlement.reverse(info.id, "患者退药", at=AT + timedelta(minutes=3))
+    clinic.sv.settlement.receipt_pdf(info.id, paper, tmp_path / "again.pdf")
+    text = _text(tmp_path / "again.pdf")
+    assert "门诊收费票据（补打）" in text and info.receipt_no in text
+    assert "已冲正" in text and "本票据已作废" in text
+    assert f"冲正凭证号：{reversal.receipt_no}" in text and "冲正时间：2026-11-23 09:33" in text
+    # the reversal slip itself is not marked: it is the valid document of the refund
+    clinic.sv.settlement.receipt_pdf(info.id, paper, tmp_path / "slip.pdf", reversal=True)
+    assert "已冲正" not in _text(tmp_path / "slip.pdf")
+
+
+def _ytd_line(path) -> str:
+    return next(line.strip() for line in _text(path).splitlines() if "本年统筹已用" in line)
+
+
+def test_reprint_shows_the_figures_of_the_first_print(clinic, tmp_path):
+    """Settlements and reversals after the first print change nothing on a reprint (本年统筹已用 included)."""
+    from dataclasses import replace
+
+    sv, resident = clinic.sv.settlement, clinic.resident()
+    earlier = sv.settle(clinic.draft(resident.id, {"amlo": 28, "amox": 12}), at=AT - timedelta(hours=1))
+    info = sv.settle(clinic.draft(resident.id, {"amlo": 28, "amox": 12}), at=AT)
+    first = sv.receipt_data(info.id, record=False)
+    sv.receipt_pdf(info.id, "A5", tmp_path / "first.pdf")
+    assert earlier.fund_fen and info.fund_fen
+    assert first.ytd_fund_fen == earlier.fund_fen + info.fund_fen
+
+    clinic.as_admin()
+    sv.reverse(earlier.id, "收费有误", at=AT + timedelta(minutes=5))  # counted when first printed
+    sv.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT + timedelta(hours=1))  # a later visit
+    reversal = sv.reverse(info.id, "患者退药", at=AT + timedelta(hours=2))
+    slip = sv.receipt_data(info.id, reversal=True, record=False)
+    sv.settle(clinic.draft(resident.id, {"amox": 12}), at=AT + timedelta(hours=3))
+
+    again = sv.receipt_data(info.id, record=False)
+    assert again.reprint and again.reversed_by is not None and again.reversed_by.receipt_no == reversal.receipt_no
+    assert replace(again, reprint=False, reversed_by=None) == first
+    sv.receipt_pdf(info.id, "A5", tmp_path / "again.pdf")
+    assert _ytd_line(tmp_path / "again.pdf") == _ytd_line(tmp_path / "first.pdf")
+    # the reversal slip too: the year as it stood at the reversal, whatever came after
+    assert sv.receipt_data(info.id, reversal=True, record=False) == slip
 
 
 def test_prescription_slip(clinic, settled, tmp_path):
