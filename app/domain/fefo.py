@@ -27,6 +27,18 @@ class BatchStock:
     on_hand: int
 
 
+@dataclass(frozen=True)
+class Units:
+    """A drug's pack and base unit, to say quantities the way the shelf holds them (2盒4片)."""
+
+    pack_unit: str
+    base_unit: str
+    units_per_pack: int
+
+    def format(self, units: int) -> str:
+        return format_quantity(units, self.pack_unit, self.base_unit, self.units_per_pack)
+
+
 def is_expired(expiry: date, today: date) -> bool:
     """A batch is expired the day after its expiry date."""
     return expiry < today
@@ -37,8 +49,12 @@ def fefo_order(batches: list[BatchStock]) -> list[BatchStock]:
     return sorted(batches, key=lambda b: (b.expiry, b.batch_id))
 
 
-def allocate(batches: list[BatchStock], quantity: int, today: date) -> list[tuple[str, int]]:
+def allocate(batches: list[BatchStock], quantity: int, today: date,
+             units: Units | None = None) -> list[tuple[str, int]]:
     """Split ``quantity`` base units over usable batches, earliest expiry first.
+
+    ``units`` words a refusal in the drug's packs and units (需要 999盒，可用 14盒); without it the
+    figures are base units.
 
     Raises:
         ValidationError: the quantity is not a positive integer within range.
@@ -49,14 +65,14 @@ def allocate(batches: list[BatchStock], quantity: int, today: date) -> list[tupl
     usable = [b for b in fefo_order(batches) if b.on_hand > 0 and not is_expired(b.expiry, today)]
     available = sum(b.on_hand for b in usable)
     if available < quantity:
+        say = units.format if units is not None else str
         expired = sum(b.on_hand for b in batches if b.on_hand > 0 and is_expired(b.expiry, today))
         if available == 0 and expired > 0:
-            raise RuleViolation(
-                f"数量：该药品只剩已过期批次（{expired} 个最小单位），过期药品不能发出；请报损后补货", "数量"
-            )
-        extra = f"（另有已过期 {expired}，不能发出）" if expired else ""
+            held = say(expired) if units is not None else f"{expired} 个最小单位"
+            raise RuleViolation(f"数量：该药品只剩已过期批次（{held}），过期药品不能发出；请报损后补货", "数量")
+        extra = f"（另有已过期 {say(expired)}，不能发出）" if expired else ""
         raise RuleViolation(
-            f"数量：库存不足，需要 {quantity}，可用（未过期）只有 {available}{extra}；请减少数量或先入库", "数量"
+            f"数量：库存不足，需要 {say(quantity)}，可用（未过期）只有 {say(available)}{extra}；请减少数量或先入库", "数量"
         )
     result: list[tuple[str, int]] = []
     left = quantity
@@ -102,13 +118,13 @@ def parse_quantity(text: str, pack_unit: str, base_unit: str, units_per_pack: in
     32
     """
     raw = str(text or "").strip()
+    accepted = quantity_hint(pack_unit, base_unit)
     if not raw:
-        raise ValidationError(f"{field}为空，请输入数量，如 2（{pack_unit}）或 14{base_unit}", field)
-    match = _QTY.match(raw)
+        raise ValidationError(f"{field}为空：{accepted}", field)
+    match = None if raw.startswith(_MINUS) or _POINT.search(raw) else _QTY.match(raw)
     if not match:
-        raise ValidationError(
-            f"{field}“{raw}”看不懂：请输入整数，如 2（{pack_unit}）或 14{base_unit}（不支持小数）", field
-        )
+        problem, tip = _what_is_wrong(raw, pack_unit, base_unit, units_per_pack)
+        raise ValidationError(f"{field}“{raw}”{problem}：{accepted}" + (f"；{tip}" if tip else ""), field)
     total = 0
     seen: set[str] = set()
     for number, unit in (match.group(1, 2), match.group(3, 4)):
@@ -124,9 +140,40 @@ def parse_quantity(text: str, pack_unit: str, base_unit: str, units_per_pack: in
             total += int(number) * units_per_pack
         else:
             raise ValidationError(
-                f"{field}“{raw}”的单位“{unit}”不对：该药品只能用“{pack_unit}”或“{base_unit}”", field
+                f"{field}“{raw}”的单位“{unit}”不对：该药品只能用“{pack_unit}”或“{base_unit}”；{accepted}", field
             )
+    if total == 0:
+        raise ValidationError(f"{field}不能为 0：{accepted}", field)
     return check_quantity(total, field)
+
+
+def quantity_hint(pack_unit: str, base_unit: str) -> str:
+    """What a quantity box accepts: ``请输入整数，如 2 或 14片（2 即 2盒）``."""
+    if not pack_unit or pack_unit == base_unit:
+        return f"请输入整数，如 2 或 14{base_unit or pack_unit}"
+    return f"请输入整数，如 2 或 14{base_unit}（2 即 2{pack_unit}）"
+
+
+_MINUS = ("-", "－", "—", "−")
+_POINT = re.compile(r"\d?[.．。]\d")
+_DECIMAL = re.compile(r"^\s*(\d*)[.．。](\d+)\s*([^\d\s]*)\s*$")
+
+
+def _what_is_wrong(raw: str, pack_unit: str, base_unit: str, units_per_pack: int) -> tuple[str, str]:
+    """Why ``raw`` is not a quantity (a minus sign, a decimal point, no digits, stray text), and a tip."""
+    if raw.startswith(_MINUS):
+        return "是负数", ""
+    if _POINT.search(raw):
+        decimal = _DECIMAL.match(raw)
+        if decimal and decimal.group(3) in ("", pack_unit) and pack_unit != base_unit:
+            value = float(f"{decimal.group(1) or 0}.{decimal.group(2)}")
+            in_units = value * units_per_pack
+            if in_units.is_integer() and in_units > 0:
+                return "是小数", f"{value:g}{pack_unit} 即 {int(in_units)}{base_unit}"
+        return "是小数", ""
+    if not any(ch.isdigit() for ch in raw):
+        return "里没有数字", ""
+    return "写法不对", f"整盒加零头写成 1{pack_unit}4{base_unit}" if pack_unit != base_unit else ""
 
 
 def split_packs(units: int, units_per_pack: int) -> tuple[int, int]:

@@ -89,7 +89,7 @@ def draw_prescription(canvas, data: PrescriptionData, font: str) -> None:  # noq
     pen.space(1 * mm)
     for i, line in enumerate(data.lines, 1):
         pen.text(f"{i}. {line.name}  {line.spec}", 10, right=f"× {line.quantity}")
-        pen.text(f"    用法用量：{line.usage or '遵医嘱'}", 9)
+        pen.text(f"    用法用量：{line.usage}", 9)
         pen.space(1.5 * mm)
     pen.text("（以下空白）", 8)
     pen.y = min(pen.y, 40 * mm)

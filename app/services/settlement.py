@@ -30,6 +30,7 @@ from app.domain.fefo import check_quantity
 from app.domain.idcard import parse_id_number
 from app.domain.ids import new_id
 from app.domain.policy import Case, Line, Split, settle
+from app.domain.usage import check_usage
 
 from . import settlement_print as printing
 from . import settlement_queries as q
@@ -81,7 +82,7 @@ class SettlementService:
 
         Raises:
             NotFoundError: unknown resident (参保人) or drug (药品).
-            ValidationError: a field of the draft is wrong (就诊日期, 数量, 代办人身份证号, 处方…).
+            ValidationError: a field of the draft is wrong (就诊日期, 数量, 用法用量, 代办人身份证号, 处方…).
             RuleViolation: not enough unexpired stock, no valid chronic qualification, …
             PolicyError: the policy file is wrong or does not cover the visit date.
         """
@@ -94,6 +95,8 @@ class SettlementService:
         with self.db.unit_of_work() as uow:
             s = uow.session
             preview, resident = _compute(s, draft, at.date())
+            for priced in preview.lines:  # the 处方笺 needs every usage written out (never 遵医嘱)
+                check_usage(priced.usage, priced.line_no, priced.drug_name)
             site_id = uow.local_site_id
             store_id = q.connection(s).execute(_STORE, {"site": site_id}).scalar()
             if store_id is None:

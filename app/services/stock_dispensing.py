@@ -19,7 +19,7 @@ from app.db.models import Batch, Drug, StockMovement, Store
 from app.db.uow import now
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError, ForeignRecordError, NotFoundError, RuleViolation
-from app.domain.fefo import BatchStock, allocate, check_quantity
+from app.domain.fefo import BatchStock, Units, allocate, check_quantity
 from app.domain.ids import new_id
 
 from . import tracecodes
@@ -29,7 +29,7 @@ _STORE = select(Store.id, Store.name, Store.owner_site_id).where(Store.id == bin
 #: the drugs of a dispensing with their running balance in the store (one card-index probe each) and
 #: the store's last ledger seq (one probe of the (store_id, seq) index)
 _DRUG_BALANCES = select(
-    Drug.id, Drug.generic_name,
+    Drug.id, Drug.generic_name, Drug.pack_unit, Drug.base_unit, Drug.units_per_pack,
     select(StockMovement.drug_balance_after)
     .where(StockMovement.store_id == bindparam("store"), StockMovement.drug_id == Drug.id)
     .order_by(StockMovement.seq.desc()).limit(1).scalar_subquery(),
@@ -85,9 +85,11 @@ class Dispensing:
         self.doc_type, self.doc_id, self.kind = doc_type, doc_id, str(kind)
         params = {"store": store.id, "drugs": sorted({d for d in drug_ids if d}), "today": at.date()}
         self.drugs: dict[str, list] = {}  # id → [generic name, running balance]
+        self.units: dict[str, Units] = {}  # id → its pack and base unit (a refusal says 需要 3盒，可用 1盒4片)
         self.seq = 0  # stays 0 only when no drug is known, and then take() refuses every line
-        for drug_id, name, balance, last_seq in conn.execute(_DRUG_BALANCES, params):
+        for drug_id, name, pack_unit, base_unit, per_pack, balance, last_seq in conn.execute(_DRUG_BALANCES, params):
             self.drugs[drug_id] = [name, int(balance or 0)]
+            self.units[drug_id] = Units(pack_unit, base_unit, per_pack)
             self.seq = int(last_seq or 0)
         self.batches: dict[str, list] = {}  # id → [drug_id, batch_no, expiry, on_hand, owner]
         self.usable: dict[str, list[str]] = {}  # drug id → its unexpired batches with stock
@@ -109,8 +111,8 @@ class Dispensing:
             stock += [BatchStock(*row) for row in self.session.connection().execute(
                 _EXPIRED, {"store": self.store_id, "drug": drug_id, "today": self.at.date()})]
         if not stock:
-            raise RuleViolation(f"数量：“{name}”没有库存，请先入库", "数量")
-        plan = allocate(stock, quantity, self.at.date())
+            raise RuleViolation(f"数量：“{name}”没有库存（需要 {self.units[drug_id].format(quantity)}），请先入库", "数量")
+        plan = allocate(stock, quantity, self.at.date(), self.units[drug_id])
         result = []
         stamp = now()
         for batch_id, qty in plan:

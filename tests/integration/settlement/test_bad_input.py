@@ -46,7 +46,7 @@ def test_quantity_over_stock(clinic, resident):
     # the first line is fine and is dispensed before the second fails: all of it must roll back
     draft = clinic.draft(resident.id, {"amlo": 28, "amox": 49})
     _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), RuleViolation, "数量",
-             "阿莫西林胶囊", "库存不足", "48")
+             "阿莫西林胶囊", "库存不足", "需要 2盒1粒", "只有 2盒")  # in packs and units, never 49/48
 
 
 def test_quantity_not_a_positive_integer(clinic, resident):
@@ -99,3 +99,15 @@ def test_policy_file_with_a_bad_key(clinic, resident, tmp_path):
     clinic.sv.settings.set("policy_file", str(tmp_path / "missing.toml"))
     clinic.as_doctor()
     _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "待遇政策文件", "不存在")
+
+
+@pytest.mark.parametrize("usage,problem", [("", "为空"), ("   ", "为空"), ("遵医嘱", "不能写“遵医嘱”"),
+                                           ("口服 遵医嘱", "不能写“遵医嘱”")])
+def test_a_line_without_a_written_usage_is_refused(clinic, resident, usage, problem):
+    draft = clinic.draft(resident.id, {"amlo": 28, "amox": 12})
+    lines = (draft.lines[0], type(draft.lines[1])(draft.lines[1].drug_id, 12, usage))
+    draft = type(draft)(**{**draft.__dict__, "lines": lines})
+    error = _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "用法用量",
+                     "第2行“阿莫西林胶囊”用法用量", problem, "如 口服 每日3次 每次1片")
+    assert "第1行" not in str(error)
+    assert clinic.sv.settlement.preview(draft, today=DAY).total_fen > 0  # the live split still shows while typing

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from settle_helpers import AT
 
+from app.domain.errors import ValidationError
 from app.domain.idcard import mask_id
 from app.domain.money import fen_to_yuan
 
@@ -156,3 +157,17 @@ def test_qr_code_holds_the_settlement_id(clinic, settled, tmp_path):
     read = [[code.getpixel((int((c + 0.5) * cell), int((r + 0.5) * cell))) < 128 for c in range(count)]
             for r in range(count)]
     assert read == [[bool(v) for v in row] for row in qr.modules]
+
+
+def test_prescription_slip_is_refused_while_a_usage_is_empty(clinic, settled, tmp_path):
+    """A visit saved without a usage (before it was required) never prints 遵医嘱 in its place."""
+    from sqlalchemy import text
+
+    _, info = settled
+    with clinic.sv.db.unit_of_work() as uow:
+        uow.session.execute(text("UPDATE prescription_lines SET usage = '' WHERE line_no = 2"))
+    path = tmp_path / "rx.pdf"
+    with pytest.raises(ValidationError) as err:
+        clinic.sv.settlement.prescription_pdf(info.id, path)
+    assert err.value.field == "用法用量" and "第2行“阿莫西林胶囊”用法用量为空" in str(err.value)
+    assert "第1行" not in str(err.value) and not path.exists()

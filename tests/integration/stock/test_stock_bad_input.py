@@ -38,7 +38,7 @@ def _refused(clinic: Clinic, call, error: type[CunyiError], field: str, *words: 
 
 @pytest.mark.parametrize(
     "quantity,words",
-    [(0, ("大于 0",)), (-5, ("大于 0",)), (10**9 + 1, ("太大",)), (2.5, ("整数",)), ("两盒", ("看不懂",))],
+    [(0, ("大于 0",)), (-5, ("大于 0",)), (10**9 + 1, ("太大",)), (2.5, ("整数",)), ("两盒", ("没有数字", "请输入整数，如 2"))],
     ids=["zero", "negative", "huge", "non-integer", "text"],
 )
 def test_bad_dispense_quantity(stocked: Clinic, quantity: object, words: tuple[str, ...]) -> None:

@@ -7,7 +7,15 @@ from datetime import date
 import pytest
 
 from app.domain.errors import RuleViolation, ValidationError
-from app.domain.fefo import BatchStock, allocate, check_quantity, format_quantity, parse_quantity, split_packs
+from app.domain.fefo import (
+    BatchStock,
+    Units,
+    allocate,
+    check_quantity,
+    format_quantity,
+    parse_quantity,
+    split_packs,
+)
 
 TODAY = date(2026, 5, 1)
 
@@ -69,3 +77,32 @@ def test_packs_and_loose_units() -> None:
     assert format_quantity(60, "盒", "片", 28) == "2盒4片"
     assert format_quantity(0, "盒", "片", 28) == "0片"
     assert format_quantity(5, "瓶", "瓶", 1) == "5瓶"
+
+
+@pytest.mark.parametrize("bad,problem", [("1.5", "“1.5”是小数"), ("-2", "“-2”是负数"), ("abc", "“abc”里没有数字"),
+                                         ("0", "不能为 0"), ("1盒2片3", "写法不对")])
+def test_parse_quantity_says_what_is_wrong_and_what_is_accepted(bad: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        parse_quantity(bad, "盒", "片", 28, "第1行“苯磺酸氨氯地平片”数量")
+    message = str(err.value)
+    assert message.startswith("第1行“苯磺酸氨氯地平片”数量") and problem in message, message
+    assert "请输入整数，如 2 或 14片（2 即 2盒）" in message and "看不懂" not in message and "“.”" not in message
+
+
+def test_a_decimal_number_of_packs_is_shown_in_units() -> None:
+    with pytest.raises(ValidationError) as err:
+        parse_quantity("1.5", "盒", "片", 28)
+    assert "1.5盒 即 42片" in str(err.value)
+
+
+def test_short_stock_is_said_in_packs_and_units() -> None:
+    units = Units("盒", "片", 24)
+    with pytest.raises(RuleViolation) as err:
+        allocate([BatchStock("b", date(2027, 1, 1), 14 * 24)], 999 * 24, TODAY, units)
+    assert "需要 999盒，可用（未过期）只有 14盒" in str(err.value)
+    with pytest.raises(RuleViolation) as err:
+        allocate([BatchStock("b", date(2027, 1, 1), 28), BatchStock("x", date(2026, 1, 1), 24)], 30, TODAY, units)
+    assert "需要 1盒6片" in str(err.value) and "只有 1盒4片" in str(err.value) and "已过期 1盒" in str(err.value)
+    with pytest.raises(RuleViolation) as err:
+        allocate([BatchStock("x", date(2026, 1, 1), 30)], 1, TODAY, units)
+    assert "只剩已过期批次（1盒6片）" in str(err.value)
