@@ -38,7 +38,7 @@ CARD_HEADER = ["序号", "日期时间", "类型", "单据", "批号", "效期",
 
 def _card_cells(r) -> list:  # noqa: ANN001 - stock_queries.CardRow
     qty_in, qty_out = _signed(r.quantity)
-    doc = f"{DOC_LABELS.get(r.doc_type, r.doc_type)} {r.doc_id[-8:] if r.doc_id else ''}".strip()
+    doc = f"{DOC_LABELS.get(r.doc_type, r.doc_type)} {r.doc_no}".strip()
     return [r.seq, r.occurred_at.strftime("%Y-%m-%d %H:%M"), r.kind_label, doc, r.batch_no, r.expiry.isoformat(),
             qty_in, qty_out, r.balance_units, r.reason]
 

@@ -20,6 +20,8 @@ from app.domain.errors import NotFoundError, ValidationError
 from app.domain.fefo import is_expired, split_packs
 from app.domain.money import round_half_up_div
 
+from .stock_documents import document_numbers, number_of
+
 
 def batch_row(session: Session, batch_id: str) -> Batch:
     batch = session.get(Batch, batch_id) if batch_id else None
@@ -233,6 +235,8 @@ class CardRow:
     reason: str
     user_id: str | None
     reverses_id: str | None
+    #: the document's own number (票据号, or the stock document's number), '' when it has none
+    doc_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,11 +276,14 @@ def stock_card_page(
         .order_by(m.seq.desc() if newest_first else m.seq)
         .limit(limit + 1)
     )
+    found = list(session.execute(stmt))
+    numbers = document_numbers(session, store_id, ((mv.doc_type, mv.doc_id, mv.kind) for mv, _b, _e in found))
     rows = []
-    for mv, batch_no, expiry in session.execute(stmt):
+    for mv, batch_no, expiry in found:
         rows.append(CardRow(
             mv.seq, mv.id, mv.occurred_at, mv.kind, _label(mv.kind), mv.doc_type, mv.doc_id, mv.batch_id, batch_no,
             expiry, mv.quantity, mv.drug_balance_after, mv.batch_balance_after, mv.reason, mv.user_id, mv.reverses_id,
+            number_of(numbers, mv.doc_type, mv.doc_id, mv.kind),
         ))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -320,6 +327,8 @@ class RecentMovement:
     doc_type: str
     doc_id: str | None
     reversed: bool
+    #: the document's own number (see ``stock_documents``), '' when it has none
+    doc_no: str = ""
 
 
 def recent_movements(session: Session, store_id: str, kinds: Iterable[str], limit: int = 100) -> list[RecentMovement]:
@@ -333,9 +342,12 @@ def recent_movements(session: Session, store_id: str, kinds: Iterable[str], limi
         .where(m.store_id == store_id, m.kind.in_([str(k) for k in kinds]))
         .order_by(m.occurred_at.desc(), m.seq.desc()).limit(max(1, min(int(limit), 1000)))
     )
+    found = list(session.execute(stmt))
+    numbers = document_numbers(session, store_id, ((r[0].doc_type, r[0].doc_id, r[0].kind) for r in found))
     return [
         RecentMovement(mv.id, mv.seq, mv.occurred_at, mv.kind, _label(mv.kind), d.id, d.generic_name, d.strength,
                        d.pack_unit, d.base_unit, d.units_per_pack, mv.batch_id, batch_no, expiry, mv.quantity,
-                       mv.reason, mv.doc_type, mv.doc_id, undone_id is not None)
-        for mv, batch_no, expiry, d, undone_id in session.execute(stmt)
+                       mv.reason, mv.doc_type, mv.doc_id, undone_id is not None,
+                       number_of(numbers, mv.doc_type, mv.doc_id, mv.kind))
+        for mv, batch_no, expiry, d, undone_id in found
     ]

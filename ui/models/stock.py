@@ -7,12 +7,14 @@ numbers right-aligned), with a colour per row for alerts (expired red, near expi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtGui import QColor
 
 from app.domain.fefo import format_quantity
 from app.domain.money import fen_to_yuan
+from app.printing.stock_docs import DOC_LABELS
 from app.services.stock_queries import BatchInfo, OnHandRow, RecentMovement
 
 from .base import RowsModel
@@ -23,14 +25,22 @@ MUTED = QColor("#7b8794")
 DANGER_BG = QColor("#fdecea")
 WARN_BG = QColor("#fff4e0")
 
+#: runs of four or more digits get thousands separators
+_GROUPS = re.compile(r"\d{4,}")
+
 CLASS_SHORT = {"A": "甲", "B": "乙", "C": "丙"}
 #: alert key → label, in the order they are shown
 ALERT_LABELS = {"expired": "有过期", "urgent": "效期紧急", "near_expiry": "近效期", "low": "库存不足", "no_code": "无码"}
 
 
+def count(n: int) -> str:
+    """311955 → '311,955': counts are shown with thousands separators."""
+    return f"{n:,}"
+
+
 def qty(units: int, pack_unit: str, base_unit: str, units_per_pack: int) -> str:
-    """'3盒2片' — how quantities are shown everywhere on the stock page."""
-    return format_quantity(units, pack_unit, base_unit, units_per_pack)
+    """'3盒2片', '3,220瓶55片' — how quantities are shown everywhere on the stock page."""
+    return _GROUPS.sub(lambda m: count(int(m.group())), format_quantity(units, pack_unit, base_unit, units_per_pack))
 
 
 def yuan(fen: int) -> str:
@@ -69,7 +79,7 @@ class OnHandModel(RowsModel):
         if col == 4:
             return qty(r.on_hand_units, r.pack_unit, r.base_unit, r.units_per_pack)
         if col == 5:
-            return f"{r.on_hand_units}{r.base_unit}"
+            return f"{count(r.on_hand_units)}{r.base_unit}"
         if col == 6:
             return yuan(r.value_fen)
         if col == 7:
@@ -171,5 +181,6 @@ class RecentModel(RowsModel):
 
     def tooltip(self, m: RecentMovement, col: int) -> str | None:
         state = "（已冲正）" if m.reversed else ""
-        return (f"{m.occurred_at:%Y-%m-%d %H:%M} {m.kind_label}{state} · {m.generic_name} {m.strength} · "
+        doc = f" · {DOC_LABELS.get(m.doc_type, m.doc_type)} {m.doc_no}" if m.doc_no else ""
+        return (f"{m.occurred_at:%Y-%m-%d %H:%M} {m.kind_label}{state}{doc} · {m.generic_name} {m.strength} · "
                 f"批号 {m.batch_no} 效期 {m.expiry.isoformat()}" + (f" · {m.reason}" if m.reason else ""))

@@ -18,7 +18,7 @@ from app.printing.stock_docs import DOC_LABELS
 from app.services.stock_queries import CardPage, CardRow
 
 from .base import Index, RowsModel
-from .stock import MUTED, qty
+from .stock import MUTED, count, qty
 
 PAGE_SIZE = 200
 
@@ -31,8 +31,9 @@ OUT_COLOUR = QColor("#8a1c14")
 
 
 def doc_text(row: CardRow) -> str:
+    """'入库单 20261202-0314', '就诊 20261202-0001': the document's kind and its own number."""
     label = DOC_LABELS.get(row.doc_type, row.doc_type or "")
-    return f"{label} {row.doc_id[-6:]}".strip() if row.doc_id else label
+    return f"{label} {row.doc_no}".strip()
 
 
 class StockCardModel(RowsModel):
@@ -114,11 +115,11 @@ class StockCardModel(RowsModel):
         if col == 4:
             return r.expiry.isoformat()
         if col == 5:
-            return str(r.quantity) if r.quantity > 0 else ""
+            return count(r.quantity) if r.quantity > 0 else ""
         if col == 6:
-            return str(-r.quantity) if r.quantity < 0 else ""
+            return count(-r.quantity) if r.quantity < 0 else ""
         if col == 7:
-            return str(r.balance_units)
+            return count(r.balance_units)
         if col == 8:
             return qty(r.balance_units, *self._units)
         return r.reason
@@ -137,10 +138,10 @@ class StockCardModel(RowsModel):
             return "该记录已冲正"
         if r.kind == MovementKind.REVERSAL:
             return f"冲正记录：{r.reason}"
-        if col == 2 and r.doc_id:
-            return f"单据号：{r.doc_id}"
+        if col == 2 and r.doc_no:
+            return f"单据：{doc_text(r)}"
         if col == 9 and r.reason:
             return r.reason
         if col == 0:
-            return f"台账序号 {r.seq} · 批次结存 {r.batch_balance_units}"
+            return f"台账序号 {r.seq} · 批次结存 {count(r.batch_balance_units)}"
         return None

@@ -31,11 +31,12 @@ from app.services.stock_queries import OnHandRow
 
 from .. import errors
 from ..dialogs.stock_confirm import ConfirmDialog
-from ..models.stock import qty
+from ..models.stock import count, qty
 from ..models.stock_card import PAGE_SIZE, StockCardModel, doc_text
 from ..widgets.search_box import DrugSearchBox
 from ..workers import Op
-from .stock_common import ask_save_path, button, combo, hint, row, setup_table, shortcut, size_columns
+from ..widgets.tables import fit_columns
+from .stock_common import ask_save_path, button, combo, hint, row, setup_table, shortcut
 from .stock_onhand import _Tab
 
 NO_LIMIT = QDate(2000, 1, 1)
@@ -128,7 +129,8 @@ class StockCardTab(_Tab):
         self.model = StockCardModel(self)
         self.view = setup_table(QTableView())
         self.view.setModel(self.model)
-        size_columns(self.view, (136, 76, 118, 74, 90, 48, 48, 54, 80), stretch=9)
+        # dates and quantities whole; 原因, then 单据, then 批号 and 类型 give up width (elided) first
+        fit_columns(self.view, (0, 4, 5, 6, 7, 8), (9, 2, 3, 1))
         self.status = hint()
         self.reverse_button = button("冲正 (Ctrl+R)", self.ask_reverse, tip="冲正选中的一条出入库记录（需写明原因）")
         self.pdf_button = button("导出 PDF (Ctrl+E)", lambda: self.ask_export("pdf"))
@@ -258,7 +260,7 @@ class StockCardTab(_Tab):
             return
         self.units = (drug.pack_unit, drug.base_unit, drug.units_per_pack)
         self.title.setText(f"{drug.generic_name} {drug.strength}".strip())
-        self.balance.setText(f"当前库存 {qty(balance, *self.units)}（{balance}{drug.base_unit}）· 数量单位：{drug.base_unit}")
+        self.balance.setText(f"当前库存 {qty(balance, *self.units)}（{count(balance)}{drug.base_unit}）· 数量单位：{drug.base_unit}")
         item = self.drugs.currentItem()
         if item is not None and item.data(Qt.ItemDataRole.UserRole) == drug.id and item.text().startswith("（无库存）"):
             item.setText(f"{drug.generic_name} {drug.strength}".strip())
@@ -280,10 +282,10 @@ class StockCardTab(_Tab):
             text = ""
         elif self._total is not None and not filtered:
             more = "，向下滚动加载更多" if not self.model.exhausted() else ""
-            text = f"台账共 {self._total} 条，已显示 {loaded} 条{more}"
+            text = f"台账共 {count(self._total)} 条，已显示 {count(loaded)} 条{more}"
         else:
             more = "（向下滚动加载更多）" if not self.model.exhausted() else ""
-            text = f"已显示 {loaded} 条{more}"
+            text = f"已显示 {count(loaded)} 条{more}"
         self.status.setText(text)
 
     # -- actions ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from app.services.stock_queries import BatchInfo, OnHandRow
 
 from .. import errors
 from ..models.stock import BatchModel, OnHandModel, RecentModel, yuan
+from ..widgets.tables import fit_columns
 from ..workers import Op
 from .stock_common import ask_save_path, button, combo, hint, row, section, setup_table, shortcut, size_columns
 
@@ -50,7 +51,7 @@ class _Tab(QWidget):
         self.model = RecentModel(self)
         self.view = setup_table(QTableView())
         self.view.setModel(self.model)
-        size_columns(self.view, (60, 70, 180, 86, 70))
+        fit_columns(self.view, (0, 4), (5, 2, 3, 1))  # 日期, 数量 whole; 原因 then 药品 elided first
         self.summary = hint()
         right = QVBoxLayout()
         right.setSpacing(8)

@@ -71,7 +71,7 @@ def test_card_tab_opens_a_long_card_at_once_and_filters(qtbot, stock_site, open_
     assert tab.model.rowCount() == PAGE_SIZE and tab.model.pages == 1  # only the first page was read
     assert tab.title.text() == "维生素B1片 10mg×100片"
     assert "当前库存 2瓶1片（201片）" in tab.balance.text()
-    assert tab.status.text() == f"台账共 {ROWS + 1} 条，已显示 {PAGE_SIZE} 条，向下滚动加载更多"
+    assert tab.status.text() == f"台账共 {ROWS + 1:,} 条，已显示 {PAGE_SIZE} 条，向下滚动加载更多"  # 3,001
     tab.view.scrollToBottom()  # the view asks the model for more
     settle()
     assert tab.model.rowCount() >= 2 * PAGE_SIZE
