@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import clock
 from app.domain.roles import AREAS, visible_areas
 
 from .context import AppContext
@@ -70,6 +74,23 @@ class _NavList(QListWidget):
                 page.focus_first()
                 return
         super().keyPressEvent(event)
+
+
+class _LockedShortcuts(QObject):
+    """While the screen is locked, swallows every shortcut of the window except the lock screen's own
+    (area keys, F-keys, Alt+letters, Ctrl+Q): only unlocking works."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() != QEvent.Type.Shortcut or not self._window.is_locked():
+            return False
+        owner = watched.parent() if isinstance(watched, (QShortcut, QAction)) else watched
+        if not isinstance(owner, QWidget) or owner.window() is not self._window:
+            return False  # another window (a message box): not behind the lock
+        return not self._window.lock_screen.isAncestorOf(owner) and owner is not self._window.lock_screen
 
 
 class MainWindow(QMainWindow):
@@ -132,6 +153,9 @@ class MainWindow(QMainWindow):
         self.screens.addWidget(workspace)
         self.setCentralWidget(self.screens)
 
+        self._quit_confirmed = False
+        self._quit_box: QMessageBox | None = None
+        self._shortcut_guard = _LockedShortcuts(self)
         self._build_status_bar()
         self._build_shortcuts()
 
@@ -162,7 +186,10 @@ class MainWindow(QMainWindow):
         self.sync_label.setObjectName("syncLabel")
         hint = QLabel("Ctrl+L 锁屏 · Ctrl+Q 退出")
         hint.setProperty("role", "hint")
-        for label in (self.site_label, self.user_label):
+        #: how the last action ended (a page's ``reported``), e.g. "已结算 20261202-0001 · 现金 ¥3.84"
+        self.last_action = QLabel()
+        self.last_action.setObjectName("lastAction")
+        for label in (self.site_label, self.user_label, self.last_action):
             bar.addWidget(label)
         bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(hint)
@@ -177,7 +204,8 @@ class MainWindow(QMainWindow):
         lock.activated.connect(self.lock)
         self.shortcuts.append(lock)
         quit_ = QShortcut(QKeySequence("Ctrl+Q"), self)
-        quit_.activated.connect(self.close)
+        quit_.activated.connect(self.request_quit)
+        self.shortcuts.append(quit_)
 
     # -- navigation -----------------------------------------------------------------------------
     def current_area(self) -> str | None:
@@ -193,6 +221,7 @@ class MainWindow(QMainWindow):
         if area not in self.pages:
             page = page_class(area)(self.ctx)
             page.navigate.connect(self.go)
+            page.reported.connect(self.show_result)
             self.pages[area] = page
             self.stack.addWidget(page)
         return self.pages[area]
@@ -223,6 +252,11 @@ class MainWindow(QMainWindow):
             self.open_area(self.areas[row])
 
     # -- status and settings ----------------------------------------------------------------------
+    def show_result(self, text: str) -> None:
+        """The status bar's account of the last action (the time first: a doctor glances back at it)."""
+        self.last_action.setText(f"{clock.now():%H:%M} {text}")
+        self.last_action.setToolTip(text)
+
     def refresh_status(self) -> None:
         sv = self.ctx.sv  # services load on the database thread, after the first paint
         Op(self, lambda: sv.status.sync_state()).success(lambda state: self.sync_label.setText(state.label)).run()
@@ -246,7 +280,7 @@ class MainWindow(QMainWindow):
         if self._lock_screen is None:
             self._lock_screen = LockScreen(self.ctx)
             self._lock_screen.unlocked.connect(self.unlock)
-            self._lock_screen.quit_requested.connect(self.close)
+            self._lock_screen.quit_requested.connect(self.request_quit)
             self.screens.addWidget(self._lock_screen)
         return self._lock_screen
 
@@ -261,8 +295,14 @@ class MainWindow(QMainWindow):
             shortcut.setEnabled(False)
         self.screens.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._shortcut_guard)
 
     def unlock(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._shortcut_guard)
         self.screens.setCurrentIndex(0)
         for shortcut in self.shortcuts:
             shortcut.setEnabled(True)
@@ -271,7 +311,52 @@ class MainWindow(QMainWindow):
         if page is not None:
             page.focus_first()
 
+    # -- quitting -------------------------------------------------------------------------------
+    def unsaved_work(self) -> list[str]:
+        """What quitting now would lose: each built page's ``unsaved_work`` and any open dialog."""
+        work = [text for page in self.pages.values() if (text := page.unsaved_work())]
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible() and not isinstance(dialog, QMessageBox):
+                work.append(f"未保存的窗口：{dialog.windowTitle() or '对话框'}")
+        return work
+
+    def request_quit(self) -> None:
+        """Ctrl+Q, 退出程序 on the lock screen: quit, after asking when work would be lost."""
+        work = self.unsaved_work()
+        if not work or self._quit_confirmed:
+            self._quit_confirmed = True
+            self.close()
+            return
+        if self._quit_box is not None and self._quit_box.isVisible():
+            self._quit_box.raise_()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "退出村医通", "以下内容尚未保存，退出后将丢失：",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("quitBox")
+        box.setInformativeText("\n".join(f"· {text}" for text in work) + "\n\n确定要退出吗？")
+        quit_button = box.addButton("退出(&Q)", QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton("返回(&R)", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)  # Enter keeps the work; quitting takes a deliberate choice
+        box.setEscapeButton(stay)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: self._quit_answered(box.clickedButton() is quit_button))
+        self._quit_box = box
+        box.open()
+
+    def _quit_answered(self, quit_: bool) -> None:
+        self._quit_box = None
+        if quit_:
+            self._quit_confirmed = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # the window's close button asks like Ctrl+Q; a close from the program itself does not
+        if event.spontaneous() and not self._quit_confirmed and self.unsaved_work():
+            event.ignore()
+            self.request_quit()
+            return
+        if self._lock_screen is not None and QApplication.instance() is not None:
+            QApplication.instance().removeEventFilter(self._shortcut_guard)
         self.first_paint.release()
         self.idle.stop()
         self._status_timer.stop()

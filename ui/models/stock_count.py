@@ -75,6 +75,10 @@ class CountModel(RowsModel):
             if row >= 0:
                 self.dataChanged.emit(self.index(row, COUNTED), self.index(row, COUNTED))
 
+    def has_pending(self) -> bool:
+        """True while a typed count is being recorded."""
+        return bool(self._pending)
+
     def row_of_batch(self, batch_id: str) -> int:
         return self.find(lambda r: r.batch_id == batch_id)
 

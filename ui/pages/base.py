@@ -27,6 +27,8 @@ class Page(QWidget):
 
     #: ask the main window to open another area: (area, target or None)
     navigate = Signal(str, object)
+    #: the result of the user's last action, for the status bar ("已结算 20261202-0001 · 现金 ¥3.84")
+    reported = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +69,10 @@ class Page(QWidget):
         return hint_label
 
     # -- behaviour ------------------------------------------------------------------------------
+    def report(self, text: str) -> None:
+        """Say in the main window's status bar how the user's last action ended."""
+        self.reported.emit(text)
+
     def refresh(self) -> None:
         """Reload the page's data (through ``Op``)."""
         raise NotImplementedError
@@ -77,6 +83,14 @@ class Page(QWidget):
     def focus_first(self) -> None:
         """Put the keyboard focus on the page's first field (after navigating to it)."""
         self.focusNextChild()
+
+    def unsaved_work(self) -> str | None:
+        """What quitting now would lose, in a few words (未结算的处方…), or None when nothing.
+
+        The main window asks before it closes when any built page returns text. The text names no
+        patient: it may be shown while the screen is locked.
+        """
+        return None
 
     def mark_stale(self) -> None:
         self._stale = True

@@ -10,13 +10,13 @@ F3 today's list (Alt+←/→ there: an earlier day), F4 处方笺, F6 补打, F8
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemDelegate, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.domain import clock
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
 from app.services.resident_types import ResidentInfo
@@ -110,6 +110,7 @@ class OutpatientPage(Page):
         self._settling = False
         self._esc_armed = False
         self._pending_banner: list[str] = []
+        self._pending_report = ""  # the status bar's line once the print of a 补打/处方笺 is out
         self.dialog: QWidget | None = None
         self.last_settlement: SettlementInfo | None = None
 
@@ -172,7 +173,7 @@ class OutpatientPage(Page):
             return None
         agent_name, agent_id = self.header.agent()
         return VisitDraft(
-            resident_id=resident.id, visit_date=date.today(), diagnosis=self.header.diagnosis_text(),
+            resident_id=resident.id, visit_date=clock.today(), diagnosis=self.header.diagnosis_text(),
             diagnosis_code=self.header.diagnosis_code(), chronic_code=self.header.chronic_code(),
             general_fee=self.general_fee.isChecked(), lines=self.rx.model.draft_lines(),
             agent_name=agent_name, agent_id_number=agent_id,
@@ -205,7 +206,7 @@ class OutpatientPage(Page):
         if generation != self._preview_generation:
             return
         self._preview_shown = generation
-        self.split.show_preview(preview)
+        self.split.show_preview(preview, "；".join(self.rx.model.stock_problems()))
         fee = preview.general_fee_fen or 0
         self.general_fee.setText(f"一般诊疗费 {fen_to_yuan(fee)}" if fee else "一般诊疗费")
 
@@ -241,8 +242,10 @@ class OutpatientPage(Page):
         errors.show_error(self, error, "不能结算")
         fields = {"参保人": self.header.resident_box, "诊断": self.header.diagnosis, "慢特病": self.header.chronic,
                   "代办人姓名": self.header.agent_name, "代办人身份证号": self.header.agent_id,
-                  "数量": self.rx.table, "药品": self.rx.drug_box, "处方": self.rx.drug_box}
+                  "数量": self.rx.table, "药品": self.rx.drug_box, "处方": self.rx.drug_box, "用法用量": self.rx.table}
         focus_field(error, fields, self.rx.drug_box)
+        if error.field == "用法用量":
+            self.rx.select_usage_problem()
 
     def _settled(self, info: SettlementInfo) -> None:
         self._settling = False
@@ -252,6 +255,7 @@ class OutpatientPage(Page):
         self._pending_banner = [f"✓ 已结算：{escape(info.resident_name)}　票据号 <b>{info.receipt_no}</b>　"
                                 f"合计 {fen_to_yuan(info.total_fen)}，统筹 {fund}，<b>应收现金 ¥{cash}</b>"]
         self.show_banner(self._pending_banner[0] + "　正在打印收据…", "ok")
+        self.report(f"已结算 {info.receipt_no} · 现金 ¥{cash}")
         self.last_settlement = info
         self.reset_visit()
         self.today.show_day(None, select_id=info.id)  # back to today's list, were an earlier day shown
@@ -261,8 +265,16 @@ class OutpatientPage(Page):
         head = self._pending_banner.pop(0) if self._pending_banner else ""
         text = f"{head}<br>{escape(outcome.message)}" if head else escape(outcome.message)
         self.show_banner(text, "warn" if outcome.fallback else "ok")
+        if self._pending_report:
+            self.report(self._pending_report + (" · 已送打印机" if outcome.printed else " · 已存为 PDF"))
+            self._pending_report = ""
 
     # -- clearing -------------------------------------------------------------------------------
+    def unsaved_work(self) -> str | None:
+        """An entered prescription that is not settled yet."""
+        lines = self.rx.model.rowCount()
+        return f"门诊收费：一张未结算的处方（{lines} 种药品）" if lines else None
+
     def escape(self) -> None:
         """Esc closes an open list or cell editor first; else it clears the visit (twice when lines are entered)."""
         table = self.rx.table
@@ -303,16 +315,18 @@ class OutpatientPage(Page):
         current = self.today.current()
         if current is None:
             day = self.today.day()
-            self.show_banner("今天还没有结算记录" if day == date.today() else f"{day:%Y-%m-%d} 没有结算记录", "info")
+            self.show_banner("今天还没有结算记录" if day == clock.today() else f"{day:%Y-%m-%d} 没有结算记录", "info")
             return
         action(current)
 
     def reprint(self, settlement: SettlementInfo) -> None:
         self._pending_banner = [f"补打 {settlement.resident_name} 票据号 {settlement.receipt_no}"]
+        self._pending_report = f"已补打 {settlement.receipt_no}" + ("（已冲正）" if settlement.reversed else "")
         self.prints.receipt(settlement.id)
 
     def print_prescription(self, settlement: SettlementInfo) -> None:
         self._pending_banner = [f"处方笺 {settlement.resident_name} {settlement.receipt_no}"]
+        self._pending_report = f"已打印处方笺 {settlement.receipt_no}"
         self.prints.prescription(settlement.id)
 
     def reverse(self, settlement: SettlementInfo) -> ReversalDialog | None:
@@ -331,6 +345,7 @@ class OutpatientPage(Page):
         self._pending_banner = [f"✓ 已冲正 票据号 {info.original_receipt_no}，冲正凭证号 <b>{info.receipt_no}</b>，"
                                 f"<b>退还现金 ¥{fen_to_yuan(info.refund_fen)}</b>"]
         self.show_banner(self._pending_banner[0] + "　正在打印冲正凭证…", "ok")
+        self.report(f"已冲正 {info.original_receipt_no} · 冲正凭证 {info.receipt_no} · 退现金 ¥{fen_to_yuan(info.refund_fen)}")
         self.today.reload(select_id=info.settlement_id)
         self.prints.receipt(info.settlement_id, reversal=True)
         self.today.focus_list()

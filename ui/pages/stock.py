@@ -71,6 +71,15 @@ class StockPage(Page):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.body().addWidget(self.tabs, 1)
 
+    def unsaved_work(self) -> str | None:
+        """The first tab with typed input that is not saved (a tab may define ``unsaved_work``)."""
+        for widget in self.tab.values():
+            found = getattr(widget, "unsaved_work", None)
+            text = found() if callable(found) else None
+            if text:
+                return text
+        return None
+
     # -- roles ------------------------------------------------------------------------------------
     @property
     def can_edit_catalog(self) -> bool:

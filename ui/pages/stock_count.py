@@ -287,6 +287,17 @@ class StocktakeTab(_Tab):
             self.view.setCurrentIndex(self.model.index(r, COUNTED))
         errors.show_error(self, error)
 
+    def unsaved_work(self) -> str | None:
+        """A 实盘 count typed into the grid and not recorded yet (open editor or still being saved)."""
+        if self.info is None:
+            return None
+        editing = self.view.state() == QAbstractItemView.State.EditingState
+        editor = self.view.focusWidget() if editing else None
+        typed = isinstance(editor, QLineEdit) and bool(editor.text().strip())
+        if typed or self.model.has_pending():
+            return "库存盘点：已输入但尚未记录的实盘数"
+        return None
+
     # -- lifecycle --------------------------------------------------------------------------------
     def ask_start(self) -> None:
         if self.info is not None:

@@ -114,3 +114,27 @@ def test_whole_stocktake_by_keyboard(qtbot, stock_site, open_stock) -> None:
     assert on_hand == {"A2401": 24, "A2409": 96, "V2312": 200, "N2405": 0}
     assert ledger == on_hand  # 账实相符: the cached figure equals the ledger
     assert status == [("finalised",)]
+
+
+def test_quitting_with_a_typed_count_asks_first(qtbot, stock_site, open_stock) -> None:
+    data, _small = stock_site()
+    window, page = open_stock(data, "doctor")
+    tab = page.tab["stocktake"]
+    activate(qtbot, window)
+    press(qtbot, Qt.Key.Key_5, ALT)
+    press(qtbot, Qt.Key.Key_N, CTRL)
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Return)  # counting, every batch still uncounted
+    activate(qtbot, window)
+    assert tab.info is not None and window.unsaved_work() == []  # an open count itself is kept in the file
+
+    type_text(qtbot, "A2401")
+    press(qtbot, Qt.Key.Key_Return)
+    type_text(qtbot, "1")  # typed into the 实盘 cell, Enter not pressed yet
+    assert window.unsaved_work() == ["库存盘点：已输入但尚未记录的实盘数"]
+    press(qtbot, Qt.Key.Key_Q, CTRL)
+    qtbot.waitUntil(lambda: window._quit_box is not None and window._quit_box.isVisible(), timeout=10000)
+    assert "实盘数" in window._quit_box.informativeText() and window.isVisible()
+    window._quit_box.reject()
+    qtbot.waitUntil(lambda: window._quit_box is None, timeout=10000)
+    assert window.isVisible()
