@@ -284,8 +284,10 @@ def draw_receipt(canvas: QtCanvas, data: ReceiptData, paper: str, height: float)
 
 
 def receipt_title(data: ReceiptData) -> str:
+    """收据, 冲正凭证, with （已冲正·补打） as they apply."""
     title = "冲正凭证" if data.reversal else "收据"
-    return f"{title}（补打）" if data.reprint else title
+    marks = [mark for mark, on in (("已冲正", data.reversed_by is not None), ("补打", data.reprint)) if on]
+    return f"{title}（{'·'.join(marks)}）" if marks else title
 
 
 def print_receipt(data: ReceiptData, paper: str, printer_name: str, folder: Path) -> PrintOutcome:
@@ -295,7 +297,8 @@ def print_receipt(data: ReceiptData, paper: str, printer_name: str, folder: Path
     width = PAPERS[paper][0]
     height = receipt_height(data, paper)
     number = data.reversal.receipt_no if data.reversal else data.receipt_no
-    stem = f"{'冲正' if data.reversal else '收据'}-{number}" + ("-补打" if data.reprint else "")
+    stem = f"{'冲正' if data.reversal else '收据'}-{number}" + ("-已冲正" if data.reversed_by else "") + (
+        "-补打" if data.reprint else "")
     return _deliver(printer_name, folder, stem, receipt_title(data), width, height,
                     lambda c: draw_receipt(c, data, paper, height), lambda: receipt_pdf_bytes(data, paper))
 

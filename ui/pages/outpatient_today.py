@@ -5,7 +5,8 @@ reload, so F4/F6/F8 right after a settlement act on it. The date row above the l
 or Alt+←/Alt+→ in the panel) lists an earlier day, to reprint or reverse its settlements; until a
 day is picked the panel follows today (also across midnight). The service lets a village doctor
 reverse only the same day and an admin any day: here 冲正 is disabled and explained for a doctor on
-an earlier day's settlement (``reverse_refusal``).
+an earlier day's settlement (``reverse_refusal``). A reversed settlement is greyed and marked ·冲正 in
+the list; on it 冲正 reads 已冲正, disabled, and the note under the buttons names the reversal.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ TABLE_STYLE = (
 
 #: why 冲正 is disabled for a village doctor on an earlier day (the service refuses it too)
 PAST_DAY_REFUSAL = "仅管理员可冲正以前日期的结算"
+
+
+def reversed_note(settlement: SettlementInfo) -> str:
+    """What the panel says under its buttons on a reversed settlement: the reversal's number and time."""
+    when = f"{settlement.reversed_at:%m-%d %H:%M} " if settlement.reversed_at else ""
+    return f"已冲正 {when}· 冲正凭证 {settlement.reversal_receipt_no}（补打的票据印有“已冲正”）"
 
 
 def _qdate(day: date) -> QDate:
@@ -233,7 +240,11 @@ class TodayPanel(QFrame):
         self.reverse_button.setText("已冲正" if current is not None and current.reversed else "冲正 F8")
         self.reverse_button.setToolTip(PAST_DAY_REFUSAL if past else
                                        "冲正/退费：整笔冲正，药品退回原批次（村医只能冲正当天的结算）")
-        self.reverse_note.setVisible(past)
+        if current is not None and current.reversed:
+            self.reverse_note.setText(reversed_note(current))
+        elif past:
+            self.reverse_note.setText(PAST_DAY_REFUSAL)
+        self.reverse_note.setVisible(past or (current is not None and current.reversed))
 
     def _emit(self, signal: Signal) -> None:  # noqa: ANN001 - a bound Signal
         current = self.current()
