@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.db.connection import connect, db_datetime, immediate, py_datetime
+from app.domain import clock
 from app.domain.enums import Role, SiteKind
 from app.domain.errors import AuthError, RuleViolation
 from app.domain.passwords import MAX_FAILURES, lock_after_failure, verify_password
@@ -84,7 +85,7 @@ class IdentityService:
 
         A refusal is committed (failure count, lock, audit row) before ``AuthError`` is raised.
         """
-        at = at or datetime.now()
+        at = at or clock.now()
         with connect(self.database) as conn, immediate(conn):
             result = _check(conn, username, password, at)
         if isinstance(result, AuthError):
@@ -105,10 +106,17 @@ def _check(conn: sqlite3.Connection, username: str, password: str, at: datetime)
         conn.execute(_INSERT_AUDIT, {**row, "at": db_datetime(row["at"])})
 
     row = conn.execute(_USER, (username.strip(),)).fetchone()
-    if row is None or row["site_id"] != site_id or not row["active"]:
+    if row is None or row["site_id"] != site_id:
         audit(Actor(None, username, ""), "signin.fail", reason="unknown user")
         return AuthError("用户名或密码不正确", "用户名")
     user = UserInfo(row["id"], row["site_id"], row["username"], row["display_name"], Role(row["role"]), True)
+    if not row["active"]:
+        # said only to whoever knows the password: a guess learns nothing about the account
+        if verify_password(password, row["password_hash"]):
+            audit(user.actor, "signin.disabled", user.id)
+            return AuthError("该账户已被管理员停用，不能登录；如需继续使用，请联系管理员启用", "用户名")
+        audit(Actor(None, username, ""), "signin.fail", reason="unknown user")
+        return AuthError("用户名或密码不正确", "用户名")
     state = conn.execute("SELECT failed_count, locked_until FROM login_state WHERE user_id = ?", (user.id,)).fetchone()
     failed, locked_until = (state["failed_count"] or 0, py_datetime(state["locked_until"])) if state else (0, None)
     if locked_until and locked_until > at:

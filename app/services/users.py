@@ -1,14 +1,21 @@
-"""Users of this site: the list, new accounts, unlocking. Signing in is ``identity``."""
+"""Users of this site: the list, new accounts, unlocking, resetting a password, disabling and enabling,
+changing a role, and each user changing their own password. Signing in is ``identity``.
+
+The rules: only an administrator manages other users' accounts; an administrator cannot disable or
+demote themselves, and the site always keeps one active administrator; every password meets the
+strength rule of the set-up wizard (``check_password_strength``). Every change is audited.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.db.models import LoginState, User
+from app.db.models import LoginState, Site, User
 from app.db.uow import Database
 from app.domain.enums import Role
-from app.domain.errors import PermissionDenied, ValidationError
-from app.domain.passwords import hash_password
+from app.domain.errors import AuthError, NotFoundError, PermissionDenied, RuleViolation, ValidationError
+from app.domain.passwords import hash_password, verify_password
+from app.domain.roles import roles_for_site
 
 from .audit import write_audit
 from .context import Session
@@ -60,6 +67,98 @@ class UserService:
                 state.failed_count = 0
                 state.locked_until = None
             write_audit(uow.session, self.session.actor, uow.local_site_id, "user.unlock", "users", user_id)
+
+    def reset_password(self, user_id: str, new_password: str) -> UserInfo:
+        """An administrator sets a new password for a user (who forgot theirs); any lockout ends."""
+        self._require_admin()
+        password_hash = hash_password(new_password)
+        with self.db.unit_of_work() as uow:
+            user = self._user(uow.session, user_id)
+            user.password_hash = password_hash
+            state = uow.session.get(LoginState, user_id)
+            if state:
+                state.failed_count = 0
+                state.locked_until = None
+            write_audit(uow.session, self.session.actor, uow.local_site_id, "user.reset_password", "users", user.id,
+                        username=user.username, name=user.display_name)
+            return _info(user)
+
+    def set_active(self, user_id: str, active: bool) -> UserInfo:
+        """Disable (``active=False``) or enable a user. A disabled user cannot sign in."""
+        self._require_admin()
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            user = self._user(s, user_id)
+            if not active and user.id == self.session.actor.user_id:
+                raise RuleViolation("不能停用自己的账户，请由另一位管理员操作", "用户")
+            if not active and user.active and user.role == Role.ADMIN.value:
+                self._keep_an_admin(s, user, "停用")
+            if bool(user.active) != active:
+                user.active = active
+                write_audit(s, self.session.actor, uow.local_site_id, "user.enable" if active else "user.disable",
+                            "users", user.id, username=user.username, name=user.display_name)
+            return _info(user)
+
+    def change_role(self, user_id: str, role: Role | str) -> UserInfo:
+        """Give a user another role of this kind of site."""
+        self._require_admin()
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            user = self._user(s, user_id)
+            kind = s.scalar(select(Site.kind).where(Site.id == uow.local_site_id))
+            allowed = roles_for_site(kind)
+            try:
+                new = Role(role)
+            except ValueError:
+                new = None
+            if new not in allowed:
+                names = "、".join(r.label for r in allowed)
+                raise ValidationError(f"角色“{role}”不适用于本机构，可选：{names}", "角色")
+            if new.value == user.role:
+                return _info(user)
+            if user.id == self.session.actor.user_id:
+                raise RuleViolation("不能修改自己的角色，请由另一位管理员操作", "角色")
+            if user.role == Role.ADMIN.value and user.active:
+                self._keep_an_admin(s, user, "改为其他角色")
+            old, user.role = user.role, new.value
+            write_audit(s, self.session.actor, uow.local_site_id, "user.role", "users", user.id,
+                        username=user.username, name=user.display_name, old=old, new=new.value)
+            return _info(user)
+
+    def change_own_password(self, old_password: str, new_password: str) -> None:
+        """The signed-in user changes their own password; the current one is required."""
+        user_id = self.session.actor.user_id
+        if not user_id:
+            raise PermissionDenied("请先登录")
+        if not old_password:
+            raise ValidationError("请输入当前密码", "当前密码")
+        if new_password == old_password:
+            raise ValidationError("新密码不能与当前密码相同", "新密码")
+        try:
+            password_hash = hash_password(new_password)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, "新密码") from None
+        with self.db.unit_of_work() as uow:
+            user = self._user(uow.session, user_id)
+            if not verify_password(old_password, user.password_hash):
+                raise AuthError("当前密码不正确", "当前密码")
+            user.password_hash = password_hash
+            write_audit(uow.session, self.session.actor, uow.local_site_id, "user.password", "users", user.id,
+                        username=user.username, name=user.display_name)
+
+    @staticmethod
+    def _user(s, user_id: str) -> User:  # noqa: ANN001 - an ORM session
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFoundError("用户不存在（可能已被删除），请刷新列表", "用户")
+        return user
+
+    @staticmethod
+    def _keep_an_admin(s, user: User, what: str) -> None:  # noqa: ANN001 - an ORM session
+        others = s.scalar(select(func.count()).select_from(User).where(
+            User.site_id == user.site_id, User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id))
+        if not others:
+            raise RuleViolation(f"{user.display_name}是本机构唯一在用的管理员，不能{what}；请先为另一位用户设为管理员", "用户")
 
     def _require_admin(self) -> None:
         if self.session.actor.role != Role.ADMIN.value:

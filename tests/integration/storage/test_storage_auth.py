@@ -105,3 +105,87 @@ def test_before_the_wizard_there_is_no_site_and_nobody_signs_in(tmp_path: Path) 
         assert sv.session.actor.user_id is None
     finally:
         sv.close()
+
+
+def _users(township: Services) -> dict[str, str]:
+    """username → id, with a second admin-free team: tadmin (admin), caseworker, pharm."""
+    township.identity.sign_in("tadmin", "right-pass-1")
+    township.users.create("caseworker", "陈丹", Role.CASE_WORKER, "casework-1")
+    township.users.create("pharm", "李药管", Role.TOWNSHIP_PHARMACIST, "pharmacy-1")
+    return {u.username: u.id for u in township.users.list()}
+
+
+def test_a_disabled_user_cannot_sign_in_and_is_told_so(township: Services) -> None:
+    ids = _users(township)
+    assert not township.users.set_active(ids["caseworker"], False).active
+    township.identity.sign_out()
+    with pytest.raises(AuthError, match="已被管理员停用") as err:
+        township.identity.sign_in("caseworker", "casework-1")
+    assert err.value.field == "用户名" and township.session.actor.user_id is None
+    with pytest.raises(AuthError, match="用户名或密码不正确"):  # a guess learns nothing about the account
+        township.identity.sign_in("caseworker", "guess-guess")
+    township.identity.sign_in("tadmin", "right-pass-1")
+    assert township.users.set_active(ids["caseworker"], True).active
+    township.identity.sign_out()
+    assert township.identity.sign_in("caseworker", "casework-1").username == "caseworker"
+    actions = [(a, actor, target) for a, actor, target, _ in _audit(township) if a in ("user.disable", "user.enable", "signin.disabled")]
+    assert actions == [("user.disable", "管理员", ids["caseworker"]), ("signin.disabled", "陈丹", ids["caseworker"]),
+                       ("user.enable", "管理员", ids["caseworker"])]
+
+
+def test_the_site_keeps_an_active_admin_and_an_admin_cannot_disable_themselves(township: Services) -> None:
+    ids = _users(township)
+    with pytest.raises(RuleViolation, match="不能停用自己的账户"):
+        township.users.set_active(ids["tadmin"], False)
+    with pytest.raises(RuleViolation, match="不能修改自己的角色"):
+        township.users.change_role(ids["tadmin"], Role.CASE_WORKER)
+    with pytest.raises(ValidationError, match="不适用于本机构") as err:
+        township.users.change_role(ids["pharm"], Role.VILLAGE_DOCTOR)  # a village role at a township
+    assert err.value.field == "角色"
+    assert township.users.change_role(ids["pharm"], Role.ADMIN).role is Role.ADMIN
+
+    # a second window on the same file: pharm, now an admin, makes tadmin a case worker
+    other = bootstrap(township.data.root, backup_before_migrate=False)
+    try:
+        other.identity.sign_in("pharm", "pharmacy-1")
+        assert other.users.change_role(ids["tadmin"], Role.CASE_WORKER).role is Role.CASE_WORKER
+    finally:
+        other.close()
+    # tadmin's session still says admin, but pharm is the last active admin: neither disabled nor demoted
+    with pytest.raises(RuleViolation, match="李药管是本机构唯一在用的管理员，不能停用"):
+        township.users.set_active(ids["pharm"], False)
+    with pytest.raises(RuleViolation, match="唯一在用的管理员，不能改为其他角色"):
+        township.users.change_role(ids["pharm"], Role.CASE_WORKER)
+    assert {u.username: (u.role, u.active) for u in township.users.list()}["pharm"] == (Role.ADMIN, True)
+    roles = [(actor, d) for a, actor, _, d in _audit(township) if a == "user.role"]
+    assert roles == [("管理员", {"username": "pharm", "name": "李药管", "old": "township_pharmacist", "new": "admin"}),
+                     ("李药管", {"username": "tadmin", "name": "管理员", "old": "admin", "new": "case_worker"})]
+
+
+def test_only_an_admin_resets_passwords_and_everyone_changes_their_own(township: Services) -> None:
+    ids = _users(township)
+    with pytest.raises(ValidationError, match="至少需要 6 位"):
+        township.users.reset_password(ids["caseworker"], "short")
+    township.users.reset_password(ids["caseworker"], "new-case-1")
+    township.identity.sign_out()
+    with pytest.raises(AuthError):
+        township.identity.sign_in("caseworker", "casework-1")
+    township.identity.sign_in("caseworker", "new-case-1")
+    with pytest.raises(PermissionDenied):
+        township.users.reset_password(ids["pharm"], "hacked-it-1")
+    with pytest.raises(PermissionDenied):
+        township.users.set_active(ids["pharm"], False)
+    with pytest.raises(PermissionDenied):
+        township.users.change_role(ids["caseworker"], Role.ADMIN)
+    with pytest.raises(AuthError, match="当前密码不正确") as err:
+        township.users.change_own_password("not-my-password", "mine-now-1")
+    assert err.value.field == "当前密码"
+    with pytest.raises(ValidationError, match="至少需要 6 位") as err:
+        township.users.change_own_password("new-case-1", "abc")
+    assert err.value.field == "新密码"
+    township.users.change_own_password("new-case-1", "mine-now-1")
+    township.identity.sign_out()
+    assert township.identity.sign_in("caseworker", "mine-now-1").username == "caseworker"
+    rows = [(a, actor, target, d) for a, actor, target, d in _audit(township) if a in ("user.reset_password", "user.password")]
+    assert rows == [("user.reset_password", "管理员", ids["caseworker"], {"username": "caseworker", "name": "陈丹"}),
+                    ("user.password", "陈丹", ids["caseworker"], {"username": "caseworker", "name": "陈丹"})]
