@@ -15,10 +15,12 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from app.domain import clock
 from app.domain.enums import CoverageClass
 from app.domain.errors import CunyiError, ValidationError
-from app.domain.fefo import BatchStock, allocate, format_quantity, parse_quantity
+from app.domain.fefo import BatchStock, Units, allocate, format_quantity, parse_quantity
 from app.domain.money import fen_to_yuan
+from app.domain.usage import MAX_USAGE, usage_problem, usual_usage
 from app.services.catalog import DrugInfo
 from app.services.settlement_queries import line_amount, quantity_and_price
 from app.services.settlement_types import DraftLine, SettlementInfo
@@ -62,13 +64,19 @@ class RxLine:
     def unit_price(self) -> str:
         return quantity_and_price(self.quantity_units, self.drug)[1].split("元")[0]
 
+    @property
+    def units(self) -> Units:
+        return Units(self.drug.pack_unit, self.drug.base_unit, self.drug.units_per_pack)
+
     def stock_problem(self, today: date) -> str:
-        """'' when FEFO can dispense the quantity, else why not (库存不足 / 只剩过期批次)."""
+        """'' when FEFO can dispense the quantity, else why not (库存不足，需要 4盒，可用 3盒 / 只剩过期批次)."""
         if self.batches is None:
             return ""
         stock = [BatchStock(b.batch_id, b.expiry, b.on_hand_units) for b in self.batches]
+        if not any(b.on_hand for b in stock):
+            return f"没有库存（需要 {self.units.format(self.quantity_units)}），请先入库"
         try:
-            allocate(stock, self.quantity_units, today)
+            allocate(stock, self.quantity_units, today, self.units)
         except CunyiError as exc:
             return exc.message.removeprefix("数量：")
         return ""
@@ -94,7 +102,7 @@ class PrescriptionModel(ColumnsModel):
     """The lines of the prescription; 数量 and 用法用量 are editable."""
 
     COLUMNS = ("药品", "规格", "数量", "单位", "单价", "金额", "类别", "批次/效期", "用法用量")
-    NAME, QTY, UNIT, PRICE, AMOUNT, CLASS, BATCH, USAGE = 0, 2, 3, 4, 5, 6, 7, 8
+    NAME, SPEC, QTY, UNIT, PRICE, AMOUNT, CLASS, BATCH, USAGE = 0, 1, 2, 3, 4, 5, 6, 7, 8
     #: a line's quantity or usage was refused: the message names the line and says what to type
     problem = Signal(str)
     #: lines, quantities or usage changed (the page refreshes the preview)
@@ -102,7 +110,7 @@ class PrescriptionModel(ColumnsModel):
 
     def __init__(self, parent: Any = None, today: date | None = None) -> None:
         super().__init__(parent)
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self._rows: list[RxLine] = []
 
     # -- plain values -----------------------------------------------------------------------------
@@ -125,11 +133,13 @@ class PrescriptionModel(ColumnsModel):
 
     # -- changes ----------------------------------------------------------------------------------
     def add_drug(self, drug: DrugInfo, quantity_units: int | None = None, usage: str = "") -> tuple[int, bool]:
-        """Add a line (one pack by default). Returns (row, added); a drug already listed is not added twice."""
+        """Add a line (one pack and the usual usage of its route by default). Returns (row, added); a drug
+        already listed is not added twice."""
         existing = self.row_of(drug.id)
         if existing >= 0:
             return existing, False
         row = len(self._rows)
+        usage = usage or usual_usage(drug.form, drug.base_unit, drug.generic_name)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.append(RxLine(drug, quantity_units or max(drug.units_per_pack, 1), usage))
         self.endInsertRows()
@@ -192,13 +202,15 @@ class PrescriptionModel(ColumnsModel):
             number, unit = line.quantity_parts()
             return (d.generic_name, d.strength, number, unit, line.unit_price(),
                     fen_to_yuan(line.amount_fen), CoverageClass(d.coverage_class).short, line.batch_text(self.today),
-                    line.usage)[col]
+                    line.usage or "（请填写用法用量）")[col]
         if role == Qt.ItemDataRole.EditRole:
             return line.quantity_text() if col == self.QTY else line.usage if col == self.USAGE else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if col in (self.QTY, self.PRICE, self.AMOUNT) else _CENTER if col in (self.UNIT, self.CLASS) else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.BATCH and line.stock_problem(self.today):
+                return RED
+            if col == self.USAGE and usage_problem(line.usage):
                 return RED
             if col == self.CLASS and d.coverage_class == "C":
                 return ORANGE
@@ -208,7 +220,7 @@ class PrescriptionModel(ColumnsModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.BATCH and line.batches:
-                return "\n".join(f"{b.batch_no}  效期 {b.expiry}  库存 {b.on_hand_units}{d.base_unit}"
+                return "\n".join(f"{b.batch_no}  效期 {b.expiry}  库存 {line.units.format(b.on_hand_units)}"
                                  + ("（已过期）" if b.expired else "") for b in line.batches)
             if col == self.CLASS:
                 return CoverageClass(d.coverage_class).label
@@ -223,8 +235,8 @@ class PrescriptionModel(ColumnsModel):
             return self.set_quantity_text(index.row(), str(value))
         if index.column() == self.USAGE:
             text = str(value).strip()
-            if len(text) > 64:
-                self.problem.emit(f"第{index.row() + 1}行用法用量太长（最多 64 字）")
+            if len(text) > MAX_USAGE:
+                self.problem.emit(f"第{index.row() + 1}行用法用量太长（最多 {MAX_USAGE} 字）")
                 return False
             self._rows[index.row()] = replace(self._rows[index.row()], usage=text)
             self.dataChanged.emit(index, index)

@@ -1,9 +1,10 @@
 """The prescription card of 门诊收费: the drug box (pinyin/barcode, ``DrugSearchBox``) and the lines.
 
-Keyboard: Enter in the drug box adds the drug (one pack) and stays there; Tab goes to the new line's
-数量, where typing replaces it (``2`` packs or ``14片``); Tab from 数量 goes to 用法用量; Enter
-commits and returns to the drug box. Del removes the current line. A refused quantity is explained
-under the table and its cell stays open for retyping.
+Keyboard: Enter in the drug box adds the drug (one pack, the usual usage of its route) and stays
+there; Tab goes to the new line's 数量, where typing replaces it (``2`` packs or ``14片``); Enter or
+Tab from 数量 goes on to 用法用量 (prefilled, typing replaces it); Enter there commits and returns to
+the drug box. Del removes the current line. A refused quantity is explained under the table and its
+cell stays open for retyping.
 """
 
 from __future__ import annotations
@@ -32,16 +33,22 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import CoverageClass
 from app.domain.fefo import format_quantity
+from app.domain.usage import usage_choices, usage_problem
 from app.services.catalog import DrugInfo
 
 from ..models.outpatient import PrescriptionModel
 from ..widgets.forms import ErrorLabel
 from ..widgets.search_box import DrugSearchBox
+from ..widgets.tables import fit_columns
 from ..workers import Op
 
 
-#: column widths of the lines table (药品 stretches): 药品 规格 数量 单位 单价 金额 类别 批次/效期 用法用量
-COLUMN_WIDTHS = (150, 76, 48, 40, 62, 60, 42, 126, 164)
+#: columns of the lines table shown whole whatever their length (numbers, units, the class)
+WHOLE_COLUMNS = (PrescriptionModel.QTY, PrescriptionModel.UNIT, PrescriptionModel.PRICE, PrescriptionModel.AMOUNT,
+                 PrescriptionModel.CLASS)
+#: text columns that give up width first when the card is narrow (批次 and 用法用量 have the whole text in
+#: their tooltip and editor), the drug's name last
+ELIDE_ORDER = (PrescriptionModel.BATCH, PrescriptionModel.USAGE, PrescriptionModel.SPEC, PrescriptionModel.NAME)
 TABLE_STYLE = (
     "QTableView#rxTable { font-size: 13px; } QTableView#rxTable QHeaderView::section { font-size: 13px; }"
     "QTableView#rxTable QHeaderView::section:vertical { color: #7b8794; font-weight: normal; padding: 0 4px;"
@@ -81,11 +88,6 @@ def choice_text(choice: DrugChoice) -> str:
     return f"{head}　｜ {stock}　｜ {tail}"
 
 
-def usage_choices(base_unit: str) -> list[str]:
-    unit = base_unit or "片"
-    return [f"口服 每日{n}次 每次{k}{unit}" for n in (1, 2, 3) for k in (1, 2)] + ["外用 每日2次", "遵医嘱"]
-
-
 class RxDelegate(QStyledItemDelegate):
     """Line edits for 数量 and 用法用量 (the latter with the usual usages as completions)."""
 
@@ -96,14 +98,16 @@ class RxDelegate(QStyledItemDelegate):
         if index.column() == PrescriptionModel.USAGE:
             model = index.model()
             line = model.lines[index.row()] if isinstance(model, PrescriptionModel) else None
-            completer = QCompleter(usage_choices(line.drug.base_unit if line else ""), editor)
+            drug = line.drug if line else None
+            choices = usage_choices(drug.form, drug.base_unit, drug.generic_name) if drug else usage_choices("", "")
+            completer = QCompleter(choices, editor)
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             editor.setCompleter(completer)
         return editor
 
 
 class RxTable(QTableView):
-    """The lines: Enter edits/commits, Tab 数量→用法用量, Del removes; ``submitted`` after Enter commits."""
+    """The lines: Enter edits/commits, Enter or Tab 数量→用法用量, Del removes; ``submitted`` after 用法用量."""
 
     submitted = Signal()
     remove_requested = Signal(int)
@@ -126,7 +130,8 @@ class RxTable(QTableView):
             super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
             QTimer.singleShot(0, lambda i=QPersistentModelIndex(index): self._reopen(i))
             return
-        if hint == QAbstractItemDelegate.EndEditHint.EditNextItem and index.column() == PrescriptionModel.QTY:
+        moving_on = (QAbstractItemDelegate.EndEditHint.EditNextItem, QAbstractItemDelegate.EndEditHint.SubmitModelCache)
+        if hint in moving_on and index.column() == PrescriptionModel.QTY:
             super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
             usage = self.rx.index(index.row(), PrescriptionModel.USAGE)
             self.setCurrentIndex(usage)
@@ -184,7 +189,7 @@ class PrescriptionCard(QFrame):
         self.drug_box.picked.connect(self._picked)
         title = QLabel("处方")
         title.setProperty("role", "section")
-        hint = QLabel("Enter 添加 · Tab 数量（2 即 2盒，14片 即 14片）· Del 删行")
+        hint = QLabel("Enter 添加 · Tab 数量（2 即 2盒，或 14片）→ 用法用量 · Del 删行")
         hint.setProperty("role", "hint")
         head = QHBoxLayout()
         head.setSpacing(12)
@@ -208,13 +213,8 @@ class PrescriptionCard(QFrame):
         rows.setMinimumWidth(26)
         rows.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(28)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(col, width)
-        header.setSectionResizeMode(PrescriptionModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(36)
+        self.table.horizontalHeader().setMinimumSectionSize(36)
+        self.columns = fit_columns(self.table, WHOLE_COLUMNS, ELIDE_ORDER, min_text=72)
         self.table.submitted.connect(self.focus_drug_box)
         self.table.remove_requested.connect(self.remove_line)
         self.message = ErrorLabel()
@@ -245,6 +245,7 @@ class PrescriptionCard(QFrame):
     def _batches(self, drug_id: str, batches: list) -> None:  # noqa: ANN001
         self.model.set_batches(drug_id, batches)
         self._show_stock_problems()
+        self.changed.emit()  # the split shows a warning instead of the cash when a line is over stock
 
     def reload_batches(self) -> None:
         """Stock changed elsewhere: fetch the batches of every line again."""
@@ -271,6 +272,12 @@ class PrescriptionCard(QFrame):
             self.message.show_error("；".join(problems))
         elif self.message.text().find("库存") >= 0 or self.message.text().find("过期") >= 0:
             self.message.clear_error()
+
+    def select_usage_problem(self) -> None:
+        """Put the cursor on the first line whose 用法用量 cannot be printed (Enter then edits it)."""
+        row = next((i for i, line in enumerate(self.model.lines) if usage_problem(line.usage)), -1)
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, PrescriptionModel.USAGE))
 
     def focus_drug_box(self) -> None:
         self.drug_box.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -21,6 +21,7 @@ QLabel[split="figure"] { color: #102a43; font-size: 20px; font-weight: bold; }
 QLabel[split="fund"] { color: #1b5e20; font-size: 20px; font-weight: bold; }
 QLabel[split="cashCaption"] { color: #0d47a1; font-size: 14px; font-weight: bold; }
 QLabel[split="cash"] { color: #0d47a1; font-size: 32px; font-weight: bold; }
+QLabel[split="cash"][warn="true"] { color: #b3261e; font-size: 24px; }
 QLabel#splitNote { color: #52606d; font-size: 12px; }
 QLabel#splitNote[problem="true"] { color: #b3261e; font-size: 13px; font-weight: bold; }
 """
@@ -38,6 +39,7 @@ class SplitPanel(QFrame):
         self.setObjectName("splitPanel")
         self.setStyleSheet(STYLE)
         self.preview: Preview | None = None
+        self.warning = ""  # why no amount to collect is shown (a line over stock)
         self.values: dict[str, QLabel] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(22)
@@ -86,26 +88,39 @@ class SplitPanel(QFrame):
         self.note.style().unpolish(self.note)
         self.note.style().polish(self.note)
 
-    def show_preview(self, preview: Preview) -> None:
+    def show_preview(self, preview: Preview, warning: str = "") -> None:
+        """The engine's figures; with a ``warning`` (a line over stock) no amount to collect, the warning instead."""
         self.preview = preview
+        self.warning = warning
         s = preview.split
         amounts = {"total": s.total_fen, "fund": s.fund_fen + s.general_fee_fund_fen, "assistance": s.assistance_fen,
                    "self_paid": s.self_paid_fen, "self_funded": s.self_funded_fen}
         for key, value in amounts.items():
             self.values[key].setText(fen_to_yuan(value))
-        self.cash.setText(f"¥{fen_to_yuan(s.self_paid_fen + s.self_funded_fen)}")
-        self._note(s.reason, not s.eligible)
+        self._cash(f"¥{fen_to_yuan(s.self_paid_fen + s.self_funded_fen)}" if not warning else "不能结算", bool(warning))
+        if warning:
+            self._note(f"{warning}：不能结算，请减少数量或先入库", True)
+        else:
+            self._note(s.reason, not s.eligible)
+
+    def _cash(self, text: str, warn: bool = False) -> None:
+        self.cash.setText(text)
+        if self.cash.property("warn") != warn:
+            self.cash.setProperty("warn", warn)
+            self.cash.style().unpolish(self.cash)
+            self.cash.style().polish(self.cash)
 
     def show_message(self, text: str, problem: bool = False, keep_figures: bool = False) -> None:
         """A hint or a problem instead of a split (no resident yet, the engine refused…)."""
         self.preview = None
+        self.warning = ""
         if not keep_figures:
             for value in self.values.values():
                 value.setText("—")
-            self.cash.setText("—")
+            self._cash("—")
         self._note(text, problem)
 
     def cash_fen(self) -> int | None:
-        if self.preview is None:
+        if self.preview is None or self.warning:
             return None
         return self.preview.split.self_paid_fen + self.preview.split.self_funded_fen

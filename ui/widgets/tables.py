@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewItem, QTableView
 
 
@@ -47,6 +48,7 @@ class FitColumns(QObject):
         self.min_text = min_text
         self._widest: list[int] = []
         self._pad: int | None = None
+        self._metrics: dict[str, QFontMetrics] = {}  # font key → metrics, for cells in their own font
         header = view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -64,25 +66,35 @@ class FitColumns(QObject):
                 return _PAD
             option = QStyleOptionViewItem()
             self.view.initViewItemOption(option)
-            metrics, pads = self.view.fontMetrics(), []
+            pads = []
             for col in range(model.columnCount()):  # the delegate's own answer, on the first row's cells
                 index = model.index(0, col)
                 if index.data():
                     hint = self.view.itemDelegateForIndex(index).sizeHint(option, index).width()
-                    pads.append(hint - metrics.horizontalAdvance(str(index.data())))
+                    pads.append(hint - self.metrics(index).horizontalAdvance(str(index.data())))
             # +1: the delegate rounds a text's fractional width up, which a whole-pixel advance may not
             self._pad = max(pads) + 1 if pads else _PAD
         return self._pad
 
+    def metrics(self, index: QModelIndex) -> QFontMetrics:
+        """The metrics of the font a cell is painted in: the view's, or its model's ``FontRole`` (bold) over it."""
+        font = index.data(Qt.ItemDataRole.FontRole)
+        if not isinstance(font, QFont):
+            return self.view.fontMetrics()
+        key = font.resolve(self.view.font()).key()
+        if key not in self._metrics:
+            self._metrics[key] = QFontMetrics(font.resolve(self.view.font()))
+        return self._metrics[key]
+
     def _measure(self, first: int, last: int) -> None:
         model = self.view.model()
-        metrics = self.view.fontMetrics()
         for col in range(len(self._widest)):
             widest = self._widest[col]
             for row in range(first, last + 1):
-                text = model.index(row, col).data()
+                index = model.index(row, col)
+                text = index.data()
                 if text:
-                    widest = max(widest, metrics.horizontalAdvance(str(text)))
+                    widest = max(widest, self.metrics(index).horizontalAdvance(str(text)))
             self._widest[col] = widest
 
     def _remeasure(self) -> None:

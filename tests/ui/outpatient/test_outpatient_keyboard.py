@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication
 
 from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
 
@@ -38,7 +38,11 @@ def _add_drug(qtbot, page, pinyin: str, quantity: str | None) -> None:  # noqa: 
     if quantity is not None:
         press(Qt.Key.Key_Tab)  # into the new line's 数量
         type_text(quantity)
-        press(Qt.Key.Key_Return)
+        press(Qt.Key.Key_Return)  # on to 用法用量, prefilled with the usual usage of the drug's route
+        settle()
+        assert page.rx.table.state() == QAbstractItemView.State.EditingState
+        assert page.rx.table.currentIndex() == page.rx.model.index(rows, page.rx.model.USAGE)
+        press(Qt.Key.Key_Return)  # keep it
         settle()
         assert QApplication.focusWidget() is page.rx.drug_box
 
@@ -73,8 +77,9 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     _add_drug(qtbot, page, "amxl", "12粒")
     _add_drug(qtbot, page, "wssc", None)
     lines = page.rx.model.lines
-    assert [(line.drug.generic_name, line.quantity_units) for line in lines] == [
-        ("苯磺酸氨氯地平片", 56), ("阿莫西林胶囊", 12), ("维生素C片", 100)]
+    assert [(line.drug.generic_name, line.quantity_units, line.usage) for line in lines] == [
+        ("苯磺酸氨氯地平片", 56, "口服 每日3次 每次1片"), ("阿莫西林胶囊", 12, "口服 每日3次 每次1粒"),
+        ("维生素C片", 100, "口服 每日3次 每次1片")]
     preview = wait_preview(qtbot, page, lambda p: len(p.lines) == 3).split
     # 16.24 + 6.25 + 3.50 + 10.00 general fee
     assert preview.total_fen == 1624 + 625 + 350 + 1000
