@@ -26,7 +26,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "2b3c2ab08694105ca7c5acefcfa486bf1d0803efae512b884e824f9b211541f1"
+TRIGGERS_DIGEST = "a5b4aa961aa40d247a73f40bd7e1092f61329359702b42ce6d2705639370e022"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session as OrmSession
 from app.db.models import Drug
 from app.db.uow import Database
 from app.domain.errors import NotFoundError, ValidationError
+from app.domain.pinyin import key_patterns
 
-from .catalog_fields import LABELS, LABELS_IN, apply_prices, clean_drug, default_abbr, header_field, read_rows
+from .catalog_fields import LABELS, LABELS_IN, apply_prices, clean_drug, drug_pinyin, header_field, read_rows
 from .context import Session
 
 
@@ -52,6 +53,8 @@ class DrugInfo:
     zero_markup: bool = True
     pinyin_overridden: bool = False
     active: bool = True
+    #: full pinyin of the generic name, the key lists are sorted by (``app.domain.pinyin``)
+    pinyin_sort: str = ""
     #: set on the result of create/update: things to tell the user (e.g. a blank national code)
     warnings: tuple[str, ...] = ()
 
@@ -59,8 +62,8 @@ class DrugInfo:
 _INFO_FIELDS = [f.name for f in fields(DrugInfo) if f.name != "warnings"]
 
 
-#: how drug lists are ordered: 拼音码 (阿莫西林 before 硝苯地平), then name
-_PINYIN_ORDER = (Drug.pinyin_abbr, Drug.generic_name, Drug.id)
+#: how drug lists are ordered: full pinyin (阿莫西林 before 氨氯地平 before 硝苯地平), then name
+_PINYIN_ORDER = (Drug.pinyin_sort, Drug.generic_name, Drug.id)
 
 
 def drug_info(row: Drug, warnings: tuple[str, ...] = ()) -> DrugInfo:
@@ -113,9 +116,10 @@ def _apply(row: Drug, values: dict[str, Any], *, new: bool) -> None:
     apply_prices(values, row.price_fen or 0, row.retail_price_fen or 0, True if new else row.zero_markup)
     if "pinyin_abbr" in values:
         values["pinyin_overridden"] = True
-    elif new or ("generic_name" in values and not row.pinyin_overridden):
-        values["pinyin_abbr"] = default_abbr({"generic_name": values.get("generic_name", row.generic_name)})
     for name, value in values.items():
+        setattr(row, name, value)
+    # the 拼音码 follows the name unless typed; the search and sort keys always follow the name
+    for name, value in drug_pinyin(row.generic_name, row.pinyin_abbr or "", bool(row.pinyin_overridden)).items():
         setattr(row, name, value)
 
 
@@ -153,8 +157,9 @@ class CatalogService:
     def search(self, text: str = "", limit: int = 50, *, include_inactive: bool = False) -> list[DrugInfo]:
         """Find drugs by pinyin initials prefix, name substring, barcode or national code.
 
-        Exact code matches come first, then pinyin-prefix matches, then name matches; each group (and the
-        whole catalog, for an empty ``text``) in 拼音码 order, then by name.
+        Exact code matches come first, then 拼音码-prefix matches, then matches by another reading of a
+        multi-reading character, then name matches; each group (and the whole catalog, for an empty
+        ``text``) in full-pinyin order, then by name.
         """
         raw = (text or "").strip()
         with self.db.read() as s:
@@ -166,11 +171,12 @@ class CatalogService:
             found: dict[str, Drug] = {}
             lowered = raw.lower()
             like = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            first, other = key_patterns(lowered)
             queries = [
                 base.where(or_(Drug.barcode == raw, Drug.national_code == raw.upper())),
-                base.where(Drug.pinyin_abbr.like(lowered.replace("%", "").replace("_", "") + "%")).order_by(
-                    *_PINYIN_ORDER
-                ),
+                base.where(Drug.pinyin_abbr.like(first)).order_by(*_PINYIN_ORDER),
+                # another reading of a multi-reading character (可乐定 read kě yuè dìng: kyd)
+                base.where(or_(Drug.pinyin_keys.like(first), Drug.pinyin_keys.like(other))).order_by(*_PINYIN_ORDER),
                 base.where(
                     or_(Drug.generic_name.like(f"%{like}%", escape="\\"), Drug.brand_name.like(f"%{like}%", escape="\\"))
                 ).order_by(*_PINYIN_ORDER),
@@ -218,7 +224,8 @@ class CatalogService:
             row = uow.session.get(Drug, drug_id)
             if row is None:
                 raise NotFoundError(f"药品：找不到编号为 {drug_id} 的药品", "药品")
-            row.pinyin_abbr = default_abbr({"generic_name": row.generic_name})
+            for name, value in drug_pinyin(row.generic_name).items():
+                setattr(row, name, value)
             row.pinyin_overridden = False
             uow.session.flush()
             return drug_info(row)

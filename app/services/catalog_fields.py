@@ -16,7 +16,7 @@ from typing import Any
 from app.domain.codes import check_national_code
 from app.domain.errors import ValidationError
 from app.domain.money import yuan_to_fen
-from app.domain.pinyin import normalise_abbr, pinyin_abbr
+from app.domain.pinyin import normalise_abbr, pinyin_abbr, pinyin_codes
 
 #: field → Chinese label (what messages and the import template call it)
 LABELS: dict[str, str] = {
@@ -215,6 +215,12 @@ def apply_prices(values: dict[str, Any], current_price: int, current_retail: int
 
 def default_abbr(values: dict[str, Any]) -> str:
     return pinyin_abbr(values.get("generic_name", ""))[:32]
+
+
+def drug_pinyin(generic_name: str, abbr: str = "", overridden: bool = False) -> dict[str, str]:
+    """A drug's ``pinyin_abbr``, ``pinyin_keys`` and ``pinyin_sort`` (a 拼音码 typed by a user is kept)."""
+    codes = pinyin_codes(generic_name or "", override=abbr if overridden else "")
+    return {"pinyin_abbr": codes.abbr, "pinyin_keys": codes.keys, "pinyin_sort": codes.sort}
 
 
 # -- reading files -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from app.paths import resource
 
-from .catalog_fields import apply_prices, clean_drug, default_abbr
+from .catalog_fields import apply_prices, clean_drug, drug_pinyin
 
 #: when each national 集采 round's prices reached the demo county (roughly when they did nationwide)
 ROUND_START = {
@@ -162,7 +162,7 @@ def catalog_values() -> tuple[dict, ...]:
         for raw in csv.DictReader(f):
             values = dict(clean_drug(raw).values)
             apply_prices(values, values.get("price_fen", 0), 0, True)
-            values.setdefault("pinyin_abbr", default_abbr(values))
+            values.update(drug_pinyin(values["generic_name"], values.get("pinyin_abbr", ""), "pinyin_abbr" in values))
             out.append(values)
     return tuple(out)
 

@@ -19,6 +19,7 @@ from app.domain.enums import MOVEMENT_LABELS, MovementKind
 from app.domain.errors import NotFoundError, ValidationError
 from app.domain.fefo import is_expired, split_packs
 from app.domain.money import round_half_up_div
+from app.domain.pinyin import key_patterns
 
 from .stock_documents import document_numbers, number_of
 
@@ -93,7 +94,7 @@ def list_batches(
     session: Session, store_id: str, *, today: date, drug_id: str | None = None, include_empty: bool = False,
     no_code_only: bool = False,
 ) -> list[BatchInfo]:
-    """Batches of a store (with stock unless ``include_empty``), by drug (拼音码 order) then expiry (FEFO)."""
+    """Batches of a store (with stock unless ``include_empty``), by drug (pinyin order) then expiry (FEFO)."""
     stmt = select(Batch, Drug).join(Drug, Drug.id == Batch.drug_id).where(Batch.store_id == store_id)
     if drug_id:
         stmt = stmt.where(Batch.drug_id == drug_id)
@@ -101,7 +102,7 @@ def list_batches(
         stmt = stmt.where(Batch.on_hand != 0)
     if no_code_only:
         stmt = stmt.where(Batch.no_trace_codes.is_(True))
-    stmt = stmt.order_by(Drug.pinyin_abbr, Drug.generic_name, Drug.id, Batch.expiry, Batch.id)
+    stmt = stmt.order_by(Drug.pinyin_sort, Drug.generic_name, Drug.id, Batch.expiry, Batch.id)
     return [_batch_info(b, d, today) for b, d in session.execute(stmt)]
 
 
@@ -142,7 +143,7 @@ def on_hand_rows(
     vbp: bool | None = None, coverage_class: str | None = None, alert: str | None = None, include_zero: bool = False,
     drug_ids: Iterable[str] | None = None,
 ) -> list[OnHandRow]:
-    """On hand per drug (packs + units), value, nearest expiry and alert flags, filtered; in 拼音码 order."""
+    """On hand per drug (packs + units), value, nearest expiry and alert flags, filtered; in pinyin order."""
     drugs = select(Drug)
     if not include_zero and alert != "low":  # a drug out of stock is the lowest of all
         drugs = drugs.where(Drug.id.in_(select(Batch.drug_id).where(Batch.store_id == store_id, Batch.on_hand != 0)))
@@ -157,8 +158,9 @@ def on_hand_rows(
     text = (search or "").strip()
     if text:
         like = "%" + text.replace("%", "").replace("_", "") + "%"
+        first, other = key_patterns(text)
         drugs = drugs.where(
-            Drug.pinyin_abbr.like(text.lower().replace("%", "").replace("_", "") + "%")
+            Drug.pinyin_keys.like(first) | Drug.pinyin_keys.like(other)
             | Drug.generic_name.like(like) | Drug.brand_name.like(like) | (Drug.barcode == text)
             | (Drug.national_code == text.upper())
         )
@@ -203,8 +205,8 @@ def on_hand_rows(
             min(live) if live else None, d.coverage_class, d.is_vbp, d.shelf, d.category, d.min_stock_units,
             frozenset(flags),
         ))
-    # people scan the list by name: pinyin order (阿莫西林 before 硝苯地平), not by character code
-    rows.sort(key=lambda r: (by_drug[r.drug_id].pinyin_abbr, r.generic_name, r.drug_id))
+    # people scan the list by name: pinyin order (阿莫西林 before 氨氯地平), not by character code
+    rows.sort(key=lambda r: (by_drug[r.drug_id].pinyin_sort, r.generic_name, r.drug_id))
     return rows
 
 

@@ -208,8 +208,9 @@ class StocktakeService:
             if found:
                 return found
             low = raw.lower()
-            abbr = {d.id: d.pinyin_abbr for d in s.scalars(select(Drug).where(Drug.id.in_({ln.drug_id for ln in lines})))}
-            return [ln for ln in lines if abbr.get(ln.drug_id, "").startswith(low) or raw in ln.generic_name]
+            keys = {d.id: d.pinyin_keys.split() for d in s.scalars(select(Drug).where(Drug.id.in_({ln.drug_id for ln in lines})))}
+            return [ln for ln in lines
+                    if any(k.startswith(low) for k in keys.get(ln.drug_id, ())) or raw in ln.generic_name]
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, stocktake_id: str) -> StocktakeInfo:

@@ -1,7 +1,7 @@
-"""Pinyin order for lists people scan by name (阿莫西林 before 硝苯地平), as the services order drugs.
+"""Pinyin order for lists people scan by name (阿莫西林 before 氨氯地平), as the services order drugs.
 
-The key is the text's pinyin initials (``app.domain.pinyin.pinyin_abbr``, the same 拼音码 the
-catalog stores), then the text itself to break ties; character-code order would put 硝 before 阿.
+The key is the text's full pinyin with tones (``app.domain.pinyin.pinyin_sort_key``, the same sort key
+the catalog stores), then the text itself to break ties; character-code order would put 硝 before 阿.
 pypinyin is imported on first use only (start-up stays quick).
 """
 
@@ -16,10 +16,10 @@ T = TypeVar("T")
 
 @lru_cache(maxsize=4096)
 def pinyin_key(text: str) -> tuple[str, str]:
-    """Sort key of ``text`` in pinyin order: (initials, text)."""
-    from app.domain.pinyin import pinyin_abbr
+    """Sort key of ``text`` in pinyin order: (full pinyin, text)."""
+    from app.domain.pinyin import pinyin_sort_key
 
-    return pinyin_abbr(text or ""), text or ""
+    return pinyin_sort_key(text or ""), text or ""
 
 
 def pinyin_sorted(items: Iterable[T], name: Callable[[T], str] = str) -> list[T]:  # type: ignore[assignment]

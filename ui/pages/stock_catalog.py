@@ -68,8 +68,8 @@ class CatalogTab(_ListTab):
         if token != self._token:
             return
         if not self.search.text().strip():
-            # grouped by 分类, each in 拼音码 order (the categories too: 心血管 after 抗感染, not by code)
-            rows = sorted(rows, key=lambda d: (pinyin_key(d.category), d.pinyin_abbr, d.generic_name, d.id))
+            # grouped by 分类, each in pinyin order (the categories too: 心血管 after 抗感染, not by code)
+            rows = sorted(rows, key=lambda d: (pinyin_key(d.category), d.pinyin_sort, d.generic_name, d.id))
         self._show_rows(rows, lambda d: d.id)
         missing = sum(1 for d in rows if not d.national_code)
         vbp = sum(1 for d in rows if d.is_vbp)

@@ -28,6 +28,8 @@ class Resident(SyncedBase):
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(32))
     pinyin_abbr: Mapped[str] = mapped_column(String(16), default="", index=True)
+    pinyin_keys: Mapped[str] = mapped_column(String(255), default="")  # initials of every reading: "wcl wzl"
+    pinyin_sort: Mapped[str] = mapped_column(String(255), default="", index=True)  # full pinyin: "wang2 chang2 lin2"
     sex: Mapped[str] = mapped_column(String(1))  # M | F, from the ID number
     birth_date: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(16), default="", index=True)

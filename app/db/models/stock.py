@@ -37,6 +37,8 @@ class Drug(SyncedBase):
     shelf: Mapped[str] = mapped_column(String(16), default="")  # 货位
     pinyin_abbr: Mapped[str] = mapped_column(String(32), default="", index=True)
     pinyin_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinyin_keys: Mapped[str] = mapped_column(String(255), default="")  # the 拼音码, then initials of other readings
+    pinyin_sort: Mapped[str] = mapped_column(String(255), default="", index=True)  # full pinyin of the generic name
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

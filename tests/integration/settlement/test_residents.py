@@ -101,6 +101,26 @@ def test_search_by_every_key(clinic):
     assert search("") == [] and search("12") == []
 
 
+def test_pinyin_search_finds_every_reading_and_the_surname_reading_first(clinic):
+    chang = clinic.resident("王长林", "19620304", "131")
+    zhen = clinic.resident("王振林", "19650708", "153")
+    zeng = clinic.resident("曾丽萍", "19700101", "142")
+    assert (chang.pinyin_abbr, zhen.pinyin_abbr, zeng.pinyin_abbr) == ("wcl", "wzl", "zlp")
+    search = clinic.sv.residents.search
+    assert [r.name for r in search("wcl")] == ["王长林"]
+    # 长 read zhǎng finds him too, after the name whose 拼音码 is wzl
+    assert [r.name for r in search("wzl")] == ["王振林", "王长林"]
+    assert [r.name for r in search("W Z")] == ["王振林", "王长林"]
+    assert [r.name for r in search("zlp")] == [r.name for r in search("clp")] == ["曾丽萍"]
+    assert search("wcz") == []
+    with clinic.sv.db.read() as s:
+        stored = s.execute(text("SELECT pinyin_abbr, pinyin_keys, pinyin_sort FROM residents WHERE id = :id"),
+                           {"id": zeng.id}).one()
+    assert tuple(stored) == ("zlp", "zlp clp", "zeng1 li4 ping2")
+    # results in pinyin order: 长 (cháng) before 振 (zhèn), though 振 comes first by character code
+    assert [r.name for r in search("王")] == ["王长林", "王振林"]
+
+
 def test_id_from_scan():
     number = id_number("19590312")
     assert id_from_scan(json.dumps({"certNo": number.lower()})) == number

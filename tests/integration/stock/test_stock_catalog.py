@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,32 @@ def test_search_by_pinyin_name_barcode_and_national_code(clinic: Clinic) -> None
     assert [d.id for d in cat.search("xc08can050a010010100483")] == [clinic.nife.id]
     assert {d.id for d in cat.search("")} == {clinic.amox.id, clinic.nife.id, clinic.vb1.id}
     assert cat.search("100%") == []
+
+
+def test_any_reading_finds_a_drug_and_lists_are_in_full_pinyin_order(clinic: Clinic) -> None:
+    cat = clinic.sv.catalog
+    made = {name: cat.create(generic_name=name, strength="10片", pack_unit="盒", base_unit="片", units_per_pack=10,
+                             price_fen=500, coverage_class="A").id
+            for name in ("可乐定片", "西藏红花", "氨氯地平片", "别嘌醇片", "布洛芬缓释胶囊")}
+    assert [d.generic_name for d in cat.search("kld")] == ["可乐定片"]
+    assert [d.generic_name for d in cat.search("kyd")] == ["可乐定片"]  # 乐 read yuè
+    assert [d.generic_name for d in cat.search("xchh")] == ["西藏红花"]  # 藏 read cáng
+    # 拼音码 matches before matches by another reading: 阿 is also ē (emxl), 复方… stays out
+    assert [d.generic_name for d in cat.search("a")] == ["阿莫西林胶囊", "氨氯地平片"]
+    assert [d.generic_name for d in cat.search("e")] == ["阿莫西林胶囊"]
+    listed = [d.generic_name for d in cat.search("")]
+    assert listed == ["阿莫西林胶囊", "氨氯地平片", "别嘌醇片", "布洛芬缓释胶囊", "可乐定片", "维生素B1片", "西藏红花",
+                      "硝苯地平缓释片"]
+    # a typed 拼音码 is searched first, and the name's readings still find the drug
+    custom = cat.update(made["可乐定片"], pinyin_abbr="KLD1")
+    assert custom.pinyin_abbr == "kld1" and [d.id for d in cat.search("kld1")] == [custom.id]
+    assert [d.id for d in cat.search("kyd")] == [custom.id]
+    assert [d.id for d in cat.search("ctw")] == []
+    renamed = cat.update(made["西藏红花"], generic_name="藏红花")
+    assert (renamed.pinyin_abbr, renamed.pinyin_sort) == ("zhh", "zang4 hong2 hua1")
+    assert [d.id for d in cat.search("chh")] == [renamed.id] and cat.search("xchh") == []
+    clinic.sv.stock.receive(made["可乐定片"], "K01", date(2030, 1, 31), "2")
+    assert [r.generic_name for r in clinic.sv.stock.on_hand("kyd")] == ["可乐定片"]
 
 
 def test_blank_national_code_is_kept_with_a_warning(clinic: Clinic) -> None:

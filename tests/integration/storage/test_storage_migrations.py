@@ -23,6 +23,7 @@ from app.cli import main as cli_main
 from app.db import migrate
 from app.db.engine import make_engine
 from app.db.models import Base
+from app.domain.pinyin import pinyin_codes
 
 REVISIONS = [(r.revision, r.down_revision) for r in ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions()]
 
@@ -116,6 +117,8 @@ def test_previous_head_with_demo_data_upgrades(revision: str, previous: str | No
     try:
         after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _tables(con)}
         fees_after = dict(con.execute("SELECT id, general_fee_fen FROM settlements"))
+        residents = con.execute("SELECT name, pinyin_abbr, pinyin_keys, pinyin_sort FROM residents").fetchall()
+        drugs = con.execute("SELECT generic_name, pinyin_abbr, pinyin_keys, pinyin_sort FROM drugs").fetchall()
     finally:
         con.close()
     demo_con = sqlite3.connect(f"file:{demo_build.database}?mode=ro", uri=True)
@@ -128,6 +131,14 @@ def test_previous_head_with_demo_data_upgrades(revision: str, previous: str | No
             assert after[table] == count, table
     # 0002 backfills the general fee charged from each settlement's total and its lines, exactly
     assert fees_after == fees_demo
+    # 0003 fills the pinyin search and sort keys from the names (a resident's surname read as a surname)
+    assert residents and drugs
+    for name, *stored in residents:
+        codes = pinyin_codes(name, person=True, width=16)
+        assert stored == [codes.abbr, codes.keys, codes.sort], name
+    for name, *stored in drugs:
+        codes = pinyin_codes(name)
+        assert stored == [codes.abbr, codes.keys, codes.sort], name
     assert cli_main(["check", "--data", str(data)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["ok"] is True and "库存台账 = 批次结存" in result["checked"]
