@@ -11,7 +11,7 @@ from typing import Any
 from app.db.models import Base
 from app.domain.enums import Role
 from app.domain.passwords import hash_password
-from app.domain.pinyin import pinyin_abbr
+from app.domain.pinyin import pinyin_codes
 
 from .demo_catalog import ADD_ONS, catalog_values
 from .demo_people import Person, PeopleFactory, assign_assistance, chronic_profile, enrollment_history, name_pools
@@ -164,7 +164,8 @@ def people_rows(writer: BulkWriter, add: dict, ids, village: VillageInfo, today:
         for p in hh.members:
             born = datetime.combine(p.birth, datetime.min.time()).replace(hour=10)
             r_stamp = dt_text(max(registered, born))
-            add["residents"]((p.id, site, r_stamp, r_stamp, 1, site, p.id_number, p.name, pinyin_abbr(p.name)[:16],
+            py = pinyin_codes(p.name, person=True, width=16)  # cached: names repeat across a township
+            add["residents"]((p.id, site, r_stamp, r_stamp, 1, site, p.id_number, p.name, py.abbr, py.keys, py.sort,
                               p.sex, day_text(p.birth), p.phone, hh.address, hh.id, p.relation, p.assistance, ""))
             for year, (on, central, repaid, newborn) in sorted(p.enrollments.items()):
                 e_stamp = dt_text(datetime.combine(on, datetime.min.time()).replace(hour=10))

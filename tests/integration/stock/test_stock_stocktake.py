@@ -83,6 +83,7 @@ def test_scanner_lookup_by_batch_no_barcode_trace_code_and_pinyin(clinic: Clinic
     assert [ln.batch_id for ln in tk.scan(take.id, "81000000000000000001")] == [shelf["A1"]]
     assert {ln.batch_id for ln in tk.scan(take.id, "6901234567890")} == {shelf["A1"], shelf["A2"]}
     assert [ln.batch_id for ln in tk.scan(take.id, "xbdp")] == [shelf["N1"]]
+    assert {ln.batch_id for ln in tk.scan(take.id, "emxl")} == {shelf["A1"], shelf["A2"]}  # 阿莫西林 with 阿 read ē
     assert tk.scan(take.id, "nothing-like-this") == []
 
 

@@ -34,7 +34,10 @@ def test_pinyin_key_orders_by_reading() -> None:
     names = ["硝苯地平缓释片", "维生素B1片", "阿莫西林胶囊"]
     assert sorted(names) == ["硝苯地平缓释片", "维生素B1片", "阿莫西林胶囊"]  # character code: wrong for people
     assert pinyin_sorted(names) == ["阿莫西林胶囊", "维生素B1片", "硝苯地平缓释片"]
-    assert pinyin_key("阿胶") == ("ej", "阿胶") > pinyin_key("阿莫西林")  # 阿胶 is ējiāo: sorted under e, not a
+    assert pinyin_key("阿胶") == ("e1 jiao1", "阿胶") > pinyin_key("阿莫西林")  # 阿胶 is ējiāo: sorted under e, not a
+    # full pinyin, not initials: 阿莫西林 (a mo) before 氨氯地平 (an lv), 别嘌醇 (bie) before 布洛芬 (bu)
+    assert pinyin_sorted(["布洛芬片", "氨氯地平片", "别嘌醇片", "阿莫西林胶囊"]) == [
+        "阿莫西林胶囊", "氨氯地平片", "别嘌醇片", "布洛芬片"]
     assert pinyin_sorted([("b", "心血管"), ("a", "抗感染")], lambda p: p[1]) == [("a", "抗感染"), ("b", "心血管")]
 
 
