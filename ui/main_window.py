@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -184,13 +185,20 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"{self.ctx.user.display_name}（{self.ctx.user.role.label}）")
         self.sync_label = QLabel("单机运行")
         self.sync_label.setObjectName("syncLabel")
-        hint = QLabel("Ctrl+L 锁屏 · Ctrl+Q 退出")
+        hint = QLabel("Ctrl+Shift+P 修改密码 · Ctrl+L 锁屏 · Ctrl+Q 退出")
         hint.setProperty("role", "hint")
         #: how the last action ended (a page's ``reported``), e.g. "已结算 20261202-0001 · 现金 ¥3.84"
         self.last_action = QLabel()
         self.last_action.setObjectName("lastAction")
         for label in (self.site_label, self.user_label, self.last_action):
             bar.addWidget(label)
+        self.password_button = QPushButton("修改密码")
+        self.password_button.setObjectName("passwordButton")
+        self.password_button.setFlat(True)
+        self.password_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.password_button.setToolTip("修改本人的登录密码（Ctrl+Shift+P）")
+        self.password_button.clicked.connect(self.change_password)
+        bar.addPermanentWidget(self.password_button)
         bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(hint)
 
@@ -203,6 +211,9 @@ class MainWindow(QMainWindow):
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
         lock.activated.connect(self.lock)
         self.shortcuts.append(lock)
+        password = QShortcut(QKeySequence("Ctrl+Shift+P"), self)
+        password.activated.connect(self.change_password)
+        self.shortcuts.append(password)
         quit_ = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_.activated.connect(self.request_quit)
         self.shortcuts.append(quit_)
@@ -272,6 +283,21 @@ class MainWindow(QMainWindow):
         self._status_soon.start()
         if area in ("settings", "*"):
             self.load_idle_setting()
+
+    def change_password(self) -> None:
+        """修改密码 of the signed-in user (Ctrl+Shift+P, or 修改密码 in the status bar)."""
+        from .dialogs.user import PasswordDialog
+
+        dialog = PasswordDialog(self.ctx, self)
+        dialog.finished.connect(lambda _r: self._password_changed(dialog))
+        self.password_dialog: QDialog | None = dialog
+        dialog.open()
+
+    def _password_changed(self, dialog: QDialog) -> None:
+        if getattr(dialog, "done_text", ""):
+            self.last_action.setText(dialog.done_text)
+        dialog.deleteLater()
+        self.password_dialog = None
 
     # -- lock -----------------------------------------------------------------------------------
     @property

@@ -65,3 +65,16 @@ def test_unknown_user_and_empty_name(qtbot, services, password) -> None:
     _attempt(qtbot, dialog, "nobody", password)
     assert dialog.error.text() == "用户名或密码不正确"
     assert dialog.user is None
+
+
+def test_a_disabled_user_is_told_the_account_is_disabled(qtbot, services, password) -> None:
+    sv, _ = services("village")
+    sv.identity.sign_in("admin", password)
+    doctor = next(u for u in sv.users.list() if u.username == "doctor")
+    sv.users.set_active(doctor.id, False)
+    sv.identity.sign_out()
+    dialog = _dialog(qtbot, sv)
+    _attempt(qtbot, dialog, "doctor", password)
+    assert dialog.result() != QDialog.DialogCode.Accepted and dialog.user is None
+    assert "该账户已被管理员停用" in dialog.error.text() and "联系管理员启用" in dialog.error.text()
+    assert dialog.focusWidget() is dialog.username

@@ -209,3 +209,142 @@ def test_receipt_printer_choices_save_their_setting(open_window, qtbot) -> None:
     save("")
     rows = [(e.detail["old"], e.detail["new"]) for e in sv.audit.recent(action="settings.change")]
     assert sorted(rows) == sorted([("", "PDF"), ("PDF", r"\\srv-01\HP-M1136"), (r"\\srv-01\HP-M1136", "")])
+
+
+def _select_user(qtbot, tab, username: str) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QApplication
+
+    assert wait_idle()
+    row = next(r for r in range(tab.model.rowCount()) if tab.model.user(r).username == username)
+    tab.window().activateWindow()  # the window manager gives the focus back after a dialog
+    tab.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is tab.view, timeout=10000)
+    tab.view.setCurrentIndex(tab.model.index(row, 0))
+
+
+def _focused_dialog(qtbot, tab):  # noqa: ANN001, ANN202
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=10000)
+    dialog = tab.dialog
+    qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()), timeout=10000)
+    return dialog
+
+
+def test_admin_resets_a_password_disables_enables_and_changes_a_role_by_keyboard(open_window, qtbot, password) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.domain.enums import Role
+
+    window = open_window("township", "admin")
+    page = _settings(window)
+    page.open_target("users")
+    tab = page.users_tab
+    sv = window.ctx.sv
+    ctrl = Qt.KeyboardModifier.ControlModifier
+
+    # 重置密码 (Ctrl+R): a weak password is refused in the dialog, a good one saved
+    _select_user(qtbot, tab, "caseworker")
+    qtbot.keyClick(tab.view, Qt.Key.Key_R, ctrl)
+    dialog = _focused_dialog(qtbot, tab)
+    assert QApplication.focusWidget() is dialog.password and not dialog.old.isVisible()
+    qtbot.keyClicks(dialog.password, "abc")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.confirm, "abc")
+    qtbot.keyClick(dialog.confirm, Qt.Key.Key_Return)
+    assert wait_idle()
+    assert "至少需要 6 位" in dialog.error.text() and dialog.isVisible()
+    dialog.password.setText("new-case-1")
+    dialog.confirm.setText("new-case-1")
+    qtbot.keyClick(dialog.confirm, Qt.Key.Key_Return)
+    assert wait_idle()
+    qtbot.waitUntil(lambda: tab.message.text() == "已重置 王专干 的密码", timeout=10000)
+
+    # 停用 (Ctrl+D), confirmed with Enter: the list says 已停用 and the button now says 启用
+    _select_user(qtbot, tab, "caseworker")
+    qtbot.keyClick(tab.view, Qt.Key.Key_D, ctrl)
+    box = _focused_dialog(qtbot, tab)
+    assert "停用 王专干（caseworker）" in box.text()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert wait_idle()
+    qtbot.waitUntil(lambda: tab.message.text() == "已停用 王专干（caseworker）", timeout=10000)
+    qtbot.waitUntil(lambda: tab.active_button.text() == "启用 (Ctrl+D)", timeout=10000)
+    row = tab.view.currentIndex().row()
+    assert tab.model.user(row).username == "caseworker" and tab.model.data(tab.model.index(row, 3)) == "已停用"
+
+    # 启用 again; Esc on the question first changes nothing
+    _select_user(qtbot, tab, "caseworker")
+    qtbot.keyClick(tab.view, Qt.Key.Key_D, ctrl)
+    box = _focused_dialog(qtbot, tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert wait_idle()
+    assert not next(u for u in sv.users.list() if u.username == "caseworker").active
+    _select_user(qtbot, tab, "caseworker")
+    qtbot.keyClick(tab.view, Qt.Key.Key_D, ctrl)
+    _focused_dialog(qtbot, tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert wait_idle()
+    qtbot.waitUntil(lambda: tab.message.text() == "已启用 王专干（caseworker）", timeout=10000)
+
+    # 修改角色 (Ctrl+E): the township's roles only
+    _select_user(qtbot, tab, "pharmacist")
+    qtbot.keyClick(tab.view, Qt.Key.Key_E, ctrl)
+    dialog = _focused_dialog(qtbot, tab)
+    assert [dialog.role.itemText(i) for i in range(dialog.role.count())] == [r.label for r in (
+        Role.TOWNSHIP_PHARMACIST, Role.CASE_WORKER, Role.ADMIN)]
+    dialog.role.setCurrentIndex(dialog.role.findData("case_worker"))
+    qtbot.keyClick(dialog.role, Qt.Key.Key_Return)
+    assert wait_idle()
+    qtbot.waitUntil(lambda: tab.message.text() == f"李药管 的角色已改为 {Role.CASE_WORKER.label}", timeout=10000)
+
+    # an admin cannot disable themselves: refused with the service's words, nothing changed
+    _select_user(qtbot, tab, "admin")
+    qtbot.keyClick(tab.view, Qt.Key.Key_D, ctrl)
+    _focused_dialog(qtbot, tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert wait_idle()
+    from ui import errors
+
+    qtbot.waitUntil(lambda: any("不能停用自己的账户" in b.text() for b in errors.open_boxes()), timeout=10000)
+    assert all(u.active for u in sv.users.list())
+    actions = [e.action for e in sv.audit.recent(limit=20) if e.action.startswith("user.") and e.action != "user.create"]
+    assert actions == ["user.role", "user.enable", "user.disable", "user.reset_password"]
+
+
+def test_everyone_changes_their_own_password_with_ctrl_shift_p(open_window, qtbot, password) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    window = open_window("village", "doctor")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.password_dialog is not None and window.password_dialog.isVisible(), timeout=10000)
+    dialog = window.password_dialog
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.old, timeout=10000)
+    assert dialog.windowTitle() == "修改密码"
+    for edit, text in ((dialog.old, "not-mine"), (dialog.password, "doctor-new-1"), (dialog.confirm, "doctor-new-1")):
+        qtbot.keyClicks(edit, text)
+        qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    qtbot.keyClick(dialog.confirm, Qt.Key.Key_Return)
+    assert wait_idle()
+    assert dialog.error.text() == "当前密码不正确" and QApplication.focusWidget() is dialog.old
+    dialog.old.setText(password)
+    qtbot.keyClick(dialog.confirm, Qt.Key.Key_Return)
+    assert wait_idle()
+    qtbot.waitUntil(lambda: window.password_dialog is None, timeout=10000)
+    assert "密码已修改" in window.last_action.text()
+    sv = window.ctx.sv
+    assert [e.actor for e in sv.audit.recent(action="user.password")] == ["张医生"]
+    sv.identity.sign_in("doctor", "doctor-new-1")  # the new one works (the lock screen uses the same check)
+
+
+def test_an_open_dialog_counts_as_unsaved_work(open_window, qtbot) -> None:
+    window = open_window("village", "admin")
+    page = _settings(window)
+    page.open_target("users")
+    page.users_tab.add_user()
+    qtbot.waitUntil(lambda: page.users_tab.findChild(QDialog) is not None, timeout=10000)
+    assert window.unsaved_work() == ["未保存的窗口：新增用户"]
+    window.request_quit()
+    assert window._quit_box is not None and "新增用户" in window._quit_box.informativeText()
+    window._quit_box.reject()
+    assert window.isVisible()

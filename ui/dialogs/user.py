@@ -1,8 +1,18 @@
-"""新增用户: an admin adds an account for one of the roles of this kind of site."""
+"""Account dialogs: 新增用户 and 修改角色 (an administrator, the roles of this kind of site), 重置密码
+(an administrator) and 修改密码 (everyone, the current password first). The rules are ``UserService``'s."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.passwords import check_password_strength
@@ -72,3 +82,114 @@ class NewUserDialog(QDialog):
         self.buttons.setEnabled(True)
         self.error.show_error(str(error))
         focus_field(error, self._fields, self.username)
+
+
+class PasswordDialog(QDialog):
+    """修改密码: one's own (the current password first) or, for an administrator, 重置密码 of ``user``.
+
+    ``done_text`` says what was done after acceptance.
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, user: UserInfo | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.user = user
+        self.done_text = ""
+        own = user is None
+        self.setWindowTitle("修改密码" if own else "重置密码")
+        self.setMinimumWidth(420)
+        who = ctx.user if own else user
+        intro = QLabel(f"{who.display_name}（{who.username}）" + ("" if own else "：设置新密码后请当面告知本人"))
+        intro.setWordWrap(True)
+        self.old = password_edit("当前使用的密码")
+        self.password = password_edit("至少 6 位")
+        self.confirm = password_edit("再输入一次")
+        form = QFormLayout()
+        form.setSpacing(10)
+        if own:
+            form.addRow("当前密码(&O)", self.old)
+        form.addRow("新密码(&P)", self.password)
+        form.addRow("确认新密码(&C)", self.confirm)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self._fields = {"当前密码": self.old, "新密码": self.password, "密码": self.password, "确认新密码": self.confirm}
+        (self.old if own else self.password).setFocus()
+
+    def save(self) -> None:
+        try:
+            if self.password.text() != self.confirm.text():
+                raise ValidationError("两次输入的新密码不一致，请重新输入确认新密码", "确认新密码")
+        except ValidationError as exc:
+            self._failed(exc)
+            return
+        users, new = self.ctx.sv.users, self.password.text()
+        if self.user is None:
+            old = self.old.text()
+            op, text = (lambda: users.change_own_password(old, new)), "密码已修改，下次登录和解锁请用新密码"
+        else:
+            target = self.user
+            op, text = (lambda: users.reset_password(target.id, new)), f"已重置 {target.display_name} 的密码"
+        self.buttons.setEnabled(False)
+        Op(self, op).success(lambda _r: self._done(text)).failure(self._failed).busy().changes("users").run()
+
+    def _done(self, text: str) -> None:
+        self.done_text = text
+        self.accept()
+
+    def _failed(self, error: CunyiError) -> None:
+        self.buttons.setEnabled(True)
+        self.error.show_error(str(error))
+        focus_field(error, self._fields, self.password)
+
+
+class RoleDialog(QDialog):
+    """修改角色 of ``user``: the roles of this kind of site. ``changed`` holds the user after acceptance."""
+
+    def __init__(self, ctx: AppContext, user: UserInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.user = user
+        self.changed: UserInfo | None = None
+        self.setWindowTitle("修改角色")
+        self.setMinimumWidth(380)
+        self.role = QComboBox()
+        for role in roles_for_site(ctx.site_kind):
+            self.role.addItem(role.label, role.value)
+        self.role.setCurrentIndex(max(0, self.role.findData(user.role.value)))
+        form = QFormLayout()
+        form.addRow("用户", QLabel(f"{user.display_name}（{user.username}）"))
+        form.addRow("现在的角色", QLabel(user.role.label))
+        form.addRow("新角色(&R)", self.role)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.role.setFocus()
+
+    def save(self) -> None:
+        users, user_id, role = self.ctx.sv.users, self.user.id, self.role.currentData()
+        self.buttons.setEnabled(False)
+        Op(self, lambda: users.change_role(user_id, role)).success(self._done).failure(self._failed).busy().changes(
+            "users").run()
+
+    def _done(self, user: UserInfo) -> None:
+        self.changed = user
+        self.accept()
+
+    def _failed(self, error: CunyiError) -> None:
+        self.buttons.setEnabled(True)
+        self.error.show_error(str(error))
+        self.role.setFocus()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QTableWidget,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.services.backup import KEEP_DAILY, KEEP_WEEKLY, BackupResult, make_backup
 
-from ..dialogs.user import NewUserDialog
+from ..dialogs.user import NewUserDialog, PasswordDialog, RoleDialog
 from ..models.audit import FILTERS, AuditModel
 from ..models.users import UsersModel
 from ..widgets.tables import read_only_rows
@@ -49,7 +50,9 @@ def _size(size_bytes: int) -> str:
 
 
 class UsersTab(QWidget):
-    """Accounts of this site: 新增用户 (Ctrl+N) and 解锁 for accounts locked by wrong passwords."""
+    """Accounts of this site: 新增用户 (Ctrl+N), 重置密码 (Ctrl+R), 停用/启用 (Ctrl+D), 修改角色 (Ctrl+E),
+    and 解锁 for accounts locked by wrong passwords. The rules (not oneself, one active administrator
+    always) are ``UserService``'s; refusals show as they come."""
 
     def __init__(self, page: Page) -> None:
         super().__init__()
@@ -65,10 +68,22 @@ class UsersTab(QWidget):
         self.unlock_button = QPushButton("解锁")
         self.unlock_button.setToolTip("解除因密码连续错误造成的锁定")
         self.unlock_button.clicked.connect(self.unlock)
+        self.reset_button = QPushButton("重置密码 (Ctrl+R)")
+        self.reset_button.setToolTip("为忘记密码的用户设置新密码")
+        self.reset_button.clicked.connect(self.reset_password)
+        self.active_button = QPushButton("停用 (Ctrl+D)")
+        self.active_button.setToolTip("停用的用户不能登录；可随时重新启用")
+        self.active_button.clicked.connect(self.toggle_active)
+        self.role_button = QPushButton("修改角色 (Ctrl+E)")
+        self.role_button.clicked.connect(self.change_role)
         self.message = QLabel()
         self.message.setProperty("role", "success")
+        self.dialog: QWidget | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.active_button)
+        buttons.addWidget(self.role_button)
         buttons.addWidget(self.unlock_button)
         buttons.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
@@ -76,6 +91,9 @@ class UsersTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.view, 1)
         _shortcut(self, "Ctrl+N", self.add_user)
+        _shortcut(self, "Ctrl+R", self.reset_password)
+        _shortcut(self, "Ctrl+D", self.toggle_active)
+        _shortcut(self, "Ctrl+E", self.change_role)
         self._update_buttons()
 
     def refresh(self) -> None:
@@ -99,7 +117,76 @@ class UsersTab(QWidget):
 
     def _update_buttons(self) -> None:
         row = self.view.currentIndex().row()
-        self.unlock_button.setEnabled(0 <= row < self.model.rowCount() and self.model.is_locked(row))
+        chosen = 0 <= row < self.model.rowCount()
+        self.unlock_button.setEnabled(chosen and self.model.is_locked(row))
+        for button in (self.reset_button, self.active_button, self.role_button):
+            button.setEnabled(chosen)
+        active = not chosen or self.model.user(row).active
+        self.active_button.setText("停用 (Ctrl+D)" if active else "启用 (Ctrl+D)")
+
+    def current_user(self):  # noqa: ANN201 - UserInfo | None
+        row = self.view.currentIndex().row()
+        return self.model.user(row) if 0 <= row < self.model.rowCount() else None
+
+    def reset_password(self) -> None:
+        user = self.current_user()
+        if user is None:
+            return
+        self._open(PasswordDialog(self.ctx, self, user), lambda d: d.done_text)
+
+    def change_role(self) -> None:
+        user = self.current_user()
+        if user is None:
+            return
+        self._open(RoleDialog(self.ctx, user, self),
+                   lambda d: d.changed and f"{d.changed.display_name} 的角色已改为 {d.changed.role.label}")
+
+    def toggle_active(self) -> None:
+        """停用 or 启用 the chosen user, after a confirmation (Enter confirms, Esc cancels)."""
+        user = self.current_user()
+        if user is None:
+            return
+        verb = "停用" if user.active else "启用"
+        text = (f"停用 {user.display_name}（{user.username}）？停用后该用户不能登录，记录全部保留，可随时重新启用。"
+                if user.active else f"启用 {user.display_name}（{user.username}）？启用后该用户可以用原密码登录。")
+        box = QMessageBox(QMessageBox.Icon.Question, f"{verb}用户", text, QMessageBox.StandardButton.NoButton, self)
+        yes = box.addButton(f"{verb}(&Y)", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: self._answered(box.clickedButton() is yes, user))
+        self.dialog = box
+        box.open()
+
+    def _answered(self, confirmed: bool, user) -> None:  # noqa: ANN001 - UserInfo
+        self.dialog = None
+        self.view.setFocus()
+        if confirmed:
+            self._set_active(user, not user.active)
+
+    def _set_active(self, user, active: bool) -> None:  # noqa: ANN001 - UserInfo
+        users = self.ctx.sv.users
+        done = f"已{'启用' if active else '停用'} {user.display_name}（{user.username}）"
+        Op(self, lambda: users.set_active(user.id, active)).success(lambda _u: self.message.setText(done)).failure(
+            self._refused).changes("users").run()
+
+    def _refused(self, error: Exception) -> None:
+        from ..errors import show_error
+
+        self.message.setText("")
+        show_error(self, error)
+
+    def _open(self, dialog, text) -> None:  # noqa: ANN001 - a dialog, and what to say after it
+        self.dialog = dialog
+        dialog.finished.connect(lambda _r: self._closed(dialog, text(dialog)))
+        dialog.open()
+
+    def _closed(self, dialog, text: str | None) -> None:  # noqa: ANN001
+        if text:
+            self.message.setText(text)
+        self.dialog = None
+        dialog.deleteLater()
+        self.view.setFocus()
 
     def add_user(self) -> None:
         dialog = NewUserDialog(self.ctx, self)
