@@ -97,7 +97,7 @@ def core_tiles(sv: Any, scope: TileScope) -> list[Tile]:
     if scope.site_kind is SiteKind.VILLAGE and scope.role in (Role.VILLAGE_DOCTOR, Role.ADMIN):
         day = sv.status.day_figures(scope.today)
         money = f"收费 ¥{fen_to_yuan(day.total_fen)} · 统筹等 ¥{fen_to_yuan(day.fund_fen)}"
-        tiles.append(Tile("outpatient.today", "今日门诊", f"{day.visits} 人次",
+        tiles.append(Tile("outpatient.today", "今日门诊", f"{day.visits:,} 人次",
                           money if day.settlements else "今天还没有结算", "info", "outpatient", "today", 10))
     sync = sv.status.sync_state()
     if sync.pending == 0:
@@ -106,7 +106,7 @@ def core_tiles(sv: Any, scope: TileScope) -> list[Tile]:
         age_days = (now - sync.oldest_at).days if sync.oldest_at else 0
         severity = "danger" if age_days >= 3 else "warn" if age_days >= 1 else "info"
         subtitle = f"最早一条 {_ago(sync.oldest_at, now)} · 单机运行" if sync.oldest_at else "单机运行"
-        tiles.append(Tile("sync.pending", "待同步", f"{sync.pending} 条", subtitle, severity, "sync", None, 80))
+        tiles.append(Tile("sync.pending", "待同步", f"{sync.pending:,} 条", subtitle, severity, "sync", None, 80))
     if scope.role is Role.ADMIN:
         last = sv.status.last_backup()
         if last is None:

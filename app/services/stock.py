@@ -36,7 +36,10 @@ from .stock_alerts import StockAlerts, compute_alerts
 from .stock_dispensing import Dispensing, dispense_in
 from .stock_ledger import (
     Allocation,
+    NearExpiryError,
     adjust_in,
+    check_near_expiry,
+    check_receivable_expiry,
     drug_on_hand,
     get_drug,
     next_seq,
@@ -86,19 +89,28 @@ class StockService:
     def receive(
         self, drug_id: str, batch_no: str, expiry: date, quantity: int | str, *, pack_cost_fen: int | None = None,
         trace_codes: Sequence[str] = (), store_id: str | None = None, at: datetime | None = None,
-        doc_id: str | None = None, kind: MovementKind | str = MovementKind.RECEIPT,
+        doc_id: str | None = None, kind: MovementKind | str = MovementKind.RECEIPT, accept_near_expiry: bool = False,
     ) -> str:
-        """Receive stock (验收入库); ``quantity`` is base units, or text like ``"2"``/``"14片"``. Returns the batch id."""
+        """Receive stock (验收入库); ``quantity`` is base units, or text like ``"2"``/``"14片"``. Returns the batch id.
+
+        The fields are checked in the order the form shows them. A batch that expires within the
+        near-expiry window (设置 → 近效期天数) is received only with ``accept_near_expiry``; without it
+        the service raises ``NearExpiryError`` (naming the days left) and writes nothing.
+        """
+        near_days = self.windows().near_days
         with self.db.unit_of_work() as uow:
             s = uow.session
             drug = get_drug(s, drug_id)
-            return receive_in(
+            at = at or now()
+            batch_id = receive_in(
                 s, store_id=self._store(store_id), drug_id=drug.id, batch_no=batch_no, expiry=expiry,
-                quantity_units=self._quantity(s, drug_id, quantity),
-                pack_cost_fen=drug.price_fen if pack_cost_fen is None else pack_cost_fen, at=at or now(),
-                doc_type="receipt", doc_id=doc_id or new_id(), user_id=self.session.actor.user_id,
+                quantity_units=quantity, pack_cost_fen=drug.price_fen if pack_cost_fen is None else pack_cost_fen,
+                at=at, doc_type="receipt", doc_id=doc_id or new_id(), user_id=self.session.actor.user_id,
                 trace_codes=trace_codes, kind=kind,
             )
+            # every field is valid (or the receipt was refused above): now the confirmation; refusing rolls back
+            check_near_expiry(str(batch_no).strip(), expiry, at.date(), near_days, accept_near_expiry)
+            return batch_id
 
     def dispense(
         self, drug_id: str, quantity: int | str, *, doc_type: str = "manual", doc_id: str | None = None,
@@ -279,8 +291,10 @@ __all__ = [
     "WRITE_OFF_REASONS",
     "Allocation",
     "Dispensing",
+    "NearExpiryError",
     "StockService",
     "adjust_in",
+    "check_receivable_expiry",
     "dispense_in",
     "drug_on_hand",
     "next_seq",

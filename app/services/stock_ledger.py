@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Batch, Drug, StockMovement, Store
 from app.domain.enums import MovementKind
 from app.domain.errors import ForeignRecordError, NotFoundError, RuleViolation, ValidationError
-from app.domain.fefo import check_quantity, is_expired
+from app.domain.fefo import check_quantity, is_expired, parse_quantity
 
 from . import tracecodes
 
@@ -148,6 +148,38 @@ def post_movement(
     return row
 
 
+class NearExpiryError(RuleViolation):
+    """A batch that expires within the near-expiry window, received without ``accept_near_expiry``.
+
+    Nothing was written; the 入库 form asks the user to confirm (naming ``days_left``) and receives again.
+    """
+
+    def __init__(self, batch_no: str, expiry: date, days_left: int, near_days: int) -> None:
+        super().__init__(
+            f"效期：批号 {batch_no} 将于 {expiry.isoformat()} 到期，只剩 {days_left} 天（近效期为 {near_days} 天内），"
+            "近效期药品需确认后才能入库", "效期")
+        self.batch_no = batch_no
+        self.expiry = expiry
+        self.days_left = days_left
+        self.near_days = near_days
+
+
+def check_receivable_expiry(batch_no: str, expiry: object, today: date) -> date:
+    """The 效期 of a receipt: a date, not yet passed; else ``ValidationError``/``RuleViolation`` on 效期."""
+    if not isinstance(expiry, date) or isinstance(expiry, datetime):
+        raise ValidationError("效期必须是日期，如 2027-06-30", "效期")
+    if is_expired(expiry, today):
+        raise RuleViolation(f"效期：批号 {batch_no} 已于 {expiry.isoformat()} 过期，过期药品不能入库", "效期")
+    return expiry
+
+
+def check_near_expiry(batch_no: str, expiry: date, today: date, near_days: int, accepted: bool) -> None:
+    """Refuse (``NearExpiryError``) a batch expiring within ``near_days`` unless the user ``accepted`` it."""
+    days_left = (expiry - today).days
+    if days_left <= near_days and not accepted:
+        raise NearExpiryError(batch_no, expiry, days_left, near_days)
+
+
 # -- functions used inside another service's unit of work ---------------------------------------
 def receive_in(
     session: Session,
@@ -156,7 +188,7 @@ def receive_in(
     drug_id: str,
     batch_no: str,
     expiry: date,
-    quantity_units: int,
+    quantity_units: int | str,
     pack_cost_fen: int,
     at: datetime,
     doc_type: str,
@@ -165,8 +197,12 @@ def receive_in(
     trace_codes: Sequence[str] = (),
     kind: MovementKind | str = MovementKind.RECEIPT,
 ) -> str:
-    """Receive stock into the batch (store, drug, batch no, expiry), creating it if new; return its id."""
-    quantity = check_quantity(quantity_units)
+    """Receive stock into the batch (store, drug, batch no, expiry), creating it if new; return its id.
+
+    ``quantity_units`` is base units, or what the user typed (``"2"``, ``"14片"``). The fields are
+    checked in the order the 入库 form shows them (药品, 批号, 效期, 数量, 进价, 追溯码), so the first
+    mistake on the screen is the one reported.
+    """
     store = get_store(session, store_id)
     drug = get_drug(session, drug_id)
     batch_no = str(batch_no or "").strip()
@@ -174,10 +210,11 @@ def receive_in(
         raise ValidationError("批号不能为空，请照药盒上的批号填写", "批号")
     if len(batch_no) > 32:
         raise ValidationError("批号太长（最多 32 位）", "批号")
-    if not isinstance(expiry, date) or isinstance(expiry, datetime):
-        raise ValidationError("效期必须是日期，如 2027-06-30", "效期")
-    if is_expired(expiry, at.date()):
-        raise RuleViolation(f"效期：批号 {batch_no} 已于 {expiry.isoformat()} 过期，过期药品不能入库", "效期")
+    check_receivable_expiry(batch_no, expiry, at.date())
+    if isinstance(quantity_units, str):
+        quantity = parse_quantity(quantity_units, drug.pack_unit, drug.base_unit, drug.units_per_pack)
+    else:
+        quantity = check_quantity(quantity_units)
     if isinstance(pack_cost_fen, bool) or not isinstance(pack_cost_fen, int) or pack_cost_fen < 0:
         raise ValidationError(f"进价“{pack_cost_fen}”必须是不小于 0 的整数（分）", "进价")
     codes = tracecodes.normalise_codes(trace_codes)

@@ -175,9 +175,9 @@ class ReportsPage(Page):
         self.build_button = QPushButton("生成 F5")
         self.build_button.setProperty("kind", "primary")
         self.build_button.clicked.connect(self.build_report)
-        self.pdf_button = QPushButton("导出 PDF")
+        self.pdf_button = QPushButton("导出 PDF (Ctrl+E)")
         self.pdf_button.clicked.connect(lambda: self._export_dialog("pdf"))
-        self.xlsx_button = QPushButton("导出 Excel")
+        self.xlsx_button = QPushButton("导出 Excel (Ctrl+Shift+E)")
         self.xlsx_button.clicked.connect(lambda: self._export_dialog("xlsx"))
         controls = QHBoxLayout()
         controls.setSpacing(8)
@@ -223,8 +223,11 @@ class ReportsPage(Page):
         row.addWidget(right, 1)
         self.body().addLayout(row, 1)
 
-        shortcut = QShortcut(QKeySequence("F5"), self, self.build_report)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # the same keys as 药品库存: F5 builds, Ctrl+E exports PDF, Ctrl+Shift+E Excel
+        for keys, slot in (("F5", self.build_report), ("Ctrl+E", lambda: self._export_dialog("pdf")),
+                           ("Ctrl+Shift+E", lambda: self._export_dialog("xlsx"))):
+            shortcut = QShortcut(QKeySequence(keys), self, slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.table: Table | None = None
         self._generation = 0
         self._sites_loaded = False

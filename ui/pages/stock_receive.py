@@ -7,9 +7,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFrame, QLineEdit, QPlainTextEdit, QVBoxLayout
 
+from app.domain import clock
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError, ValidationError
+from app.domain.fefo import parse_quantity
 from app.domain.money import yuan_to_fen
+from app.services.stock import NearExpiryError, check_receivable_expiry
+
+from ..dialogs.stock_confirm import ConfirmDialog
 
 from ..models.stock import yuan
 from ..widgets.forms import ErrorLabel, focus_field
@@ -119,8 +124,6 @@ class ReceiveForm(QFrame):
         text = f"已扫 {count} 个"
         if self.drug is not None and self.quantity.text().strip():
             try:
-                from app.domain.fefo import parse_quantity
-
                 units = parse_quantity(self.quantity.text(), self.drug.pack_unit, self.drug.base_unit,
                                        self.drug.units_per_pack)
                 packs = -(-units // max(self.drug.units_per_pack, 1))
@@ -137,9 +140,10 @@ class ReceiveForm(QFrame):
         batch_no = self.batch_no.text().strip()
         if not batch_no:
             raise ValidationError("批号不能为空，请照药盒上的批号填写", "批号")
-        expiry = parse_date(self.expiry.text(), "效期")
-        if not self.quantity.text().strip():
-            raise ValidationError(f"数量为空，请输入数量，如 10（{self.drug.pack_unit}）", "数量")
+        # in the order of the form, so the first mistake on the screen is the one reported
+        expiry = check_receivable_expiry(batch_no, parse_date(self.expiry.text(), "效期"), clock.today())
+        d = self.drug
+        parse_quantity(self.quantity.text(), d.pack_unit, d.base_unit, d.units_per_pack)
         cost = yuan_to_fen(self.cost.text(), "进价")
         if cost < 0:
             raise ValidationError("进价不能为负数", "进价")
@@ -158,11 +162,32 @@ class ReceiveForm(QFrame):
         except CunyiError as exc:
             self._failed(exc)
             return
-        stock, drug = self.sv.stock, self.drug
+        drug = self.drug
         self.submit_button.setEnabled(False)
-        Op(self, lambda: stock.receive(values.pop("drug_id"), values.pop("batch_no"), values.pop("expiry"),
-                                       values.pop("quantity"), **values)).success(
-            lambda _batch: self._done(drug)).failure(self._failed).busy().changes("stock").run()
+        Op(self, self._receive(values)).success(lambda _batch: self._done(drug)).failure(
+            lambda error: self._refused(error, values, drug)).busy().changes("stock").run()
+
+    def _receive(self, values: dict[str, Any], accept_near_expiry: bool = False) -> Any:
+        stock, v = self.sv.stock, dict(values)
+        return lambda: stock.receive(v.pop("drug_id"), v.pop("batch_no"), v.pop("expiry"), v.pop("quantity"), **v,
+                                     accept_near_expiry=accept_near_expiry)
+
+    def _refused(self, error: CunyiError, values: dict[str, Any], drug: Any) -> None:
+        self._failed(error)
+        if isinstance(error, NearExpiryError):
+            self.ask_near_expiry(error, values, drug)
+
+    def ask_near_expiry(self, error: NearExpiryError, values: dict[str, Any], drug: Any) -> None:
+        """The service asks: a near-expiry batch is received only once the user confirms (Enter), naming the days left."""
+        details = [("药品", f"{drug.generic_name} {drug.strength}".strip()), ("批号", error.batch_no),
+                   ("效期", error.expiry.isoformat()), ("剩余天数", f"{error.days_left} 天"),
+                   ("数量", values["quantity"])]
+        self.near_dialog = ConfirmDialog(
+            self, "近效期药品入库",
+            f"该批次效期 {error.expiry.isoformat()}，距今只剩 {error.days_left} 天（近效期为 {error.near_days} 天内）。"
+            "确认入库吗？", lambda _reason: self._receive(values, accept_near_expiry=True),
+            on_done=lambda _batch: self._done(drug), details=details, confirm_text="确认入库")
+        self.near_dialog.open()
 
     def _done(self, drug: Any) -> None:
         self.submit_button.setEnabled(True)

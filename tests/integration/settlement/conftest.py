@@ -92,11 +92,13 @@ def clinic(tmp_path) -> Clinic:
     }
     c = Clinic(sv, site.id, doctor, admin, drugs)
     received = datetime(2026, 10, 8, 10, 0)
-    c.batches["amlo_old"] = sv.stock.receive(drugs["amlo"], "B2403", date(2027, 2, 28), 56, at=received)
+    c.batches["amlo_old"] = sv.stock.receive(drugs["amlo"], "B2403", date(2027, 2, 28), 56, at=received,
+                                             accept_near_expiry=True)
     c.batches["amlo_new"] = sv.stock.receive(drugs["amlo"], "B2501", date(2028, 1, 31), 56, at=received)
     c.batches["amox"] = sv.stock.receive(drugs["amox"], "A2407", date(2027, 7, 31), 48, at=received)
     c.batches["vitc"] = sv.stock.receive(drugs["vitc"], "V2405", date(2027, 5, 31), 200, at=received)
-    c.batches["ibu"] = sv.stock.receive(drugs["ibu"], "I2311", date(2026, 6, 30), 40, at=datetime(2026, 1, 5, 9, 0))
+    c.batches["ibu"] = sv.stock.receive(drugs["ibu"], "I2311", date(2026, 6, 30), 40, at=datetime(2026, 1, 5, 9, 0),
+                                        accept_near_expiry=True)
     c.as_doctor()
     yield c
     sv.close()

@@ -12,8 +12,8 @@ from stock_helpers import NOW, TODAY, Clinic, days
 
 def test_alert_tiles_count_value_and_rows(clinic: Clinic) -> None:
     st = clinic.sv.stock
-    urgent = st.receive(clinic.amox.id, "URG", days(30), 24)  # 12.00
-    near = st.receive(clinic.amox.id, "NEAR", days(150), 48)  # 24.00
+    urgent = st.receive(clinic.amox.id, "URG", days(30), 24, accept_near_expiry=True)  # 12.00
+    near = st.receive(clinic.amox.id, "NEAR", days(150), 48, accept_near_expiry=True)  # 24.00
     st.receive(clinic.amox.id, "FAR", days(400), 24)
     expired = st.receive(clinic.vb1.id, "OLD", days(-1), 100, at=NOW - timedelta(days=200))  # 3.50
     st.receive(clinic.nife.id, "N", days(500), 30)  # below its minimum of 60
@@ -46,7 +46,7 @@ def test_low_stock_from_average_daily_use(clinic: Clinic) -> None:
 
 def test_on_hand_rows_packs_units_value_filters(clinic: Clinic) -> None:
     st = clinic.sv.stock
-    st.receive(clinic.amox.id, "A1", days(100), 30)
+    st.receive(clinic.amox.id, "A1", days(100), 30, accept_near_expiry=True)
     st.receive(clinic.amox.id, "A2", days(300), 24, pack_cost_fen=1000)
     st.receive(clinic.nife.id, "N", days(500), 90)
     rows = {r.drug_id: r for r in st.on_hand()}
@@ -83,7 +83,7 @@ def test_stock_card_keyset_pages_filters_and_newest_first(clinic: Clinic) -> Non
 
 def test_exports_pdf_and_xlsx(clinic: Clinic, tmp_path: Path) -> None:
     st = clinic.sv.stock
-    st.receive(clinic.amox.id, "A1", days(100), 48)
+    st.receive(clinic.amox.id, "A1", days(100), 48, accept_near_expiry=True)
     st.dispense(clinic.amox.id, "14粒")
     assert st.export_stock_card(clinic.amox.id, tmp_path / "card.pdf") == 2
     assert st.export_stock_card(clinic.amox.id, tmp_path / "card.xlsx") == 2

@@ -22,10 +22,10 @@ def test_report_stock_json(clinic: Clinic, capsys: pytest.CaptureFixture[str]) -
     st = clinic.sv.stock
     st.receive(clinic.vb1.id, "V2", days(300), 150)  # 1.5 bottles at 3.50 → 5.25
     st.receive(clinic.amox.id, "B-2", days(300), 24, pack_cost_fen=1199)
-    st.receive(clinic.amox.id, "A-1", days(100), 13)  # 13 × 12.00 / 24 = 6.50
-    st.receive(clinic.nife.id, "EMPTY", days(100), 30)
+    st.receive(clinic.amox.id, "A-1", days(100), 13, accept_near_expiry=True)  # 13 × 12.00 / 24 = 6.50
+    st.receive(clinic.nife.id, "EMPTY", days(100), 30, accept_near_expiry=True)
     st.dispense(clinic.nife.id, 30)  # no stock left: not listed
-    st.receive(clinic.amox.id, "C-3", days(5), 1, pack_cost_fen=1)  # 1/24 fen rounds to 0
+    st.receive(clinic.amox.id, "C-3", days(5), 1, pack_cost_fen=1, accept_near_expiry=True)  # 1/24 fen rounds to 0
     data = str(clinic.path.parent)
     code, out, _err = _run(capsys, "report", "stock", "--data", data, "--json")
     assert code == 0

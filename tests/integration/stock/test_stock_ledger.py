@@ -34,7 +34,7 @@ def test_dispense_is_fefo_across_batches_and_never_from_expired(clinic: Clinic) 
     st = clinic.sv.stock
     old = st.receive(clinic.amox.id, "OLD", days(-3), 24, at=NOW - timedelta(days=200))  # expired now
     late = st.receive(clinic.amox.id, "LATE", days(400), 24)
-    soon = st.receive(clinic.amox.id, "SOON", days(40), 10)
+    soon = st.receive(clinic.amox.id, "SOON", days(40), 10, accept_near_expiry=True)
     allocations = st.dispense(clinic.amox.id, 15, doc_type="visit", doc_id="visit-1")
     assert [(a.batch_id, a.quantity) for a in allocations] == [(soon, 10), (late, 5)]
     on_hand = {b.batch_id: b.on_hand_units for b in st.batches()}
@@ -46,7 +46,7 @@ def test_dispense_is_fefo_across_batches_and_never_from_expired(clinic: Clinic) 
 
 def test_document_reversal_returns_stock_to_the_same_batches_once(clinic: Clinic) -> None:
     st = clinic.sv.stock
-    soon = st.receive(clinic.nife.id, "S", days(60), 30)
+    soon = st.receive(clinic.nife.id, "S", days(60), 30, accept_near_expiry=True)
     late = st.receive(clinic.nife.id, "L", days(600), 30)
     with clinic.sv.db.unit_of_work() as uow:
         dispense_in(uow.session, store_id=clinic.store_id, drug_id=clinic.nife.id, quantity_units=40, at=NOW,
@@ -90,7 +90,8 @@ def test_reversing_a_receipt_that_was_used_would_go_negative(clinic: Clinic) -> 
 
 def test_write_off_and_return_with_reasons_are_audited(clinic: Clinic) -> None:
     st = clinic.sv.stock
-    expired = st.receive(clinic.amox.id, "EXP", days(-1), 48, at=NOW - timedelta(days=100))
+    expired = st.receive(clinic.amox.id, "EXP", days(-1), 48, at=NOW - timedelta(days=100),
+                         accept_near_expiry=True)
     good = st.receive(clinic.amox.id, "OK", days(300), 48)
     st.write_off(expired, "2", "expired", "柜台清点发现")
     st.return_to_township(good, "1盒", "包装破损，退回乡镇调换")

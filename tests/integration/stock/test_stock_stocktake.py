@@ -15,7 +15,8 @@ from app.domain.errors import RuleViolation
 def shelf(clinic: Clinic) -> dict[str, str]:
     st = clinic.sv.stock
     return {
-        "A1": st.receive(clinic.amox.id, "A-SOON", days(60), 48, trace_codes=["81000000000000000001"]),
+        "A1": st.receive(clinic.amox.id, "A-SOON", days(60), 48, trace_codes=["81000000000000000001"],
+                         accept_near_expiry=True),
         "A2": st.receive(clinic.amox.id, "A-LATE", days(400), 24),
         "N1": st.receive(clinic.nife.id, "N1", days(300), 60),
         "V1": st.receive(clinic.vb1.id, "V1", days(300), 100),

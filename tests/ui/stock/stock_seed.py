@@ -41,7 +41,8 @@ class Small:
 
 def seed_small(sv) -> Small:  # noqa: ANN001
     amox, nife, vb1 = create_drugs(sv)
-    amox_old = sv.stock.receive(amox.id, "A2401", days(60), "2", trace_codes=codes("1000001", 2))
+    amox_old = sv.stock.receive(amox.id, "A2401", days(60), "2", trace_codes=codes("1000001", 2),
+                                 accept_near_expiry=True)
     amox_new = sv.stock.receive(amox.id, "A2409", days(500), "3", trace_codes=codes("1000002", 3))
     nife_batch = sv.stock.receive(nife.id, "N2405", days(400), "1", trace_codes=codes("1000003", 1))
     vb1_batch = sv.stock.receive(vb1.id, "V2312", days(300), "2")
@@ -65,7 +66,8 @@ def seed_demo(sv, seed: int = 7) -> dict[str, DrugInfo]:  # noqa: ANN001
             batch_no = f"{'B' if k else ''}{2400 + rng.randint(1, 12):04d}{rng.randint(10, 99)}"
             at = NOW - timedelta(days=rng.randint(20, 120))
             sv.stock.receive(d.id, batch_no, expiry, str(packs), at=at,
-                             trace_codes=[] if no_code else codes(f"{i:03d}{k}{rng.randint(100, 999)}", packs))
+                             trace_codes=[] if no_code else codes(f"{i:03d}{k}{rng.randint(100, 999)}", packs),
+                             accept_near_expiry=True)
     # an expired batch still on the shelf, received long ago
     old = drugs[stocked[1]]
     sv.stock.receive(old.id, "230611", days(-12), "2", at=NOW - timedelta(days=400), trace_codes=[])
