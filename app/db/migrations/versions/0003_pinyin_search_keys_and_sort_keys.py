@@ -37,7 +37,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('pinyin_keys', sa.String(length=255), nullable=False, server_default=''))
             batch_op.add_column(sa.Column('pinyin_sort', sa.String(length=255), nullable=False, server_default=''))
-            batch_op.create_index(batch_op.f(f'ix_{table}_pinyin_sort'), ['pinyin_sort'], unique=False)
+            if table == 'drugs':  # the catalog is listed in this order; residents are only searched
+                batch_op.create_index(batch_op.f('ix_drugs_pinyin_sort'), ['pinyin_sort'], unique=False)
 
     residents = []
     for rid, name in conn.exec_driver_sql("SELECT id, name FROM residents").fetchall():
@@ -60,6 +61,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ('drugs', 'residents'):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f'ix_{table}_pinyin_sort'))
+            if table == 'drugs':
+                batch_op.drop_index(batch_op.f('ix_drugs_pinyin_sort'))
             batch_op.drop_column('pinyin_sort')
             batch_op.drop_column('pinyin_keys')
