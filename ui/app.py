@@ -20,7 +20,9 @@ from app.paths import DataDir, default_data_dir, resource
 if TYPE_CHECKING:
     import argparse
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from app.bootstrap import Services
 
     from .main_window import MainWindow
 
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 #: modules the first window needs that do not need Qt, loaded by ``open_session`` before Qt
 _FIRST_WINDOW_WITHOUT_QT = ("app.domain.roles", "ui.tiles")
+#: services the 工作台's figures call (``ui.pages.TILE_PROVIDERS``), loaded by ``warm_up``
+_FIRST_FIGURES_SERVICES = ("status", "settings", "stock", "settlement")
 
 FONT_FILE = resource("fonts", "wqy-microhei.ttc")
 STYLE_FILE = resource("style.qss")
@@ -147,6 +151,40 @@ def open_session(data_dir: Path | str, username: str, password: str, services=No
     return future
 
 
+def warm_up(sv: Services) -> None:
+    """Load what the first window needs before its figures; on the database thread, before sign-in.
+
+    The database layer (SQLAlchemy, the models, the reader connection), the services and tile
+    providers of the 工作台 (with the report registry and pypinyin behind them) and the window's own
+    modules: about a second of imports on a slow machine, done while the person types the password.
+    It reads nothing but the local site: the figures themselves are read after sign-in.
+    """
+    from app.services.reports import load_reports
+
+    from .pages import TILE_PROVIDERS, page_class
+    from .tiles import load_provider
+
+    sv.db.local_site_id  # noqa: B018 - opens the reader connection (and SQLite reads the schema)
+    for name in _FIRST_FIGURES_SERVICES:
+        getattr(sv, name)
+    load_reports()
+    for spec in TILE_PROVIDERS:
+        load_provider(spec)
+    importlib.import_module(".main_window", __package__)
+    page_class("dashboard")
+
+
+def warm_up_behind(login: QWidget, sv: Services) -> Future:
+    """Once ``login`` has painted, ``warm_up`` on the database thread while the person types.
+
+    The sign-in (an ``Op`` on the same thread) queues behind it, so Enter never races the loading.
+    """
+    from .workers import FirstPaint, runner
+
+    FirstPaint(login)
+    return runner().start_call(lambda: warm_up(sv))
+
+
 def build_main_window(session: Future) -> MainWindow:
     """The main window of an ``open_session`` (imports the window while the session opens).
 
@@ -199,7 +237,7 @@ def _run_gui(argv: list[str]) -> int:
     from app.domain.errors import CunyiError, RuleViolation
 
     from .errors import install_crash_handler, report_crash
-    from .workers import FirstPaint, runner
+    from .workers import runner
 
     args = _parse(argv)
     data = DataDir(Path(args.data).expanduser() if args.data else default_data_dir())
@@ -237,8 +275,7 @@ def _run_gui(argv: list[str]) -> int:
         admin = wizard.admin_username
         site = sv.identity.local_site()
     login = LoginDialog(sv, site, username=admin)
-    FirstPaint(login)  # once the dialog is on screen, the database layer loads while the user types
-    runner().start_call(lambda: sv.db)
+    warm_up_behind(login, sv)  # once the dialog is on screen, what the figures need loads while the user types
     if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
         sv.close()
         return 0

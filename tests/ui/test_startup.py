@@ -79,3 +79,82 @@ def test_the_window_paints_before_the_database_layer_loads(make_site, password) 
     assert loaded[:2] == ["loaded", "True"]
     label, tiles = loaded[2].rsplit(" ", 1)
     assert label.startswith("单机运行 · 待同步 ") and int(tiles) > 0
+
+
+SIGN_IN = """
+import sys, time
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from ui.app import make_application, run_gui
+from ui.dialogs.login import LoginDialog
+import ui.pages.dashboard as dashboard
+
+app = make_application()
+data, password = sys.argv[1], sys.argv[2]
+FIRST_WINDOW = ("sqlalchemy", "app.db.models", "app.services.status", "app.services.stock", "app.services.settlement",
+                "ui.stock_tiles", "ui.outpatient_tiles", "ui.main_window", "ui.pages.dashboard")
+
+def note(*what):
+    print(*what, flush=True)
+
+def loaded():
+    return all(name in sys.modules for name in FIRST_WINDOW)
+
+paint = LoginDialog.paintEvent
+def first_paint(self, event):
+    if not getattr(self, "painted", False):
+        self.painted = True
+        note("dialog-painted", loaded())
+    paint(self, event)
+LoginDialog.paintEvent = first_paint
+
+signed_in = LoginDialog._signed_in
+def signed(self, user):
+    note("signed-in", user.username)
+    signed_in(self, user)
+LoginDialog._signed_in = signed
+
+show_tiles = dashboard.DashboardPage._show_tiles
+def figures(self, tiles):
+    show_tiles(self, tiles)
+    note("figures", len(self.tiles), self.loading.isHidden())
+    QTimer.singleShot(0, self.window().close)
+dashboard.DashboardPage._show_tiles = figures
+
+started = time.monotonic()
+def wait_for_the_layer():
+    login = QApplication.activeModalWidget()
+    ready = isinstance(login, LoginDialog) and getattr(login, "painted", False) and login.sv._db is not None and loaded()
+    if not ready and time.monotonic() - started < 90:
+        QTimer.singleShot(10, wait_for_the_layer)
+        return
+    note("loaded-while-typing", ready, login.isVisible(), login.user is None)
+    QTest.keyClicks(login.username, "doctor")
+    QTest.keyClick(login.username, Qt.Key.Key_Return)
+    QTest.keyClicks(login.password, password)
+    note("enter")
+    QTest.keyClick(login.password, Qt.Key.Key_Return)
+
+QTimer.singleShot(0, wait_for_the_layer)
+sys.exit(run_gui(["--data", data]))
+"""
+
+
+def test_the_database_layer_loads_while_the_password_is_typed_and_the_figures_follow_sign_in(make_site,
+                                                                                            password) -> None:
+    """``cunyi gui``: the login dialog paints first; then, with no key pressed, the database layer and
+    what the 工作台's figures need load behind it; Enter signs in, and only then do the figures arrive."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-c", SIGN_IN, str(make_site("village")), password], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert lines[:4] == [
+        ["dialog-painted", "False"],  # the dialog paints before the database layer loads
+        ["loaded-while-typing", "True", "True", "True"],  # loaded, the dialog still open, nobody signed in
+        ["enter"],
+        ["signed-in", "doctor"],
+    ]
+    assert lines[4][0] == "figures" and int(lines[4][1]) > 0 and lines[4][2] == "True"
+    assert len(lines) == 5
