@@ -32,7 +32,7 @@ def outpatient_tiles(sv: Any, scope: TileScope) -> list[Tile]:
     else:
         tiles.append(Tile("outpatient.month_fund", "本月统筹", "¥0.00", "本月还没有结算", "info", "reports",
                           "monthly-summary", 12))
-    uncovered = [s for s in sv.settlement.list_day(scope.today) if not s.reversed and not s.eligible]
+    uncovered = sv.status.uncovered(scope.today)
     if uncovered:
         waiting = sum(1 for s in uncovered if s.waiting_until is not None)
         parts = [f"未参保 {len(uncovered) - waiting}"] if len(uncovered) > waiting else []

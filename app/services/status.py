@@ -6,18 +6,17 @@ outpatient visits and money, backups on disk, locked accounts, and a paged view 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.db.models import AuditLog, LoginState, Outbox, Reversal, Settlement, User, Visit
+from app.db.models import AuditLog, LoginState, Outbox, Resident, Reversal, Settlement, User, Visit
 from app.db.uow import Database, now
 from app.paths import DataDir
 
-from .audit import AuditEntry
+from .audit import AuditEntry, audit_entries
 from .context import Session
 
 
@@ -44,6 +43,14 @@ class DayFigures:
     total_fen: int
     fund_fen: int
     self_fen: int
+
+
+@dataclass(frozen=True)
+class UncoveredVisit:
+    """A settlement that did not get the pooling fund: 未参保, or 等待期 until ``waiting_until``."""
+
+    resident_name: str
+    waiting_until: date | None
 
 
 @dataclass(frozen=True)
@@ -79,9 +86,14 @@ class StatusService:
         self.data = data
 
     def sync_state(self) -> SyncState:
-        """How many outbox rows wait for the hub, and when the oldest was written (local time)."""
+        """How many outbox rows wait for the hub, and when the oldest was written (local time).
+
+        The oldest is the first row in the queue (rows queue in the order they are written): found by
+        the primary key, so a site that never synced (hundreds of thousands of rows) is not read through.
+        """
         with self.db.read() as s:
-            count, oldest = s.execute(select(func.count(Outbox.local_seq), func.min(Outbox.created_at))).one()
+            count = s.scalar(select(func.count()).select_from(Outbox))  # on the smallest index
+            oldest = s.scalar(select(Outbox.created_at).order_by(Outbox.local_seq).limit(1))
         oldest_at = None
         if oldest:
             # the trigger stamps UTC ISO text; show it in local wall-clock time
@@ -91,38 +103,73 @@ class StatusService:
 
     def day_figures(self, day: date | None = None) -> DayFigures:
         """Visits and settled money of ``day`` (default today) at this site."""
-        day = day or now().date()
-        site_id = self.db.local_site_id
-        start = datetime.combine(day, time.min)
-        end = start + timedelta(days=1)
-        with self.db.read() as s:
-            visits = s.scalar(
-                select(func.count(Visit.id)).where(Visit.site_id == site_id, Visit.visit_date == day)
-            )
-            reversed_ids = select(Reversal.settlement_id)
-            count, total, fund, general, assist, self_paid, self_funded = s.execute(
-                select(
-                    func.count(Settlement.id),
-                    func.coalesce(func.sum(Settlement.total_fen), 0),
-                    func.coalesce(func.sum(Settlement.fund_fen), 0),
-                    func.coalesce(func.sum(Settlement.general_fee_fund_fen), 0),
-                    func.coalesce(func.sum(Settlement.assistance_fen), 0),
-                    func.coalesce(func.sum(Settlement.self_paid_fen), 0),
-                    func.coalesce(func.sum(Settlement.self_funded_fen), 0),
-                ).where(
-                    Settlement.site_id == site_id,
-                    Settlement.settled_at >= start,
-                    Settlement.settled_at < end,
-                    Settlement.id.not_in(reversed_ids),
-                )
-            ).one()
-        return DayFigures(day, int(visits or 0), int(count), int(total), int(fund + general + assist),
-                          int(self_paid + self_funded))
+        return self.days_figures(day or now().date(), 1)[0]
 
     def recent_days(self, days: int = 7, until: date | None = None) -> list[DayFigures]:
         """``day_figures`` of the ``days`` days up to ``until`` (default today), oldest first."""
-        until = until or now().date()
-        return [self.day_figures(until - timedelta(days=offset)) for offset in range(days - 1, -1, -1)]
+        return self.days_figures(until or now().date(), days)
+
+    def days_figures(self, until: date, days: int) -> list[DayFigures]:
+        """``day_figures`` of ``days`` days up to ``until``, oldest first, in two queries.
+
+        Visits by (site, day) and settlements by (site, time) are both read on their index, so the
+        cost is the days asked for, not the years the database holds.
+        """
+        first = until - timedelta(days=days - 1)
+        site_id = self.db.local_site_id
+        start = datetime.combine(first, time.min)
+        end = datetime.combine(until + timedelta(days=1), time.min)
+        day_of = func.substr(Settlement.settled_at, 1, 10)
+        with self.db.read() as s:
+            visits = dict(s.execute(
+                select(Visit.visit_date, func.count(Visit.id))
+                .where(Visit.site_id == site_id, Visit.visit_date >= first, Visit.visit_date <= until)
+                .group_by(Visit.visit_date)
+            ).all())
+            money = {
+                day: values
+                for day, *values in s.execute(
+                    select(
+                        day_of,
+                        func.count(Settlement.id),
+                        func.coalesce(func.sum(Settlement.total_fen), 0),
+                        func.coalesce(func.sum(Settlement.fund_fen), 0),
+                        func.coalesce(func.sum(Settlement.general_fee_fund_fen), 0),
+                        func.coalesce(func.sum(Settlement.assistance_fen), 0),
+                        func.coalesce(func.sum(Settlement.self_paid_fen), 0),
+                        func.coalesce(func.sum(Settlement.self_funded_fen), 0),
+                    ).where(
+                        Settlement.site_id == site_id,
+                        Settlement.settled_at >= start,
+                        Settlement.settled_at < end,
+                        Settlement.id.not_in(select(Reversal.settlement_id)),
+                    ).group_by(day_of)
+                )
+            }
+        figures = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            count, total, fund, general, assist, self_paid, self_funded = money.get(day.isoformat(), (0,) * 7)
+            figures.append(DayFigures(day, int(visits.get(day, 0)), int(count), int(total),
+                                      int(fund + general + assist), int(self_paid + self_funded)))
+        return figures
+
+    def uncovered(self, day: date | None = None) -> list[UncoveredVisit]:
+        """Settlements of ``day`` (default today) at this site that did not get the pooling fund
+        (未参保 or in a waiting period), reversed ones left out; newest first. One indexed query."""
+        day = day or now().date()
+        start = datetime.combine(day, time.min)
+        with self.db.read() as s:
+            rows = s.execute(
+                select(func.coalesce(Resident.name, ""), Settlement.waiting_until)
+                .outerjoin(Resident, Resident.id == Settlement.resident_id)
+                .outerjoin(Reversal, Reversal.settlement_id == Settlement.id)
+                .where(Settlement.site_id == self.db.local_site_id, Settlement.settled_at >= start,
+                       Settlement.settled_at < start + timedelta(days=1), Settlement.eligible.is_(False),
+                       Reversal.id.is_(None))
+                .order_by(Settlement.settled_at.desc())
+            )
+            return [UncoveredVisit(name, waiting_until) for name, waiting_until in rows]
 
     def backups(self) -> list[BackupFile]:
         """Backups in the data folder's ``backups/``, newest first."""
@@ -157,7 +204,4 @@ class StatusService:
             stmt = select(AuditLog).order_by(AuditLog.id.desc()).offset(offset).limit(limit)
             if action_prefix:
                 stmt = stmt.where(AuditLog.action.startswith(action_prefix, autoescape=True))
-            return [
-                AuditEntry(r.at, r.actor, r.action, r.target_table, r.target_id, json.loads(r.detail or "{}"))
-                for r in s.scalars(stmt)
-            ]
+            return audit_entries(s, list(s.scalars(stmt)))
