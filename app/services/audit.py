@@ -23,6 +23,18 @@ class AuditEntry:
     target_table: str | None
     target_id: str | None
     detail: dict
+    #: the details in words (``audit_text.describe``): names and yuan, no ids
+    text: str = ""
+
+
+def audit_entries(session: OrmSession, rows: list[AuditLog]) -> list[AuditEntry]:
+    """``AuditEntry`` of each row, its details put in words with the names of the ids it holds."""
+    from .audit_text import describe, lookup_refs
+
+    parsed = [(r, json.loads(r.detail or "{}")) for r in rows]
+    refs = lookup_refs(session, [(r.target_table, r.target_id, d) for r, d in parsed])
+    return [AuditEntry(r.at, r.actor, r.action, r.target_table, r.target_id, d,
+                       describe(r.action, d, r.target_table, r.target_id, refs)) for r, d in parsed]
 
 
 def write_audit(
@@ -51,7 +63,4 @@ class AuditService:
             stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
             if action:
                 stmt = stmt.where(AuditLog.action == action)
-            return [
-                AuditEntry(r.at, r.actor, r.action, r.target_table, r.target_id, json.loads(r.detail))
-                for r in s.scalars(stmt)
-            ]
+            return audit_entries(s, list(s.scalars(stmt)))

@@ -137,7 +137,8 @@ class SettlementService:
             }
             conn.execute(_INSERT_SETTLEMENT, settlement)
             write_audit(s, actor, site_id, "settlement.create", "settlements", settlement["id"],
-                        receipt_no=settlement["receipt_no"], resident_id=resident.id, total_fen=split.total_fen,
+                        receipt_no=settlement["receipt_no"], resident_id=resident.id, resident=resident.name,
+                        total_fen=split.total_fen,
                         fund_fen=split.fund_fen + split.general_fee_fund_fen)
             return printing.new_settlement_info(settlement, visit, resident.name, preview.lines, batches)
 

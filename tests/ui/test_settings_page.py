@@ -348,3 +348,35 @@ def test_an_open_dialog_counts_as_unsaved_work(open_window, qtbot) -> None:
     assert window._quit_box is not None and "新增用户" in window._quit_box.informativeText()
     window._quit_box.reject()
     assert window.isVisible()
+
+
+def test_audit_viewer_shows_an_older_row_with_the_residents_name_and_yuan(open_window, services, qtbot, password) -> None:
+    import json
+    import sqlite3
+
+    from app.domain.idcard import check_digit
+    from app.services.resident_types import ResidentForm
+
+    sv, data = services("village")
+    sv.identity.sign_in("admin", password)
+    first17 = "41010219590312123"
+    resident = sv.residents.create(ResidentForm(id_number=first17 + check_digit(first17), name="张三",
+                                                address="示例县示例镇示例村3组12号")).resident
+    sv.close()
+    con = sqlite3.connect(data / "cunyi.db")  # a row as an older version wrote it: the id, amounts in fen
+    with con:
+        con.execute("INSERT INTO audit_log (at, site_id, user_id, actor, action, target_table, target_id, detail) "
+                    "VALUES ('2026-03-01 09:00:00', NULL, NULL, '张医生', 'settlement.create', 'settlements', "
+                    "'01a235a0-0000-7000-8000-000000000001', ?)",
+                    (json.dumps({"receipt_no": "20260301-0001", "resident_id": resident.id, "total_fen": 1210}),))
+    con.close()
+
+    window = open_window("village", "admin", data)
+    page = _settings(window)
+    page.open_target("audit")
+    model = page.audit_tab.model
+    qtbot.waitUntil(lambda: any(model.entry(r).action == "settlement.create" for r in range(model.rowCount())),
+                    timeout=10000)
+    row = next(r for r in range(model.rowCount()) if model.entry(r).action == "settlement.create")
+    assert model.data(model.index(row, 2)) == "门诊结算"
+    assert model.data(model.index(row, 4)) == "收据号：20260301-0001；居民：张三；金额：¥12.10"

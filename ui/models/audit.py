@@ -7,34 +7,13 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from app.domain.enums import Role, SiteKind
 from app.services.audit import AuditEntry
-from app.services.settings import SPECS
+from app.services.audit_text import action_label, describe
 
 from ..workers import Op
 from .base import ColumnsModel
 
 PAGE_SIZE = 200
-
-#: action → 中文; unknown actions are shown as they are
-ACTION_LABELS = {
-    "signin.ok": "登录成功",
-    "signin.fail": "登录失败",
-    "signin.locked": "锁定期间尝试登录",
-    "settings.change": "修改设置",
-    "user.create": "新增用户",
-    "user.unlock": "解锁账户",
-    "site.create": "建站",
-    "settlement.create": "门诊结算",
-    "settlement.reverse": "冲正退费",
-    "stock.adjust": "库存调整",
-    "stock.write_off": "报损",
-    "stock.reverse": "库存冲正",
-    "stock.return": "退回乡镇",
-    "stocktake.finalise": "盘点定稿",
-    "stocktake.cancel": "取消盘点",
-    "demo.build": "生成演示数据",
-}
 
 #: filter choices of the viewer: label → action prefix
 FILTERS = {
@@ -54,29 +33,12 @@ TABLE_LABELS = {
     "stocktakes": "盘点", "visits": "门诊就诊",
 }
 
-_DETAIL_LABELS = {"name": "名称", "kind": "类型", "username": "用户名", "role": "角色", "failures": "连续错误",
-                  "reason": "原因", "receipt_no": "收据号", "quantity": "数量", "delta": "数量变化",
-                  "total_fen": "金额(分)", "scale": "规模"}
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+__all__ = ["FILTERS", "PAGE_SIZE", "TABLE_LABELS", "AuditModel", "action_label", "detail_text"]
 
 
 def detail_text(entry: AuditEntry) -> str:
-    """One line of the entry's details, in Chinese where the keys are known."""
-    d = dict(entry.detail)
-    if entry.action == "settings.change" and "key" in d:
-        spec = SPECS.get(str(d["key"]))
-        label = spec.label if spec else d["key"]
-        return f"{label}：{d.get('old')!s} → {d.get('new')!s}"
-    if d.get("reason") == "unknown user":
-        d["reason"] = "用户不存在"
-    if "role" in d and d["role"] in Role._value2member_map_:
-        d["role"] = Role(d["role"]).label
-    if "kind" in d and d["kind"] in SiteKind._value2member_map_:
-        d["kind"] = SiteKind(d["kind"]).label
-    return "；".join(f"{_DETAIL_LABELS.get(k, k)}：{v}" for k, v in d.items())
+    """The entry's details in words (written by ``app.services.audit_text``: names and yuan, no ids)."""
+    return entry.text or describe(entry.action, entry.detail, entry.target_table, entry.target_id)
 
 
 class AuditModel(ColumnsModel):
