@@ -86,7 +86,12 @@ class _LockedShortcuts(QObject):
         self._window = window
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() != QEvent.Type.Shortcut or not self._window.is_locked():
+        if not self._window.is_locked():
+            return False
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QWidget) and watched.window() is self._window:
+            # Alt+letter is a command, not text for the password field
+            return bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)  # type: ignore[attr-defined]
+        if event.type() != QEvent.Type.Shortcut:
             return False
         owner = watched.parent() if isinstance(watched, (QShortcut, QAction)) else watched
         if not isinstance(owner, QWidget) or owner.window() is not self._window:
