@@ -154,7 +154,7 @@ def test_proxy_pickup_records_the_agent(clinic):
 def test_trace_codes_are_sold_with_the_visit(clinic):
     code = "81234567890123456789"
     batch = clinic.sv.stock.receive(clinic.drugs["amox"], "A2501", date(2027, 3, 31), 24, trace_codes=[code],
-                                    at=datetime(2026, 11, 1))
+                                    at=datetime(2026, 11, 1), accept_near_expiry=True)
     resident = clinic.resident()
     draft = clinic.draft(resident.id, {"amox": 24})
     draft = type(draft)(**{**draft.__dict__, "lines": (DraftLine(clinic.drugs["amox"], 24, "口服", (code,)),)})
