@@ -12,7 +12,14 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     os.makedirs(_runtime, mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = _runtime
 
+#: the suite's "today": every test, and every command a test starts, sees this date (app.domain.clock),
+#: so the suite gives the same answer on any day it runs. Tests that walk through dates use ``today_is``.
+TODAY = "2026-06-15"
+os.environ["CUNYI_TODAY"] = TODAY
+
 import pytest  # noqa: E402
+
+from app.domain import clock  # noqa: E402
 
 #: the offscreen platform plugin warns on every top-level window with size hints; it is not a bug of ours
 OFFSCREEN_NOISE = r"^This plugin does not support propagateSizeHints\(\)$"
@@ -25,3 +32,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker in item.iter_markers("qt_log_ignore"):
             patterns.extend(marker.args)
         item.add_marker(pytest.mark.qt_log_ignore(*patterns), append=False)
+
+
+@pytest.fixture
+def today_is():
+    """Fix the date for this test (``today_is(date(2027, 1, 31))``); the suite's date comes back after."""
+    yield clock.set_today
+    clock.reset()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF
@@ -39,6 +38,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 
+from app.domain import clock
 from app.paths import resource
 from app.printing.fonts import register_fonts
 from app.printing.prescription import PrescriptionData, draw_prescription, prescription_pdf_bytes
@@ -312,7 +312,7 @@ def print_prescription(data: PrescriptionData, printer_name: str, folder: Path) 
 
 def receipts_folder(exports: Path) -> Path:
     """Where printed-to-PDF and saved receipts go: ``<data>/exports/receipts/YYYY-MM``."""
-    return exports / "receipts" / datetime.now().strftime("%Y-%m")
+    return exports / "receipts" / clock.now().strftime("%Y-%m")
 
 
 def save_receipt_pdf(data: ReceiptData, paper: str, path: Path) -> Path:

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from app.domain import clock
 
 SMOKE_PASSWORD = "smoke-test-1"
 
@@ -46,13 +47,12 @@ def _check_pdf(path: Path) -> Path:
 
 def _write_pdfs(folder: Path) -> list[Path]:
     """A receipt (A5 and 80 mm roll) and a report table, with the bundled CJK font."""
-    from datetime import datetime
 
     from app.printing.receipt import ReceiptData, ReceiptLine, write_receipt_pdf
     from app.printing.table import write_table_pdf
     from app.services.reports import Column, Table
 
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     receipt = ReceiptData(
         settlement_id="00000000-0000-7000-8000-000000000000", clinic="冒烟测试村卫生室", region="示例县（示例数值）",
         receipt_no=f"{now:%Y%m%d}-0001", settled_at=now, visit_date=now.date(), resident_name="测试居民",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from app.domain import clock
 from app.domain.enums import Role, SiteKind
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
@@ -92,7 +93,7 @@ def _ago(then: datetime, now: datetime) -> str:
 
 def core_tiles(sv: Any, scope: TileScope) -> list[Tile]:
     """Tiles from data every installation has: today's visits, sync backlog, backups, locked accounts."""
-    now = datetime.now()
+    now = clock.now()
     tiles: list[Tile] = []
     if scope.site_kind is SiteKind.VILLAGE and scope.role in (Role.VILLAGE_DOCTOR, Role.ADMIN):
         day = sv.status.day_figures(scope.today)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain import clock
 from app.domain.errors import CunyiError, ForeignRecordError
 from app.domain.ids import new_id
 
@@ -34,7 +35,7 @@ APPLYING_REMOTE = "applying_remote"
 
 def now() -> datetime:
     """Local wall-clock time without microseconds noise beyond what SQLite keeps."""
-    return datetime.now().replace(tzinfo=None)
+    return clock.now().replace(tzinfo=None)
 
 
 class UnitOfWork:

@@ -54,3 +54,9 @@ def now() -> datetime:
     real = datetime.now().replace(microsecond=0, tzinfo=None)
     day = fixed_today()
     return real if day is None else datetime.combine(day, real.time())
+
+
+def reset() -> None:
+    """Forget a date fixed by :func:`set_today`; the environment is read again."""
+    global _fixed, _fixed_read
+    _fixed, _fixed_read = None, False

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .errors import ValidationError
+from . import clock
 
 # GB/T 2260 province-level codes (省、自治区、直辖市、台湾、香港、澳门).
 PROVINCE_CODES: dict[str, str] = {
@@ -96,7 +97,7 @@ def parse_id_number(text: str, field: str = "身份证号", today: date | None =
         born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:
         raise ValidationError(f"{field}“{raw}”：出生日期“{raw[6:14]}”不是有效日期，请核对", field) from None
-    today = today or date.today()
+    today = today or clock.today()
     if born > today:
         raise ValidationError(f"{field}“{raw}”：出生日期 {born.isoformat()} 晚于今天，请核对", field)
     if born < _EARLIEST_BIRTH:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from app.domain import clock
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def audit_row(
 ) -> dict[str, object]:
     """One ``audit_log`` row's values, stamped now (``write_audit`` and sign-in insert it)."""
     return {
-        "at": datetime.now(),
+        "at": clock.now(),
         "site_id": site_id,
         "user_id": actor.user_id,
         "actor": actor.name,

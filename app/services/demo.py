@@ -22,9 +22,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+from app.domain import clock
 from app.domain.errors import RuleViolation, ValidationError
 from app.paths import DataDir
 
@@ -123,7 +124,7 @@ class _Build:
         scale = SCALES[name] if site is None else replace(SCALES[name], local=site)
         self.con, self.name, self.scale, self.progress = con, name, scale, progress
         scale = self.scale
-        self.until = datetime.now().replace(microsecond=0)
+        self.until = clock.now().replace(microsecond=0)
         self.today = self.until.date()
         self.start = scale.start or self.today - timedelta(days=scale.history_days or 90)
         self.rng = random.Random(f"cunyi-demo:{self.today.isoformat()}:{scale.villages}")

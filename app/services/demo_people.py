@@ -142,7 +142,7 @@ class PeopleFactory:
         hh_id = self.ids()
         surname = self._surname(clans)
         kind = rng.choices(("old_couple", "old_single", "three_gen", "young_family", "mid_couple"),
-                           weights=(25, 10, 30, 20, 15))[0]
+                           weights=(34, 13, 27, 13, 13))[0]
         members: list[Person] = []
         head_sex = "M" if rng.random() < 0.85 or kind != "old_single" else "F"
         if kind == "old_single":
@@ -177,17 +177,24 @@ class PeopleFactory:
 
 
 def assign_assistance(rng: random.Random, households: list[Household]) -> None:
-    """About 5 % of people get a medical-assistance category (低保 and 监测 by household, 特困 alone)."""
-    for hh in households:
-        r = rng.random()
-        if r < 0.03:
-            for p in hh.members:
-                p.assistance = "dibao"
-        elif r < 0.042:
-            for p in hh.members:
-                p.assistance = "monitor"
-        elif len(hh.members) == 1 and rng.random() < 0.12:
-            hh.members[0].assistance = "tekun"
+    """About 5 % of people get a medical-assistance category (低保 and 监测 by household, 特困 alone).
+
+    The numbers are quotas, not coin tosses, so every village of every demo has some of each,
+    whatever the day it is built on.
+    """
+    order = list(households)
+    rng.shuffle(order)
+    dibao = max(1, round(len(order) * 0.03))
+    monitor = max(1, round(len(order) * 0.012))
+    for hh in order[:dibao]:
+        for p in hh.members:
+            p.assistance = "dibao"
+    for hh in order[dibao:dibao + monitor]:
+        for p in hh.members:
+            p.assistance = "monitor"
+    alone = [hh for hh in order[dibao + monitor:] if len(hh.members) == 1]
+    for hh in alone[:max(1, round(len(alone) * 0.12))]:
+        hh.members[0].assistance = "tekun"
 
 
 def enrollment_history(rng: random.Random, p: Person, first_year: int, today: date) -> None:

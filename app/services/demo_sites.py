@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.db.models import Base
+from app.domain import clock
 from app.domain.enums import Role
 from app.domain.passwords import hash_password
 from app.domain.pinyin import pinyin_codes
@@ -76,7 +77,7 @@ class SiteSetup:
 
     def audit_build(self, add: dict, scale_name: str) -> None:
         """The audit row that says this database was made by ``cunyi demo``."""
-        add["audit_log"]((dt_text(datetime.now().replace(microsecond=0)), self.local_site_id, None, "命令行(CLI)",
+        add["audit_log"]((dt_text(clock.now().replace(microsecond=0)), self.local_site_id, None, "命令行(CLI)",
                           "demo.build", "sites", self.local_site_id,
                           json.dumps({"villages": len(self.villages), "scale": scale_name}, ensure_ascii=False)))
 
@@ -104,7 +105,7 @@ def set_up_sites(writer: BulkWriter, add: dict, ids, rng: random.Random, scale, 
     local = villages[0].site_id if scale.local == "village" else township_id
     local_name = villages[0].name if scale.local == "village" else TOWNSHIP
     writer.con.execute("INSERT INTO local_site (id, site_id, db_instance_id, created_at) VALUES (1, ?, ?, ?)",
-                       (local, ids(), dt_text(datetime.now().replace(microsecond=0))))
+                       (local, ids(), dt_text(clock.now().replace(microsecond=0))))
     add["sites"]((township_id, township_id, stamp, stamp, 1, "township", TOWNSHIP, "H41152200001", None, REGION,
                   f"{REGION}示例镇人民路18号", "0376-8561120"))
     for v in villages:

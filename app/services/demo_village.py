@@ -98,8 +98,11 @@ class VillageSim(VillageOps):
         self.expected = self._estimate_monthly_use()
         used = [d for d in ctx.drugs if self.expected[d.index] > 0]
         self.rng.shuffle(used)
-        self.low_stock = {d.index for d in used[:4]}
-        slow = sorted(used[4:], key=lambda d: self.expected[d.index])
+        # drugs left to run low: four of the busiest, so they are sure to fall under their minimum
+        busy = sorted(used, key=lambda d: -self.expected[d.index])[:max(4, len(used) // 4)]
+        self.low_stock = {d.index for d in self.rng.sample(busy, 4)}
+        used = [d for d in used if d.index not in self.low_stock] + [d for d in used if d.index in self.low_stock]
+        slow = sorted(used[:-4], key=lambda d: self.expected[d.index])
         self.expired_lots = [d.index for d in slow[:2]]
         self.near_lots = [d.index for d in used[6:9]]
         self.ship_day = 2 + plan.index % 5  # the day of the month this village's shipment is due
@@ -158,10 +161,12 @@ class VillageSim(VillageOps):
     def run(self) -> None:
         ctx, plan = self.ctx, self.plan
         day = plan.start
+        if day.day == 1:
+            self.month_start(day)  # 07:05, before the opening stock arrives at 07:10
         self.shipment(day)
         shipped = (day.year, day.month) if day.day >= self.ship_day else None
         while day <= ctx.today:
-            if day.day == 1:
+            if day.day == 1 and day != plan.start:
                 self.month_start(day)
             month = (day.year, day.month)
             if month != shipped and day.day >= self.ship_day and is_workday(day):
@@ -327,7 +332,7 @@ class VillageSim(VillageOps):
         lines = []
         for drug in ctx.drugs:
             i = drug.index
-            if i in self.low_stock and final < 50:
+            if i in self.low_stock and final < 80:  # left to run under its minimum
                 continue
             estimate = max(self.expected[i] * 0.8, self.used[i])
             need = estimate * 1.6 + drug.min_stock_units - ledger.usable(i, day + timedelta(days=45))
@@ -340,14 +345,15 @@ class VillageSim(VillageOps):
                 drug = ctx.drugs[i]
                 expiry = ctx.today - timedelta(days=rng.randint(2, 9))
                 days = max(1, (expiry - day).days)
-                packs = 2 + math.ceil(self.expected[i] * days / 30 * 1.5 / drug.units_per_pack)
+                # more than can be sold before it expires (it is first out), so some is left on the shelf
+                packs = 3 + math.ceil(self.expected[i] * days / 30 * 3 / drug.units_per_pack)
                 lines.append((drug, lot(drug, day.year, day.month, "S")[0], expiry, packs, True))
         if final <= 35 and not self.near_done:
             self.near_done = True
             for i in self.near_lots:
                 drug = ctx.drugs[i]
                 expiry = ctx.today + timedelta(days=rng.randint(30, 170))
-                packs = 1 + math.ceil(self.expected[i] / drug.units_per_pack)
+                packs = 2 + math.ceil(self.expected[i] * 2 / drug.units_per_pack)  # outlasts the month
                 lines.append((drug, lot(drug, day.year, day.month, "N")[0], expiry, packs, False))
         for drug, batch_no, expiry, packs, keep in lines:
             quantity = packs * drug.units_per_pack

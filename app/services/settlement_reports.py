@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Drug, PrescriptionLine, Resident, Reversal, Settlement, Visit
+from app.domain import clock
 from app.domain.money import round_half_up_div
 
 from .check import rule
@@ -39,7 +40,7 @@ def _month_bounds(month: str) -> tuple[date, date]:
 def _month_of(period: Period) -> str:
     if period.month:
         return period.month
-    return (period.day or date.today()).strftime("%Y-%m")
+    return (period.day or clock.today()).strftime("%Y-%m")
 
 
 def _age(born: date, on: date) -> int:
@@ -53,7 +54,7 @@ def daily_log(services: Any, period: Period) -> Table:
         start, end = _month_bounds(period.month)
         subtitle = f"{period.month} 月"
     else:
-        start = period.day or date.today()
+        start = period.day or clock.today()
         end = start + timedelta(days=1)
         subtitle = start.isoformat()
     with services.db.read() as s:

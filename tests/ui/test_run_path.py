@@ -11,6 +11,8 @@ import pytest
 
 from ui.workers import wait_idle
 
+from app.domain import clock
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -161,7 +163,7 @@ def test_run_gui_on_a_damaged_data_file_says_what_to_do(tmp_path, monkeypatch) -
 def test_status_figures_agree_with_the_demo_database(demo_dir) -> None:
     """The 工作台 figures (StatusService) recomputed straight from the SQLite file."""
     import sqlite3
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from app.bootstrap import bootstrap
 
@@ -171,7 +173,7 @@ def test_status_figures_agree_with_the_demo_database(demo_dir) -> None:
         site_id = sv.db.local_site_id
         con = sqlite3.connect(root / "cunyi.db")
         days = sv.status.recent_days(7)
-        assert [d.day for d in days] == [date.today() - timedelta(days=6 - i) for i in range(7)]
+        assert [d.day for d in days] == [clock.today() - timedelta(days=6 - i) for i in range(7)]
         for figures in days:
             visits = con.execute("SELECT count(*) FROM visits WHERE site_id = ? AND visit_date = ?",
                                  (site_id, figures.day.isoformat())).fetchone()[0]

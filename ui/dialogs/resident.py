@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import clock
 from app.domain.enums import AssistanceCategory
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.idcard import check_phone, parse_id_number
@@ -51,7 +52,7 @@ _WARN = "color: #8d4b00; background: #fff4e5; border: 1px solid #ffd8a8; border-
 def id_summary(text: str, today: date | None = None) -> tuple[bool | None, str]:
     """(ok, message) for the live ID check: None while still typing, True/False once it can be judged."""
     raw = "".join(text.split()).upper()
-    today = today or date.today()
+    today = today or clock.today()
     if len(raw) < 15 or len(raw) in (16, 17):
         return None, f"已输入 {len(raw)} 位，身份证号为 18 位" if raw else "输入 18 位身份证号，性别与出生日期自动识别"
     try:
@@ -253,14 +254,14 @@ class ResidentDialog(QDialog):
             self.save_button.setEnabled(False)
 
     def add_enrollment(self) -> None:
-        today = date.today()
+        today = clock.today()
         year = today.year if today.year not in self.enrollments.years() else max(self.enrollments.years()) + 1
         row = self.enrollments.add_row([year, today, True, 0, False])
         self.enrollment_view.setCurrentIndex(self.enrollments.index(row, 1))
         self.enrollment_view.setFocus()
 
     def add_chronic(self) -> None:
-        today = date.today()
+        today = clock.today()
         row = self.chronic.add_row(["I10", "高血压", today, date(today.year + 1, 12, 31)])
         self.chronic_view.setCurrentIndex(self.chronic.index(row, 0))
         self.chronic_view.setFocus()

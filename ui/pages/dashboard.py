@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from app.domain import clock
 from app.domain.enums import Role, SiteKind
 from app.domain.money import fen_to_yuan
 from app.domain.roles import AREAS, visible_areas
@@ -46,7 +46,7 @@ class DashboardPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:  # noqa: ANN001
         super().__init__(ctx, parent)
-        today = date.today()
+        today = clock.today()
         greeting = f"{today.year}年{today.month}月{today.day}日 星期{_WEEKDAYS[today.weekday()]} · {ctx.user.display_name}，您好"
         self.hint = self.add_header(greeting)
         self.grid = TileGrid(columns=4)
@@ -112,7 +112,7 @@ class DashboardPage(Page):
 
     def scope(self) -> TileScope:
         allowed = visible_areas(self.ctx.role, self.ctx.site_kind, set(AREAS))
-        return TileScope(self.ctx.role, self.ctx.site_kind, date.today(), frozenset(allowed))
+        return TileScope(self.ctx.role, self.ctx.site_kind, clock.today(), frozenset(allowed))
 
     def refresh(self) -> None:
         scope, sv = self.scope(), self.ctx.sv

@@ -7,7 +7,6 @@ Picking a resident loads ``ResidentService.coverage`` through ``Op``; coverage p
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 from typing import Any
 
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import clock
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
 from app.services.resident_types import CoverageInfo, ResidentInfo
@@ -187,7 +187,7 @@ class VisitHeader(QFrame):
             self.coverage_line.setText("")
             self.resident_changed.emit(None)
             return
-        today = date.today()
+        today = clock.today()
         parts = [f"<b>{escape(resident.name)}</b>", resident.sex_label, f"{resident.age_on(today)}岁",
                  escape(short_address(resident.address)), f"<span style='color:#52606d; font-weight:normal'>"
                  f"{resident.masked_id}</span>"]
@@ -200,7 +200,7 @@ class VisitHeader(QFrame):
         if self.resident is None:
             return
         generation, resident_id, residents = self._generation, self.resident.id, self.sv.residents
-        Op(self, lambda: residents.coverage(resident_id, date.today())) \
+        Op(self, lambda: residents.coverage(resident_id, clock.today())) \
             .success(lambda c: self._coverage_loaded(generation, c)) \
             .failure(lambda e: self._coverage_failed(generation, e)).run()
 

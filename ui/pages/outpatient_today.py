@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import clock
 from app.domain.money import fen_to_yuan
 from app.services.settlement_types import SettlementInfo
 
@@ -143,7 +144,7 @@ class TodayPanel(QFrame):
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setMinimumDate(QDate(2000, 1, 1))
         self.date_edit.setToolTip("列出这一天的结算（↑/↓ 换一天），可补打、冲正")
-        self._set_edit_date(date.today())
+        self._set_edit_date(clock.today())
         self.date_edit.dateChanged.connect(lambda d: self.show_day(_pydate(d)))
         self.previous_button = QPushButton("‹")
         self.previous_button.setToolTip("前一天 (Alt+←)")
@@ -173,11 +174,11 @@ class TodayPanel(QFrame):
     # -- the day -----------------------------------------------------------------------------------
     def day(self) -> date:
         """The day listed (today until another day is picked)."""
-        return self._day or date.today()
+        return self._day or clock.today()
 
     def show_day(self, day: date | None, select_id: str | None = None) -> None:
         """List ``day``'s settlements (None or today: follow today from now on)."""
-        today = date.today()
+        today = clock.today()
         day = min(day, today) if day is not None else None
         self._day = None if day == today else day
         self._set_edit_date(self.day())
@@ -188,7 +189,7 @@ class TodayPanel(QFrame):
 
     def _set_edit_date(self, day: date) -> None:
         self.date_edit.blockSignals(True)
-        self.date_edit.setMaximumDate(_qdate(date.today()))
+        self.date_edit.setMaximumDate(_qdate(clock.today()))
         self.date_edit.setDate(_qdate(day))
         self.date_edit.blockSignals(False)
 
@@ -202,7 +203,7 @@ class TodayPanel(QFrame):
     def _loaded(self, day: date, rows: list[SettlementInfo]) -> None:
         if day != self.day():  # an older answer, the user has picked another day since
             return
-        today = day == date.today()
+        today = day == clock.today()
         self.title.setText("今日结算" if today else "往日结算")
         self.next_button.setEnabled(not today)
         self.today_button.setEnabled(not today)
@@ -227,7 +228,7 @@ class TodayPanel(QFrame):
         """Why this user may not reverse ``settlement`` here (None: the dialog may open)."""
         if settlement.reversed:
             return f"票据 {settlement.receipt_no} 已经冲正过，不能重复冲正"
-        if not self.admin and settlement.settled_at.date() != date.today():
+        if not self.admin and settlement.settled_at.date() != clock.today():
             return f"{PAST_DAY_REFUSAL}（票据 {settlement.receipt_no} 是 {settlement.settled_at:%Y-%m-%d} 结算的）"
         return None
 

@@ -7,7 +7,6 @@ A township user picks which site's data to see.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import clock
 from app.domain.enums import SiteKind
 from app.domain.money import fen_to_yuan
 from app.paths import resource
@@ -167,7 +167,7 @@ class ReportsPage(Page):
         self.day.dateChanged.connect(lambda _d: self.build_report() if self.isVisible() else None)
         self.month = QComboBox()
         self.month.setObjectName("reportMonth")
-        today = date.today()
+        today = clock.today()
         for back in range(36):
             year, mon = divmod(today.year * 12 + today.month - 1 - back, 12)
             self.month.addItem(f"{year}年{mon + 1}月", f"{year}-{mon + 1:02d}")
@@ -338,7 +338,7 @@ class ReportsPage(Page):
     # -- exporting ------------------------------------------------------------------------------
     def default_path(self, kind: str) -> Path:
         p = self.period()
-        stamp = p.day.isoformat() if p.day else (p.month or date.today().isoformat())
+        stamp = p.day.isoformat() if p.day else (p.month or clock.today().isoformat())
         title = self.table.title if self.table else self.current_name()
         return self.ctx.sv.data.exports / f"{title}-{stamp}.{kind}"
 

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from app.domain import clock
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
 from app.services.resident_types import CoverageInfo, ResidentInfo
@@ -119,7 +120,7 @@ class ResidentCard(QFrame):
             self.body.setText("<span style='color:#52606d'>在左侧选择一位居民，这里显示参保、额度、家庭户和最近结算。"
                               "<br><br>Enter 编辑 · Ctrl+N 新建 · Ctrl+F 回到查找框</span>")
             return
-        generation, sv, today = self._generation, self.sv, date.today()
+        generation, sv, today = self._generation, self.sv, clock.today()
         Op(self, lambda: load_detail(sv, resident, today)).success(
             lambda detail: self._loaded(generation, detail, today)).run()
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
+from app.domain import clock
 from app.services.resident_types import ResidentInfo
 
 from ..models.residents import short_address
@@ -27,7 +28,7 @@ MAX_ROWS = 8
 
 def resident_line(r: ResidentInfo, today: date | None = None) -> str:
     """One line about a resident: ``张三  男 67岁  示例村3组  410***********1234``."""
-    today = today or date.today()
+    today = today or clock.today()
     parts = [r.name, f"{r.sex_label} {r.age_on(today)}岁"]
     if r.address:
         parts.append(short_address(r.address))
@@ -156,7 +157,7 @@ class ResidentBox(QLineEdit):
             return
         popup = self.popup()
         popup.clear()
-        today = date.today()
+        today = clock.today()
         for r in found:
             item = QListWidgetItem(resident_line(r, today))
             if today.year not in r.covered_years:

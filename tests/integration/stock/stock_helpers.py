@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 from app.bootstrap import Services
+from app.domain import clock
 from app.services.catalog import DrugInfo
 
-TODAY = date.today()
-NOW = datetime.now().replace(microsecond=0)
+TODAY = clock.today()
+NOW = clock.now().replace(microsecond=0)
 
 
 def days(n: int) -> date:

@@ -8,6 +8,7 @@ import pytest
 from stock_helpers import Clinic, days
 
 from app.db.models import Resident, Visit
+from app.domain import clock
 from app.domain.errors import RuleViolation
 
 CODES = ["81000000000000000001", "81000000000000000002"]
@@ -49,7 +50,7 @@ def test_reversed_sale_puts_the_code_back(clinic: Clinic) -> None:
     st.dispense(clinic.amox.id, 24, doc_type="visit", doc_id="v1", trace_codes=[CODES[1]])
     from app.services.stock import reverse_document_in
     with clinic.sv.db.unit_of_work() as uow:
-        reverse_document_in(uow.session, doc_type="visit", doc_id="v1", at=datetime.now(), user_id=None, reason="退药")
+        reverse_document_in(uow.session, doc_type="visit", doc_id="v1", at=clock.now(), user_id=None, reason="退药")
     assert st.trace_code(CODES[1]).sold_at is None
     st.dispense(clinic.amox.id, 24, doc_type="visit", doc_id="v2", trace_codes=[CODES[1]])
     assert st.trace_code(CODES[1]).sold_visit_id == "v2"

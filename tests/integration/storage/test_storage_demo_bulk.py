@@ -13,6 +13,7 @@ import pytest
 
 from app.bootstrap import bootstrap
 from app.cli import main as cli_main
+from app.domain import clock
 from app.services import demo
 
 
@@ -26,7 +27,7 @@ def _indexes(path: Path) -> set[tuple[str, str]]:
 
 def test_bulk_build_with_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    start = date(date.today().year - 1, 10, 1)
+    start = date(clock.today().year - 1, 10, 1)
     scale = replace(demo.SCALES["township-10y"], villages=2, people=(50, 60), visits_per_workday=(5.0, 6.0),
                     start=start, workers=2)
     monkeypatch.setitem(demo.SCALES, "bulk-test", scale)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from app.domain import clock
 from app.domain.idcard import check_digit
 from app.paths import resource
 from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentForm
@@ -42,7 +43,7 @@ def policy_for_this_year(folder: Path, today: date) -> Path:
 
 
 def seed_clinic(sv, root: Path) -> Clinic:  # noqa: ANN001 - app.bootstrap.Services
-    today = date.today()
+    today = clock.today()
     sv.identity.sign_in("admin", PASSWORD)
     sv.settings.set("policy_file", str(policy_for_this_year(root, today)))
     sv.settings.set("printer_name", "PDF")
@@ -83,7 +84,7 @@ def settle_visit(data: Path, clinic: Clinic, *, at: datetime | None = None, who:
     sv = bootstrap(data)
     try:
         sv.identity.sign_in("doctor", PASSWORD)
-        at = at or datetime.now().replace(microsecond=0) - timedelta(minutes=5)
+        at = at or clock.now().replace(microsecond=0) - timedelta(minutes=5)
         draft = VisitDraft(
             resident_id=clinic.residents[who], visit_date=at.date(), diagnosis="急性上呼吸道感染", diagnosis_code="J06.9",
             lines=tuple(DraftLine(clinic.drugs[k], q, "口服 每日3次 每次1粒") for k, q in (lines or {"amox": 24}).items()),

@@ -4,7 +4,7 @@ a village doctor sees why 冲正 is off for it ("仅管理员可冲正以前日�
 from __future__ import annotations
 
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QApplication
 from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
 from op_seed import settle_visit
 
+from app.domain import clock
+
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
 
 def _yesterday_at_ten() -> datetime:
-    yesterday = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    if yesterday.year != datetime.now().year:
-        pytest.skip("the test policy file covers this year only")
+    yesterday = clock.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
     return yesterday
 
 
@@ -38,7 +38,7 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
     old = settle_visit(data, seeded, at=yesterday)  # the doctor's, yesterday
     window, page = doctor_window("outpatient", "admin")
     today = page.today
-    assert today.day() == date.today() and today.model.rowCount() == 0 and today.title.text() == "今日结算"
+    assert today.day() == clock.today() and today.model.rowCount() == 0 and today.title.text() == "今日结算"
     assert not today.next_button.isEnabled()  # no settlements in the future
 
     press(Qt.Key.Key_F3)
@@ -66,7 +66,7 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
     rows = db("SELECT r.receipt_no, r.reason, r.reversed_at, u.username FROM reversals r JOIN users u ON u.id = r.user_id")
     assert len(rows) == 1
     reversal_no, reason, reversed_at, username = rows[0]
-    assert reason == "charged twice" and username == "admin" and reversed_at.startswith(date.today().isoformat())
+    assert reason == "charged twice" and username == "admin" and reversed_at.startswith(clock.today().isoformat())
     assert _on_hand(db, seeded.batches["amox"]) == before  # back in the same batch
     assert db("SELECT count(*) FROM audit_log WHERE action = 'settlement.reverse'") == [(1,)]
     assert reversal_no in page.banner.text() and reversal_no in _pdf_text(page.prints.last.path)
@@ -77,7 +77,7 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
 
     today.today_button.click()
     settle()
-    assert today.day() == date.today() and today.model.rowCount() == 0 and today.title.text() == "今日结算"
+    assert today.day() == clock.today() and today.model.rowCount() == 0 and today.title.text() == "今日结算"
 
 
 def test_doctor_sees_why_an_earlier_day_cannot_be_reversed(qtbot, doctor_window, clinic, db) -> None:
@@ -107,18 +107,18 @@ def test_doctor_sees_why_an_earlier_day_cannot_be_reversed(qtbot, doctor_window,
 
     press(Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # back to today: the doctor may reverse there
     settle()
-    assert today.day() == date.today() and today.current().id == new.id
+    assert today.day() == clock.today() and today.current().id == new.id
     assert today.reverse_button.isEnabled() and not today.reverse_note.isVisible()
 
     # a date typed far back lists that (empty) day; a settlement afterwards brings today's list back
     today.date_edit.setDate(today.date_edit.date().addDays(-30))
     settle()
-    assert today.model.rowCount() == 0 and today.day() == date.today() - timedelta(days=30)
+    assert today.model.rowCount() == 0 and today.day() == clock.today() - timedelta(days=30)
     press(Qt.Key.Key_F6)
     assert "没有结算记录" in page.banner.text()
     today.show_day(None, select_id=new.id)
     settle()
-    assert today.day() == date.today() and today.current().id == new.id
+    assert today.day() == clock.today() and today.current().id == new.id
 
 
 def test_todays_list_shows_names_and_sums_whole_at_1366x768(qtbot, doctor_window, clinic) -> None:

@@ -4,7 +4,6 @@ exports as PDF and XLSX; and the 工作台 tiles of the outpatient area."""
 from __future__ import annotations
 
 import subprocess
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +13,8 @@ from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle
 from op_seed import settle_visit
 from ui.outpatient_tiles import outpatient_tiles
 from ui.tiles import TileScope
+
+from app.domain import clock
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
@@ -40,7 +41,7 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
     press(Qt.Key.Key_Down)  # 收费日报, for this month
     qtbot.waitUntil(lambda: page.table is not None and page.table.title == "收费日报", timeout=UNTIL_MS)
     settle()
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     day = next(r for r in page.table.rows if r["date"] == today)
     assert day["visits"] == 1 and day["total_fen"] == info.total_fen
     assert day["cash_fen"] == info.patient_pays_fen
@@ -81,7 +82,7 @@ def test_outpatient_tiles_show_the_month_fund_and_uncovered_visits(clinic) -> No
     settle_visit(data, seeded, who="lisi", lines={"vitc": 100})
     sv = bootstrap(data)
     try:
-        scope = TileScope(Role.VILLAGE_DOCTOR, SiteKind.VILLAGE, date.today(), frozenset({"outpatient", "reports"}))
+        scope = TileScope(Role.VILLAGE_DOCTOR, SiteKind.VILLAGE, clock.today(), frozenset({"outpatient", "reports"}))
         tiles = {t.key: t for t in outpatient_tiles(sv, scope)}
     finally:
         sv.close()

@@ -4,12 +4,13 @@ the sums of their rows; the Excel file ends with the same 合计 row."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
+from app.domain import clock
 from app.domain.money import fen_to_yuan, round_half_up_div
 from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, settle
 from op_seed import PASSWORD, settle_visit
@@ -23,7 +24,7 @@ def visits(clinic):  # noqa: ANN001, ANN201
     from app.bootstrap import bootstrap
 
     data, seeded = clinic
-    start = datetime.now().replace(microsecond=0) - timedelta(minutes=10)
+    start = clock.now().replace(microsecond=0) - timedelta(minutes=10)
     done = [settle_visit(data, seeded, at=start + timedelta(minutes=i), who=who, lines=lines)
             for i, (who, lines) in enumerate((("zhangsan", {"amox": 24, "amlo": 28}), ("lisi", {"vitc": 100}),
                                               ("wangwu", {"amlo": 28})))]
@@ -113,7 +114,7 @@ def test_settlement_reports_totals_are_the_sums_of_their_rows(qtbot, doctor_wind
     table = page.table
     summed = [c.key for c in table.columns if c.kind in ("int", "fen") and c.key != "average_fen"]
     assert {k: table.totals[k] for k in summed} == {k: sum(r[k] for r in table.rows) for k in summed}
-    month = next(r for r in table.rows if r["month"] == date.today().strftime("%Y-%m"))
+    month = next(r for r in table.rows if r["month"] == clock.today().strftime("%Y-%m"))
     assert month["visits"] == 2 and month["total_fen"] == sum(v.total_fen for v in visits[:2])  # reversed: left out
     assert table.totals["average_fen"] == round_half_up_div(table.totals["total_fen"], table.totals["visits"])
     assert _shown_totals(page)["average_fen"] == fen_to_yuan(table.totals["average_fen"])

@@ -16,6 +16,8 @@ from op_seed import PASSWORD, Clinic, id_number
 from ui.models import residents as residents_models
 from ui.models.residents import ResidentsModel
 
+from app.domain import clock
+
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
 #: the seeded 王五 (1组7号), 张三 (3组12号), 李四 (5组3号), plus 张三's wife and son and a 10组 household
@@ -27,7 +29,7 @@ def _add_households(data: Path, clinic: Clinic) -> None:
     from app.bootstrap import bootstrap
     from app.services.resident_types import EnrollmentRecord, ResidentForm
 
-    today = date.today()
+    today = clock.today()
     sv = bootstrap(data)
     try:
         sv.identity.sign_in("doctor", PASSWORD)
@@ -60,7 +62,7 @@ def test_the_sites_residents_show_without_typing(qtbot, doctor_window, clinic, d
     zhang = _names(model).index("张三")
     cells = [model.data(model.index(zhang, col)) for col in range(model.columnCount())]
     number = seeded.ids["zhangsan"]
-    assert cells[:3] == ["张三", "男", str(date.today().year - 1959 - int(date.today() < date(date.today().year, 3, 12)))]
+    assert cells[:3] == ["张三", "男", str(clock.today().year - 1959 - int(clock.today() < date(clock.today().year, 3, 12)))]
     assert cells[3] == number[:3] + "*" * 11 + number[-4:] and cells[4] == "示例村3组12号"
     assert cells[5] == "已参保" and model.data(model.index(_names(model).index("李四"), 5)) == "未参保"
     assert model.data(model.index(_names(model).index("张小明"), 6)) == "13800138001"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from app.domain import clock
 
 
 def settle(rounds: int = 4) -> None:
@@ -51,10 +53,10 @@ def bulk_card(path: Path, drug_id: str, rows: int) -> None:
         seq = (con.execute("SELECT max(seq) FROM stock_movements WHERE store_id=?", (store,)).fetchone()[0] or 0) + 1
         base = con.execute("SELECT coalesce(sum(on_hand), 0) FROM batches WHERE store_id=? AND drug_id=?",
                            (store, drug_id)).fetchone()[0]
-        start = datetime.now() - timedelta(days=400)
+        start = clock.now() - timedelta(days=400)
         text = start.strftime("%Y-%m-%d %H:%M:%S.%f")
         batch_id = str(uuid.uuid4())
-        expiry = (datetime.now() + timedelta(days=700)).date().isoformat()
+        expiry = (clock.now() + timedelta(days=700)).date().isoformat()
         con.execute("BEGIN")
         con.execute(
             "INSERT INTO batches (id, owner_site_id, created_at, updated_at, version, store_id, drug_id, batch_no, "

@@ -9,6 +9,7 @@ from datetime import date
 from stock_ui import settle, stocktake_choices
 
 from app.bootstrap import bootstrap
+from app.domain import clock
 from ui.models.sorting import pinyin_key, pinyin_sorted
 
 #: the seeded three plus two more, so each list has names whose code order differs from pinyin order
@@ -25,7 +26,7 @@ def _add_drugs(data) -> None:  # noqa: ANN001
                                      units_per_pack=10, price_fen=500, coverage_class="A", category=category,
                                      shelf=shelf)
             assert drug.pinyin_abbr == abbr
-            sv.stock.receive(drug.id, "P01", date(date.today().year + 2, 1, 31), "1")
+            sv.stock.receive(drug.id, "P01", date(clock.today().year + 2, 1, 31), "1")
     finally:
         sv.close()
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from stock_ui import settle
 from PySide6.QtCore import Qt
 
 from app.bootstrap import bootstrap
+from app.domain import clock
 from app.domain.enums import Role, SiteKind
 from ui.stock_tiles import stock_tiles
 from ui.tiles import TileScope
 
 
 def _scope(areas: set[str]) -> TileScope:
-    return TileScope(Role.VILLAGE_DOCTOR, SiteKind.VILLAGE, date.today(), frozenset(areas))
+    return TileScope(Role.VILLAGE_DOCTOR, SiteKind.VILLAGE, clock.today(), frozenset(areas))
 
 
 def test_tiles_count_and_value(stock_site) -> None:
