@@ -22,10 +22,12 @@ def test_saving_a_setting_writes_an_audit_row_and_retimes_the_idle_lock(open_win
     tab = _settings(window).site_tab
     assert tab.loaded["idle_lock_minutes"] == 10
     spin = tab.editors["idle_lock_minutes"]
+    assert window.unsaved_work() == []  # a form just loaded holds nothing to lose
     spin.setFocus()
     spin.selectAll()
     qtbot.keyClicks(spin, "5")
     tab.editors["receipt_paper"].setCurrentText("80mm")
+    assert window.unsaved_work() == ["机构设置：有修改尚未保存"]  # Ctrl+Q would ask
     qtbot.keyClick(tab, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert wait_idle()
     assert tab.message.text() == "已保存 2 项设置"
@@ -35,6 +37,7 @@ def test_saving_a_setting_writes_an_audit_row_and_retimes_the_idle_lock(open_win
     assert rows["idle_lock_minutes"].detail["old"] == 10 and rows["idle_lock_minutes"].detail["new"] == 5
     assert rows["idle_lock_minutes"].actor == "管理员"
     assert window.idle.interval_ms == 5 * 60_000  # data_changed("settings") reached the main window
+    assert window.unsaved_work() == []
     # nothing changed → nothing written
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     assert wait_idle()

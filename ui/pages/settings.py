@@ -203,6 +203,12 @@ class SiteSettingsTab(QWidget):
         self.loaded = dict(values)
         self._fill(values)
 
+    def unsaved_work(self) -> str | None:
+        """Settings changed in the form and not saved (保存 is Ctrl+S)."""
+        if self.loaded and any(self.loaded.get(k) != v for k, v in self.values().items()):
+            return "机构设置：有修改尚未保存"
+        return None
+
     def save(self) -> None:
         changed = {k: v for k, v in self.values().items() if self.loaded.get(k) != v}
         if not changed:
@@ -256,6 +262,9 @@ class SettingsPage(Page):
     def open_target(self, target: str | None) -> None:
         if target in self.TABS:
             self.tabs.setCurrentIndex(self.TABS.index(target))
+
+    def unsaved_work(self) -> str | None:
+        return self.site_tab.unsaved_work()
 
     def focus_first(self) -> None:
         self.tabs.setFocus()
