@@ -122,12 +122,21 @@ class OutpatientPage(Page):
         self.today.reprint.connect(lambda s: self.reprint(s))
         self.today.prescription.connect(lambda s: self.print_prescription(s))
         self.today.reverse.connect(lambda s: self.reverse(s))
-        self.setTabOrder(self.header.resident_box, self.header.diagnosis)
-        self.setTabOrder(self.header.diagnosis, self.rx.drug_box)
-        self.setTabOrder(self.rx.drug_box, self.rx.table)
-        self.setTabOrder(self.rx.table, self.general_fee)
-        self.setTabOrder(self.general_fee, self.settle_button)
+        self._tab_order()
         self._shortcuts()
+
+    def _tab_order(self) -> None:
+        """Tab follows the visit: resident → diagnosis → drugs → 一般诊疗费 → 结算; then 清空, the header's
+        extras (慢特病, 委托代购) and 今日结算. The date selector is off the way (Alt+←/→ in the list)."""
+        h, t = self.header, self.today
+        chain = (h.resident_box, h.diagnosis, self.rx.drug_box, self.rx.table, self.general_fee, self.settle_button,
+                 self.clear_button, h.chronic, h.agent_check, h.agent_name, h.agent_id, t.table, t.reprint_button,
+                 t.prescription_button, t.reverse_button)
+        for first, second in zip(chain, chain[1:]):
+            self.setTabOrder(first, second)
+        t.date_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        for button in (t.previous_button, t.next_button, t.today_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def _shortcuts(self) -> None:
         keys = {"F9": self.settle, "Ctrl+Return": self.settle, "Ctrl+Enter": self.settle, "Esc": self.escape,
@@ -136,7 +145,9 @@ class OutpatientPage(Page):
                 "Ctrl+N": self.new_resident}
         for key, slot in keys.items():
             shortcut = QShortcut(QKeySequence(key), self, slot)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # F9 settles wherever the focus is while the page shows (the side bar, the status bar too)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut if key == "F9"
+                                else Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # -- page ---------------------------------------------------------------------------------------
     def refresh(self) -> None:

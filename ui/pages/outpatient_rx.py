@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -103,7 +103,23 @@ class RxDelegate(QStyledItemDelegate):
             completer = QCompleter(choices, editor)
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             editor.setCompleter(completer)
+            editor.returnPressed.connect(lambda e=editor: self._enter_in_popup(e))
         return editor
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit) \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            watched.setProperty("enterSeen", True)  # the delegate commits this Enter itself
+        return super().eventFilter(watched, event)
+
+    def _enter_in_popup(self, editor: QLineEdit) -> None:
+        """Enter while the completions list was open: the list hands the key straight to the editor, past
+        the delegate, so commit here as the delegate does for Enter (and the drug box gets the focus back)."""
+        if editor.property("enterSeen"):
+            editor.setProperty("enterSeen", False)
+            return
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.SubmitModelCache)
 
 
 class RxTable(QTableView):
@@ -124,6 +140,9 @@ class RxTable(QTableView):
         self.commit_failed = True
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:  # noqa: N802
+        completer = editor.completer() if isinstance(editor, QLineEdit) else None
+        if completer is not None and completer.popup().isVisible():
+            completer.popup().hide()  # first: an open list would take the focus away with it
         index = self.currentIndex()
         failed, self.commit_failed = self.commit_failed, False
         if failed and index.isValid():  # keep the cell open for retyping
