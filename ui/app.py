@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from app.bootstrap import Services
+    from app.services.identity import SiteInfo
 
     from .main_window import MainWindow
 
@@ -151,18 +152,23 @@ def open_session(data_dir: Path | str, username: str, password: str, services=No
     return future
 
 
-def warm_up(sv: Services) -> None:
+def warm_up(sv: Services, site: SiteInfo) -> None:
     """Load what the first window needs before its figures; on the database thread, before sign-in.
 
     The database layer (SQLAlchemy, the models, the reader connection), the services and tile
     providers of the 工作台 (with the report registry and pypinyin behind them) and the window's own
     modules: about a second of imports on a slow machine, done while the person types the password.
-    It reads nothing but the local site: the figures themselves are read after sign-in.
+    Then every tile provider runs once for the widest scope (an administrator who sees every area)
+    and the result is thrown away: their statements are compiled and their index pages read into
+    memory. Nothing is shown; the figures on screen are read again after sign-in, for the user's role.
     """
+    from app.domain import clock
+    from app.domain.enums import Role
+    from app.domain.roles import AREAS
     from app.services.reports import load_reports
 
     from .pages import TILE_PROVIDERS, page_class
-    from .tiles import load_provider
+    from .tiles import TileScope, collect_tiles, load_provider
 
     sv.db.local_site_id  # noqa: B018 - opens the reader connection (and SQLite reads the schema)
     for name in _FIRST_FIGURES_SERVICES:
@@ -172,9 +178,11 @@ def warm_up(sv: Services) -> None:
         load_provider(spec)
     importlib.import_module(".main_window", __package__)
     page_class("dashboard")
+    collect_tiles(sv, TileScope(Role.ADMIN, site.kind, clock.today(), frozenset(AREAS)), TILE_PROVIDERS)
+    sv.status.recent_days(7)
 
 
-def warm_up_behind(login: QWidget, sv: Services) -> Future:
+def warm_up_behind(login: QWidget, sv: Services, site: SiteInfo) -> Future:
     """Once ``login`` has painted, ``warm_up`` on the database thread while the person types.
 
     The sign-in (an ``Op`` on the same thread) queues behind it, so Enter never races the loading.
@@ -182,7 +190,7 @@ def warm_up_behind(login: QWidget, sv: Services) -> Future:
     from .workers import FirstPaint, runner
 
     FirstPaint(login)
-    return runner().start_call(lambda: warm_up(sv))
+    return runner().start_call(lambda: warm_up(sv, site))
 
 
 def build_main_window(session: Future) -> MainWindow:
@@ -275,7 +283,7 @@ def _run_gui(argv: list[str]) -> int:
         admin = wizard.admin_username
         site = sv.identity.local_site()
     login = LoginDialog(sv, site, username=admin)
-    warm_up_behind(login, sv)  # once the dialog is on screen, what the figures need loads while the user types
+    warm_up_behind(login, sv, site)  # once the dialog is on screen, what the figures need loads while the user types
     if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
         sv.close()
         return 0
