@@ -41,7 +41,7 @@ def test_dispense_is_fefo_across_batches_and_never_from_expired(clinic: Clinic) 
     assert on_hand == {old: 24, late: 19}  # the emptied batch drops off the list
     with pytest.raises(RuleViolation) as err:
         st.dispense(clinic.amox.id, 20)
-    assert "只有 19" in str(err.value) and "已过期 24" in str(err.value)
+    assert "只有 19粒" in str(err.value) and "已过期 1盒" in str(err.value)  # packs and units, not 24
 
 
 def test_document_reversal_returns_stock_to_the_same_batches_once(clinic: Clinic) -> None:
