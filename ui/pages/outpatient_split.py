@@ -99,7 +99,7 @@ class SplitPanel(QFrame):
             self.values[key].setText(fen_to_yuan(value))
         self._cash(f"¥{fen_to_yuan(s.self_paid_fen + s.self_funded_fen)}" if not warning else "不能结算", bool(warning))
         if warning:
-            self._note(f"{warning}：不能结算，请减少数量或先入库", True)
+            self._note(f"不能结算：{warning}", True)
         else:
             self._note(s.reason, not s.eligible)
 
