@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from app.domain.usage import usual_usage
 from app.paths import resource
 
 from .catalog_fields import apply_prices, clean_drug, drug_pinyin
@@ -235,4 +236,5 @@ def usage_for(name: str, per_day: int, base_unit: str, given: str = "") -> str:
         return given
     if per_day:
         return f"口服 一日{per_day}次 一次1{base_unit}"
-    return USAGE.get(name, "口服 遵医嘱")
+    # never 遵医嘱 (处方管理办法 asks for a written usage): the drug's usual usage by its route
+    return USAGE.get(name) or usual_usage("", base_unit, name) or f"口服 一日3次 一次1{base_unit}"

@@ -116,5 +116,6 @@ def test_quantities_and_usage_text() -> None:
     assert quantity_units(drug, "P2") == 56 and quantity_units(drug, "U12") == 12
     assert usage_for("苯磺酸氨氯地平片", 1, "片") == "口服 一日1次 一次1片"
     assert usage_for("阿莫西林胶囊", 0, "粒") == "口服 一日3次 一次2粒"
-    assert usage_for("某药", 0, "片") == "口服 遵医嘱"
+    assert usage_for("某药", 0, "片") == "口服 每日3次 每次1片"  # the usual usage of its route, never 遵医嘱
+    assert usage_for("硝酸甘油贴片", 0, "贴") == "外用 每日1次 每次1贴"
     assert usage_for("某药", 2, "片", "外用") == "外用"
