@@ -106,6 +106,8 @@ class Settlement(SyncedBase):
     __tablename__ = "settlements"
     __table_args__ = (
         Index("ix_settlements_resident_year", "resident_id", "policy_year"),
+        # one site's settlements over a span of time (工作台, reports), in a database that holds many sites
+        Index("ix_settlements_site_time", "site_id", "settled_at"),
         # receipt numbers run per site and day ('20261123-0007'); two villages may share one
         UniqueConstraint("owner_site_id", "receipt_no", name="uq_settlements_site_receipt"),
     )
