@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 
+from .digits import ascii_text, is_ascii_digits
 from .errors import ValidationError
 
 TRACE_FIELD = "药品追溯码"
 NATIONAL_FIELD = "医保药品编码"
 
-_TRACE = re.compile(r"8\d{19}")
+_TRACE = re.compile(r"8\d{19}", re.ASCII)
 _WESTERN = re.compile(r"X[0-9A-Z]{22}")
 _PATENT = re.compile(r"Z[0-9A-Z]{19}")
 
@@ -30,11 +31,11 @@ def check_trace_code(code: str, field: str = TRACE_FIELD) -> str:
     >>> check_trace_code(" 81234567890123456789 ")
     '81234567890123456789'
     """
-    raw = str(code or "").strip().replace(" ", "")
+    raw = ascii_text(str(code or ""), field).strip().replace(" ", "")
     if not raw:
         raise ValidationError(f"{field}为空，请扫描药盒上的 20 位追溯码", field)
     if not _TRACE.fullmatch(raw):
-        detail = f"现在是 {len(raw)} 位" if raw.isdigit() else "只能包含数字"
+        detail = f"现在是 {len(raw)} 位" if is_ascii_digits(raw) else "只能包含数字"
         raise ValidationError(
             f"{field}“{raw}”格式不对：应为以 8 开头的 20 位数字（{detail}），请重新扫描", field
         )
@@ -51,7 +52,7 @@ def check_national_code(code: str | None, field: str = NATIONAL_FIELD) -> tuple[
     >>> check_national_code("")[0]
     ''
     """
-    raw = str(code or "").strip().upper().replace(" ", "")
+    raw = ascii_text(str(code or ""), field).strip().upper().replace(" ", "")
     if not raw:
         return "", BLANK_NATIONAL_WARNING
     if raw[0] == "X":

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .digits import ascii_text, is_ascii_digits
 from .errors import RuleViolation, ValidationError
 
 #: largest quantity accepted in one operation (base units); anything above is a typing slip
@@ -90,8 +91,8 @@ def check_quantity(value: object, field: str = "数量", *, allow_zero: bool = F
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        elif isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
+        elif isinstance(value, str) and is_ascii_digits(ascii_text(value, field).strip()):
+            value = _whole(ascii_text(value, field).strip(), field)
         else:
             raise ValidationError(f"{field}“{value}”不是整数，请按最小单位输入整数（如 14）", field)
     if value < 0 or (value == 0 and not allow_zero):
@@ -101,7 +102,14 @@ def check_quantity(value: object, field: str = "数量", *, allow_zero: bool = F
     return value
 
 
-_QTY = re.compile(r"^\s*(?:(\d+)\s*([^\d\s]*))\s*(?:(\d+)\s*([^\d\s]*))?\s*$")
+_QTY = re.compile(r"^\s*(?:(\d+)\s*([^\d\s]*))\s*(?:(\d+)\s*([^\d\s]*))?\s*$", re.ASCII)
+
+
+def _whole(digits: str, field: str) -> int:
+    """ASCII digits as an int; more digits than any quantity has is refused before ``int()`` reads them."""
+    if len(digits.lstrip("0")) > len(str(MAX_QUANTITY)):
+        raise ValidationError(f"{field} {digits[:24]}… 太大（上限 {MAX_QUANTITY}），请检查是否输错", field)
+    return int(digits)
 
 
 def parse_quantity(text: str, pack_unit: str, base_unit: str, units_per_pack: int, field: str = "数量") -> int:
@@ -117,7 +125,7 @@ def parse_quantity(text: str, pack_unit: str, base_unit: str, units_per_pack: in
     >>> parse_quantity("1盒4片", "盒", "片", 28)
     32
     """
-    raw = str(text or "").strip()
+    raw = ascii_text(str(text or ""), field).strip()
     accepted = quantity_hint(pack_unit, base_unit)
     if not raw:
         raise ValidationError(f"{field}为空：{accepted}", field)
@@ -135,9 +143,9 @@ def parse_quantity(text: str, pack_unit: str, base_unit: str, units_per_pack: in
             raise ValidationError(f"{field}“{raw}”里的单位“{unit}”重复了", field)
         seen.add(unit)
         if unit == base_unit:
-            total += int(number)
+            total += _whole(number, field)
         elif unit == pack_unit:
-            total += int(number) * units_per_pack
+            total += _whole(number, field) * units_per_pack
         else:
             raise ValidationError(
                 f"{field}“{raw}”的单位“{unit}”不对：该药品只能用“{pack_unit}”或“{base_unit}”；{accepted}", field
@@ -155,8 +163,8 @@ def quantity_hint(pack_unit: str, base_unit: str) -> str:
 
 
 _MINUS = ("-", "－", "—", "−")
-_POINT = re.compile(r"\d?[.．。]\d")
-_DECIMAL = re.compile(r"^\s*(\d*)[.．。](\d+)\s*([^\d\s]*)\s*$")
+_POINT = re.compile(r"\d?[.．。]\d", re.ASCII)
+_DECIMAL = re.compile(r"^\s*(\d*)[.．。](\d+)\s*([^\d\s]*)\s*$", re.ASCII)
 
 
 def _what_is_wrong(raw: str, pack_unit: str, base_unit: str, units_per_pack: int) -> tuple[str, str]:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .digits import ascii_text, is_ascii_digits
 from .errors import ValidationError
 from . import clock
 
@@ -32,10 +33,10 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_AREA = re.compile(r"0\d{2,3}")
-_LOCAL = re.compile(r"[1-9]\d{6,7}")
-_EXTENSION = re.compile(r"\d{1,6}")
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_AREA = re.compile(r"0\d{2,3}", re.ASCII)
+_LOCAL = re.compile(r"[1-9]\d{6,7}", re.ASCII)
+_EXTENSION = re.compile(r"\d{1,6}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -73,23 +74,24 @@ def parse_id_number(text: str, field: str = "身份证号", today: date | None =
     """Check an ID number and return it normalised (18 characters, upper-case X).
 
     Args:
-        text: what the user typed or scanned; spaces are ignored, a lower-case ``x`` is accepted.
+        text: what the user typed or scanned; spaces are ignored, a lower-case ``x`` is accepted, and
+            full-width digits and X are read as ASCII (digits of other scripts are refused).
         field: the field name used in error messages.
         today: the reference day for "birth date not in the future" (default: the system date).
 
     Raises:
         ValidationError: with ``field`` set and a message saying what is wrong.
     """
-    raw = re.sub(r"\s", "", text or "").upper()
+    raw = re.sub(r"\s", "", ascii_text(text or "", field)).upper()
     if not raw:
         raise ValidationError(f"{field}不能为空，请输入18位身份证号", field)
     if len(raw) == 15:
-        if not raw.isdigit():
+        if not is_ascii_digits(raw):
             raise ValidationError(f"{field}“{raw}”：15位旧号码只能是数字，请核对", field)
         raw = convert_15_to_18(raw)
     elif len(raw) != 18:
         raise ValidationError(f"{field}“{raw}”应为18位（或15位旧号码），现在是{len(raw)}位，请核对", field)
-    if not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
+    if not is_ascii_digits(raw[:17]) or not (is_ascii_digits(raw[17]) or raw[17] == "X"):
         raise ValidationError(f"{field}“{raw}”：前17位应为数字，最后一位为数字或X，请核对", field)
     if raw[:2] not in PROVINCE_CODES:
         raise ValidationError(f"{field}“{raw}”：开头的地区码“{raw[:2]}”不是有效的省级代码，请核对", field)
@@ -125,7 +127,7 @@ def check_phone(text: str, field: str = "手机号") -> str:
     Raises:
         ValidationError: with ``field`` set when the text is neither.
     """
-    raw = (text or "").strip()
+    raw = ascii_text(text or "", field).strip()
     if not raw:
         raise ValidationError(f"{field}不能为空", field)
     compact = re.sub(r"[\s-]", "", raw)
@@ -151,7 +153,7 @@ def _split_landline(raw: str) -> tuple[str, str, str] | None:
     text = raw.replace("（", "(").replace("）", ")").replace("转", "-")
     text = re.sub(r"^\((\d+)\)", r"\1-", text.strip())
     parts = [p for p in re.split(r"[\s-]+", text) if p]
-    if len(parts) == 1 and parts[0].isdigit() and parts[0].startswith("0"):
+    if len(parts) == 1 and is_ascii_digits(parts[0]) and parts[0].startswith("0"):
         digits = parts[0]
         split = 3 if digits[1:2] in ("1", "2") else 4  # 010 and 02x have 3-digit area codes
         parts = [digits[:split], digits[split:]]

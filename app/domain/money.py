@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .digits import ascii_text, is_ascii_digits
 from .errors import ValidationError
 
 
@@ -33,17 +34,23 @@ def fen_to_yuan(fen: int) -> str:
 
 
 def yuan_to_fen(text: str, field: str = "金额") -> int:
-    """Parse a yuan amount typed by a user ('12', '12.5', '12.50') into fen, exactly."""
-    raw = text.strip().replace(",", "").replace("¥", "").replace("元", "")
+    """Parse a yuan amount typed by a user ('12', '12.5', '12.50', full-width '１２．５') into fen, exactly.
+
+    Raises:
+        ValidationError: naming ``field`` for anything else, digits of other scripts (``²``) included.
+    """
+    raw = ascii_text(text, field).strip().replace(",", "").replace("¥", "").replace("￥", "").replace("元", "")
     if not raw:
         raise ValidationError(f"{field}不能为空", field)
     negative = raw.startswith("-")
     if negative:
         raw = raw[1:]
     whole, _, frac = raw.partition(".")
-    if not whole.isdigit() and not (whole == "" and frac.isdigit()):
+    if not is_ascii_digits(whole) and not (whole == "" and is_ascii_digits(frac)):
         raise ValidationError(f"{field}“{text}”不是有效金额，请输入如 12.50 的数字", field)
-    if frac and (not frac.isdigit() or len(frac) > 2):
+    if len(whole.lstrip("0")) > 13:
+        raise ValidationError(f"{field}“{text[:24]}…”太大，请检查是否输错", field)
+    if frac and (not is_ascii_digits(frac) or len(frac) > 2):
         raise ValidationError(f"{field}“{text}”最多两位小数（精确到分）", field)
     fen = int(whole or "0") * 100 + int((frac + "00")[:2])
     return -fen if negative else fen

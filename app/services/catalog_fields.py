@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.codes import check_national_code
+from app.domain.digits import ascii_text, is_ascii_digits, parse_int
 from app.domain.errors import ValidationError
 from app.domain.money import yuan_to_fen
 from app.domain.pinyin import normalise_abbr, pinyin_abbr, pinyin_codes
@@ -79,10 +80,8 @@ def _int(field: str, value: Any, *, minimum: int = 0, maximum: int = 10**9) -> i
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str):
-        raw = value.strip()
-        if not raw.lstrip("-").isdigit():
-            raise _err(field, f"“{raw}”不是整数")
-        value = int(raw)
+        label = LABELS_IN.get(field, field)
+        value = parse_int(value, label)
     if not isinstance(value, int):
         raise _err(field, f"“{value}”不是整数")
     if value < minimum or value > maximum:
@@ -106,9 +105,9 @@ def _bp(value: Any) -> int | None:
     if raw == "":
         return None
     if raw.endswith("%"):
-        number = raw[:-1].strip()
+        number = ascii_text(raw, LABELS_IN["class_b_self_bp"])[:-1].strip()
         whole, _, frac = number.partition(".")
-        if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
+        if not is_ascii_digits(whole) or len(whole) > 5 or (frac and (not is_ascii_digits(frac) or len(frac) > 2)):
             raise _err("class_b_self_bp", f"“{raw}”不是有效百分比，如 10%")
         return _int("class_b_self_bp", int(whole) * 100 + int((frac + "00")[:2]), maximum=10000)
     return _int("class_b_self_bp", value, maximum=10000)

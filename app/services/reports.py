@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.domain.digits import ascii_text, is_ascii_digits
 from app.domain.errors import ValidationError
 
 
@@ -69,15 +70,18 @@ def load_reports() -> dict[str, tuple[str, Builder]]:
 
 def parse_period(site_id: str, month: str | None, day: str | None) -> Period:
     if month:
+        month = ascii_text(month, "月份").strip()
         try:
             year, mon = month.split("-")
+            if not (is_ascii_digits(year) and is_ascii_digits(mon) and len(year) == 4 and len(mon) <= 2):
+                raise ValueError(month)
             date(int(year), int(mon), 1)
         except ValueError:
             raise ValidationError(f"月份“{month}”格式不对，应为 YYYY-MM，如 2026-03", "月份") from None
     parsed_day = None
     if day:
         try:
-            parsed_day = date.fromisoformat(day)
+            parsed_day = date.fromisoformat(ascii_text(day, "日期").strip())
         except ValueError:
             raise ValidationError(f"日期“{day}”格式不对，应为 YYYY-MM-DD", "日期") from None
     return Period(site_id, month, parsed_day)

@@ -22,6 +22,7 @@ from app.db.uow import Database
 from app.domain.enums import AssistanceCategory
 from app.domain import clock
 from app.domain.errors import CunyiError, ForeignRecordError, NotFoundError, ValidationError
+from app.domain.digits import FULL_WIDTH, is_ascii_digits
 from app.domain.idcard import check_phone, mask_id, parse_id_number
 from app.domain.pinyin import key_patterns, pinyin_codes, pinyin_sort_key
 from app.domain.waiting import CoverageStatus, ResidentCover, coverage_status
@@ -37,8 +38,8 @@ from .resident_types import (
     ResidentSaved,
 )
 
-_DIGITS = re.compile(r"(\d+)")
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+_DIGITS = re.compile(r"(\d+)", re.ASCII)
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])", re.ASCII)
 _SCAN_KEYS = ("idNo", "certNo", "idCard", "psnCertNo", "certno", "idno")
 
 
@@ -197,7 +198,8 @@ class ResidentService:
 
     def by_id_number(self, id_number: str) -> ResidentInfo | None:
         with self.db.read() as s:
-            row = s.scalar(select(Resident).where(Resident.id_number == id_number.strip().upper()))
+            number = re.sub(r"\s", "", id_number.translate(FULL_WIDTH)).upper()
+            row = s.scalar(select(Resident).where(Resident.id_number == number))
             return resident_info(s, row, self.db.local_site_id) if row else None
 
     def household_members(self, household_id: str) -> list[ResidentInfo]:
@@ -233,7 +235,7 @@ class ResidentService:
 
         def address_key(text: str) -> tuple:
             if text not in keys:
-                keys[text] = tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(text) if p)
+                keys[text] = tuple((0, int(p)) if is_ascii_digits(p) else (1, p) for p in _DIGITS.split(text) if p)
             return keys[text]
 
         rank = {relation: i for i, relation in enumerate(RELATIONS)}
@@ -271,16 +273,17 @@ class ResidentService:
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
     def _search_rows(s: OrmSession, query: str, limit: int) -> list[Resident]:
+        query = query.translate(FULL_WIDTH)
         scanned = id_from_scan(query) if len(query) > 18 or "{" in query else None
         compact = re.sub(r"[\s-]", "", query)
-        if scanned or (len(compact) in (15, 18) and compact[:-1].isdigit()):
+        if scanned or (len(compact) in (15, 18) and is_ascii_digits(compact[:-1])):
             try:
                 number = parse_id_number(scanned or compact).number
             except ValidationError:
                 number = (scanned or compact).upper()
             return list(s.scalars(select(Resident).where(Resident.id_number == number)))
         stmt = select(Resident)
-        if compact.isdigit() or (compact[:-1].isdigit() and compact[-1:] in "xX" and len(compact) > 1):
+        if is_ascii_digits(compact) or (is_ascii_digits(compact[:-1]) and compact[-1:] in "xX"):
             if len(compact) < 4:
                 return []
             digits = compact.upper()

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.db.models import AppSetting
 from app.db.uow import Database
+from app.domain.digits import parse_int
 from app.domain.errors import ValidationError
 
 from .audit import write_audit
@@ -70,10 +71,8 @@ class SettingsService:
     @staticmethod
     def _coerce(spec: SettingSpec, value: Any) -> Any:
         if spec.type is int:
-            try:
-                value = int(str(value).strip())
-            except ValueError:
-                raise ValidationError(f"“{spec.label}”必须是整数", spec.label) from None
+            if isinstance(value, bool) or not isinstance(value, int):
+                value = parse_int(value, spec.label)
             if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
                 raise ValidationError(f"“{spec.label}”应在 {spec.minimum}–{spec.maximum} 之间", spec.label)
             return value

@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from app.domain import clock
+from app.domain.digits import FULL_WIDTH, is_ascii_digits
 from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
 
 from .base import ColumnsModel
@@ -164,7 +165,9 @@ def short_address(address: str) -> str:
 
 
 def _parse_date(text: str) -> date | None:
-    raw = str(text or "").strip().replace("/", "-").replace(".", "-")
+    raw = str(text or "").translate(FULL_WIDTH).strip().replace("/", "-").replace(".", "-")
+    if not raw.isascii():
+        return None
     if len(raw) == 8 and raw.isdigit():
         raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
     try:
@@ -258,9 +261,9 @@ class EnrollmentModel(_EditableRows):
         return {int(r[0]) for r in self._rows}
 
     def parse(self, row: int, col: int, text: str) -> Any:
-        text = text.strip()
+        text = text.translate(FULL_WIDTH).strip()
         if col == 0:
-            if not text.isdigit() or not 2000 <= int(text) <= 2100:
+            if not is_ascii_digits(text) or len(text) != 4 or not 2000 <= int(text) <= 2100:
                 self.problem.emit(f"参保年度“{text}”不对，应为 2000–2100 的年份，如 2026")
                 return None
             if int(text) in self.years() - {int(self._rows[row][0])}:
@@ -273,7 +276,7 @@ class EnrollmentModel(_EditableRows):
                 self.problem.emit(f"参保日期“{text}”不对，请按 2025-11-15 的格式输入")
             return parsed
         if col == 3:
-            if not text.isdigit() or int(text) > 20:
+            if not is_ascii_digits(text) or len(text) > 2 or int(text) > 20:
                 self.problem.emit(f"补缴年数“{text}”应为 0–20 的整数")
                 return None
             return int(text)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemDelegate, QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain import clock
+from app.domain.digits import FULL_WIDTH, is_ascii_digits
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
 from app.services.resident_types import ResidentInfo
@@ -363,8 +364,8 @@ class OutpatientPage(Page):
 
     # -- residents ------------------------------------------------------------------------------
     def new_resident(self) -> ResidentDialog:
-        typed = self.header.resident_box.text().strip()
-        id_number = typed if typed[:-1].isdigit() and len(typed) in (15, 18) else ""
+        typed = self.header.resident_box.text().translate(FULL_WIDTH).strip()
+        id_number = typed if is_ascii_digits(typed[:-1]) and len(typed) in (15, 18) else ""
         dialog = ResidentDialog(self.ctx.sv, self, None, id_number)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._resident_created)

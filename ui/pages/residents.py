@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.digits import FULL_WIDTH, is_ascii_digits
 from app.services.resident_types import ResidentInfo
 
 from ..dialogs.resident import ResidentDialog
@@ -202,8 +203,8 @@ class ResidentsPage(Page):
         return self.model.resident(self.table.currentIndex().row())
 
     def new_resident(self, id_number: str = "") -> ResidentDialog:
-        typed = self.search.text().strip()
-        if not id_number and typed[:-1].isdigit() and len(typed) in (15, 18):
+        typed = self.search.text().translate(FULL_WIDTH).strip()
+        if not id_number and is_ascii_digits(typed[:-1]) and len(typed) in (15, 18):
             id_number = typed
         return self._open(ResidentDialog(self.ctx.sv, self, None, id_number))
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.digits import ascii_text, is_ascii_digits
 from app.domain.errors import ValidationError
 
 from ..widgets.tables import read_only_rows
@@ -157,14 +158,14 @@ def parse_date(text: str, field: str = "效期", *, month_end: bool = True) -> d
 
     Raises ``ValidationError`` naming ``field``.
     """
-    raw = (text or "").strip().replace(" ", "")
+    raw = ascii_text(text or "", field).strip().replace(" ", "")
     if not raw:
         raise ValidationError(f"{field}不能为空，请输入日期，如 2027-06-30", field)
-    if raw.isdigit() and len(raw) in (6, 8):
+    if is_ascii_digits(raw) and len(raw) in (6, 8):
         parts = [raw[:4], raw[4:6]] + ([raw[6:]] if len(raw) == 8 else [])
     else:
         parts = [p for p in re.split(r"[-./年月日]", raw) if p]
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+    if len(parts) not in (2, 3) or not all(is_ascii_digits(p) and len(p) <= 4 for p in parts) or len(parts[0]) != 4:
         raise ValidationError(f"{field}“{text}”看不懂，请输入如 2027-06-30 或 20270630 的日期", field)
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12:

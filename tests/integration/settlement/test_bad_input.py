@@ -111,3 +111,18 @@ def test_a_line_without_a_written_usage_is_refused(clinic, resident, usage, prob
                      "第2行“阿莫西林胶囊”用法用量", problem, "如 口服 每日3次 每次1片")
     assert "第1行" not in str(error)
     assert clinic.sv.settlement.preview(draft, today=DAY).total_fen > 0  # the live split still shows while typing
+
+
+def test_setting_numbers_in_other_scripts_are_refused_and_full_width_is_read(clinic):
+    clinic.as_admin()
+    label = "无操作自动锁屏（分钟，0=不锁屏）"
+    for value in ("²", "1²", "٣", "①", "9" * 5000):
+        _refused(clinic, lambda v=value: clinic.sv.settings.set("idle_lock_minutes", v), ValidationError, label)
+    clinic.sv.settings.set("idle_lock_minutes", "１５")
+    assert clinic.sv.settings.get("idle_lock_minutes") == 15
+
+
+def test_resident_list_order_survives_any_digits_in_an_address(clinic):
+    odd = clinic.resident("张三", address="西河村1²2组٣号")
+    plain = clinic.resident("李四", "19700101", "111", address="西河村1组2号")
+    assert set(clinic.sv.residents.site_roster()) == {odd.id, plain.id}

@@ -106,3 +106,15 @@ def test_check_finds_a_reversal_that_left_stock_out(clinic, month):
     with clinic.sv.db.read() as s:
         violation = run_checks(s)[1]
     assert violation.startswith("冲正结算的发药已冲回") and s2.receipt_no in violation
+
+
+def test_report_period_digits() -> None:
+    from app.domain.errors import ValidationError
+    from app.services.reports import parse_period
+
+    period = parse_period("s", "２０２６-０３", "２０２６-０３-０５")
+    assert (period.month, str(period.day)) == ("2026-03", "2026-03-05")
+    for month in ("2026-0٣", "2026-0³", "²⁰²⁶-03"):
+        with pytest.raises(ValidationError) as err:
+            parse_period("s", month, None)
+        assert err.value.field == "月份"

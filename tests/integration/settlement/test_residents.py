@@ -39,6 +39,24 @@ def test_duplicate_id_refused_namesake_warned(clinic):
     assert len(saved.warnings) == 1 and "同名" in saved.warnings[0] and first.id != saved.resident.id
 
 
+def test_full_width_id_number_is_the_same_resident_and_other_scripts_are_refused(clinic):
+    first = clinic.resident("张三", "19590312", "123")
+    full_width = first.id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    before = clinic.fingerprint()
+    with pytest.raises(ValidationError) as err:
+        clinic.sv.residents.create(ResidentForm(full_width, "张三丰"))
+    assert err.value.field == "身份证号" and "重复建档" in str(err.value)
+    for foreign in ("٤" + first.id_number[1:], first.id_number[:-1] + "²"):
+        with pytest.raises(ValidationError) as err:
+            clinic.sv.residents.create(ResidentForm(foreign, "张三丰"))
+        assert err.value.field == "身份证号" and "0–9" in str(err.value)
+    assert clinic.fingerprint() == before
+    assert [r.id for r in clinic.sv.residents.search(full_width)] == [first.id]
+    assert [r.id for r in clinic.sv.residents.search(full_width[-6:])] == [first.id]
+    assert clinic.sv.residents.by_id_number(full_width).id == first.id
+    assert clinic.sv.residents.search("٤" + first.id_number[1:]) == []
+
+
 def test_household_relations(clinic):
     head = clinic.resident("刘大", "19600101", "111")
     wife = clinic.resident("陈二", "19620202", "122", household_id=head.household_id, relation_to_head="配偶")

@@ -45,6 +45,30 @@ def test_bad_dispense_quantity(stocked: Clinic, quantity: object, words: tuple[s
     _refused(stocked, lambda: stocked.sv.stock.dispense(stocked.amox.id, quantity), ValidationError, "数量", *words)
 
 
+@pytest.mark.parametrize("quantity", ["²", "2²", "٣", "٣盒", "1盒٣片", "9" * 5000], ids=lambda q: q[:6])
+def test_quantities_in_other_scripts_or_huge_are_refused(stocked: Clinic, quantity: str) -> None:
+    _refused(stocked, lambda: stocked.sv.stock.dispense(stocked.amox.id, quantity), ValidationError, "数量")
+
+
+def test_full_width_quantity_is_read(stocked: Clinic) -> None:
+    def units() -> int:
+        return {r.drug_id: r.on_hand_units for r in stocked.sv.stock.on_hand()}[stocked.amox.id]
+
+    before = units()
+    stocked.sv.stock.dispense(stocked.amox.id, "１２粒")
+    assert units() == before - 12
+
+
+@pytest.mark.parametrize(("field", "value", "label"), [
+    ("units_per_pack", "²", "转换比"), ("units_per_pack", "٣", "转换比"), ("retail_price_yuan", "٣.50", "零售价"),
+    ("retail_price_yuan", "1²", "零售价"), ("min_stock_units", "①", "最低库存"), ("class_b_self_bp", "1²%", "乙类先行自付比例"),
+], ids=["pack-superscript", "pack-arabic", "price-arabic", "price-superscript", "min-circled", "bp-superscript"])
+def test_catalog_numbers_in_other_scripts_are_refused(clinic: Clinic, field: str, value: str, label: str) -> None:
+    err = _refused(clinic, lambda: clinic.sv.catalog.create(generic_name="布洛芬片", **{field: value}),
+                   ValidationError, label)
+    assert value in str(err)
+
+
 @pytest.mark.parametrize("quantity", [0, -1, 10**10, 1.25], ids=["zero", "negative", "huge", "non-integer"])
 def test_bad_receipt_quantity(stocked: Clinic, quantity: object) -> None:
     _refused(stocked, lambda: stocked.sv.stock.receive(stocked.vb1.id, "V", days(100), quantity), ValidationError, "数量")

@@ -111,6 +111,13 @@ def test_residents_models(qtmodeltester) -> None:
     assert not enrollments.setData(enrollments.index(1, 0), "2025") and "已经登记" in problems[-1]
     assert not enrollments.setData(enrollments.index(1, 1), "2025-13-01") and "参保日期" in problems[-1]
     assert enrollments.setData(enrollments.index(1, 1), "20251115")
+    for bad in ("2²26", "٢٠٢٦", "2" * 5000):  # digits of other scripts and huge numbers: a message, never a traceback
+        assert not enrollments.setData(enrollments.index(1, 0), bad) and "参保年度" in problems[-1]
+    for bad in ("²", "٣", "9" * 5000):
+        assert not enrollments.setData(enrollments.index(1, 3), bad) and "补缴年数" in problems[-1]
+    assert not enrollments.setData(enrollments.index(1, 1), "٢٠٢٥-11-15") and "参保日期" in problems[-1]
+    assert enrollments.setData(enrollments.index(1, 3), "１")
+    assert enrollments.setData(enrollments.index(1, 3), "0")
     assert enrollments.setData(enrollments.index(1, 2), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     qtmodeltester.check(enrollments)
     assert enrollments.records()[1] == EnrollmentRecord(2026, date(2025, 11, 15), False, 0, False)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
+import pytest
 from stock_ui import activate, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from app.domain.errors import ValidationError
 from ui.dialogs.stock_confirm import ConfirmDialog
+from ui.pages.stock_common import parse_date
 
 
 def focus():  # noqa: ANN201
@@ -149,3 +153,11 @@ def test_write_off_and_return_with_confirmation(qtbot, stock_site, open_stock) -
     assert [r.kind for r in tab.model.rows()] == ["return", "write_off"]
     audit = query(data, "SELECT action FROM audit_log WHERE action IN ('stock.write_off', 'stock.return') ORDER BY 1")
     assert audit == [("stock.return",), ("stock.write_off",)]
+
+
+def test_expiry_typed_full_width_is_read_and_other_scripts_are_refused() -> None:
+    assert parse_date("２０２７－０６－３０") == date(2027, 6, 30) and parse_date("２０２７０６") == date(2027, 6, 30)
+    for bad in ("2027-0²-30", "²⁰²⁷-06-30", "٢٠٢٧-06-30", "2027-06-" + "3" * 5000):
+        with pytest.raises(ValidationError) as err:
+            parse_date(bad, "效期")
+        assert err.value.field == "效期" and "效期" in str(err.value)
