@@ -8,16 +8,27 @@ SQLAlchemy with the models costs ~0.35 s to import, so they load after the first
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from app.domain.errors import DatabaseBusy
+
+#: SQLite's own wait for a lock, for every statement but a write transaction's ``BEGIN IMMEDIATE``
+BUSY_TIMEOUT_MS = 15000
+#: how long a write waits for another program's write transaction before giving up (the busy timeout)
+WRITE_WAIT_S = 15.0
+#: how often a waiting write tries again; SQLite's own busy handler backs off to 100 ms, which lets a
+#: program that writes in quick successive batches (a catalog import) win the lock over and over
+WRITE_POLL_S = 0.004
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=15000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     # 32 MB page cache per connection (SQLite's default is 2 MB): a settle on a 10-year database touches
     # the index paths of a dozen tables and the batch rows of its drugs, more than 2 MB of pages, and
     # would read them again from the OS on every visit. Memory is taken only as pages are used.
@@ -43,10 +54,48 @@ def connect(path: Path | str) -> Iterator[sqlite3.Connection]:
         yield conn
 
 
+def is_busy(error: BaseException) -> bool:
+    """True for SQLite's "database is locked"/"busy" (from the driver or wrapped by SQLAlchemy)."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    return isinstance(getattr(error, "orig", error), sqlite3.OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )
+
+
+def begin_immediate(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, trying again every few milliseconds for up to ``WRITE_WAIT_S``.
+
+    The wait is ours rather than SQLite's busy handler (whose retries are up to 100 ms apart), so a
+    write gets the lock in the first short pause between another program's batches.
+
+    Raises:
+        DatabaseBusy: the lock stayed taken for ``WRITE_WAIT_S``; nothing was begun.
+    """
+    deadline = time.monotonic() + WRITE_WAIT_S
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() >= deadline:
+                    if is_busy(exc):
+                        raise DatabaseBusy() from exc
+                    raise
+            time.sleep(WRITE_POLL_S)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 @contextmanager
 def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction (``BEGIN IMMEDIATE``, like the writer engine): commit, or roll back on error."""
-    conn.execute("BEGIN IMMEDIATE")
+    """A write transaction (``BEGIN IMMEDIATE``, like the writer engine): commit, or roll back on error.
+
+    Raises:
+        DatabaseBusy: another program kept the write lock for ``WRITE_WAIT_S`` (see ``begin_immediate``).
+    """
+    begin_immediate(conn)
     try:
         yield conn
     except BaseException:

@@ -23,11 +23,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import clock
-from app.domain.errors import CunyiError, ForeignRecordError
+from app.domain.errors import CunyiError, DatabaseBusy, ForeignRecordError
 from app.domain.ids import new_id
 
+from .connection import is_busy
 from .engine import make_engine
-from .models import LocalSite, SyncedBase
+from .models import LocalSite, Site, SyncedBase
 
 #: key in ``Session.info``: set while applying records pulled from the hub
 APPLYING_REMOTE = "applying_remote"
@@ -56,6 +57,7 @@ class Database:
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
         self._local_site_id: str | None = None
+        self._local_site_kind: str | None = None
         event.listen(self._write_sessions, "before_flush", self._before_flush)
 
     # -- identity -----------------------------------------------------------------------------
@@ -68,20 +70,37 @@ class Database:
                 self._local_site_id = row.site_id if row else None
         return self._local_site_id
 
+    @property
+    def local_site_kind(self) -> str | None:
+        """The kind of this installation's site (``village``/``township``), or None before the wizard."""
+        if self._local_site_kind is None and self.local_site_id is not None:
+            with self.read() as session:
+                site = session.get(Site, self.local_site_id)
+                self._local_site_kind = site.kind if site else None
+        return self._local_site_kind
+
     def forget_local_site(self) -> None:
         self._local_site_id = None
+        self._local_site_kind = None
 
     # -- sessions -----------------------------------------------------------------------------
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """Open a write transaction; commit on success, roll back on any exception."""
+        """Open a write transaction; commit on success, roll back on any exception.
+
+        Raises:
+            DatabaseBusy: another program kept the write lock past ``WRITE_WAIT_S``; nothing was written
+                and the user can try again (instead of the driver's raw "database is locked").
+        """
         session = self._write_sessions()
         session.info["local_site_id"] = self.local_site_id
         try:
             yield UnitOfWork(session, session.info["local_site_id"])
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if is_busy(exc):
+                raise DatabaseBusy() from exc
             raise
         finally:
             session.close()

@@ -44,3 +44,15 @@ class AuthError(CunyiError):
 
 class PolicyError(ValidationError):
     """A policy file or a settlement case that does not follow DESIGN §5."""
+
+
+class DatabaseBusy(CunyiError):
+    """Another program held the database's write lock for longer than a write waits; nothing was written.
+
+    The user can simply try again (DESIGN §3: one writer at a time, writes wait for each other).
+    """
+
+    DEFAULT = "数据库正忙（另一个程序正在写入），本次操作没有保存，请稍后重试"
+
+    def __init__(self, message: str = DEFAULT, field: str | None = "数据库") -> None:
+        super().__init__(message, field)

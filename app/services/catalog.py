@@ -7,6 +7,7 @@ equals the procurement price (零差价) unless the drug is marked otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,11 @@ from app.db.uow import Database
 from app.domain.errors import NotFoundError, ValidationError
 from app.domain.pinyin import key_patterns
 
-from .catalog_fields import LABELS, LABELS_IN, apply_prices, clean_drug, drug_pinyin, header_field, read_rows
-from .context import Session
+from . import catalog_import
+from .catalog_audit import audit_drug, audit_import, snapshot
+from .catalog_fields import LABELS_IN, apply_prices, clean_drug, drug_pinyin
+from .catalog_import import ImportProblem, ImportRejected, ImportResult
+from .context import Session, requires
 
 
 @dataclass(frozen=True)
@@ -70,47 +74,6 @@ def drug_info(row: Drug, warnings: tuple[str, ...] = ()) -> DrugInfo:
     return DrugInfo(**{name: getattr(row, name) for name in _INFO_FIELDS}, warnings=warnings)
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    row: int
-    field: str
-    message: str
-
-
-class ImportRejected(ValidationError):
-    """The file has bad rows; nothing was imported. ``problems`` lists each one."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        shown = "；".join(f"第 {p.row} 行 {p.field}：{p.message}" for p in problems[:20])
-        more = f"；另有 {len(problems) - 20} 处" if len(problems) > 20 else ""
-        super().__init__(f"导入文件有 {len(problems)} 处错误，未导入任何数据，请改正后重新导入：{shown}{more}", "导入文件")
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    warnings: tuple[str, ...]
-
-
-def _find_existing(session: OrmSession, values: dict[str, Any]) -> Drug | None:
-    """Upsert key: the national code when present, else (generic name, strength, maker)."""
-    if values.get("national_code"):
-        found = session.scalar(select(Drug).where(Drug.national_code == values["national_code"]).limit(1))
-        if found is not None:
-            return found
-    return session.scalar(
-        select(Drug)
-        .where(
-            Drug.generic_name == values.get("generic_name", ""),
-            Drug.strength == values.get("strength", ""),
-            Drug.maker == values.get("maker", ""),
-        )
-        .limit(1)
-    )
-
-
 def _apply(row: Drug, values: dict[str, Any], *, new: bool) -> None:
     values = dict(values)
     apply_prices(values, row.price_fen or 0, row.retail_price_fen or 0, True if new else row.zero_markup)
@@ -123,22 +86,6 @@ def _apply(row: Drug, values: dict[str, Any], *, new: bool) -> None:
         setattr(row, name, value)
 
 
-def _problem(number: int, exc: ValidationError) -> ImportProblem:
-    label = exc.field or "字段"
-    return ImportProblem(number, label, exc.message.removeprefix(f"{label}："))
-
-
-def _row_problems(number: int, raw: dict[str, Any], first: ValidationError) -> list[ImportProblem]:
-    """Every bad field of one row (each field checked on its own), or the row-level error."""
-    found = []
-    for column, value in raw.items():
-        try:
-            clean_drug({column: value}, partial=True)
-        except ValidationError as exc:
-            found.append(_problem(number, exc))
-    return found or [_problem(number, first)]
-
-
 class CatalogService:
     """Search and maintain the drug catalog."""
 
@@ -147,6 +94,7 @@ class CatalogService:
         self.session = session
 
     # -- reading ---------------------------------------------------------------------------------
+    @requires("catalog.read")
     def get(self, drug_id: str) -> DrugInfo:
         with self.db.read() as s:
             row = s.get(Drug, drug_id) if drug_id else None
@@ -154,6 +102,7 @@ class CatalogService:
                 raise NotFoundError(f"药品：找不到编号为 {drug_id or '（空）'} 的药品", "药品")
             return drug_info(row)
 
+    @requires("catalog.read")
     def search(self, text: str = "", limit: int = 50, *, include_inactive: bool = False) -> list[DrugInfo]:
         """Find drugs by pinyin initials prefix, name substring, barcode or national code.
 
@@ -189,6 +138,7 @@ class CatalogService:
             return [drug_info(r) for r in list(found.values())[:limit]]
 
     # -- writing ---------------------------------------------------------------------------------
+    @requires("catalog.create")
     def create(self, **values: Any) -> DrugInfo:
         """Add a catalog item; returns it with ``warnings`` (e.g. a blank national code)."""
         clean = clean_drug(values)
@@ -198,8 +148,10 @@ class CatalogService:
             _apply(row, clean.values, new=True)
             uow.session.add(row)
             uow.session.flush()
+            audit_drug(uow.session, self.session.actor, uow.local_site_id, row)
             return drug_info(row, clean.warnings)
 
+    @requires("catalog.update")
     def update(self, drug_id: str, **changes: Any) -> DrugInfo:
         """Change some fields; pinyin follows the name unless it was overridden."""
         clean = clean_drug(changes, partial=True)
@@ -214,20 +166,25 @@ class CatalogService:
                     raise ValidationError("乙类先行自付比例：只有乙类药品才能设置先行自付比例", "乙类先行自付比例")
                 clean.values["class_b_self_bp"] = None
             self._refuse_duplicate(uow.session, merged, row.id)
+            before = snapshot(row)
             _apply(row, clean.values, new=False)
             uow.session.flush()
+            audit_drug(uow.session, self.session.actor, uow.local_site_id, row, before)
             return drug_info(row, clean.warnings)
 
+    @requires("catalog.reset_pinyin")
     def reset_pinyin(self, drug_id: str) -> DrugInfo:
         """Drop a pinyin override: initials come from the generic name again."""
         with self.db.unit_of_work() as uow:
             row = uow.session.get(Drug, drug_id)
             if row is None:
                 raise NotFoundError(f"药品：找不到编号为 {drug_id} 的药品", "药品")
+            before = snapshot(row)
             for name, value in drug_pinyin(row.generic_name).items():
                 setattr(row, name, value)
             row.pinyin_overridden = False
             uow.session.flush()
+            audit_drug(uow.session, self.session.actor, uow.local_site_id, row, before)
             return drug_info(row)
 
     @staticmethod
@@ -239,65 +196,21 @@ class CatalogService:
                 raise ValidationError(f"医保药品编码：{code} 已用于“{other.generic_name}”，不能重复", "医保药品编码")
 
     # -- import ----------------------------------------------------------------------------------
-    def import_file(self, path: Path | str) -> ImportResult:
-        """Import a CSV or XLSX file (header row + one drug per row); all rows are checked first.
+    @requires("catalog.import_file")
+    def import_file(self, path: Path | str, progress: Callable[[str], None] | None = None) -> ImportResult:
+        """Import a CSV or XLSX file (header row + one drug per row): every row is checked first, then
+        written in short batches (``app.services.catalog_import``); ``progress`` gets a line to show.
 
         Raises:
             ImportRejected: listing every bad row with its number and field; nothing is imported.
+            DatabaseBusy: another program kept the database busy; the rows written so far are kept and
+                importing the same file again completes the import without duplicates.
         """
-        path = Path(path)
-        if not path.exists():
-            raise ValidationError(f"导入文件：找不到文件 {path}", "导入文件")
-        rows = list(read_rows(path))
-        problems: list[ImportProblem] = []
-        if not rows:
-            raise ImportRejected([ImportProblem(1, "表头", "文件是空的")])
-        header_no, header = rows[0]
-        columns: list[str | None] = [header_field(h) for h in header]
-        for cell, column in zip(header, columns):
-            if column is None and str(cell or "").strip():
-                problems.append(ImportProblem(header_no, "表头", f"不认识的列名“{cell}”"))
-        if "generic_name" not in columns:
-            problems.append(ImportProblem(header_no, "表头", "缺少“通用名”(generic_name) 列"))
-        cleaned: list[tuple[int, dict[str, Any]]] = []
-        warnings: list[str] = []
-        seen: dict[tuple, int] = {}
-        for number, cells in rows[1:]:
-            if all(str(c if c is not None else "").strip() == "" for c in cells):
-                continue
-            raw = {col: val for col, val in zip(columns, cells) if col is not None}
-            try:
-                clean = clean_drug(raw)
-                apply_prices(dict(clean.values), clean.values.get("price_fen", 0), 0, True)
-            except ValidationError as exc:
-                problems.extend(_row_problems(number, raw, exc))
-                continue
-            v = clean.values
-            key = ("code", v["national_code"]) if v["national_code"] else ("name", v["generic_name"], v.get("strength", ""), v.get("maker", ""))
-            if key in seen:
-                field = LABELS["national_code"] if key[0] == "code" else LABELS["generic_name"]
-                problems.append(ImportProblem(number, field, f"与第 {seen[key]} 行是同一种药品，重复了"))
-                continue
-            seen[key] = number
-            warnings += [f"第 {number} 行：{w}" for w in clean.warnings]
-            cleaned.append((number, v))
-        if problems:
-            raise ImportRejected(problems)
-        created = updated = 0
-        with self.db.unit_of_work() as uow:
-            s = uow.session
-            for _number, values in cleaned:
-                row = _find_existing(s, values)
-                if row is None:
-                    row = Drug()
-                    _apply(row, values, new=True)
-                    s.add(row)
-                    created += 1
-                else:
-                    _apply(row, values, new=False)
-                    updated += 1
-                s.flush()
-        return ImportResult(created, updated, tuple(warnings))
+        result = catalog_import.import_file(self.db, path, _apply, progress)
+        with self.db.unit_of_work() as uow:  # who imported which file, and what it changed
+            audit_import(uow.session, self.session.actor, uow.local_site_id, Path(path).name, result.created,
+                         result.updated)
+        return result
 
 
 __all__ = ["CatalogService", "DrugInfo", "ImportProblem", "ImportRejected", "ImportResult", "LABELS_IN", "drug_info"]

@@ -6,11 +6,8 @@ same rules and name the same fields.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from app.domain.codes import check_national_code
@@ -64,6 +61,12 @@ TEXT_LIMITS = {
     "generic_name": 64, "brand_name": 64, "form": 32, "strength": 64, "pack_unit": 8, "base_unit": 8, "maker": 64,
     "approval_no": 32, "barcode": 32, "vbp_round": 32, "category": 32, "shelf": 16,
 }
+#: the highest price per pack (¥100,000), in fen: a typo like 1e12 is refused, not settled
+MAX_PRICE_FEN = 10_000_000
+#: any text handed to a field is refused beyond this length, before it is parsed
+MAX_INPUT = 200
+#: control characters (Unicode category Cc) and the line/paragraph separators: never part of a field
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _TRUE = {"1", "true", "yes", "y", "是", "√", "✓", "有", "t"}
 _FALSE = {"0", "false", "no", "n", "否", "", "×", "无", "f"}
 _CLASSES = {"A": "A", "B": "B", "C": "C", "甲": "A", "甲类": "A", "乙": "B", "乙类": "B", "丙": "C", "丙类": "C", "自费": "C"}
@@ -87,6 +90,20 @@ def _int(field: str, value: Any, *, minimum: int = 0, maximum: int = 10**9) -> i
     if value < minimum or value > maximum:
         raise _err(field, f"{value} 超出范围（{minimum}–{maximum}）")
     return value
+
+
+def _check_text(field: str, value: Any) -> None:
+    """Refuse control characters (NUL, line breaks, tabs…) and text too long for any field."""
+    if not isinstance(value, str):
+        return
+    if len(value) > MAX_INPUT:
+        limit = f"最多 {TEXT_LIMITS[field]} 字" if field in TEXT_LIMITS else "请检查是否输错"
+        raise _err(field, f"太长（{len(value)} 个字符），{limit}")
+    found = _CONTROL.search(value)
+    if found:
+        ch = found.group()
+        shown = {"\n": "换行", "\r": "回车", "\t": "制表符", "\x00": "NUL 空字符"}.get(ch, f"U+{ord(ch):04X}")
+        raise _err(field, f"含有不可见的控制字符（{shown}），请删除；若来自导入文件，可能是引号没有配对")
 
 
 def _bool(field: str, value: Any) -> bool:
@@ -117,7 +134,7 @@ def _fen_from_yuan(field: str, value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value * 100
     if isinstance(value, float):
-        value = f"{value:.2f}"
+        value = repr(value)  # 15.5 stays 15.5; 15.555 is refused (two decimals), not rounded
     try:
         return yuan_to_fen(str(value), LABELS_IN[field])
     except ValidationError as exc:
@@ -144,6 +161,7 @@ def clean_drug(raw: dict[str, Any], *, partial: bool = False) -> CleanDrug:
     if unknown:
         raise ValidationError(f"不认识的字段：{'、'.join(sorted(unknown))}", "字段")
     for field, value in raw.items():
+        _check_text(field, value)
         if field in TEXT_LIMITS:
             text = str(value if value is not None else "").strip()
             if len(text) > TEXT_LIMITS[field]:
@@ -159,11 +177,14 @@ def clean_drug(raw: dict[str, Any], *, partial: bool = False) -> CleanDrug:
         elif field in ("price_fen", "retail_price_fen", "min_stock_units"):
             if str(value if value is not None else "").strip() == "":
                 continue
-            values[field] = _int(field, value)
+            values[field] = _int(field, value, maximum=MAX_PRICE_FEN if field != "min_stock_units" else 10**9)
         elif field in ("price_yuan", "retail_price_yuan"):
             if str(value if value is not None else "").strip() == "":
                 continue
-            values[field.replace("_yuan", "_fen")] = _fen_from_yuan(field, value)
+            fen = _fen_from_yuan(field, value)
+            if not 0 <= fen <= MAX_PRICE_FEN:
+                raise _err(field, f"{fen / 100:.2f} 元超出范围（每包装 0–{MAX_PRICE_FEN // 100} 元），请检查是否输错")
+            values[field.replace("_yuan", "_fen")] = fen
         elif field == "class_b_self_bp":
             values[field] = _bp(value)
         elif field == "coverage_class":
@@ -177,8 +198,10 @@ def clean_drug(raw: dict[str, Any], *, partial: bool = False) -> CleanDrug:
             values[field] = _bool(field, value)
         elif field == "pinyin_abbr":
             text = normalise_abbr(value)
+            if len(text) > 32:
+                raise _err(field, "太长（最多 32 个字母）")
             if text:
-                values[field] = text[:32]
+                values[field] = text
     if not partial:
         if not values.get("generic_name"):
             raise _err("generic_name", "不能为空")
@@ -228,27 +251,3 @@ def header_field(name: Any) -> str | None:
     if raw in LABELS or raw in ("price_yuan", "retail_price_yuan"):
         return raw
     return ALIASES.get(raw) or ALIASES.get(raw.replace(" ", ""))
-
-
-def read_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    """(row number as a spreadsheet shows it, cells) for every row of a CSV or XLSX file."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True, data_only=True)
-        try:
-            for number, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
-                yield number, list(row)
-        finally:
-            wb.close()
-    elif suffix in (".csv", ".txt"):
-        data = path.read_bytes()
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030")
-        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-            yield number, row
-    else:
-        raise ValidationError(f"导入文件：只支持 .csv 和 .xlsx，不支持“{path.suffix}”", "导入文件")
