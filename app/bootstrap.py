@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.db.connection import connect
+from app.db.health import damaged_file_error
 from app.db.schema_head import is_current
-from app.domain.errors import RuleViolation
 from app.paths import DataDir
 
 from .services.context import Actor, Session
@@ -134,11 +134,7 @@ def bootstrap(data_dir: Path | str, *, actor: Actor | None = None, backup_before
         with connect(data.database) as conn:
             current = is_current(conn)
     except sqlite3.DatabaseError as exc:  # not a database, or damaged: say so, change nothing
-        raise RuleViolation(
-            f"数据文件 {data.database} 打不开：它已损坏或不是村医通的数据库。"
-            "请用“cunyi restore”从备份恢复，或用 --data 指定另一个数据文件夹",
-            "数据文件",
-        ) from exc
+        raise damaged_file_error(data.database) from exc
     if current:  # nothing to migrate: the database layer loads when first used
         return Services(data, None, actor)
     from app.db import migrate

@@ -39,6 +39,13 @@ def _services(args: argparse.Namespace):  # noqa: ANN202
     return bootstrap(args.data, actor=CLI_ACTOR)
 
 
+def _folder_lock(args: argparse.Namespace, program: str, action: str):  # noqa: ANN202 - FolderLock
+    """The data folder's lock, for a command that changes the folder (the app must not have it open)."""
+    from app.folder_lock import FolderLock
+
+    return FolderLock(Path(args.data), program, action)
+
+
 # -- commands --------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
     if args.code:
@@ -46,11 +53,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not (args.kind and args.name and args.admin and args.password_file):
         raise UsageError("需要 --kind、--name、--admin 与 --password-file")
     password = Path(args.password_file).read_text(encoding="utf-8").strip()
-    sv = _services(args)
-    try:
-        info = sv.sites.create_standalone(args.kind, args.name, args.admin, password)
-    finally:
-        sv.close()
+    with _folder_lock(args, "cunyi init", "建站"):
+        sv = _services(args)
+        try:
+            info = sv.sites.create_standalone(args.kind, args.name, args.admin, password)
+        finally:
+            sv.close()
     emit({"site_id": info.id})
     return EXIT_OK
 
@@ -89,18 +97,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from app.services.backup import restore
 
     data = DataDir(Path(args.data)).ensure()
-    restore(data, Path(args.source))
-    sv = _services(args)  # migrates a backup made by an older release
-    sv.close()
-    emit({"restored": str(data.database)})
+    with _folder_lock(args, "cunyi restore", "恢复备份"):
+        result = restore(data, Path(args.source), replace_site=args.replace_site)
+        sv = _services(args)  # migrates a backup made by an older release
+        sv.close()
+    for line in result.notes():
+        print(line, file=sys.stderr)
+    site = result.installation
+    emit({"restored": str(data.database), "kept": str(result.kept) if result.kept else None,
+          "damaged": result.damaged, "site_id": site.site_id, "site_name": site.site_name,
+          "replaced_site_id": result.replaced.site_id if result.replaced else None})
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.services.demo import build_demo
 
-    summary = build_demo(Path(args.data), scale=args.scale, progress=lambda msg: print(msg, file=sys.stderr),
-                         site=args.site)
+    with _folder_lock(args, "cunyi demo", "生成演示数据"):
+        summary = build_demo(Path(args.data), scale=args.scale, progress=lambda msg: print(msg, file=sys.stderr),
+                             site=args.site)
     emit(summary)
     return EXIT_OK
 
@@ -114,8 +129,11 @@ def cmd_calc(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from app.services.reports import run_report
 
+    from app.db.health import ensure_intact
+
     sv = _services(args)
     try:
+        ensure_intact(sv.data.database)  # a damaged file stops here, not with figures read around the damage
         return run_report(sv, args.name, site=args.site, month=args.month, day=args.day, as_json=args.json, xlsx=args.xlsx, pdf=args.pdf)
     finally:
         sv.close()
@@ -156,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="从备份恢复（先关闭程序）")
     data_arg(p)
     p.add_argument("--from", dest="source", required=True)
+    p.add_argument("--replace-site", action="store_true",
+                   help="恢复另一个机构或另一台电脑的备份（换电脑时用）：本机从此接替备份里的机构，原数据另存到 backups/")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("calc", help="门诊统筹结算试算（从标准输入读 JSON）")
@@ -190,6 +210,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except CunyiError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_RULE
+    except Exception as exc:
+        from app.db.health import damaged_file_error, is_damage
+        from app.paths import DataDir
+
+        if not (getattr(args, "data", None) and is_damage(exc)):
+            raise
+        print(str(damaged_file_error(DataDir(Path(args.data)).database)), file=sys.stderr)
         return EXIT_RULE
 
 

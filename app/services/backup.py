@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.db.uow import Database
-from app.domain.errors import RuleViolation, ValidationError
+from app.domain.errors import RuleViolation
 from app.paths import DataDir
 
 PREFIX = "cunyi-"
@@ -48,6 +48,9 @@ def vacuum_into(db: Database, target: Path) -> None:
     raw = db.reader.raw_connection()
     try:
         raw.driver_connection.execute("VACUUM INTO ?", (str(tmp),))
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed copy leaves nothing that looks like a backup
+        raise
     finally:
         raw.close()
     if not integrity_ok(tmp):
@@ -120,25 +123,8 @@ def backup_before_migration(db: Database, data: DataDir) -> Path | None:
     return target
 
 
-def restore(data: DataDir, source: Path) -> None:
-    """Replace the data folder's database with ``source`` after checking it. The app must be closed."""
-    if not source.is_file():
-        raise ValidationError(f"备份文件 {source} 不存在", "备份文件")
-    try:
-        ok = integrity_ok(source)
-    except sqlite3.DatabaseError:
-        ok = False
-    if not ok:
-        raise ValidationError(f"{source.name} 不是完好的村医通备份文件，未恢复", "备份文件")
-    if data.database.exists():
-        # keep what is being replaced: a restore can itself be undone
-        src = sqlite3.connect(data.database)
-        try:
-            src.execute("VACUUM INTO ?", (str(data.backups / backup_name(datetime.now(), "before-restore")),))
-        finally:
-            src.close()
-    tmp = data.database.with_suffix(".restore")
-    shutil.copy2(source, tmp)
-    for side in ("-wal", "-shm"):
-        Path(str(data.database) + side).unlink(missing_ok=True)
-    tmp.replace(data.database)
+def restore(data: DataDir, source: Path, *, replace_site: bool = False):  # noqa: ANN201 - RestoreResult
+    """Replace the data folder's database with ``source`` after checking it (``app.services.restore``)."""
+    from .restore import restore_database
+
+    return restore_database(data, source, replace_site=replace_site)

@@ -6,9 +6,12 @@ Areas register their rules with ``@rule``; ``run_checks`` stops at the first vio
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from app.db.health import damaged_file_error
 
 Rule = Callable[[Session], Iterator[str]]
 RULES: list[tuple[str, Rule]] = []
@@ -26,7 +29,9 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 def _integrity(session: Session) -> Iterator[str]:
     result = session.execute(text("PRAGMA integrity_check")).scalar()
     if result != "ok":
-        yield f"数据库文件损坏：{result}"
+        # a damaged file: the message start-up gives (the file, the way back), not a rule's violation
+        raise damaged_file_error(Path(session.get_bind().url.database))
+    yield from ()
 
 
 @rule("外键")
