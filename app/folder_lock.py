@@ -74,7 +74,8 @@ class FolderInUse(RuleViolation):
             program = f"（{holder.program}）" if holder.program else ""
             who = f"使用者：电脑 {holder.host}，进程号 {holder.pid}{program}，{holder.since} 起"
             if holder.host == socket.gethostname():
-                advice = (f"请先关闭那个村医通程序，再重试；若它已无响应，可在任务管理器中结束进程 {holder.pid}。")
+                advice = (f"村医通已在这台电脑上打开：请在任务栏中切换到它的窗口，或先关闭它再重试；"
+                          f"若它已无响应，可在任务管理器中结束进程 {holder.pid}。")
             else:
                 advice = f"请先在电脑 {holder.host} 上关闭村医通，再重试。"
         super().__init__(f"数据文件夹 {root} 正在被另一个村医通程序使用，不能{action}。\n{who}\n{advice}", "数据文件夹")

@@ -12,6 +12,7 @@ import importlib
 import sys
 import threading
 from concurrent.futures import Future
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -234,12 +235,13 @@ def run_gui(argv: list[str]) -> int:
     """The desktop app. Returns the exit code."""
     pause_gc()
     try:
-        return _run_gui(argv)
+        with ExitStack() as held:  # the data folder's lock, released when the app ends
+            return _run_gui(argv, held)
     finally:
         resume_gc()
 
 
-def _run_gui(argv: list[str]) -> int:
+def _run_gui(argv: list[str], held: ExitStack) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from app.domain.errors import CunyiError, RuleViolation
@@ -256,6 +258,13 @@ def _run_gui(argv: list[str]) -> int:
         QMessageBox.critical(None, "村医通", f"无法使用数据文件夹 {data.root}：{exc}\n请用 --data 指定一个可写的文件夹。")
         return 1
     install_crash_handler(data.logs)
+    from app.folder_lock import FolderInUse, FolderLock
+
+    try:
+        held.enter_context(FolderLock(data.root, "村医通桌面程序", "再打开一个村医通"))
+    except FolderInUse as exc:  # one app per data folder: who has it open, since when, what to do
+        QMessageBox.critical(None, "村医通", str(exc))
+        return 1
     try:
         from app.bootstrap import bootstrap
 
