@@ -19,7 +19,7 @@ from app.db.health import damaged_file_error
 from app.db.schema_head import is_current
 from app.paths import DataDir
 
-from .services.context import Actor, Session
+from .services.context import SYSTEM_ACTOR, Actor, Session
 from .services.identity import IdentityService
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ class Services:
         self.data = data
         self._db = db
         self._db_lock = threading.Lock()
-        self.session = Session(actor) if actor else Session()
+        # until someone signs in, the installation acts as itself (the set-up wizard, start-up reads)
+        self.session = Session(actor or SYSTEM_ACTOR)
 
     @property
     def db(self) -> Database:

@@ -1,4 +1,5 @@
-"""Which areas (pages) each role sees. The main window shows only areas that exist."""
+"""Areas (pages) of the app and which roles work at each kind of site. The main window shows only
+areas that exist, to the roles that ``app.domain.permissions`` lets do something there."""
 
 from __future__ import annotations
 
@@ -17,24 +18,17 @@ AREAS: dict[str, str] = {
     "settings": "设置",
 }
 
-_ROLE_AREAS: dict[Role, set[str]] = {
-    Role.VILLAGE_DOCTOR: {"dashboard", "outpatient", "stock", "transfers", "residents", "cases", "reports", "sync"},
-    Role.TOWNSHIP_PHARMACIST: {"dashboard", "stock", "transfers", "reports", "sync"},
-    Role.CASE_WORKER: {"dashboard", "residents", "cases", "reports", "sync"},
-    Role.ADMIN: set(AREAS),
-}
-
-#: areas that only make sense at one kind of site
-_SITE_AREAS: dict[SiteKind, set[str]] = {
-    SiteKind.VILLAGE: set(AREAS),
-    SiteKind.TOWNSHIP: set(AREAS) - {"outpatient"},
-}
-
 
 def visible_areas(role: Role | str, site_kind: SiteKind | str, available: set[str]) -> list[str]:
-    """Areas a user of ``role`` at a ``site_kind`` site sees, limited to pages that exist."""
-    allowed = _ROLE_AREAS[Role(role)] & _SITE_AREAS[SiteKind(site_kind)] & available
-    return [area for area in AREAS if area in allowed]
+    """Areas a user of ``role`` at a ``site_kind`` site sees, limited to pages that exist.
+
+    An area is shown when the role may do one of its use cases in ``app.domain.permissions``: the
+    same table the services enforce, so the navigation never offers what a service would refuse.
+    """
+    from .permissions import area_allowed  # the table names roles per site kind from this module
+
+    role, site_kind = Role(role), SiteKind(site_kind)
+    return [area for area in AREAS if area in available and area_allowed(area, role, site_kind)]
 
 
 def roles_for_site(site_kind: SiteKind | str) -> list[Role]:

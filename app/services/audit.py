@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as OrmSession
 from app.db.models import AuditLog
 from app.db.uow import Database
 
-from .context import Actor, Session, audit_row
+from .context import Actor, Session, audit_row, requires
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class AuditService:
         self.db = db
         self.session = session
 
+    @requires("audit.read")
     def recent(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
         with self.db.read() as s:
             stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)

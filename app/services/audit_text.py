@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Batch, Drug, Resident, StockMovement, User
-from app.domain.enums import Role, SiteKind
+from app.domain.enums import CoverageClass, Role, SiteKind
 from app.domain.money import fen_to_yuan
 
 #: action → 中文; every action the app writes
@@ -43,6 +43,9 @@ ACTION_LABELS = {
     "stocktake.finalise": "盘点定稿",
     "stocktake.cancel": "取消盘点",
     "demo.build": "生成演示数据",
+    "catalog.create": "新增药品",
+    "catalog.update": "修改药品信息或价格",
+    "catalog.import": "导入药品目录",
 }
 
 #: demo sizes (``cunyi demo --scale``) → 中文
@@ -51,6 +54,8 @@ SCALE_LABELS = {"small": "小型示例（1 个乡镇、3 个村）", "township-1
 #: user actions whose row names the account it changed (its target)
 _ABOUT_A_USER = {"user.unlock", "user.reset_password", "user.disable", "user.enable", "user.role"}
 _REASONS = {"unknown user": "用户不存在"}
+#: details of a new drug (``catalog.create``) → 中文
+_DRUG_FIELDS = {"coverage_class": "医保类别", "price_fen": "进价", "retail_price_fen": "零售价"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -162,9 +167,35 @@ def _part(action: str, key: str, value: object, refs: Mapping[str, Ref], unit: s
         return f"规模：{SCALE_LABELS.get(str(value), '自定义')}"
     if key in ("drug", "drug_name"):
         return f"药品：{value}"
+    if key in _DRUG_FIELDS:  # a new drug's class and prices
+        return f"{_DRUG_FIELDS[key]}：{_drug_value(key, value)}"
+    if key == "changes" and isinstance(value, Mapping):
+        return "；".join(_change(str(field), old_new) for field, old_new in value.items())
+    if key == "file":
+        return f"文件：{value}"
+    if key in ("created", "updated"):
+        return f"{'新增' if key == 'created' else '更新'} {value} 种"
     if key == "batch_no":
         return f"批号：{value}"
     return ""  # an id (movement_id, reversal_id…) or a key of a newer version: not for reading
+
+
+def _drug_value(field: str, value: object) -> str:
+    if field in ("price_fen", "retail_price_fen"):
+        return _yuan(value)
+    if field == "coverage_class" and value in CoverageClass._value2member_map_:
+        return CoverageClass(value).label
+    if field == "class_b_self_bp" and isinstance(value, int):
+        return f"{value / 100:g}%"
+    return _plain(value)
+
+
+def _change(field: str, old_new: object) -> str:
+    """One changed catalog field: 零售价：¥12.50 → ¥13.00."""
+    from .catalog_fields import LABELS
+
+    old, new = old_new if isinstance(old_new, (list, tuple)) and len(old_new) == 2 else ("", old_new)
+    return f"{LABELS.get(field, '其他信息')}：{_drug_value(field, old)} → {_drug_value(field, new)}"
 
 
 def ids_in(rows: Iterable[tuple[str | None, str | None, Mapping[str, object]]]) -> dict[str, set[str]]:

@@ -9,6 +9,7 @@ The tables it touches are local (``login_state``, ``audit_log``) or read-only he
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from app.domain.enums import Role, SiteKind
 from app.domain.errors import AuthError, RuleViolation
 from app.domain.passwords import MAX_FAILURES, lock_after_failure, verify_password
 
-from .context import SYSTEM_ACTOR, Actor, Session, audit_row
+from .context import SIGNED_OUT, Actor, Session, audit_row
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,27 @@ class IdentityService:
         return result
 
     def sign_out(self) -> None:
-        self.session.actor = SYSTEM_ACTOR
+        """Nobody is signed in any more: the session's actor may do nothing until the next sign-in."""
+        self.session.actor = SIGNED_OUT
+
+
+#: a hash of no password, checked for an unknown or foreign user name so that the answer takes as long
+_NO_ONE = "scrypt$16384$8$1$bm8tc3VjaC11c2VyLTAwMA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
+def _name_key(username: str) -> str:
+    """``login_state`` key of a user name that has no account here: its failures count like an account's."""
+    return "name:" + hashlib.sha256(username.encode()).hexdigest()[:31]
 
 
 def _check(conn: sqlite3.Connection, username: str, password: str, at: datetime) -> UserInfo | AuthError:
+    """One sign-in attempt.
+
+    An unknown user name is answered exactly as a wrong password (the same message, field and
+    countdown, and a lock after five tries, counted under the name) after the same password hash:
+    neither the words nor the time tell a guesser which names exist. A disabled account says so only
+    to whoever typed its password.
+    """
     local = conn.execute("SELECT site_id FROM local_site WHERE id = 1").fetchone()
     site_id = local["site_id"] if local else None
 
@@ -105,32 +123,33 @@ def _check(conn: sqlite3.Connection, username: str, password: str, at: datetime)
         row = audit_row(actor, site_id, action, "users" if target_id else None, target_id, **detail)
         conn.execute(_INSERT_AUDIT, {**row, "at": db_datetime(row["at"])})
 
-    row = conn.execute(_USER, (username.strip(),)).fetchone()
+    name = username.strip()
+    row = conn.execute(_USER, (name,)).fetchone()
     if row is None or row["site_id"] != site_id:
-        audit(Actor(None, username, ""), "signin.fail", reason="unknown user")
-        return AuthError("用户名或密码不正确", "用户名")
-    user = UserInfo(row["id"], row["site_id"], row["username"], row["display_name"], Role(row["role"]), True)
-    if not row["active"]:
-        # said only to whoever knows the password: a guess learns nothing about the account
-        if verify_password(password, row["password_hash"]):
-            audit(user.actor, "signin.disabled", user.id)
-            return AuthError("该账户已被管理员停用，不能登录；如需继续使用，请联系管理员启用", "用户名")
-        audit(Actor(None, username, ""), "signin.fail", reason="unknown user")
-        return AuthError("用户名或密码不正确", "用户名")
-    state = conn.execute("SELECT failed_count, locked_until FROM login_state WHERE user_id = ?", (user.id,)).fetchone()
+        user, key, stored = None, _name_key(name), _NO_ONE
+        actor, target, extra = Actor(None, name, ""), None, {"reason": "unknown user"}
+    else:
+        user = UserInfo(row["id"], row["site_id"], row["username"], row["display_name"], Role(row["role"]),
+                        bool(row["active"]))
+        key, stored, actor, target, extra = user.id, row["password_hash"], user.actor, user.id, {}
+    state = conn.execute("SELECT failed_count, locked_until FROM login_state WHERE user_id = ?", (key,)).fetchone()
     failed, locked_until = (state["failed_count"] or 0, py_datetime(state["locked_until"])) if state else (0, None)
     if locked_until and locked_until > at:
         minutes = max(1, int((locked_until - at).total_seconds() // 60) + 1)
-        audit(user.actor, "signin.locked", user.id)
+        audit(actor, "signin.locked", target, **extra)
         return AuthError(f"账户已锁定，请 {minutes} 分钟后再试，或请管理员解锁", "密码")
-    if not verify_password(password, row["password_hash"]):
+    right = verify_password(password, stored)  # for an unknown name too: the time tells nothing
+    if user is None or not right:
         failed += 1
         locked_until = lock_after_failure(failed, at)
-        audit(user.actor, "signin.fail", user.id, failures=failed)
-        conn.execute(_SAVE_STATE, (user.id, 0 if locked_until else failed, db_datetime(locked_until)))
+        audit(actor, "signin.fail", target, failures=failed, **extra)
+        conn.execute(_SAVE_STATE, (key, 0 if locked_until else failed, db_datetime(locked_until)))
         if locked_until:
             return AuthError("密码连续错误 5 次，账户已锁定 15 分钟", "密码")
         return AuthError(f"用户名或密码不正确（再错 {MAX_FAILURES - failed} 次将锁定 15 分钟）", "密码")
+    if not user.active:  # said only to whoever knows the password: a guess learns nothing about the account
+        audit(user.actor, "signin.disabled", user.id)
+        return AuthError("该账户已被管理员停用，不能登录；如需继续使用，请联系管理员启用", "用户名")
     conn.execute(_SAVE_STATE, (user.id, 0, None))
     audit(user.actor, "signin.ok", user.id)
     return user

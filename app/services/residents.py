@@ -27,7 +27,7 @@ from app.domain.idcard import check_phone, mask_id, parse_id_number
 from app.domain.pinyin import key_patterns, pinyin_codes, pinyin_sort_key
 from app.domain.waiting import CoverageStatus, ResidentCover, coverage_status
 
-from .context import Session
+from .context import Session, requires
 from .resident_types import (
     RELATIONS,
     ChronicRecord,
@@ -140,6 +140,7 @@ class ResidentService:
         self.session = session
 
     # -- writes ---------------------------------------------------------------------------------
+    @requires("residents.create")
     def create(self, form: ResidentForm) -> ResidentSaved:
         """A new resident of this site. Raises ValidationError naming the field (身份证号, 姓名, 手机号…)."""
         card, clean = self._check(form)
@@ -157,6 +158,7 @@ class ResidentService:
             warnings = self._namesakes(s, row)
             return ResidentSaved(resident_info(s, row, uow.local_site_id), warnings)
 
+    @requires("residents.update")
     def update(self, resident_id: str, form: ResidentForm) -> ResidentSaved:
         """Change a resident of this site; enrollment years and qualifications are added or updated."""
         card, clean = self._check(form)
@@ -175,10 +177,12 @@ class ResidentService:
             warnings = self._namesakes(s, row)
             return ResidentSaved(resident_info(s, row, uow.local_site_id), warnings)
 
+    @requires("residents.set_enrollment")
     def set_enrollment(self, resident_id: str, record: EnrollmentRecord) -> ResidentInfo:
         """Add or correct one enrollment year (参保登记)."""
         return self._change_children(resident_id, (record,), ())
 
+    @requires("residents.set_chronic")
     def set_chronic(self, resident_id: str, record: ChronicRecord) -> ResidentInfo:
         """Add or renew one chronic qualification (by disease code)."""
         return self._change_children(resident_id, (), (record,))
@@ -192,16 +196,19 @@ class ResidentService:
             return resident_info(uow.session, row, uow.local_site_id)
 
     # -- reads ----------------------------------------------------------------------------------
+    @requires("residents.read")
     def get(self, resident_id: str) -> ResidentInfo:
         with self.db.read() as s:
             return resident_info(s, self._row(s, resident_id), self.db.local_site_id)
 
+    @requires("residents.read")
     def by_id_number(self, id_number: str) -> ResidentInfo | None:
         with self.db.read() as s:
             number = re.sub(r"\s", "", id_number.translate(FULL_WIDTH)).upper()
             row = s.scalar(select(Resident).where(Resident.id_number == number))
             return resident_info(s, row, self.db.local_site_id) if row else None
 
+    @requires("residents.read")
     def household_members(self, household_id: str) -> list[ResidentInfo]:
         """The residents of one household, the head first."""
         with self.db.read() as s:
@@ -210,6 +217,7 @@ class ResidentService:
                                      if r.relation_to_head in RELATIONS else 99, r.birth_date))
             return _infos(s, rows, self.db.local_site_id)
 
+    @requires("residents.read")
     def site_roster(self) -> tuple[str, ...]:
         """Ids of this site's residents (a township: its villages' too) in the 居民档案 list order.
 
@@ -244,6 +252,7 @@ class ResidentService:
             r.id != r.head_resident_id, rank.get(r.relation_to_head, len(rank)), r.birth_date, r.id))
         return tuple(r.id for r in rows)
 
+    @requires("residents.read")
     def many(self, ids: Sequence[str]) -> list[ResidentInfo]:
         """The residents of ``ids`` in that order (ids not found are left out); one page of the list."""
         out: list[ResidentInfo] = []
@@ -254,6 +263,7 @@ class ResidentService:
                 out += _infos(s, [found[i] for i in chunk if i in found], self.db.local_site_id)
         return out
 
+    @requires("residents.read")
     def search(self, text: str, limit: int = 20) -> list[ResidentInfo]:
         """Find residents by ID number (full or last digits), name, pinyin initials, phone, or 医保电子凭证 scan."""
         query = (text or "").strip()
@@ -263,6 +273,7 @@ class ResidentService:
             rows = self._search_rows(s, query, limit)
             return _infos(s, rows, self.db.local_site_id)
 
+    @requires("residents.read")
     def coverage(self, resident_id: str, on: date) -> CoverageInfo:
         """Enrollment, waiting period, fund used and cap left, assistance and chronic qualifications on ``on``."""
         from .settlement_queries import coverage_on

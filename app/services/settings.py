@@ -12,7 +12,7 @@ from app.domain.digits import parse_int
 from app.domain.errors import ValidationError
 
 from .audit import write_audit
-from .context import Session
+from .context import Session, requires
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,18 @@ class SettingsService:
         self.db = db
         self.session = session
 
+    @requires("settings.read")
     def get(self, key: str) -> Any:
         spec = SPECS[key]
         with self.db.read() as s:
             row = s.get(AppSetting, key)
             return spec.default if row is None else json.loads(row.value)
 
+    @requires("settings.read")
     def all(self) -> dict[str, Any]:
         return {key: self.get(key) for key in SPECS}
 
+    @requires("settings.set")
     def set(self, key: str, value: Any) -> None:
         spec = SPECS.get(key)
         if spec is None:

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Drug, PrescriptionLine, ReceiptPrint, Resident, Reversal, Settlement, Store, Visit
 from app.db.uow import Database, now
-from app.domain.enums import Role
 from app.domain.errors import CunyiError, NotFoundError, PermissionDenied, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity
 from app.domain.idcard import parse_id_number
 from app.domain.ids import new_id
+from app.domain.permissions import allowed
 from app.domain.policy import Case, Line, Split, settle
 from app.domain.usage import check_usage
 
@@ -36,7 +36,7 @@ from . import settlement_print as printing
 from . import settlement_queries as q
 from . import settlement_reports  # noqa: F401  (registers reports and check rules)
 from .audit import write_audit
-from .context import Session
+from .context import Session, requires
 from .settlement_types import DraftLine, PricedLine, Preview, ReversalInfo, SettlementInfo, VisitDraft
 from .stock import Dispensing, reverse_document_in
 
@@ -46,9 +46,6 @@ if TYPE_CHECKING:
     from app.printing.receipt import ReceiptData
 
 __all__ = ["DraftLine", "Preview", "ReversalInfo", "SettlementInfo", "SettlementService", "VisitDraft"]
-
-#: who may settle and reverse (a doctor reverses only on the settlement's day; later only an admin)
-SETTLING_ROLES = {Role.VILLAGE_DOCTOR.value, Role.ADMIN.value}
 
 _STORE = select(Store.id).where(Store.site_id == bindparam("site")).order_by(Store.id).limit(1)
 _RESIDENT = select(Resident.id, Resident.name, Resident.id_number, Resident.assistance_category).where(
@@ -67,16 +64,19 @@ class SettlementService:
         self.session = session
 
     # -- the shared engine path ----------------------------------------------------------------
+    @requires("settlement.read")
     def preview(self, draft: VisitDraft, *, today: date | None = None) -> Split:
         """The engine's split for the draft, exactly as ``settle`` would save it now."""
         return self.preview_detail(draft, today=today).split
 
+    @requires("settlement.read")
     def preview_detail(self, draft: VisitDraft, *, today: date | None = None) -> Preview:
         """The priced lines and the split (for the live preview on the page)."""
         with self.db.read() as s:
             return _compute(s, draft, today or now().date())[0]
 
     # -- writes ---------------------------------------------------------------------------------
+    @requires("settlement.settle")
     def settle(self, draft: VisitDraft, *, at: datetime | None = None) -> SettlementInfo:
         """Save the visit and its settlement in one transaction and return it.
 
@@ -87,8 +87,6 @@ class SettlementService:
             PolicyError: the policy file is wrong or does not cover the visit date.
         """
         actor = self.session.actor
-        if actor.role not in SETTLING_ROLES:
-            raise PermissionDenied("只有村医或管理员可以门诊收费结算", "用户")
         at = at or now()
         if not draft.lines:
             raise ValidationError("处方为空：请至少添加一种药品后再结算", "处方")
@@ -142,6 +140,7 @@ class SettlementService:
                         fund_fen=split.fund_fen + split.general_fee_fund_fen)
             return printing.new_settlement_info(settlement, visit, resident.name, preview.lines, batches)
 
+    @requires("settlement.reverse")
     def reverse(self, settlement_id: str, reason: str, *, at: datetime | None = None) -> ReversalInfo:
         """冲正/退费 a whole settlement: stock back to the same batches, a reversal receipt number, audited.
 
@@ -169,14 +168,12 @@ class SettlementService:
                 )
             if row.owner_site_id != uow.local_site_id:
                 raise PermissionDenied("该结算属于其他机构，只能由结算的村卫生室冲正", "结算")
-            if actor.role != Role.ADMIN.value:
-                if actor.role != Role.VILLAGE_DOCTOR.value:
-                    raise PermissionDenied("只有村医或管理员可以冲正结算", "用户")
-                if at.date() != row.settled_at.date():
-                    raise PermissionDenied(
-                        f"票据 {row.receipt_no} 是 {row.settled_at:%Y-%m-%d} 结算的：村医只能冲正当天的结算，"
-                        "以前日期的请由管理员冲正", "用户",
-                    )
+            if at.date() != row.settled_at.date() and not allowed(
+                    "settlement.reverse_earlier_day", actor.role, self.db.local_site_kind):
+                raise PermissionDenied(
+                    f"票据 {row.receipt_no} 是 {row.settled_at:%Y-%m-%d} 结算的：村医只能冲正当天的结算，"
+                    "以前日期的请由管理员冲正", "用户",
+                )
             count = reverse_document_in(s, doc_type="visit", doc_id=row.visit_id, at=at, user_id=actor.user_id,
                                         reason=f"冲正 {row.receipt_no}：{reason}")
             reversal = Reversal(
@@ -192,10 +189,12 @@ class SettlementService:
             return ReversalInfo(reversal.id, row.id, reversal.receipt_no, row.receipt_no, at, reason, count, refund)
 
     # -- reads ----------------------------------------------------------------------------------
+    @requires("settlement.read")
     def get(self, settlement_id: str) -> SettlementInfo:
         with self.db.read() as s:
             return printing.settlement_info(s, _settlement(s, settlement_id))
 
+    @requires("settlement.read")
     def for_visit(self, visit_id: str) -> SettlementInfo:
         with self.db.read() as s:
             row = s.scalar(select(Settlement).where(Settlement.visit_id == visit_id))
@@ -203,6 +202,7 @@ class SettlementService:
                 raise NotFoundError("结算：该就诊没有结算记录", "结算")
             return printing.settlement_info(s, row)
 
+    @requires("settlement.read")
     def list_day(self, day: date, site_id: str | None = None) -> list[SettlementInfo]:
         """The settlements made on ``day`` at this site (newest first), reversed ones included."""
         site_id = site_id or self.db.local_site_id
@@ -216,6 +216,7 @@ class SettlementService:
             )
             return [printing.settlement_info(s, r) for r in rows]
 
+    @requires("settlement.read")
     def for_resident(self, resident_id: str, year: int | None = None, limit: int = 50) -> list[SettlementInfo]:
         """A resident's settlements (newest first), optionally of one policy year."""
         with self.db.read() as s:
@@ -226,6 +227,7 @@ class SettlementService:
             return [printing.settlement_info(s, r) for r in rows]
 
     # -- printing -------------------------------------------------------------------------------
+    @requires("settlement.print")
     def receipt_data(self, settlement_id: str, paper: str = "A5", *, reversal: bool = False,
                      record: bool = True) -> ReceiptData:
         """What to print; with ``record`` a ``ReceiptPrint`` row is written and any print after the first is 补打."""
@@ -247,6 +249,7 @@ class SettlementService:
                                    user_id=self.session.actor.user_id, reprint=reprint, paper=paper))
             return printing.receipt_data(s, row, reprint=reprint, reversal=rev)
 
+    @requires("settlement.print")
     def receipt_pdf(self, settlement_id: str, paper: str = "A5", path: Path | str | None = None, *,
                     reversal: bool = False) -> bytes:
         """Render (and record) the receipt or reversal slip; also write it to ``path`` if given."""
@@ -259,10 +262,12 @@ class SettlementService:
             Path(path).write_bytes(pdf)
         return pdf
 
+    @requires("settlement.read")
     def prescription_data(self, settlement_id: str) -> PrescriptionData:
         with self.db.read() as s:
             return printing.prescription_data(s, _settlement(s, settlement_id))
 
+    @requires("settlement.read")
     def prescription_pdf(self, settlement_id: str, path: Path | str | None = None) -> bytes:
         """The 处方笺 of the settlement's visit as PDF (A5); also written to ``path`` if given."""
         from app.printing.prescription import prescription_pdf_bytes

@@ -12,7 +12,7 @@ from app.domain.ids import new_id
 from app.domain.passwords import hash_password
 
 from .audit import write_audit
-from .context import Session
+from .context import Session, requires
 from .identity import SiteInfo
 
 
@@ -27,9 +27,11 @@ class SiteService:
         self.db = db
         self.session = session
 
+    @requires("sites.read")
     def is_set_up(self) -> bool:
         return self.db.local_site_id is not None
 
+    @requires("sites.create_standalone")
     def create_standalone(
         self,
         kind: SiteKind | str,
@@ -80,6 +82,7 @@ class SiteService:
         self.db.forget_local_site()
         return _info(site, store.id)
 
+    @requires("sites.read")
     def get(self, site_id: str) -> SiteInfo:
         with self.db.read() as s:
             site = s.get(Site, site_id)
@@ -88,6 +91,7 @@ class SiteService:
             store_id = s.scalar(select(Store.id).where(Store.site_id == site_id).limit(1))
             return _info(site, store_id)
 
+    @requires("sites.read")
     def all(self) -> list[SiteInfo]:
         with self.db.read() as s:
             stores = {st.site_id: st.id for st in s.scalars(select(Store))}

@@ -17,7 +17,7 @@ from app.db.uow import Database, now
 from app.paths import DataDir
 
 from .audit import AuditEntry, audit_entries
-from .context import Session
+from .context import Session, requires
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class StatusService:
         self.session = session
         self.data = data
 
+    @requires("status.read")
     def sync_state(self) -> SyncState:
         """How many outbox rows wait for the hub, and when the oldest was written (local time).
 
@@ -101,14 +102,17 @@ class StatusService:
             oldest_at = utc.astimezone().replace(tzinfo=None)
         return SyncState(int(count), oldest_at)
 
+    @requires("status.read")
     def day_figures(self, day: date | None = None) -> DayFigures:
         """Visits and settled money of ``day`` (default today) at this site."""
         return self.days_figures(day or now().date(), 1)[0]
 
+    @requires("status.read")
     def recent_days(self, days: int = 7, until: date | None = None) -> list[DayFigures]:
         """``day_figures`` of the ``days`` days up to ``until`` (default today), oldest first."""
         return self.days_figures(until or now().date(), days)
 
+    @requires("status.read")
     def days_figures(self, until: date, days: int) -> list[DayFigures]:
         """``day_figures`` of ``days`` days up to ``until``, oldest first, in two queries.
 
@@ -154,6 +158,7 @@ class StatusService:
                                       int(fund + general + assist), int(self_paid + self_funded)))
         return figures
 
+    @requires("status.read")
     def uncovered(self, day: date | None = None) -> list[UncoveredVisit]:
         """Settlements of ``day`` (default today) at this site that did not get the pooling fund
         (未参保 or in a waiting period), reversed ones left out; newest first. One indexed query."""
@@ -171,6 +176,7 @@ class StatusService:
             )
             return [UncoveredVisit(name, waiting_until) for name, waiting_until in rows]
 
+    @requires("status.read")
     def backups(self) -> list[BackupFile]:
         """Backups in the data folder's ``backups/``, newest first."""
         from .backup import PREFIX, SUFFIX  # the backup module is not needed to start
@@ -182,10 +188,12 @@ class StatusService:
                 files.append(BackupFile(path, at, path.stat().st_size))
         return sorted(files, key=lambda f: f.at, reverse=True)
 
+    @requires("status.read")
     def last_backup(self) -> BackupFile | None:
         files = self.backups()
         return files[0] if files else None
 
+    @requires("users.list")
     def locked_users(self, at: datetime | None = None) -> list[LockedUser]:
         """Accounts of this site locked by wrong passwords right now."""
         at = at or now()
@@ -198,6 +206,7 @@ class StatusService:
             )
             return [LockedUser(*row) for row in rows]
 
+    @requires("audit.read")
     def audit_page(self, offset: int = 0, limit: int = 200, action_prefix: str = "") -> list[AuditEntry]:
         """Audit rows newest first, ``limit`` at a time; ``action_prefix`` e.g. ``signin.``."""
         with self.db.read() as s:

@@ -30,7 +30,7 @@ from . import stock_checks  # noqa: F401  (registers the cunyi check rules and t
 from . import stock_queries as q
 from . import tracecodes
 from .audit import write_audit
-from .context import Session
+from .context import Session, requires
 from .settings import SettingsService
 from .stock_alerts import StockAlerts, compute_alerts
 from .stock_dispensing import Dispensing, dispense_in
@@ -62,6 +62,7 @@ class StockService:
         self.session = session
 
     # -- helpers ---------------------------------------------------------------------------------
+    @requires("stock.read")
     def local_store_id(self) -> str:
         """The store of this installation's site."""
         site_id = self.db.local_site_id
@@ -86,6 +87,7 @@ class StockService:
         write_audit(session, self.session.actor, self.db.local_site_id, action, table, target, **detail)
 
     # -- writes ----------------------------------------------------------------------------------
+    @requires("stock.receive")
     def receive(
         self, drug_id: str, batch_no: str, expiry: date, quantity: int | str, *, pack_cost_fen: int | None = None,
         trace_codes: Sequence[str] = (), store_id: str | None = None, at: datetime | None = None,
@@ -112,6 +114,7 @@ class StockService:
             check_near_expiry(str(batch_no).strip(), expiry, at.date(), near_days, accept_near_expiry)
             return batch_id
 
+    @requires("stock.dispense")
     def dispense(
         self, drug_id: str, quantity: int | str, *, doc_type: str = "manual", doc_id: str | None = None,
         trace_codes: Sequence[str] = (), store_id: str | None = None, at: datetime | None = None,
@@ -125,6 +128,7 @@ class StockService:
                 trace_codes=trace_codes,
             )
 
+    @requires("stock.reverse_movement")
     def reverse_movement(self, movement_id: str, reason: str, *, at: datetime | None = None) -> str:
         """冲正 one ledger row; returns the id of the reversal row."""
         with self.db.unit_of_work() as uow:
@@ -135,6 +139,7 @@ class StockService:
                         quantity=row.quantity, reason=row.reason)
             return row.id
 
+    @requires("stock.adjust")
     def adjust(self, batch_id: str, delta: int, reason: str, *, at: datetime | None = None) -> str:
         """A manual adjustment (+/−) of one batch with a reason; returns the movement id."""
         with self.db.unit_of_work() as uow:
@@ -143,6 +148,7 @@ class StockService:
             self._audit(uow.session, "stock.adjust", "batches", batch_id, movement_id=row.id, delta=delta, reason=row.reason)
             return row.id
 
+    @requires("stock.write_off")
     def write_off(self, batch_id: str, quantity: int | str, reason_kind: str, note: str = "", *,
                   at: datetime | None = None) -> str:
         """报损: expired / damaged / lost stock out of one batch; returns the movement id."""
@@ -161,6 +167,7 @@ class StockService:
             self._audit(s, "stock.write_off", "batches", batch_id, movement_id=row.id, quantity=-row.quantity, reason=reason)
             return row.id
 
+    @requires("stock.return_to_township")
     def return_to_township(self, batch_id: str, quantity: int | str, reason: str, *, at: datetime | None = None) -> str:
         """退回乡镇: stock sent back to the township, with a reason; returns the movement id."""
         with self.db.unit_of_work() as uow:
@@ -173,6 +180,7 @@ class StockService:
             return row.id
 
     # -- queries ---------------------------------------------------------------------------------
+    @requires("stock.read")
     def windows(self) -> q.AlertWindows:
         """Alert windows from the site settings (近效期 180 / 紧急 90 / 15 days of use)."""
         settings = SettingsService(self.db, self.session)
@@ -180,6 +188,7 @@ class StockService:
             settings.get("near_expiry_days"), settings.get("urgent_expiry_days"), settings.get("low_stock_days")
         )
 
+    @requires("stock.read")
     def on_hand(
         self, search: str = "", *, vbp: bool | None = None, coverage_class: str | None = None,
         alert: str | None = None, include_zero: bool = False, store_id: str | None = None, today: date | None = None,
@@ -191,6 +200,7 @@ class StockService:
             return q.on_hand_rows(s, store, today=today or now().date(), windows=windows, search=search, vbp=vbp,
                                   coverage_class=coverage_class, alert=alert, include_zero=include_zero)
 
+    @requires("stock.read")
     def batches(
         self, drug_id: str | None = None, *, include_empty: bool = False, no_code_only: bool = False,
         store_id: str | None = None, today: date | None = None,
@@ -201,10 +211,12 @@ class StockService:
             return q.list_batches(s, store, today=today or now().date(), drug_id=drug_id,
                                   include_empty=include_empty, no_code_only=no_code_only)
 
+    @requires("stock.read")
     def no_code_batches(self, store_id: str | None = None) -> list[q.BatchInfo]:
         """无码库: stock that arrived without trace codes (still sellable)."""
         return self.batches(no_code_only=True, store_id=store_id)
 
+    @requires("stock.read")
     def stock_card_page(
         self, store_id: str | None, drug_id: str, after_seq: int | None = None, limit: int = 200,
         date_from: date | None = None, date_to: date | None = None, kinds: Iterable[str] | None = None,
@@ -216,12 +228,14 @@ class StockService:
             return q.stock_card_page(s, store, drug_id, after_seq=after_seq, limit=limit, date_from=date_from,
                                      date_to=date_to, kinds=kinds, newest_first=newest_first)
 
+    @requires("stock.read")
     def stock_card_count(self, store_id: str | None, drug_id: str) -> int:
         """Rows on a drug's stock card; ask lazily (not needed to show the first page)."""
         store = self._store(store_id)
         with self.db.read() as s:
             return q.stock_card_count(s, store, drug_id)
 
+    @requires("stock.read")
     def alerts(self, store_id: str | None = None, today: date | None = None) -> StockAlerts:
         """工作台 tiles: near expiry, urgent, expired on shelf, low stock, 无码库."""
         store, windows = self._store(store_id), self.windows()
@@ -235,6 +249,7 @@ class StockService:
             site = s.get(Site, store.site_id) if store else None
             return f"{site.name if site else ''} {store.name if store else ''}".strip()
 
+    @requires("stock.read")
     def export_stock_card(
         self, drug_id: str, path: Path | str, *, store_id: str | None = None, date_from: date | None = None,
         date_to: date | None = None, kinds: Iterable[str] | None = None,
@@ -263,6 +278,7 @@ class StockService:
         writer = stock_docs.stock_card_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_card_pdf
         return writer(path, title=title, subtitle=subtitle, rows=all_rows())
 
+    @requires("stock.read")
     def export_stock_list(self, path: Path | str, *, store_id: str | None = None, **filters: object) -> int:
         """Write the 药品库存 list (same filters as ``on_hand``) to ``path`` (.pdf or .xlsx); returns rows."""
         path = Path(path)
@@ -274,6 +290,7 @@ class StockService:
         writer = stock_docs.stock_list_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_list_pdf
         return writer(path, title="药品库存", subtitle=subtitle, rows=rows)
 
+    @requires("stock.read")
     def recent_movements(self, kinds: Iterable[str], limit: int = 100, *, store_id: str | None = None
                          ) -> list[q.RecentMovement]:
         """Latest movements of ``kinds`` (e.g. receipt / write_off, return), newest first: the pages' recent lists."""
@@ -281,6 +298,7 @@ class StockService:
         with self.db.read() as s:
             return q.recent_movements(s, store, kinds, limit)
 
+    @requires("stock.read")
     def trace_code(self, code: str) -> tracecodes.TraceCodeInfo | None:
         """Where a trace code stands (received / sold to which visit), or None if never seen."""
         with self.db.read() as s:

@@ -30,7 +30,7 @@ from app.domain.errors import NotFoundError, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity, parse_quantity
 
 from .audit import write_audit
-from .context import Session
+from .context import Session, requires
 from .stock_ledger import adjust_in, get_store, next_seq
 from .stock_queries import batch_value_fen
 
@@ -82,6 +82,7 @@ class StocktakeService:
         self.session = session
 
     # -- lifecycle -------------------------------------------------------------------------------
+    @requires("stocktake.start")
     def start(self, store_id: str, scope: str = "all", scope_value: str = "", *, note: str = "",
               at: datetime | None = None) -> StocktakeInfo:
         """Snapshot the booked quantity of every batch in scope with stock (or books ≠ 0)."""
@@ -114,6 +115,7 @@ class StocktakeService:
             s.flush()
             return self._info(s, take)
 
+    @requires("stocktake.cancel")
     def cancel(self, stocktake_id: str, reason: str = "") -> StocktakeInfo:
         """Abandon a count: nothing is posted."""
         with self.db.unit_of_work() as uow:
@@ -125,6 +127,7 @@ class StocktakeService:
             uow.session.flush()
             return self._info(uow.session, take)
 
+    @requires("stocktake.finalise")
     def finalise(self, stocktake_id: str, *, skip_uncounted: bool = False, at: datetime | None = None) -> StocktakeInfo:
         """Write the adjustments (see the module docstring for the rule) and close the count."""
         when = at or now()
@@ -161,6 +164,7 @@ class StocktakeService:
             return self._info(s, take)
 
     # -- counting --------------------------------------------------------------------------------
+    @requires("stocktake.record_count")
     def record_count(self, stocktake_id: str, batch_id: str, counted: int | str, reason: str = "") -> CountLine:
         """Enter (or correct) the counted quantity of one batch: base units, or text like ``2盒3片``."""
         with self.db.unit_of_work() as uow:
@@ -188,6 +192,7 @@ class StocktakeService:
             s.flush()
             return next(ln for ln in self._lines(s, take) if ln.line_id == line.id)
 
+    @requires("stocktake.scan")
     def scan(self, stocktake_id: str, text: str) -> list[CountLine]:
         """Lines matching scanner or keyboard input: batch no, product barcode, trace code, pinyin or name."""
         raw = (text or "").strip()
@@ -213,21 +218,25 @@ class StocktakeService:
                     if any(k.startswith(low) for k in keys.get(ln.drug_id, ())) or raw in ln.generic_name]
 
     # -- reading ---------------------------------------------------------------------------------
+    @requires("stocktake.read")
     def get(self, stocktake_id: str) -> StocktakeInfo:
         with self.db.read() as s:
             return self._info(s, self._get(s, stocktake_id))
 
+    @requires("stocktake.read")
     def lines(self, stocktake_id: str) -> list[CountLine]:
         """Count lines by shelf, drug and expiry, with live variance and value."""
         with self.db.read() as s:
             return self._lines(s, self._get(s, stocktake_id))
 
+    @requires("stocktake.read")
     def list(self, store_id: str, limit: int = 50) -> list[StocktakeInfo]:
         with self.db.read() as s:
             rows = s.scalars(select(Stocktake).where(Stocktake.store_id == store_id)
                              .order_by(Stocktake.started_at.desc(), Stocktake.id.desc()).limit(limit))
             return [self._info(s, t) for t in rows]
 
+    @requires("stocktake.read")
     def count_sheet_pdf(self, stocktake_id: str, path: Path | str, *, blank: bool = False) -> int:
         """Print the 盘点表 (``blank``: empty count columns to fill in by hand); returns lines."""
         info = self.get(stocktake_id)

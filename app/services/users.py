@@ -18,7 +18,7 @@ from app.domain.passwords import hash_password, verify_password
 from app.domain.roles import roles_for_site
 
 from .audit import write_audit
-from .context import Session
+from .context import Session, requires
 from .identity import UserInfo
 
 
@@ -31,13 +31,14 @@ class UserService:
         self.db = db
         self.session = session
 
+    @requires("users.list")
     def list(self) -> list[UserInfo]:
         with self.db.read() as s:
             rows = s.scalars(select(User).where(User.site_id == self.db.local_site_id).order_by(User.username))
             return [_info(u) for u in rows]
 
+    @requires("users.create")
     def create(self, username: str, display_name: str, role: Role | str, password: str) -> UserInfo:
-        self._require_admin()
         username, display_name = username.strip(), display_name.strip()
         if not username or not username.isascii() or not username.replace("_", "").isalnum():
             raise ValidationError("用户名只能由字母、数字和下划线组成", "用户名")
@@ -59,8 +60,8 @@ class UserService:
             write_audit(s, self.session.actor, site_id, "user.create", "users", user.id, username=username, role=role.value)
             return _info(user)
 
+    @requires("users.unlock")
     def unlock(self, user_id: str) -> None:
-        self._require_admin()
         with self.db.unit_of_work() as uow:
             state = uow.session.get(LoginState, user_id)
             if state:
@@ -68,9 +69,9 @@ class UserService:
                 state.locked_until = None
             write_audit(uow.session, self.session.actor, uow.local_site_id, "user.unlock", "users", user_id)
 
+    @requires("users.reset_password")
     def reset_password(self, user_id: str, new_password: str) -> UserInfo:
         """An administrator sets a new password for a user (who forgot theirs); any lockout ends."""
-        self._require_admin()
         password_hash = hash_password(new_password)
         with self.db.unit_of_work() as uow:
             user = self._user(uow.session, user_id)
@@ -83,9 +84,9 @@ class UserService:
                         username=user.username, name=user.display_name)
             return _info(user)
 
+    @requires("users.set_active")
     def set_active(self, user_id: str, active: bool) -> UserInfo:
         """Disable (``active=False``) or enable a user. A disabled user cannot sign in."""
-        self._require_admin()
         with self.db.unit_of_work() as uow:
             s = uow.session
             user = self._user(s, user_id)
@@ -99,9 +100,9 @@ class UserService:
                             "users", user.id, username=user.username, name=user.display_name)
             return _info(user)
 
+    @requires("users.change_role")
     def change_role(self, user_id: str, role: Role | str) -> UserInfo:
         """Give a user another role of this kind of site."""
-        self._require_admin()
         with self.db.unit_of_work() as uow:
             s = uow.session
             user = self._user(s, user_id)
@@ -125,6 +126,7 @@ class UserService:
                         username=user.username, name=user.display_name, old=old, new=new.value)
             return _info(user)
 
+    @requires("users.change_own_password")
     def change_own_password(self, old_password: str, new_password: str) -> None:
         """The signed-in user changes their own password; the current one is required."""
         user_id = self.session.actor.user_id
@@ -159,7 +161,3 @@ class UserService:
             User.site_id == user.site_id, User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id))
         if not others:
             raise RuleViolation(f"{user.display_name}是本机构唯一在用的管理员，不能{what}；请先为另一位用户设为管理员", "用户")
-
-    def _require_admin(self) -> None:
-        if self.session.actor.role != Role.ADMIN.value:
-            raise PermissionDenied("只有管理员可以管理用户")

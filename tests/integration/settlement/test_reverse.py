@@ -96,3 +96,62 @@ def test_reason_is_required(clinic):
         clinic.sv.settlement.reverse(info.id, "  ", at=AT)
     assert err.value.field == "冲正原因"
     assert clinic.fingerprint() == before
+
+
+def _owned_by_another_site(clinic, table: str, row_id: str) -> None:
+    """Make a row look as if it came from another site by sync (its owner is that site)."""
+    import sqlite3
+
+    con = sqlite3.connect(clinic.sv.data.database)
+    try:
+        with con:  # settled rows are final: lift their guard for this one change, then put it back
+            guards = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+                                 "AND sql LIKE '%BEFORE UPDATE%'", (table,)).fetchall()
+            for name, _sql in guards:
+                con.execute(f'DROP TRIGGER "{name}"')
+            con.execute(f"UPDATE {table} SET owner_site_id = 'another-village' WHERE id = ?", (row_id,))
+            for _name, sql in guards:
+                con.execute(sql)
+    finally:
+        con.close()
+
+
+def test_another_sites_settlement_is_not_reversed_here_even_by_an_admin(clinic):
+    resident = clinic.resident()
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT)
+    _owned_by_another_site(clinic, "settlements", info.id)
+    clinic.as_admin()
+    before = clinic.fingerprint()
+    with pytest.raises(PermissionDenied) as err:
+        clinic.sv.settlement.reverse(info.id, "退药", at=AT)
+    assert "其他机构" in str(err.value) and err.value.field == "结算"
+    assert clinic.fingerprint() == before and not clinic.sv.settlement.get(info.id).reversed
+
+
+def test_dispensing_from_another_sites_batch_is_refused_and_nothing_is_written(clinic):
+    from app.domain.errors import ForeignRecordError
+
+    resident = clinic.resident()
+    _owned_by_another_site(clinic, "batches", clinic.batches["amox"])
+    before = clinic.fingerprint()
+    with pytest.raises(ForeignRecordError) as err:
+        clinic.sv.settlement.settle(clinic.draft(resident.id, {"amox": 12}), at=AT)
+    assert "其他机构" in str(err.value)
+    with pytest.raises(ForeignRecordError):
+        clinic.sv.stock.dispense(clinic.drugs["amox"], 1, at=AT)
+    assert clinic.fingerprint() == before and clinic.on_hand("amox") == 48
+
+
+@pytest.mark.parametrize(("role", "label"), [("township_pharmacist", "乡镇药管员"), ("case_worker", "医保专干")])
+def test_a_pharmacist_or_case_worker_neither_settles_nor_reverses(clinic, role, label):
+    resident = clinic.resident()
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT)
+    clinic.as_admin()
+    clinic.sv.session.actor = clinic.sv.users.create("other", "别的角色", role, "other-pass-1").actor
+    before = clinic.fingerprint()
+    with pytest.raises(PermissionDenied) as err:
+        clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}), at=AT)
+    assert str(err.value) == f"{label}不能门诊收费结算，请由村医或管理员操作"
+    with pytest.raises(PermissionDenied, match=f"{label}不能冲正结算"):
+        clinic.sv.settlement.reverse(info.id, "退药", at=AT)
+    assert clinic.fingerprint() == before

@@ -49,9 +49,6 @@ def _every_action(data: Path) -> None:
         users.change_own_password(PASSWORD, "doctor-new-1")
         stock = sv.stock
         batch_id = _a_batch(data)
-        moved = stock.adjust(batch_id, 2, "清点发现多出")
-        stock.reverse_movement(moved, "录错")
-        stock.write_off(batch_id, 1, "damaged", "掉地上摔碎")
         stock.return_to_township(batch_id, 1, "近效期退回")
         take = sv.stocktake.start(stock.local_store_id())
         sv.stocktake.cancel(take.id, "改天再盘")
@@ -60,8 +57,25 @@ def _every_action(data: Path) -> None:
         settlement_id = _a_settlement(data)
         sv.settlement.reverse(settlement_id, "患者退药")
         _settle(sv)
+
+        identity.sign_in("admin", PASSWORD)  # corrections of the stock and the catalog are an administrator's
+        moved = stock.adjust(batch_id, 2, "清点发现多出")
+        stock.reverse_movement(moved, "录错")
+        stock.write_off(batch_id, 1, "damaged", "掉地上摔碎")
+        _catalog(sv, data)
     finally:
         sv.close()
+
+
+def _catalog(sv, data: Path) -> None:  # noqa: ANN001
+    """A new drug, a price change and a file import."""
+    drug = sv.catalog.create(generic_name="审计测试片", strength="10mg×10片", pack_unit="盒", base_unit="片",
+                             units_per_pack=10, coverage_class="A", price_fen=1250)
+    sv.catalog.update(drug.id, retail_price_fen=1300)
+    path = data / "审计导入.csv"
+    path.write_text("generic_name,strength,units_per_pack,price_fen,coverage_class,pack_unit,base_unit\n"
+                    "审计导入胶囊,0.25g×24粒,24,990,乙,盒,粒\n", encoding="utf-8")
+    sv.catalog.import_file(path)
 
 
 def _settle(sv) -> None:  # noqa: ANN001
@@ -135,3 +149,6 @@ def test_every_audit_action_reads_in_chinese_with_names_and_yuan(demo_copy: Path
     assert re.fullmatch(r"\S+ 批号 \S+；冲正数量：-2\S+；原因：录错", by_action["stock.reverse"])
     assert by_action["stocktake.cancel"] == "原因：改天再盘"
     assert by_action["settings.change"] == "无操作自动锁屏（分钟，0=不锁屏）：10 → 20"
+    assert by_action["catalog.create"] == "药品：审计测试片；医保类别：甲类；进价：¥12.50；零售价：¥12.50"
+    assert by_action["catalog.update"] == "药品：审计测试片；零售价：¥12.50 → ¥13.00；零差价：是 → 否"
+    assert by_action["catalog.import"] == "文件：审计导入.csv；新增 1 种；更新 0 种"

@@ -189,3 +189,32 @@ def test_only_an_admin_resets_passwords_and_everyone_changes_their_own(township:
     rows = [(a, actor, target, d) for a, actor, target, d in _audit(township) if a in ("user.reset_password", "user.password")]
     assert rows == [("user.reset_password", "管理员", ids["caseworker"], {"username": "caseworker", "name": "陈丹"}),
                     ("user.password", "陈丹", ids["caseworker"], {"username": "caseworker", "name": "陈丹"})]
+
+
+def test_an_unknown_user_is_answered_as_a_wrong_password_after_the_same_hash(township: Services, monkeypatch) -> None:
+    from app.services import identity as identity_module
+
+    hashed: list[str] = []
+    real = identity_module.verify_password
+    monkeypatch.setattr(identity_module, "verify_password", lambda p, stored: hashed.append(stored) or real(p, stored))
+    for attempt in range(1, 7):  # five failures lock; the sixth try meets the lock
+        at = T0 + timedelta(seconds=attempt)
+        with pytest.raises(AuthError) as known:
+            township.identity.sign_in("tadmin", "wrong-pass", at=at)
+        with pytest.raises(AuthError) as unknown:
+            township.identity.sign_in("ghost", "wrong-pass", at=at)
+        assert (str(unknown.value), unknown.value.field) == (str(known.value), known.value.field)
+    assert len(hashed) == 10 and hashed[1] != hashed[0]  # a hash for every try before the lock, the unknown one too
+    assert str(known.value).startswith("账户已锁定")
+    assert township.session.actor.user_id is None
+
+
+def test_signing_out_leaves_an_actor_that_can_do_nothing(township: Services) -> None:
+    township.identity.sign_in("tadmin", "right-pass-1")
+    township.identity.sign_out()
+    assert township.session.actor.role == "" and township.session.actor.name == "未登录"
+    with pytest.raises(PermissionDenied, match="未登录不能修改系统设置.*请先登录"):
+        township.settings.set("idle_lock_minutes", "25")
+    with pytest.raises(PermissionDenied, match="请先登录"):
+        township.settings.get("idle_lock_minutes")
+    assert not [r for r in _audit(township) if r[0] == "settings.change"]
