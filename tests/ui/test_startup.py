@@ -62,7 +62,7 @@ window.show()
 app.processEvents()
 window.grab()
 print("first-paint", "sqlalchemy" in sys.modules, flush=True)
-assert wait_idle() and wait_idle()
+assert wait_idle(60000) and wait_idle(60000)  # generous: a busy machine loads slowly
 print("loaded", "sqlalchemy" in sys.modules, window.sync_label.text(), len(window.pages["dashboard"].tiles), flush=True)
 """
 
@@ -158,3 +158,25 @@ def test_the_database_layer_loads_while_the_password_is_typed_and_the_figures_fo
     ]
     assert lines[4][0] == "figures" and int(lines[4][1]) > 0 and lines[4][2] == "True"
     assert len(lines) == 5
+
+
+@pytest.mark.parametrize("signed_in_first", [False, True], ids=["typing", "signed-in-first"])
+def test_the_warm_up_runs_behind_the_login_dialog_and_stops_once_someone_has_signed_in(
+        qtbot, services, password, signed_in_first: bool) -> None:
+    """One step per database job: a sign-in queued meanwhile goes first, and the rest is then left to
+    the window's own loads (signed in before the first step: nothing is loaded)."""
+    from ui.app import warm_up_behind
+    from ui.dialogs.login import LoginDialog
+
+    sv, _ = services("village")
+    site = sv.identity.local_site()
+    if signed_in_first:
+        sv.identity.sign_in("doctor", password)
+    login = LoginDialog(sv, site)
+    qtbot.addWidget(login)
+    done = warm_up_behind(login, sv, site)
+    login.show()
+    qtbot.waitExposed(login)
+    qtbot.waitUntil(done.done, timeout=60000)
+    assert done.result() is not signed_in_first
+    assert (sv._db is None) is signed_in_first  # only the warm-up opens the database layer here
