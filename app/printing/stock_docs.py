@@ -15,6 +15,7 @@ from app.domain.fefo import format_quantity
 from app.domain.money import fen_to_yuan
 
 from .table import write_grid_pdf
+from .xlsx import text_safe_row
 
 #: a PDF stock card stops here (a printed card of a whole decade helps nobody); XLSX has no cap
 PDF_CARD_ROW_LIMIT = 20000
@@ -60,15 +61,15 @@ def stock_card_xlsx(path: Path, *, title: str, subtitle: str, rows: Iterable) ->
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("库存台账")
-    ws.append([title])
-    ws.append([subtitle])
+    ws.append(text_safe_row(ws, [title]))
+    ws.append(text_safe_row(ws, [subtitle]))
     ws.append(CARD_HEADER)
     count = 0
     for r in rows:
         cells = _card_cells(r)
         cells[6] = int(cells[6]) if cells[6] != "" else None
         cells[7] = int(cells[7]) if cells[7] != "" else None
-        ws.append(cells)
+        ws.append(text_safe_row(ws, cells))
         count += 1
     wb.save(path)
     return count
@@ -100,13 +101,13 @@ def stock_list_xlsx(path: Path, *, title: str, subtitle: str, rows: list) -> int
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("药品库存")
-    ws.append([title])
-    ws.append([subtitle])
+    ws.append(text_safe_row(ws, [title]))
+    ws.append(text_safe_row(ws, [subtitle]))
     ws.append(LIST_HEADER)
     for r in rows:
         cells = _list_cells(r)
         cells[7] = round(r.value_fen / 100, 2)
-        ws.append(cells)
+        ws.append(text_safe_row(ws, cells))
     ws.append(["合计", "", "", "", "", "", "", round(sum(r.value_fen for r in rows) / 100, 2), "", ""])
     wb.save(path)
     return len(rows)

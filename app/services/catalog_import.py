@@ -33,10 +33,11 @@ from .catalog_files import FILE_FIELD, FileProblem, read_table
 
 #: fields every row must fill in (the price as 进价(元) or 进价(分)); nothing is defaulted
 REQUIRED = ("generic_name", "units_per_pack", "coverage_class", "price")
-#: a batch holds the write lock about this long at most; the size adapts to the PC's speed
+#: a batch's rows take about this long to write; the size follows the PC's speed (the commit's disk
+#: flush comes on top and does not depend on the size, so it does not shrink the batches)
 BATCH_HOLD_S = 0.12
 #: rows of the first batch, and the bounds of the adaptive size
-BATCH_FIRST, BATCH_MIN, BATCH_MAX = 200, 20, 900
+BATCH_FIRST, BATCH_MIN, BATCH_MAX = 200, 100, 900
 #: pause between batches: a write waiting in another program takes the lock here
 BATCH_PAUSE_S = 0.02
 
@@ -268,23 +269,20 @@ def write_in_batches(db: Database, plan: list[tuple[int, dict[str, Any], str | N
     size = BATCH_FIRST
     while done < len(plan):
         batch = plan[done:done + size]
-        started = time.perf_counter()
         try:
             with db.unit_of_work() as uow:
+                started = time.perf_counter()
                 c, u = _write_batch(uow.session, batch, apply, uow.local_site_id)
+                per_row = (time.perf_counter() - started) / len(batch)
         except DatabaseBusy as exc:
             raise DatabaseBusy(
                 f"{DatabaseBusy.DEFAULT}。已导入前 {done} 种药品（到第 {plan[done - 1][0] if done else 1} 行），"
                 f"其余 {len(plan) - done} 种尚未导入；请稍后重新导入同一个文件，已导入的药品会按医保编码或"
                 "名称、规格、生产企业对上并更新，不会重复") from exc
-        held = time.perf_counter() - started
         created, updated, done = created + c, updated + u, done + len(batch)
         if progress:
             progress(f"正在导入：{done} / {len(plan)} 种")
-        if held > BATCH_HOLD_S:
-            size = max(BATCH_MIN, size // 2)
-        elif held < BATCH_HOLD_S / 2:
-            size = min(BATCH_MAX, size * 2)
+        size = max(BATCH_MIN, min(BATCH_MAX, int(BATCH_HOLD_S / max(per_row, 1e-6))))
         if done < len(plan):
             time.sleep(BATCH_PAUSE_S)
     return created, updated

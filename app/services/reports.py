@@ -99,18 +99,21 @@ def write_xlsx(table: Table, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from app.printing.xlsx import text_safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = table.title[:31]
     ws.append([table.title])
     ws["A1"].font = Font(bold=True, size=14)
     if table.subtitle:
-        ws.append([table.subtitle])
+        ws.append(text_safe_row(ws, [table.subtitle]))
     ws.append([c.label for c in table.columns])
     for row in table.rows:
-        ws.append([_cell(c, row.get(c.key)) for c in table.columns])
+        ws.append(text_safe_row(ws, [_cell(c, row.get(c.key)) for c in table.columns]))
     if table.totals:
-        ws.append([_cell(c, table.totals.get(c.key, "")) if i else "合计" for i, c in enumerate(table.columns)])
+        ws.append(text_safe_row(ws, [_cell(c, table.totals.get(c.key, "")) if i else "合计"
+                                     for i, c in enumerate(table.columns)]))
     for c in table.columns:
         if c.kind == "fen":
             letter = ws.cell(row=1, column=table.columns.index(c) + 1).column_letter
