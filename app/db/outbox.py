@@ -3,7 +3,7 @@
 Every insert or update of a synced row owned by the local site appends an ``outbox`` row in the same
 transaction. It is done by SQLite triggers generated from ``Base.metadata``, so no code path (ORM,
 Core, raw SQL) can skip it; rows owned by other sites (pulled from the hub) are not queued.
-Ledger, settlement and audit rows are append-only: triggers refuse UPDATE and DELETE on them.
+Ledger, visit, prescription, settlement and audit rows are append-only: triggers refuse UPDATE and DELETE on them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from .schema_head import GENERATED_TRIGGERS
 #: tables whose rows are never updated or deleted once written
 APPEND_ONLY = {
     "stock_movements": "库存台账只能追加，更正请做冲正或调整",
+    "visits": "就诊记录已定稿，不能修改，请做冲正",
+    "prescription_lines": "处方明细已定稿，不能修改，请做冲正",
     "settlements": "结算记录已定稿，不能修改，请做冲正",
     "reversals": "冲正记录已定稿，不能修改",
     "audit_log": "审计日志只能追加",

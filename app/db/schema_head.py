@@ -26,7 +26,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "a5b4aa961aa40d247a73f40bd7e1092f61329359702b42ce6d2705639370e022"
+TRIGGERS_DIGEST = "8fea98c5cb28e2d8d95d0faea03f8a2e5a9ae220713384422b4d028d7ccddadc"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

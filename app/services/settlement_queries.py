@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Integer, bindparam, cast, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import AppSetting, ChronicQualification, Drug, Enrollment, Resident, Reversal, Settlement
@@ -221,8 +221,10 @@ def drug_spec(drug: Drug) -> str:
 
 
 def _last_receipt(model: type[Settlement] | type[Reversal]):  # noqa: ANN202
-    # a range, so the (owner_site_id, receipt_no) index answers it
-    return select(func.max(model.receipt_no)).where(
+    # a range, so the (owner_site_id, receipt_no) index answers it; the numeric maximum, since as text
+    # '…-9999' sorts after '…-10000'
+    number = cast(func.substr(model.receipt_no, bindparam("start")), Integer)
+    return select(func.max(number)).where(
         model.owner_site_id == bindparam("site"), model.receipt_no >= bindparam("low"),
         model.receipt_no < bindparam("high"))
 
@@ -232,8 +234,11 @@ _LAST_RECEIPT = {Settlement: _last_receipt(Settlement), Reversal: _last_receipt(
 
 def next_receipt_no(session: OrmSession, model: type[Settlement] | type[Reversal], site_id: str,
                     day: date, prefix: str = "") -> str:
-    """The site's next number of the day, 'YYYYMMDD-NNNN' (reversals: 'CZ' + the same form)."""
+    """The site's next number of the day, 'YYYYMMDD-NNNN' (reversals: 'CZ' + the same form).
+
+    Four digits at least; the 10,000th of a day is 'YYYYMMDD-10000' and the count goes on.
+    """
     head = f"{prefix}{day:%Y%m%d}-"
-    last = connection(session).execute(_LAST_RECEIPT[model], {"site": site_id, "low": head, "high": head[:-1] + "."}).scalar()
-    number = int(last[len(head):]) + 1 if last else 1
-    return f"{head}{number:04d}"
+    params = {"site": site_id, "low": head, "high": head[:-1] + ".", "start": len(head) + 1}
+    last = connection(session).execute(_LAST_RECEIPT[model], params).scalar()
+    return f"{head}{(last or 0) + 1:04d}"

@@ -6,7 +6,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from settle_helpers import AT
+from settle_helpers import AT, change_final_rows
 
 from app.domain.errors import ValidationError
 from app.domain.idcard import mask_id
@@ -161,13 +161,25 @@ def test_qr_code_holds_the_settlement_id(clinic, settled, tmp_path):
 
 def test_prescription_slip_is_refused_while_a_usage_is_empty(clinic, settled, tmp_path):
     """A visit saved without a usage (before it was required) never prints 遵医嘱 in its place."""
-    from sqlalchemy import text
-
     _, info = settled
-    with clinic.sv.db.unit_of_work() as uow:
-        uow.session.execute(text("UPDATE prescription_lines SET usage = '' WHERE line_no = 2"))
+    change_final_rows(clinic.sv.data.database, "prescription_lines", "UPDATE prescription_lines SET usage = '' WHERE line_no = 2")
     path = tmp_path / "rx.pdf"
     with pytest.raises(ValidationError) as err:
         clinic.sv.settlement.prescription_pdf(info.id, path)
     assert err.value.field == "用法用量" and "第2行“阿莫西林胶囊”用法用量为空" in str(err.value)
     assert "第1行" not in str(err.value) and not path.exists()
+
+
+def test_receipt_numbers_go_on_past_9999_in_a_day(clinic):
+    """The next number is the numeric maximum + 1: as text '…-9999' sorts after '…-10000'."""
+    resident = clinic.resident()
+    first = clinic.sv.settlement.settle(clinic.draft(resident.id, {"vitc": 1}), at=AT)
+    head = first.receipt_no[:-4]
+    assert first.receipt_no == f"{head}0001"
+    change_final_rows(clinic.sv.data.database, "settlements", "UPDATE settlements SET receipt_no = ? WHERE id = ?",
+                      (f"{head}9999", first.id))
+    numbers = [clinic.sv.settlement.settle(clinic.draft(resident.id, {"vitc": 1}), at=AT + timedelta(minutes=i)).receipt_no
+               for i in (1, 2)]
+    assert numbers == [f"{head}10000", f"{head}10001"]
+    reversal = clinic.sv.settlement.reverse(first.id, "收错", at=AT + timedelta(minutes=3))
+    assert reversal.receipt_no.endswith("-0001")

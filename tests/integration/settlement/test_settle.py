@@ -161,3 +161,24 @@ def test_trace_codes_are_sold_with_the_visit(clinic):
     info = clinic.sv.settlement.settle(draft, at=AT)
     sold = _rows(clinic, "SELECT sold_visit_id, batch_id FROM trace_codes WHERE code = :c", c=code)[0]
     assert sold.sold_visit_id == info.visit_id and batch
+
+
+@pytest.mark.parametrize("table", ["visits", "prescription_lines"])
+def test_visits_and_prescription_lines_are_final_corrections_are_reversals(clinic, table):
+    import sqlite3
+
+    resident = clinic.resident()
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id), at=AT)
+    before = clinic.fingerprint()
+    con = sqlite3.connect(clinic.sv.data.database)
+    try:
+        for sql in (f"UPDATE {table} SET version = version + 1", f"DELETE FROM {table}"):
+            with pytest.raises(sqlite3.IntegrityError, match="已定稿，不能修改，请做冲正"), con:
+                con.execute(sql)
+    finally:
+        con.close()
+    with pytest.raises(Exception, match="已定稿"), clinic.sv.db.unit_of_work() as uow:
+        uow.session.execute(text(f"UPDATE {table} SET owner_site_id = owner_site_id"))
+    assert clinic.fingerprint() == before
+    clinic.sv.settlement.reverse(info.id, "收错", at=AT + timedelta(minutes=1))  # the way to correct a visit
+    assert clinic.fingerprint() != before
