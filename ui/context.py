@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.domain.enums import Role, SiteKind
+from app.domain.permissions import allowed
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
@@ -33,3 +34,7 @@ class AppContext:
     @property
     def is_admin(self) -> bool:
         return self.user.role is Role.ADMIN
+
+    def allows(self, use_case: str) -> bool:
+        """Whether this user may do ``use_case`` here: the table the services enforce (``app.domain.permissions``)."""
+        return allowed(use_case, self.user.role, self.site.kind)

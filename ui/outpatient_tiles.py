@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.enums import Role, SiteKind
+from app.domain.permissions import allowed
 from app.domain.money import fen_to_yuan
 from app.services.reports import Period, build
 
@@ -16,7 +16,7 @@ from .tiles import Tile, TileScope
 
 
 def outpatient_tiles(sv: Any, scope: TileScope) -> list[Tile]:
-    if scope.site_kind is not SiteKind.VILLAGE or scope.role not in (Role.VILLAGE_DOCTOR, Role.ADMIN):
+    if not allowed("settlement.settle", scope.role, scope.site_kind):
         return []
     site_id = sv.db.local_site_id
     month = scope.today.strftime("%Y-%m")

@@ -16,6 +16,7 @@ from typing import Any
 from app.domain import clock
 from app.domain.enums import Role, SiteKind
 from app.domain.errors import CunyiError
+from app.domain.permissions import allowed
 from app.domain.money import fen_to_yuan
 
 #: tile colours, mildest first
@@ -95,7 +96,7 @@ def core_tiles(sv: Any, scope: TileScope) -> list[Tile]:
     """Tiles from data every installation has: today's visits, sync backlog, backups, locked accounts."""
     now = clock.now()
     tiles: list[Tile] = []
-    if scope.site_kind is SiteKind.VILLAGE and scope.role in (Role.VILLAGE_DOCTOR, Role.ADMIN):
+    if allowed("settlement.settle", scope.role, scope.site_kind):  # the outpatient desk
         day = sv.status.day_figures(scope.today)
         money = f"收费 ¥{fen_to_yuan(day.total_fen)} · 统筹等 ¥{fen_to_yuan(day.fund_fen)}"
         tiles.append(Tile("outpatient.today", "今日门诊", f"{day.visits:,} 人次",
@@ -108,7 +109,7 @@ def core_tiles(sv: Any, scope: TileScope) -> list[Tile]:
         severity = "danger" if age_days >= 3 else "warn" if age_days >= 1 else "info"
         subtitle = f"最早一条 {_ago(sync.oldest_at, now)} · 单机运行" if sync.oldest_at else "单机运行"
         tiles.append(Tile("sync.pending", "待同步", f"{sync.pending:,} 条", subtitle, severity, "sync", None, 80))
-    if scope.role is Role.ADMIN:
+    if allowed("settings.set", scope.role, scope.site_kind):  # backups are set up in 设置
         last = sv.status.last_backup()
         if last is None:
             tiles.append(Tile("settings.backup", "上次备份", "从未备份", "请立即备份（设置 › 备份）",
@@ -118,6 +119,7 @@ def core_tiles(sv: Any, scope: TileScope) -> list[Tile]:
             severity = "danger" if age.days >= 7 else "warn" if age.days >= 1 else "ok"
             tiles.append(Tile("settings.backup", "上次备份", _ago(last.at, now), f"{last.at:%Y-%m-%d %H:%M}",
                               severity, "settings", "backup", 90))
+    if allowed("users.list", scope.role, scope.site_kind):
         locked = sv.status.locked_users()
         if locked:
             names = "、".join(u.display_name for u in locked[:3]) + ("等" if len(locked) > 3 else "")

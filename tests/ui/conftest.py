@@ -127,6 +127,19 @@ def artifact() -> Callable[..., Path]:
 
 
 @pytest.fixture
+def audit_log() -> Callable[..., list]:
+    """``audit_log(sv, action)`` → the audit rows of ``action`` read as the installation does (an
+    administrator's view), whoever is signed in: only an administrator may read the log in the app."""
+    from app.services.audit import AuditService
+    from app.services.context import SYSTEM_ACTOR, Session
+
+    def read(sv, action: str | None = None) -> list:  # noqa: ANN001
+        return AuditService(sv.db, Session(SYSTEM_ACTOR)).recent(action=action)
+
+    return read
+
+
+@pytest.fixture
 def password() -> str:
     """The password of every user of the template sites."""
     return PASSWORD

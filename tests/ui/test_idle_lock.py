@@ -13,7 +13,7 @@ def test_idle_time_comes_from_the_settings(open_window) -> None:
     assert window.idle.active() and not window.is_locked()
 
 
-def test_idle_locks_and_only_the_right_password_unlocks(open_window, qtbot, password) -> None:
+def test_idle_locks_and_only_the_right_password_unlocks(open_window, qtbot, password, audit_log) -> None:
     window = open_window("village", "doctor")
     window.idle.set_interval_ms(60)  # the test hook: 60 ms instead of minutes
     qtbot.waitUntil(window.is_locked, timeout=10000)
@@ -38,9 +38,9 @@ def test_idle_locks_and_only_the_right_password_unlocks(open_window, qtbot, pass
     assert wait_idle()
     assert not window.is_locked()
     assert window.stack.isVisible() and window.idle.active()
-    audit = window.ctx.sv.audit
-    assert [e.actor for e in audit.recent(action="signin.fail")] == ["张医生"]
-    doctor_ok = [e for e in audit.recent(action="signin.ok") if e.actor == "张医生"]
+    sv = window.ctx.sv
+    assert [e.actor for e in audit_log(sv, "signin.fail")] == ["张医生"]
+    doctor_ok = [e for e in audit_log(sv, "signin.ok") if e.actor == "张医生"]
     assert len(doctor_ok) == 2  # the first sign-in and the unlock
 
 

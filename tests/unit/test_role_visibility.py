@@ -50,3 +50,20 @@ def test_roles_offered_per_site_kind() -> None:
 def test_unknown_role_is_refused() -> None:
     with pytest.raises(ValueError):
         visible_areas("janitor", SiteKind.VILLAGE, ALL)
+
+
+def test_the_navigation_shows_what_the_services_allow() -> None:
+    """The areas come from the permission table the services enforce: they cannot disagree."""
+    from app.domain.permissions import PERMISSIONS, allowed
+
+    for role in Role:
+        for kind in SiteKind:
+            areas = visible_areas(role, kind, ALL)
+            assert ("outpatient" in areas) == allowed("settlement.settle", role, kind)
+            assert ("settings" in areas) == allowed("settings.set", role, kind)
+            assert ("stock" in areas) == allowed("stock.receive", role, kind)
+            assert ("residents" in areas) == allowed("residents.create", role, kind)
+            for area in AREAS:
+                cases = [name for name, p in PERMISSIONS.items() if p.area == area]
+                assert cases, f"no use case opens {area}"
+                assert (area in areas) == any(allowed(name, role, kind) for name in cases)

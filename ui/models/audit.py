@@ -23,6 +23,7 @@ FILTERS = {
     "用户": "user.",
     "结算与冲正": "settlement.",
     "库存调整与报损": "stock.",
+    "药品目录与价格": "catalog.",
     "盘点": "stocktake.",
 }
 

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.domain import clock
-from app.domain.enums import Role, SiteKind
 from app.domain.money import fen_to_yuan
 from app.domain.roles import AREAS, visible_areas
 
@@ -72,7 +71,7 @@ class DashboardPage(Page):
         lower.setSpacing(16)
         self.bars: DayBars | None = None
         self.week_title: QLabel | None = None
-        if ctx.site_kind is SiteKind.VILLAGE and ctx.role in (Role.VILLAGE_DOCTOR, Role.ADMIN):
+        if ctx.allows("settlement.settle"):  # the outpatient desk's week
             card, layout = _card("近 7 日门诊")
             self.week_title = QLabel("正在读取…")
             self.week_title.setProperty("role", "hint")
@@ -81,7 +80,7 @@ class DashboardPage(Page):
             layout.addWidget(self.bars, 1)
             lower.addWidget(card, 3)
         self.activity: QVBoxLayout | None = None
-        if ctx.is_admin:
+        if ctx.allows("audit.read"):
             card, layout = _card("最近操作")
             self.activity = QVBoxLayout()
             self.activity.setSpacing(6)

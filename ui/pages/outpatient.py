@@ -70,7 +70,7 @@ class OutpatientPage(Page):
         self.header = VisitHeader(sv)
         self.body().addWidget(self.header)
         self.rx = PrescriptionCard(sv)
-        self.today = TodayPanel(sv, admin=ctx.is_admin)
+        self.today = TodayPanel(sv, admin=ctx.allows("settlement.reverse_earlier_day"))
         self.today.setFixedWidth(276)
         middle = QHBoxLayout()
         middle.setSpacing(10)

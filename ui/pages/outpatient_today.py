@@ -68,7 +68,7 @@ class TodayPanel(QFrame):
 
     Args:
         sv: the services.
-        admin: the user may reverse settlements of earlier days (``AppContext.is_admin``).
+        admin: the user may reverse settlements of earlier days (``settlement.reverse_earlier_day``).
     """
 
     reprint = Signal(object)  # SettlementInfo

@@ -12,8 +12,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from app.domain.enums import Role, SiteKind
-
 from .base import Page
 from .stock_card import StockCardTab
 from .stock_catalog import CatalogTab
@@ -62,8 +60,8 @@ class StockPage(Page):
             widget = cls(self)
             widget.setObjectName(f"stock_{key}")
             self.tab[key] = widget
-            if key == "writeoff" and not self.can_return:
-                label = "报损"
+            if key == "writeoff" and not (self.can_return and self.can_write_off):
+                label = self.removal_label
             self.tabs.addTab(widget, label)
             self.tabs.setTabToolTip(i - 1, f"{label}（Alt+{i}）")
             shortcut(self, f"Alt+{i}", lambda k=key: self.show_tab(k, focus=True))
@@ -83,13 +81,29 @@ class StockPage(Page):
     # -- roles ------------------------------------------------------------------------------------
     @property
     def can_edit_catalog(self) -> bool:
-        """Catalog upkeep is for admins and township pharmacists."""
-        return self.ctx.role in (Role.ADMIN, Role.TOWNSHIP_PHARMACIST)
+        """Catalog upkeep (admins and township pharmacists, per ``app.domain.permissions``)."""
+        return self.ctx.allows("catalog.update")
 
     @property
     def can_return(self) -> bool:
-        """退回乡镇 is for village clinics (the township's own store has no township above it)."""
-        return self.ctx.site_kind is SiteKind.VILLAGE
+        """退回乡镇: at a village clinic (the township's own store has no township above it)."""
+        return self.ctx.allows("stock.return_to_township")
+
+    @property
+    def can_write_off(self) -> bool:
+        """报损 (admins and township pharmacists)."""
+        return self.ctx.allows("stock.write_off")
+
+    @property
+    def can_reverse_movement(self) -> bool:
+        """冲正 a row of the stock card (admins and township pharmacists)."""
+        return self.ctx.allows("stock.reverse_movement")
+
+    @property
+    def removal_label(self) -> str:
+        """What the 报损/退回 tab is called for this user: only what they may do."""
+        return "/".join(label for key, label in (("write_off", "报损"), ("return", "退回乡镇"))
+                        if self.can_write_off and key == "write_off" or self.can_return and key == "return")
 
     @property
     def store_id(self) -> str | None:

@@ -161,7 +161,9 @@ class StockCardTab(_Tab):
         self.newest_first.toggled.connect(lambda _on: self.reload())
         self.model.rowsInserted.connect(lambda *_: self._show_status())
         shortcut(self, "Ctrl+F", self.focus_first)
-        shortcut(self, "Ctrl+R", self.ask_reverse)
+        self.reverse_button.setHidden(not page.can_reverse_movement)
+        if page.can_reverse_movement:
+            shortcut(self, "Ctrl+R", self.ask_reverse)
         shortcut(self, "Ctrl+E", lambda: self.ask_export("pdf"))
         shortcut(self, "Ctrl+Shift+E", lambda: self.ask_export("xlsx"))
         self._total: int | None = None

@@ -233,6 +233,7 @@ class BatchesTab(_ListTab):
         layout.addLayout(row(self.filter_text, self.alert, self.include_empty, None, self.card_button,
                              self.write_off_button, self.return_button))
         self.return_button.setHidden(not page.can_return)
+        self.write_off_button.setHidden(not page.can_write_off)
         layout.addWidget(self.view, 1)
         layout.addLayout(row(self.summary, None, hint("红色：已过期或 90 天内到期 · 橙色：近效期")))
         self._all: list[BatchInfo] = []
@@ -243,7 +244,8 @@ class BatchesTab(_ListTab):
         self.include_empty.toggled.connect(lambda _on: self.refresh())
         self.view.activated.connect(lambda _i: self.open_card())
         shortcut(self, "Ctrl+F", self.focus_first)
-        shortcut(self, "Ctrl+D", lambda: self.remove("write_off"))
+        if page.can_write_off:
+            shortcut(self, "Ctrl+D", lambda: self.remove("write_off"))
         if page.can_return:
             shortcut(self, "Ctrl+R", lambda: self.remove("return"))
 

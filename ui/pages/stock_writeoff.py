@@ -40,7 +40,8 @@ class WriteOffTab(_Tab):
         self.drug: Any = None
         self.batches: list[BatchInfo] = []
         self._want_batch: str | None = None
-        kinds = KINDS if page.can_return else {"write_off": KINDS["write_off"]}
+        kinds = {key: label for key, label in KINDS.items()
+                 if page.can_write_off and key == "write_off" or page.can_return and key == "return"}
         self.kind = combo(tuple((label, key) for key, label in kinds.items()), "报损：过期、破损、丢失；退回乡镇：交回乡镇卫生院")
         self.drug_box = DrugSearchBox(self, self.sv.catalog.search)
         self.drug_box.handles_enter = True
@@ -67,7 +68,7 @@ class WriteOffTab(_Tab):
         self.error = ErrorLabel()
         self.message = success_label()
         self.submit_button = button("报损… (Ctrl+Enter)", self.submit, primary=True)
-        heading = section("报损 / 退回乡镇" if page.can_return else "报损")
+        heading = section(" / ".join(kinds.values()))
         left = QVBoxLayout(form_card)
         left.setContentsMargins(20, 14, 20, 14)
         left.setSpacing(10)
@@ -80,7 +81,7 @@ class WriteOffTab(_Tab):
         note.setWordWrap(True)
         left.addWidget(note)
         left.addStretch(1)
-        self._form_beside_recent(form_card, "最近报损与退回" if page.can_return else "最近报损")
+        self._form_beside_recent(form_card, "最近报损与退回" if len(kinds) > 1 else f"最近{page.removal_label}")
         self.fields = {"药品": self.drug_box, "批次": self.batch, "数量": self.quantity, "报损原因": self.reason,
                        "原因": self.note}
         self.enter = EnterAdvances([self.kind, self.drug_box, self.batch, self.quantity, self.reason, self.note],

@@ -113,3 +113,18 @@ def test_township_pharmacist_keeps_the_catalog_and_writes_off_without_return(qtb
     settle()
     assert not catalog.add_button.isHidden() and catalog.model.rowCount() == 0
     assert page.tab["onhand"].summary.text().startswith("共 0 种")
+
+
+def test_a_village_doctor_is_offered_only_the_stock_work_the_services_allow(qtbot, stock_site, open_stock) -> None:
+    """报损, 冲正 and catalog upkeep are an administrator's: hidden here because the services refuse them."""
+    data, small = stock_site()
+    window, page = open_stock(data, "doctor")
+    assert page.tabs.tabText(5) == "退回乡镇"
+    writeoff = page.tab["writeoff"]
+    assert [writeoff.kind.itemData(i) for i in range(writeoff.kind.count())] == ["return"]
+    batches = page.tab["batches"]
+    assert batches.write_off_button.isHidden() and not batches.return_button.isHidden()
+    assert page.tab["card"].reverse_button.isHidden()
+    admin_window, admin_page = open_stock(data, "admin")
+    assert admin_page.tabs.tabText(5) == "报损/退回" and not admin_page.tab["card"].reverse_button.isHidden()
+    assert not admin_page.tab["batches"].write_off_button.isHidden()
