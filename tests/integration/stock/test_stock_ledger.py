@@ -117,3 +117,18 @@ def test_functions_inside_a_callers_unit_of_work_roll_back_with_it(clinic: Clini
         dispense_in(uow.session, store_id=clinic.store_id, drug_id=clinic.amox.id, quantity_units=100, at=NOW,
                     doc_type="visit", doc_id="v1", user_id=None)
     assert clinic.fingerprint() == before
+
+
+def test_a_batch_is_dispensed_on_its_expiry_day_and_refused_the_day_after(clinic: Clinic) -> None:
+    """有效期至 D: usable through D, expired from D+1 — through the service, not only allocate()."""
+    expiry = days(30)
+    clinic.sv.stock.receive(clinic.vb1.id, "V-D", expiry, 100, at=NOW, accept_near_expiry=True)
+    on_the_day = NOW.replace(year=expiry.year, month=expiry.month, day=expiry.day, hour=20)
+    clinic.sv.stock.dispense(clinic.vb1.id, "10片", at=on_the_day)
+    with clinic.sv.db.read() as s:
+        assert s.scalar(select(Batch.on_hand).where(Batch.batch_no == "V-D")) == 90
+    with pytest.raises(RuleViolation) as err:
+        clinic.sv.stock.dispense(clinic.vb1.id, "10片", at=on_the_day + timedelta(hours=4))  # 00:00 the next day
+    assert err.value.field == "数量" and "过期" in str(err.value)
+    with clinic.sv.db.read() as s:
+        assert s.scalar(select(Batch.on_hand).where(Batch.batch_no == "V-D")) == 90

@@ -96,6 +96,31 @@ def test_a_batch_found_on_the_shelf_but_not_in_the_snapshot(clinic: Clinic, shel
     assert (line.booked_qty, line.moved_during, line.variance_qty) == (0, 30, 0)
 
 
+def test_batches_received_after_the_start_are_counted_against_their_receipt(clinic: Clinic, shelf: dict[str, str]) -> None:
+    """A batch that arrives during the count was not on the books at the start: the shelf holds just what came in.
+    The last movement before the start (V1's receipt) is in the snapshot, never counted again as moved."""
+    tk, st = clinic.sv.stocktake, clinic.sv.stock
+    take = tk.start(clinic.store_id)
+    late = st.receive(clinic.nife.id, "N-NEW", days(500), 30)  # the first movement after the start
+    short = st.receive(clinic.vb1.id, "V-NEW", days(500), 50)
+    st.dispense(clinic.vb1.id, 10)  # FEFO takes it from V1 (earlier expiry)
+    for key, counted in (("A1", 48), ("A2", 24), ("N1", 60), ("V1", 90)):
+        tk.record_count(take.id, shelf[key], counted)
+    tk.record_count(take.id, late, 30)
+    tk.record_count(take.id, short, "48片")
+    lines = {ln.batch_id: ln for ln in tk.lines(take.id)}
+    assert [(lines[b].booked_qty, lines[b].moved_during, lines[b].expected_qty, lines[b].variance_qty)
+            for b in (late, short, shelf["V1"])] == [(0, 30, 30, 0), (0, 50, 50, -2), (100, -10, 90, 0)]
+    tk.finalise(take.id)
+    on_hand = {b.batch_id: b.on_hand_units for b in st.batches()}
+    assert (on_hand[late], on_hand[short], on_hand[shelf["V1"]]) == (30, 48, 90)
+    adjustments = [(m.batch_id, m.quantity) for d in (clinic.nife.id, clinic.vb1.id) for m in ledger(clinic, d)
+                   if m.kind == "adjustment"]
+    assert adjustments == [(short, -2)]
+    after = {ln.batch_id: ln for ln in tk.lines(take.id)}
+    assert (after[late].moved_during, after[short].moved_during, after[shelf["V1"]].moved_during) == (30, 50, -10)
+
+
 def test_count_sheet_pdf(clinic: Clinic, shelf: dict[str, str], tmp_path: Path) -> None:
     tk = clinic.sv.stocktake
     take = tk.start(clinic.store_id)

@@ -33,6 +33,22 @@ def test_batch_expiring_today_is_still_usable() -> None:
     assert allocate([BatchStock("b", TODAY, 5)], 5, TODAY) == [("b", 5)]
 
 
+def test_an_empty_or_negative_batch_is_never_offered() -> None:
+    batches = [
+        BatchStock("b-empty", date(2026, 5, 2), 0),
+        BatchStock("b-negative", date(2026, 5, 3), -5),
+        BatchStock("b-stock", date(2026, 9, 1), 4),
+    ]
+    assert allocate(batches, 3, TODAY) == [("b-stock", 3)]
+    assert allocate(batches, 4, TODAY) == [("b-stock", 4)]  # a negative batch does not lower what is available
+    with pytest.raises(RuleViolation) as err:
+        allocate(batches, 5, TODAY)
+    assert "只有 4" in str(err.value)
+    with pytest.raises(RuleViolation) as err:  # nor does an expired negative one count as expired stock
+        allocate([BatchStock("b-old", date(2026, 1, 1), -3), BatchStock("b", date(2027, 1, 1), 1)], 2, TODAY)
+    assert "只有 1" in str(err.value) and "已过期" not in str(err.value)
+
+
 def test_same_expiry_goes_to_the_older_batch_id() -> None:
     batches = [BatchStock("b2", date(2027, 1, 1), 5), BatchStock("b1", date(2027, 1, 1), 5)]
     assert allocate(batches, 6, TODAY) == [("b1", 5), ("b2", 1)]
