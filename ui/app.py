@@ -11,6 +11,7 @@ import gc
 import importlib
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import ExitStack
 from pathlib import Path
@@ -153,45 +154,75 @@ def open_session(data_dir: Path | str, username: str, password: str, services=No
     return future
 
 
-def warm_up(sv: Services, site: SiteInfo) -> None:
-    """Load what the first window needs before its figures; on the database thread, before sign-in.
+def warm_up_steps(sv: Services, site: SiteInfo) -> list[Callable[[], object]]:
+    """What the first window needs before its figures, in steps, for the database thread before sign-in.
 
-    The database layer (SQLAlchemy, the models, the reader connection), the services and tile
-    providers of the 工作台 (with the report registry and pypinyin behind them) and the window's own
-    modules: about a second of imports on a slow machine, done while the person types the password.
-    Then every tile provider runs once for the widest scope (an administrator who sees every area)
+    The database layer (SQLAlchemy, the models, the reader connection); the services and tile
+    providers of the 工作台 (with the report registry and pypinyin behind them); the window's own
+    modules: a second or two of imports on a slow machine, done while the person types the password.
+    Last, every tile provider runs once for the widest scope (an administrator who sees every area)
     and the result is thrown away: their statements are compiled and their index pages read into
     memory. Nothing is shown; the figures on screen are read again after sign-in, for the user's role.
     """
-    from app.domain import clock
-    from app.domain.enums import Role
-    from app.domain.roles import AREAS
-    from app.services.reports import load_reports
 
-    from .pages import TILE_PROVIDERS, page_class
-    from .tiles import TileScope, collect_tiles, load_provider
+    def services() -> None:
+        from app.services.reports import load_reports
 
-    sv.db.local_site_id  # noqa: B018 - opens the reader connection (and SQLite reads the schema)
-    for name in _FIRST_FIGURES_SERVICES:
-        getattr(sv, name)
-    load_reports()
-    for spec in TILE_PROVIDERS:
-        load_provider(spec)
-    importlib.import_module(".main_window", __package__)
-    page_class("dashboard")
-    collect_tiles(sv, TileScope(Role.ADMIN, site.kind, clock.today(), frozenset(AREAS)), TILE_PROVIDERS)
-    sv.status.recent_days(7)
+        from .pages import TILE_PROVIDERS
+        from .tiles import load_provider
+
+        for name in _FIRST_FIGURES_SERVICES:
+            getattr(sv, name)
+        load_reports()
+        for spec in TILE_PROVIDERS:
+            load_provider(spec)
+
+    def window() -> None:
+        from .pages import page_class
+
+        importlib.import_module(".main_window", __package__)
+        page_class("dashboard")
+
+    def figures() -> None:
+        from app.domain import clock
+        from app.domain.enums import Role
+        from app.domain.roles import AREAS
+
+        from .pages import TILE_PROVIDERS
+        from .tiles import TileScope, collect_tiles
+
+        collect_tiles(sv, TileScope(Role.ADMIN, site.kind, clock.today(), frozenset(AREAS)), TILE_PROVIDERS)
+        sv.status.recent_days(7)
+
+    return [lambda: sv.db.local_site_id, services, window, figures]
 
 
 def warm_up_behind(login: QWidget, sv: Services, site: SiteInfo) -> Future:
-    """Once ``login`` has painted, ``warm_up`` on the database thread while the person types.
+    """Once ``login`` has painted, run ``warm_up_steps`` on the database thread while the person types.
 
-    The sign-in (an ``Op`` on the same thread) queues behind it, so Enter never races the loading.
+    One step per job: Enter's sign-in (an ``Op`` on the same thread) waits at most for the step under
+    way, and once someone has signed in the steps stop (the window's own loads take over). The future
+    is True when every step ran, False when a sign-in came first.
     """
     from .workers import FirstPaint, runner
 
     FirstPaint(login)
-    return runner().start_call(lambda: warm_up(sv, site))
+    db_thread, steps, done = runner(), iter(warm_up_steps(sv, site)), Future()
+
+    def next_step() -> None:
+        step = next(steps, None)
+        if step is None or sv.session.actor.user_id is not None:
+            done.set_result(step is None)
+            return
+        try:
+            step()
+        except BaseException as exc:  # noqa: BLE001 - the window's own loads meet it again and report it
+            done.set_exception(exc)
+            return
+        db_thread.start_call(next_step)
+
+    db_thread.start_call(next_step)
+    return done
 
 
 def build_main_window(session: Future) -> MainWindow:
