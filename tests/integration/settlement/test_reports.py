@@ -118,3 +118,54 @@ def test_report_period_digits() -> None:
         with pytest.raises(ValidationError) as err:
             parse_period("s", month, None)
         assert err.value.field == "月份"
+
+
+def _broken_copy(clinic, tmp_path, *copies: tuple[str, str, dict[str, str]]):
+    """A copy of the clinic's data folder with rows copied behind the services' back (see ``_copy``)."""
+    import shutil
+    import sqlite3
+
+    folder = tmp_path / "copy"
+    shutil.copytree(clinic.sv.data.root, folder)
+    con = sqlite3.connect(folder / clinic.sv.data.database.name)
+    with con:
+        for table, row_id, overrides in copies:
+            columns = [c.name for c in Base.metadata.tables[table].columns]
+            exprs = [overrides.get(c, c) for c in columns]
+            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {table} "
+                        "WHERE id = ?", (row_id,))
+    con.close()
+    return folder
+
+
+def _check_fails(folder, capsys, rule: str, *words: str) -> str:
+    capsys.readouterr()
+    assert main(["check", "--data", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert rule in err and all(w in err for w in words) and "Traceback" not in err, err
+    return err
+
+
+def test_check_finds_a_total_that_is_not_the_five_parts(clinic, month, capsys, tmp_path):
+    """The total still equals lines + general fee; only the split is one fen off."""
+    _, s2, _ = month
+    assert main(["check", "--data", str(clinic.sv.data.root)]) == 0
+    folder = _broken_copy(
+        clinic, tmp_path, ("visits", s2.visit_id, {"id": "'v-bad'"}),
+        ("settlements", s2.id, {"id": "'s-bad'", "visit_id": "'v-bad'", "receipt_no": "'20261123-9999'",
+                                "total_fen": "general_fee_fen", "fund_fen": "general_fee_fen + 1",
+                                "general_fee_fund_fen": "0", "assistance_fen": "0", "self_paid_fen": "0",
+                                "self_funded_fen": "0"}))
+    _check_fails(folder, capsys, "结算平衡", "20261123-9999", "统筹+救助+个人自付+自费")
+    assert main(["check", "--data", str(clinic.sv.data.root)]) == 0  # the original is untouched
+
+
+def test_check_finds_a_dispense_that_is_not_the_prescription(clinic, month, capsys, tmp_path):
+    """One more unit prescribed than dispensed (at 0 fen, so the money still balances)."""
+    _, s2, _ = month
+    with clinic.sv.db.read() as s:
+        line_id = s.execute(text("SELECT id FROM prescription_lines WHERE visit_id = :v LIMIT 1"),
+                            {"v": s2.visit_id}).scalar()
+    folder = _broken_copy(clinic, tmp_path, ("prescription_lines", line_id,
+                                             {"id": "'l-bad'", "line_no": "99", "quantity_units": "1", "amount_fen": "0"}))
+    _check_fails(folder, capsys, "结算发药与处方一致", s2.receipt_no)
