@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +42,8 @@ FIGURES = "FIGURES-SHOWN"
 #: the township-10y demo is built for this day unless CUNYI_TODAY says otherwise (kept in its marker)
 BIG_TODAY = "2026-12-02"
 BIG_MARKER = "bench-startup.json"
+#: a child that shows nothing for this long is stopped (its stderr is reported)
+CHILD_TIMEOUT_S = 300
 
 BARE = f"""
 import sys
@@ -125,12 +128,16 @@ def _run_child(code: str, marker: str, args: tuple[str, ...], env: dict[str, str
     proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
+    watchdog = threading.Timer(CHILD_TIMEOUT_S, proc.kill)  # e.g. a crash dialog waiting offscreen
+    watchdog.start()
     for line in proc.stdout:
         if line.startswith(marker):
             elapsed = time.perf_counter() - started
+            watchdog.cancel()
             proc.kill()
             proc.wait()
             return elapsed, line.strip()
+    watchdog.cancel()
     _, err = proc.communicate()
     raise RuntimeError(f"子进程没有显示窗口（退出码 {proc.returncode}）：{err[-2000:]}")
 
