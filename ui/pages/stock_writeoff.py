@@ -67,7 +67,7 @@ class WriteOffTab(_Tab):
         form.addRow("说明(&N)", self.note)
         self.error = ErrorLabel()
         self.message = success_label()
-        self.submit_button = button("报损… (Ctrl+Enter)", self.submit, primary=True)
+        self.submit_button = button(f"{KINDS[self.kind.currentData()]}… (Ctrl+Enter)", self.submit, primary=True)
         heading = section(" / ".join(kinds.values()))
         left = QVBoxLayout(form_card)
         left.setContentsMargins(20, 14, 20, 14)
@@ -77,7 +77,8 @@ class WriteOffTab(_Tab):
         left.addWidget(self.error)
         left.addWidget(self.message)
         left.addLayout(row(self.submit_button, None))
-        note = hint("确认后写入台账（出库），原记录永久保留；如有错误可在库存台账中冲正。")
+        note = hint("确认后写入台账（出库），原记录永久保留；如有错误可在库存台账中冲正。" if page.can_reverse_movement
+                    else "确认后写入台账（出库），原记录永久保留；如有错误请管理员在库存台账中冲正。")
         note.setWordWrap(True)
         left.addWidget(note)
         left.addStretch(1)
@@ -101,7 +102,7 @@ class WriteOffTab(_Tab):
         if token != self._token:
             return
         self.model.set_rows(rows)
-        self.summary.setText(f"最近 {len(rows)} 条" if rows else "还没有报损或退回记录")
+        self.summary.setText(f"最近 {len(rows)} 条" if rows else f"还没有{self.page.removal_label}记录")
 
     def focus_first(self) -> None:
         self.drug_box.setFocus(Qt.FocusReason.ShortcutFocusReason)

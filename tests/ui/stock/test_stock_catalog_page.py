@@ -122,6 +122,7 @@ def test_a_village_doctor_is_offered_only_the_stock_work_the_services_allow(qtbo
     assert page.tabs.tabText(5) == "退回乡镇"
     writeoff = page.tab["writeoff"]
     assert [writeoff.kind.itemData(i) for i in range(writeoff.kind.count())] == ["return"]
+    assert writeoff.submit_button.text() == "退回乡镇… (Ctrl+Enter)"
     batches = page.tab["batches"]
     assert batches.write_off_button.isHidden() and not batches.return_button.isHidden()
     assert page.tab["card"].reverse_button.isHidden()
