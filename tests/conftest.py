@@ -19,7 +19,15 @@ os.environ["CUNYI_TODAY"] = TODAY
 
 import pytest  # noqa: E402
 
+from hypothesis import settings  # noqa: E402
+
 from app.domain import clock  # noqa: E402
+
+# In CI the property tests draw the same examples every run (a landing never hangs on a lucky draw);
+# on a developer's machine they explore new ones each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 #: the offscreen platform plugin warns on every top-level window with size hints; it is not a bug of ours
 OFFSCREEN_NOISE = r"^This plugin does not support propagateSizeHints\(\)$"
