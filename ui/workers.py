@@ -9,6 +9,12 @@ Usage (Anki's ``aqt.operations`` style)::
         .changes("settings")            # optional: emit data_changed("settings") on success
         .run()
 
+Long work says how far it got: ``op.report(text)`` may be called from ``fn`` (on the database thread),
+and the busy dialog shows the latest line::
+
+    op = Op(self, lambda: sv.catalog.import_file(path, progress=op.report)).busy("正在导入…")
+    op.run()
+
 ``fn`` runs on the app's single database thread (a ``QThreadPool`` with one thread that never
 expires), so writes are serial and the GUI never blocks. The result comes back to the GUI thread by
 a queued Signal. A ``CunyiError`` goes to the ``failure`` callback, or to ``ui.errors.show_error``;
@@ -191,10 +197,18 @@ class FirstPaint(QObject):
         self.painted.set()
 
 
+class _Relay(QObject):
+    """Carries progress lines from the database thread to the GUI thread (a queued signal)."""
+
+    line = Signal(str)
+
+
 class Op(Generic[T]):
     """One call of a service on the database thread, with callbacks in the GUI thread."""
 
     def __init__(self, parent: QWidget | None, fn: Callable[[], T]) -> None:
+        self._relay = _Relay()
+        self._relay.line.connect(self._show_line, Qt.ConnectionType.QueuedConnection)
         self._parent = parent
         self._fn = fn
         self._on_success: Callable[[T], None] | None = None
@@ -232,7 +246,17 @@ class Op(Generic[T]):
                 QTimer.singleShot(PROGRESS_DELAY_MS, self._show_progress)
         runner().submit(self)
 
+    def report(self, text: str) -> None:
+        """How far the work got, from any thread; the busy dialog shows it (the latest line wins)."""
+        self._relay.line.emit(text)
+
     # -- GUI thread ---------------------------------------------------------------------------
+    def _show_line(self, text: str) -> None:
+        if self._cursor:  # still running; a dialog not shown yet opens with this line
+            self._busy_label = text
+            if self._progress is not None and shiboken6.isValid(self._progress):
+                self._progress.setLabelText(text)
+
     def _alive(self) -> bool:
         return self._parent is None or shiboken6.isValid(self._parent)
 

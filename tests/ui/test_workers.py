@@ -113,3 +113,34 @@ def test_call_blocks_until_the_database_thread_answers() -> None:
         pass
     else:
         raise AssertionError("call() must re-raise")
+
+
+def test_long_work_shows_how_far_it_got(qtbot) -> None:
+    """``op.report`` from the database thread: the busy dialog shows the latest line, in the GUI thread."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    step, go_on = threading.Event(), threading.Event()
+
+    def work() -> str:
+        op.report("正在导入：500 / 2000 种")
+        step.wait(10)
+        op.report("正在导入：1500 / 2000 种")
+        go_on.wait(10)
+        return "done"
+
+    op = Op(parent, work).busy("正在检查并导入…")
+    op.run()
+
+    def label() -> str:
+        dialogs = [w for w in parent.window().findChildren(QProgressDialog) if w.isVisible()]
+        return dialogs[0].labelText() if dialogs else ""
+
+    qtbot.waitUntil(lambda: label() == "正在导入：500 / 2000 种", timeout=10000)
+    step.set()
+    qtbot.waitUntil(lambda: label() == "正在导入：1500 / 2000 种", timeout=10000)
+    go_on.set()
+    assert wait_idle()
+    assert label() == ""  # closed when the work is done

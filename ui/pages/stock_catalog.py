@@ -111,7 +111,8 @@ class CatalogTab(_ListTab):
     def import_path(self, path: Path) -> None:
         """Import a CSV/XLSX file; bad rows are listed in a dialog and nothing is imported."""
         catalog = self.sv.catalog
-        Op(self, lambda: catalog.import_file(path)).busy("正在检查并导入…").success(self._imported).failure(
+        op = Op(self, lambda: catalog.import_file(path, progress=op.report))
+        op.busy("正在检查并导入…").success(self._imported).failure(
             lambda exc: self._import_failed(path, exc)).changes("catalog").run()
 
     def _imported(self, result: ImportResult) -> None:
