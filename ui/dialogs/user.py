@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,16 +26,56 @@ from ..context import AppContext
 from ..widgets.forms import ErrorLabel, focus_field, password_edit
 from ..workers import Op
 
+T = TypeVar("T")
 
-class NewUserDialog(QDialog):
+
+class _AccountDialog(QDialog):
+    """What the account dialogs share: a form, the error line, 保存/取消, and the save through ``Op``.
+
+    A subclass builds its fields, calls ``_lay_out(form)``, and saves with ``_run(fn, done)``; a
+    refusal shows under the form and puts the cursor in the field it names (``_fields``).
+    """
+
+    def __init__(self, ctx: AppContext, title: str, width: int, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.setMinimumWidth(width)
+        self._fields: dict[str, QWidget] = {}
+        self._first: QWidget | None = None
+
+    def _lay_out(self, form: QFormLayout, intro: QWidget | None = None) -> None:
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if intro is not None:
+            layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def save(self) -> None:
+        raise NotImplementedError  # each dialog saves its own way
+
+    def _run(self, fn: Callable[[], T], done: Callable[[T], None]) -> None:
+        self.buttons.setEnabled(False)
+        Op(self, fn).success(done).failure(self._failed).busy().changes("users").run()
+
+    def _failed(self, error: CunyiError) -> None:
+        self.buttons.setEnabled(True)
+        self.error.show_error(str(error))
+        focus_field(error, self._fields, self._first)
+
+
+class NewUserDialog(_AccountDialog):
     """Username, name, role, password twice. ``created`` holds the new user after acceptance."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "新增用户", 420, parent)
         self.created: UserInfo | None = None
-        self.setWindowTitle("新增用户")
-        self.setMinimumWidth(420)
         self.username = QLineEdit()
         self.username.setPlaceholderText("字母、数字或下划线，如 zhangsan")
         self.display_name = QLineEdit()
@@ -49,15 +92,8 @@ class NewUserDialog(QDialog):
         form.addRow("角色(&R)", self.role)
         form.addRow("密码(&P)", self.password)
         form.addRow("确认密码(&C)", self.confirm)
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self._lay_out(form)
+        self._first = self.username
         self._fields = {"用户名": self.username, "姓名": self.display_name, "角色": self.role,
                         "密码": self.password, "确认密码": self.confirm}
 
@@ -71,33 +107,24 @@ class NewUserDialog(QDialog):
             return
         users = self.ctx.sv.users
         args = (self.username.text(), self.display_name.text(), self.role.currentData(), self.password.text())
-        self.buttons.setEnabled(False)
-        Op(self, lambda: users.create(*args)).success(self._done).failure(self._failed).busy().changes("users").run()
+        self._run(lambda: users.create(*args), self._done)
 
     def _done(self, user: UserInfo) -> None:
         self.created = user
         self.accept()
 
-    def _failed(self, error: CunyiError) -> None:
-        self.buttons.setEnabled(True)
-        self.error.show_error(str(error))
-        focus_field(error, self._fields, self.username)
 
-
-class PasswordDialog(QDialog):
+class PasswordDialog(_AccountDialog):
     """修改密码: one's own (the current password first) or, for an administrator, 重置密码 of ``user``.
 
     ``done_text`` says what was done after acceptance.
     """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, user: UserInfo | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        own = user is None
+        super().__init__(ctx, "修改密码" if own else "重置密码", 420, parent)
         self.user = user
         self.done_text = ""
-        own = user is None
-        self.setWindowTitle("修改密码" if own else "重置密码")
-        self.setMinimumWidth(420)
         who = ctx.user if own else user
         intro = QLabel(f"{who.display_name}（{who.username}）" + ("" if own else "：设置新密码后请当面告知本人"))
         intro.setWordWrap(True)
@@ -110,16 +137,8 @@ class PasswordDialog(QDialog):
             form.addRow("当前密码(&O)", self.old)
         form.addRow("新密码(&P)", self.password)
         form.addRow("确认新密码(&C)", self.confirm)
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self._lay_out(form, intro)
+        self._first = self.password
         self._fields = {"当前密码": self.old, "新密码": self.password, "密码": self.password, "确认新密码": self.confirm}
         (self.old if own else self.password).setFocus()
 
@@ -137,29 +156,20 @@ class PasswordDialog(QDialog):
         else:
             target = self.user
             op, text = (lambda: users.reset_password(target.id, new)), f"已重置 {target.display_name} 的密码"
-        self.buttons.setEnabled(False)
-        Op(self, op).success(lambda _r: self._done(text)).failure(self._failed).busy().changes("users").run()
+        self._run(op, lambda _r: self._done(text))
 
     def _done(self, text: str) -> None:
         self.done_text = text
         self.accept()
 
-    def _failed(self, error: CunyiError) -> None:
-        self.buttons.setEnabled(True)
-        self.error.show_error(str(error))
-        focus_field(error, self._fields, self.password)
 
-
-class RoleDialog(QDialog):
+class RoleDialog(_AccountDialog):
     """修改角色 of ``user``: the roles of this kind of site. ``changed`` holds the user after acceptance."""
 
     def __init__(self, ctx: AppContext, user: UserInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "修改角色", 380, parent)
         self.user = user
         self.changed: UserInfo | None = None
-        self.setWindowTitle("修改角色")
-        self.setMinimumWidth(380)
         self.role = QComboBox()
         for role in roles_for_site(ctx.site_kind):
             self.role.addItem(role.label, role.value)
@@ -168,28 +178,14 @@ class RoleDialog(QDialog):
         form.addRow("用户", QLabel(f"{user.display_name}（{user.username}）"))
         form.addRow("现在的角色", QLabel(user.role.label))
         form.addRow("新角色(&R)", self.role)
-        self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self._lay_out(form)
+        self._first = self.role
         self.role.setFocus()
 
     def save(self) -> None:
         users, user_id, role = self.ctx.sv.users, self.user.id, self.role.currentData()
-        self.buttons.setEnabled(False)
-        Op(self, lambda: users.change_role(user_id, role)).success(self._done).failure(self._failed).busy().changes(
-            "users").run()
+        self._run(lambda: users.change_role(user_id, role), self._done)
 
     def _done(self, user: UserInfo) -> None:
         self.changed = user
         self.accept()
-
-    def _failed(self, error: CunyiError) -> None:
-        self.buttons.setEnabled(True)
-        self.error.show_error(str(error))
-        self.role.setFocus()
