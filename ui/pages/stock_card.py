@@ -167,15 +167,19 @@ class StockCardTab(_Tab):
         shortcut(self, "Ctrl+E", lambda: self.ask_export("pdf"))
         shortcut(self, "Ctrl+Shift+E", lambda: self.ask_export("xlsx"))
         self._total: int | None = None
+        self._list_token = 0
 
     # -- the drug list -------------------------------------------------------------------------
     def refresh(self) -> None:
-        token, stock = self._next_token(), self.sv.stock
+        # the list has its own token: loading a card (reload) must not throw the list's answer away
+        self._list_token += 1
+        token = self._list_token
+        stock = self.sv.stock
         Op(self, lambda: stock.on_hand()).success(lambda rows: self._drugs_loaded(token, rows)).run()
         self.reload()
 
     def _drugs_loaded(self, token: int, rows: list[OnHandRow]) -> None:
-        if token != self._token:
+        if token != self._list_token:
             return
         self.drugs.blockSignals(True)
         self.drugs.clear()

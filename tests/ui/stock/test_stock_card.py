@@ -131,3 +131,15 @@ def test_reversal_from_the_card_needs_a_reason_and_confirmation(qtbot, stock_sit
     from ui import errors
 
     assert any("冲正记录不能再冲正" in b.text() or "不能再冲正" in b.text() for b in errors.open_boxes())
+
+
+def test_opening_a_card_at_once_keeps_every_drug_in_the_list(qtbot, stock_site, open_stock) -> None:
+    """The drug list and the card load side by side: the card's answer never throws the list's away."""
+    data, small = stock_site()
+    window, page = open_stock(data)
+    page.show_card(small.vb1.id)  # straight away, while the list is still loading
+    settle()
+    tab = page.tab["card"]
+    listed = {tab.drugs.item(i).data(Qt.ItemDataRole.UserRole) for i in range(tab.drugs.count())}
+    assert {small.vb1.id, small.amox.id} <= listed and tab.drugs.count() >= 3
+    assert tab.drugs.currentItem().data(Qt.ItemDataRole.UserRole) == small.vb1.id
