@@ -16,6 +16,7 @@ from .schema_head import GENERATED_TRIGGERS
 #: tables whose rows are never updated or deleted once written
 APPEND_ONLY = {
     "stock_movements": "库存台账只能追加，更正请做冲正或调整",
+    "trace_code_events": "追溯码记录只能追加，更正请做冲正",
     "visits": "就诊记录已定稿，不能修改，请做冲正",
     "prescription_lines": "处方明细已定稿，不能修改，请做冲正",
     "settlements": "结算记录已定稿，不能修改，请做冲正",

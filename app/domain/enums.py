@@ -76,6 +76,31 @@ MOVEMENT_LABELS = {
 }
 
 
+class TraceEventKind(StrEnum):
+    """What happened to a trace code at a store (one ``trace_code_events`` row)."""
+
+    RECEIVED = "received"  # 入库 with the code scanned
+    UNRECEIVED = "unreceived"  # the receipt was reversed (冲正): the box was never here
+    SOLD = "sold"  # 销售 (a visit or a manual issue)
+    UNSOLD = "unsold"  # the sale was reversed: the box is back on the shelf
+    SHIPPED = "shipped"  # 调拨出库 to another store
+    RETURNED = "returned"  # 退回乡镇
+
+    @property
+    def label(self) -> str:
+        return TRACE_EVENT_LABELS[self]
+
+
+TRACE_EVENT_LABELS = {
+    TraceEventKind.RECEIVED: "入库",
+    TraceEventKind.UNRECEIVED: "入库冲正",
+    TraceEventKind.SOLD: "售出",
+    TraceEventKind.UNSOLD: "销售冲正",
+    TraceEventKind.SHIPPED: "调出",
+    TraceEventKind.RETURNED: "退回乡镇",
+}
+
+
 class AssistanceCategory(StrEnum):
     TEKUN = "tekun"
     DIBAO = "dibao"

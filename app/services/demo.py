@@ -59,7 +59,7 @@ SCALES = {
 
 #: tables the bulk load fills most; their secondary indexes are rebuilt after a large load
 BIG_TABLES = ("stock_movements", "visits", "prescription_lines", "settlements", "enrollments", "residents",
-              "trace_codes", "batches", "reversals", "stocktake_lines", "audit_log")
+              "trace_code_events", "batches", "reversals", "stocktake_lines", "audit_log")
 
 
 def _refuse_if_set_up(data: DataDir) -> None:
@@ -150,7 +150,7 @@ class _Build:
         self.progress(f"乡镇中转药库：采购入库与调拨出库（{len(ctx.shipments)} 行调拨）…")
         town = township_history(ctx, site_id=setup.township_id, store_id=setup.township_store_id,
                                 user_id=setup.pharmacist_id, user_name=setup.pharmacist_name, start=self.start)
-        town.batch_rows(add["batches"], None)
+        town.batch_rows(add["batches"])
         setup.audit_build(add, self.name)
         self.writer.flush()
         con.execute("COMMIT")
@@ -161,7 +161,7 @@ class _Build:
             "residents": counts.get("residents", 0), "visits": counts.get("visits", 0),
             "settlements": counts.get("settlements", 0), "reversals": counts.get("reversals", 0),
             "movements": counts.get("stock_movements", 0), "batches": counts.get("batches", 0),
-            "trace_codes": counts.get("trace_codes", 0), "outbox": con.execute("SELECT count(*) FROM outbox").fetchone()[0],
+            "trace_code_events": counts.get("trace_code_events", 0), "outbox": con.execute("SELECT count(*) FROM outbox").fetchone()[0],
             "users": setup.users,
         }
 

@@ -4,7 +4,8 @@ It follows the rules of app.services.stock_ledger exactly — every change is a 
 the store's next ``seq``, the batch and the store-wide drug balance after it; FEFO takes the usable
 batch with the earliest expiry (then the oldest id) and never an expired one (``app.domain.fefo``);
 reversals put stock back into the same batches — but it writes plain row tuples, in bulk.
-Batch rows are written by ``batch_rows`` once the history is done, with their final ``on_hand``.
+Batch rows are written by ``batch_rows`` once the history is done, with their final ``on_hand``;
+trace code events as they happen (``code_event``), each code's ``seq`` counted here.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ class StoreLedger:
     """Batches, balances and the movement rows of one store."""
 
     def __init__(self, ids: Callable[[], str], store_id: str, owner_site_id: str, drug_ids: list[str],
-                 add_movement: Callable[[tuple], None]) -> None:
+                 add_movement: Callable[[tuple], None], add_code: Callable[[tuple], None] | None = None) -> None:
         self.ids = ids
         self.store_id = store_id
         self.owner = owner_site_id
         self.drug_ids = drug_ids
         self.add_movement = add_movement
+        self.add_code = add_code
+        self.code_seq: dict[str, int] = {}  # trace code → its last event's seq at this store
         self.seq = 0
         self.balance = [0] * len(drug_ids)
         self.batches: list[list[BatchState]] = [[] for _ in drug_ids]  # per drug, FEFO order
@@ -71,6 +74,13 @@ class StoreLedger:
             kind, quantity, stamp, doc_type, doc_id, reason, reverses_id, user_id, after, self.balance[batch.drug],
         ))
         return movement_id
+
+    def code_event(self, code: str, kind: str, batch: BatchState, at: datetime, doc_type: str, doc_id: str) -> None:
+        """Append one trace code event (received / sold / unsold) at this store."""
+        seq = self.code_seq[code] = self.code_seq.get(code, 0) + 1
+        stamp = dt_text(at)
+        self.add_code((self.ids(), self.owner, stamp, stamp, 1, code, self.store_id, self.drug_ids[batch.drug], batch.id,
+                       kind, seq, doc_type, doc_id, stamp))
 
     def receive(self, drug: int, batch_no: str, expiry: date, quantity: int, cost: int, at: datetime, kind: str,
                 doc_type: str, doc_id: str, user_id: str | None, no_codes: bool = True) -> BatchState:
@@ -121,23 +131,15 @@ class StoreLedger:
                 self.batches[drug] = [b for b in lots if b.on_hand > 0]
 
     # -- rows -----------------------------------------------------------------------------------
-    def batch_rows(self, add_batch: Callable[[tuple], None], add_code: Callable[[tuple], None] | None) -> None:
-        """Write every batch with its final on-hand, and its trace codes (sold and in stock)."""
+    def batch_rows(self, add_batch: Callable[[tuple], None]) -> None:
+        """Write every batch with its final on-hand."""
         for b in self.all:
             stamp = dt_text(b.received)
             add_batch((b.id, self.owner, stamp, stamp, 1, self.store_id, self.drug_ids[b.drug], b.batch_no,
                        day_text(b.expiry), b.cost, b.on_hand, day_text(b.received.date()), int(b.no_codes)))
-            if add_code is None:
-                continue
-            drug_id = self.drug_ids[b.drug]
-            for code in b.codes:
-                add_code((self.ids(), self.owner, stamp, stamp, 1, code, drug_id, b.id, self.store_id, stamp, None, None))
-            for code, sold_at, visit_id in b.sold:
-                sold = dt_text(sold_at)
-                add_code((self.ids(), self.owner, stamp, sold, 1, code, drug_id, b.id, self.store_id, stamp, sold, visit_id))
 
 
 MOVEMENT_COLUMNS = ("seq", "store_id", "drug_id", "batch_id", "kind", "quantity", "occurred_at", "doc_type", "doc_id",
                     "reason", "reverses_id", "user_id", "batch_balance_after", "drug_balance_after")
 BATCH_COLUMNS = ("store_id", "drug_id", "batch_no", "expiry", "pack_cost_fen", "on_hand", "received_on", "no_trace_codes")
-TRACE_COLUMNS = ("code", "drug_id", "batch_id", "store_id", "received_at", "sold_at", "sold_visit_id")
+TRACE_EVENT_COLUMNS = ("code", "store_id", "drug_id", "batch_id", "kind", "seq", "doc_type", "doc_id", "occurred_at")

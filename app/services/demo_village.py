@@ -74,7 +74,7 @@ class VillageSim(VillageOps):
         self.rng = random.Random(seed)
         self.local = plan.site_id == ctx.local_site_id
         self.ledger = StoreLedger(ctx.ids, plan.store_id, plan.site_id, [d.id for d in ctx.drugs],
-                                  ctx.add["stock_movements"])
+                                  ctx.add["stock_movements"], ctx.add["trace_code_events"])
         self.used = [0] * len(ctx.drugs)
         self.ytd: dict[str, list] = {}
         self.covers: dict[tuple[str, int], ResidentCover] = {}
@@ -256,7 +256,9 @@ class VillageSim(VillageOps):
                 dispensed.append((batch, qty, mid))
                 take = min(packs_left, qty // drug.units_per_pack, len(batch.codes))
                 for _ in range(take):
-                    batch.sold.append((batch.codes.pop(), at, visit_id))
+                    code = batch.codes.pop()
+                    batch.sold.append((code, at, visit_id))
+                    ledger.code_event(code, "sold", batch, at, "visit", visit_id)
                 packs_left -= take
             self.used[drug.index] += units
         year = day.year
@@ -364,7 +366,9 @@ class VillageSim(VillageOps):
             if coded:
                 for _ in range(packs):
                     self.code_no += 1
-                    batch.codes.append(f"{drug.trace_prefix}{self.plan.index:03d}{self.code_no:010d}")
+                    code = f"{drug.trace_prefix}{self.plan.index:03d}{self.code_no:010d}"
+                    batch.codes.append(code)
+                    ledger.code_event(code, "received", batch, at, "receipt", doc_id)
             ctx.shipments.append((at - timedelta(days=1), self.plan.index, drug.index, batch_no, expiry, quantity,
                                   drug.price_on(day), shipment_id))
         self.used = [0] * len(ctx.drugs)

@@ -61,6 +61,8 @@ class VillageOps:
             if back:
                 batch.sold = [s for s in batch.sold if s[2] != visit_id]
                 batch.codes.extend(code for code, _, _ in back)
+                for code, _, _ in back:
+                    self.ledger.code_event(code, "unsold", batch, at, "visit", visit_id)
         if ytd[0] == at.year:
             self._apply_ytd(ytd, split, pool, -1)
         reversal_id = ctx.ids()

@@ -21,7 +21,7 @@ from app.domain.policy import load_policy
 from app.paths import resource
 
 from .demo_catalog import CHRONIC, demo_drugs, resolve
-from .demo_ledger import BATCH_COLUMNS, MOVEMENT_COLUMNS, TRACE_COLUMNS
+from .demo_ledger import BATCH_COLUMNS, MOVEMENT_COLUMNS, TRACE_EVENT_COLUMNS
 from .demo_rows import BulkWriter, IdFactory
 from .demo_village import DemoContext, VillagePlan, VillageSim
 
@@ -68,7 +68,7 @@ def define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
                                                "paper")),
         "stock_movements": d("stock_movements", MOVEMENT_COLUMNS),
         "batches": d("batches", BATCH_COLUMNS),
-        "trace_codes": d("trace_codes", TRACE_COLUMNS),
+        "trace_code_events": d("trace_code_events", TRACE_EVENT_COLUMNS),
         "stocktakes": d("stocktakes", ("store_id", "scope", "scope_value", "status", "started_at", "started_seq",
                                        "finalised_at", "user_id", "note")),
         "stocktake_lines": d("stocktake_lines", ("stocktake_id", "batch_id", "drug_id", "booked_qty", "counted_qty",
@@ -93,11 +93,11 @@ def make_context(config: SimConfig, ids: Callable[[], str], add: dict, maybe_flu
 
 
 def simulate(ctx: DemoContext, plan: VillagePlan, writer: BulkWriter) -> dict[str, Any]:
-    """One village's whole history, its batches and trace codes; returns its figures."""
+    """One village's whole history (its trace code events as they happen) and its batches; returns its figures."""
     before = dict(ctx.counts)
     sim = VillageSim(ctx, plan, f"village:{plan.index}:{ctx.today}")
     sim.run()
-    sim.ledger.batch_rows(ctx.add["batches"], ctx.add["trace_codes"])
+    sim.ledger.batch_rows(ctx.add["batches"])
     writer.flush()
     return {"index": plan.index, "visits": ctx.counts.get("visits", 0) - before.get("visits", 0),
             "movements": sim.ledger.movements, "people": len(plan.people)}

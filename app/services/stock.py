@@ -168,14 +168,16 @@ class StockService:
             return row.id
 
     @requires("stock.return_to_township")
-    def return_to_township(self, batch_id: str, quantity: int | str, reason: str, *, at: datetime | None = None) -> str:
-        """退回乡镇: stock sent back to the township, with a reason; returns the movement id."""
+    def return_to_township(self, batch_id: str, quantity: int | str, reason: str, *, at: datetime | None = None,
+                           trace_codes: Sequence[str] = ()) -> str:
+        """退回乡镇: stock sent back to the township, with a reason (and the boxes' trace codes, which are
+        then no longer sellable here); returns the movement id."""
         with self.db.unit_of_work() as uow:
             s = uow.session
             batch = q.batch_row(s, batch_id)
             row = remove_in(s, batch_id=batch_id, quantity_units=self._quantity(s, batch.drug_id, quantity),
                             kind=MovementKind.RETURN_TO_TOWNSHIP, at=at or now(), user_id=self.session.actor.user_id,
-                            reason=reason, doc_type="return", doc_id=new_id())
+                            reason=reason, doc_type="return", doc_id=new_id(), trace_codes=trace_codes)
             self._audit(s, "stock.return", "batches", batch_id, movement_id=row.id, quantity=-row.quantity, reason=row.reason)
             return row.id
 

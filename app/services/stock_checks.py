@@ -42,6 +42,33 @@ def _no_negative_stock(session: Session) -> Iterator[str]:
         yield f"药品“{row[2]}”批号 {row[1]}（批次 {row[0]}）结存为负数 {row[3]}"
 
 
+@rule("追溯码只售出一次")
+def _trace_codes_sold_once(session: Session) -> Iterator[str]:
+    row = session.execute(
+        text(
+            "SELECT code, sum(CASE WHEN kind = 'sold' THEN 1 ELSE 0 END) - sum(CASE WHEN kind = 'unsold' THEN 1 ELSE 0 END) "
+            "FROM trace_code_events GROUP BY code "
+            "HAVING sum(CASE WHEN kind = 'sold' THEN 1 ELSE 0 END) - sum(CASE WHEN kind = 'unsold' THEN 1 ELSE 0 END) "
+            "NOT IN (0, 1) ORDER BY code LIMIT 1"
+        )
+    ).first()
+    if row:
+        yield f"追溯码 {row[0]} 售出与销售冲正相抵后为 {row[1]} 次（应为 0 或 1 次）"
+
+
+@rule("追溯码先入库后售出")
+def _trace_codes_received_before_sold(session: Session) -> Iterator[str]:
+    row = session.execute(
+        text(
+            "SELECT r.code, r.occurred_at FROM trace_code_events r JOIN trace_code_events p "
+            "ON p.store_id = r.store_id AND p.code = r.code AND p.seq = r.seq - 1 "
+            "WHERE r.kind = 'received' AND p.kind = 'sold' ORDER BY r.code LIMIT 1"
+        )
+    ).first()
+    if row:
+        yield f"追溯码 {row[0]} 售出后又于 {str(row[1])[:16]} 入库"
+
+
 # -- cunyi report stock --------------------------------------------------------------------------
 def stock_report_rows(session: Session, site_id: str) -> list[dict]:
     """One row per batch with stock at the site's store(s), sorted by drug then batch no."""

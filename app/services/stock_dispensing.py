@@ -134,7 +134,7 @@ class Dispensing:
         self.drugs[drug_id][1] = balance
         if trace_codes:
             tracecodes.sell_codes(self.session, codes=trace_codes, drug_id=drug_id, batch_id=plan[0][0],
-                                  store_id=self.store_id, at=self.at, doc_id=self.doc_id)
+                                  store_id=self.store_id, at=self.at, doc_id=self.doc_id, doc_type=self.doc_type)
         return result
 
     def write(self) -> None:

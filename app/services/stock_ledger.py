@@ -18,12 +18,14 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Batch, Drug, StockMovement, Store
-from app.domain.enums import MovementKind
+from app.domain.enums import MovementKind, TraceEventKind
 from app.domain.errors import ForeignRecordError, NotFoundError, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity, is_expired, parse_quantity
 
 from . import tracecodes
 
+#: movements that send boxes out of the store, and what they mean for the boxes' trace codes
+SENDING = {MovementKind.TRANSFER_OUT: TraceEventKind.SHIPPED, MovementKind.RETURN_TO_TOWNSHIP: TraceEventKind.RETURNED}
 
 @dataclass(frozen=True)
 class Allocation:
@@ -239,7 +241,8 @@ def receive_in(
         batch.no_trace_codes = True
     post_movement(session, batch, kind=kind, quantity=quantity, at=at, doc_type=doc_type, doc_id=doc_id, user_id=user_id)
     if codes:
-        tracecodes.receive_codes(session, codes=codes, drug_id=drug.id, batch_id=batch.id, store_id=store.id, at=at)
+        tracecodes.receive_codes(session, codes=codes, drug_id=drug.id, batch_id=batch.id, store_id=store.id, at=at,
+                                 doc_type=doc_type, doc_id=doc_id)
     return batch.id
 
 
@@ -264,7 +267,9 @@ def reverse_movement_in(
         doc_id=original.doc_id, user_id=user_id, reason=reason, reverses_id=original.id,
     )
     if original.kind in (MovementKind.RECEIPT, MovementKind.TRANSFER_IN):
-        tracecodes.unreceive_codes(session, batch_id=batch.id, received_at=original.occurred_at)
+        tracecodes.unreceive_codes(session, batch_id=batch.id, doc_id=original.doc_id, at=at)
+    elif original.kind in SENDING:
+        tracecodes.unsend_codes(session, batch_id=batch.id, doc_id=original.doc_id, at=at)
     return row
 
 
@@ -293,7 +298,7 @@ def reverse_document_in(
             continue
         reverse_movement_in(session, movement_id=original.id, at=at, user_id=user_id, reason=str(reason or "")[:128])
         count += 1
-    tracecodes.unsell_codes(session, doc_id)
+    tracecodes.unsell_codes(session, doc_id, at)
     return count
 
 
@@ -315,16 +320,26 @@ def adjust_in(
 
 def remove_in(
     session: Session, *, batch_id: str, quantity_units: int, kind: MovementKind, at: datetime,
-    user_id: str | None, reason: str, doc_type: str, doc_id: str | None = None,
+    user_id: str | None, reason: str, doc_type: str, doc_id: str | None = None, trace_codes: Sequence[str] = (),
 ) -> StockMovement:
-    """Take stock out of one named batch (write-off 报损, return to township 退回乡镇), with a reason."""
+    """Take stock out of one named batch (write-off 报损, return to township 退回乡镇, 调拨出库), with a reason.
+
+    The trace codes of the boxes that leave (a return or a transfer out) are no longer sellable here.
+    """
     quantity = check_quantity(quantity_units)
     reason = _reason(reason)
     batch = get_batch(session, batch_id)
-    return post_movement(
+    codes = tracecodes.normalise_codes(trace_codes)
+    if codes and kind not in SENDING:
+        raise ValidationError(f"{tracecodes.TRACE_FIELD}：只有退回乡镇和调拨出库登记追溯码", tracecodes.TRACE_FIELD)
+    row = post_movement(
         session, batch, kind=kind, quantity=-quantity, at=at, doc_type=doc_type, doc_id=doc_id, user_id=user_id,
         reason=reason,
     )
+    if codes:
+        tracecodes.send_codes(session, codes=codes, kind=SENDING[MovementKind(kind)], drug_id=batch.drug_id,
+                              store_id=batch.store_id, at=at, doc_type=doc_type, doc_id=doc_id)
+    return row
 
 
 __all__ = [

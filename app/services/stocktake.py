@@ -22,13 +22,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.db.models import Batch, Drug, Site, StockMovement, Stocktake, StocktakeLine, Store, TraceCode
+from app.db.models import Batch, Drug, Site, StockMovement, Stocktake, StocktakeLine, Store
 from app.db.uow import Database, now
 from app.domain.codes import looks_like_trace_code
 from app.domain.enums import StocktakeStatus
 from app.domain.errors import NotFoundError, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity, parse_quantity
 
+from . import tracecodes
 from .audit import write_audit
 from .context import Session, requires
 from .stock_ledger import adjust_in, get_store, next_seq
@@ -203,7 +204,7 @@ class StocktakeService:
             lines = self._lines(s, take)
             batch_ids: set[str] = set()
             if looks_like_trace_code(raw):
-                hit = s.scalar(select(TraceCode.batch_id).where(TraceCode.code == raw))
+                hit = tracecodes.batch_of(s, raw)
                 batch_ids = {hit} if hit else set()
             found = [ln for ln in lines if ln.batch_id in batch_ids or ln.batch_no == raw]
             if found:

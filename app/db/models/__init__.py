@@ -14,7 +14,7 @@ from .care import (
 )
 from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox
 from .org import Site, Store, User
-from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, TraceCode
+from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, TraceCodeEvent
 
 __all__ = [
     "AppSetting",
@@ -39,7 +39,7 @@ __all__ = [
     "StocktakeLine",
     "Store",
     "SyncedBase",
-    "TraceCode",
+    "TraceCodeEvent",
     "User",
     "Visit",
     "synced_tables",

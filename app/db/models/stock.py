@@ -91,18 +91,35 @@ class StockMovement(SyncedBase):
     drug_balance_after: Mapped[int] = mapped_column(Integer)  # store+drug running balance
 
 
-class TraceCode(SyncedBase):
-    """A 20-digit 药品追溯码 seen at receipt or sale. A code is sold at most once."""
+class TraceCodeEvent(SyncedBase):
+    """One fact about a 20-digit 药品追溯码 at one store: received, sold, unsold, shipped, returned…
 
-    __tablename__ = "trace_codes"
+    Append-only, each row owned by the site that acted. A code's state at a store is its latest event
+    there (highest ``seq``); "sold at most once" is a rule over the events (``app.services.tracecodes``).
+    """
 
-    code: Mapped[str] = mapped_column(String(20), unique=True)
+    __tablename__ = "trace_code_events"
+    __table_args__ = (
+        #: a code's events at one store, in order; the unique seq refuses two writers acting on one code at once
+        Index("ix_trace_code_events_store_code", "store_id", "code", "seq", unique=True),
+        #: a code's events at every store (is it sold anywhere?)
+        Index("ix_trace_code_events_code", "code"),
+        #: the codes of one batch (receipt reversal, stocktake scan)
+        Index("ix_trace_code_events_batch_code", "batch_id", "code"),
+        #: the codes a document sold (a settlement's reversal un-sells them)
+        Index("ix_trace_code_events_doc", "doc_id"),
+    )
+
+    code: Mapped[str] = mapped_column(String(20))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"))
-    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
-    received_at: Mapped[datetime | None] = mapped_column(DateTime)
-    sold_at: Mapped[datetime | None] = mapped_column(DateTime)
-    sold_visit_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # TraceEventKind
+    #: order of the code's events at this store (1, 2, …)
+    seq: Mapped[int] = mapped_column(Integer)
+    doc_type: Mapped[str] = mapped_column(String(24), default="")  # receipt, visit, manual, return, shipment…
+    doc_id: Mapped[str | None] = mapped_column(String(36))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Stocktake(SyncedBase):

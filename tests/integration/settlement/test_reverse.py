@@ -59,8 +59,9 @@ def test_trace_codes_are_unsold_by_the_reversal(clinic):
     draft = type(draft)(**{**draft.__dict__, "lines": (DraftLine(clinic.drugs["amox"], 24, "口服", (code,)),)})
     info = clinic.sv.settlement.settle(draft, at=AT)
     clinic.sv.settlement.reverse(info.id, "开错药", at=AT)
-    row = _rows(clinic, "SELECT sold_visit_id, sold_at FROM trace_codes WHERE code = :c", c=code)[0]
-    assert row.sold_visit_id is None and row.sold_at is None
+    rows = _rows(clinic, "SELECT kind, doc_id FROM trace_code_events WHERE code = :c ORDER BY seq", c=code)
+    assert [(r.kind, r.doc_id) for r in rows][1:] == [("sold", info.visit_id), ("unsold", info.visit_id)]
+    assert clinic.sv.stock.trace_code(code).sold_at is None
     # the box can be sold again
     clinic.sv.settlement.settle(draft, at=AT + timedelta(minutes=1))
 

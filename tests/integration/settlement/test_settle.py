@@ -159,8 +159,8 @@ def test_trace_codes_are_sold_with_the_visit(clinic):
     draft = clinic.draft(resident.id, {"amox": 24})
     draft = type(draft)(**{**draft.__dict__, "lines": (DraftLine(clinic.drugs["amox"], 24, "口服", (code,)),)})
     info = clinic.sv.settlement.settle(draft, at=AT)
-    sold = _rows(clinic, "SELECT sold_visit_id, batch_id FROM trace_codes WHERE code = :c", c=code)[0]
-    assert sold.sold_visit_id == info.visit_id and batch
+    sold = _rows(clinic, "SELECT doc_id, batch_id FROM trace_code_events WHERE code = :c AND kind = 'sold'", c=code)
+    assert [(s.doc_id, s.batch_id) for s in sold] == [(info.visit_id, batch)]
 
 
 @pytest.mark.parametrize("table", ["visits", "prescription_lines"])

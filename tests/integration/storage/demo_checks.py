@@ -137,14 +137,20 @@ def stock_shows_every_situation(con: sqlite3.Connection, today: date) -> None:
                             "GROUP BY drug_id)", store)
         figures = {"expired": expired, "near": near, "no_code": no_code, "low": low, "several": several}
         assert 1 <= expired <= 6 and near >= 1 and no_code >= 1 and 1 <= low <= 20 and several >= 2, (site, figures)
-        sold = _one(con, "SELECT count(*) FROM trace_codes WHERE store_id = ? AND sold_visit_id IS NOT NULL", store)
+        sold = _one(con, "SELECT count(*) FROM trace_code_events WHERE store_id = ? AND kind = 'sold'", store)
         assert sold > 0
     assert _one(con, "SELECT count(*) FROM stocktakes WHERE status = 'finalised'") >= 3
     assert _one(con, "SELECT count(*) FROM stock_movements WHERE kind = 'adjustment' AND doc_type = 'stocktake'") >= 1
     assert _one(con, "SELECT count(*) FROM reversals") >= 1
     # a sold trace code belongs to a visit that dispensed that drug
-    assert _one(con, "SELECT count(*) FROM trace_codes c WHERE c.sold_visit_id IS NOT NULL AND NOT EXISTS ("
-                     "SELECT 1 FROM prescription_lines l WHERE l.visit_id = c.sold_visit_id AND l.drug_id = c.drug_id)") == 0
+    assert _one(con, "SELECT count(*) FROM trace_code_events c WHERE c.kind = 'sold' AND NOT EXISTS ("
+                     "SELECT 1 FROM prescription_lines l WHERE l.visit_id = c.doc_id AND l.drug_id = c.drug_id)") == 0
+    # every sold code was received at that store first, and is sold at most once at a time
+    assert _one(con, "SELECT count(*) FROM trace_code_events s WHERE s.kind = 'sold' AND NOT EXISTS ("
+                     "SELECT 1 FROM trace_code_events r WHERE r.store_id = s.store_id AND r.code = s.code "
+                     "AND r.kind = 'received' AND r.seq < s.seq)") == 0
+    assert _one(con, "SELECT count(*) FROM (SELECT code FROM trace_code_events GROUP BY code "
+                     "HAVING sum(kind = 'sold') - sum(kind = 'unsold') NOT IN (0, 1))") == 0
 
 def history_spans_ninety_days(con: sqlite3.Connection, today: date) -> None:
     first, last = con.execute("SELECT min(visit_date), max(visit_date) FROM visits").fetchone()

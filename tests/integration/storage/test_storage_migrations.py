@@ -142,3 +142,52 @@ def test_previous_head_with_demo_data_upgrades(revision: str, previous: str | No
     assert cli_main(["check", "--data", str(data)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["ok"] is True and "库存台账 = 批次结存" in result["checked"]
+
+
+def test_trace_codes_become_their_events(demo_build, tmp_path: Path) -> None:
+    """0007: every code row becomes its events with its dates: received, sold (to its visit), a reversed
+    receipt as received then unreceived, a code first seen at a sale as its sale alone."""
+    path = tmp_path / "cunyi.db"
+    engine = make_engine(path)
+    try:
+        migrate.upgrade(engine, "0006")
+        with sqlite3.connect(path) as con:  # the demo brings its own (idle) transaction marker
+            con.execute("DELETE FROM outbox_tx")
+        _fill_from_demo(path, demo_build.database)
+        con = sqlite3.connect(path, isolation_level=None)
+        owner, store, batch, drug, at = con.execute(
+            "SELECT m.owner_site_id, m.store_id, m.batch_id, m.drug_id, m.occurred_at FROM stock_movements m "
+            "WHERE m.kind IN ('receipt', 'transfer_in') ORDER BY m.seq LIMIT 1").fetchone()
+        receipt_doc = con.execute("SELECT doc_id FROM stock_movements WHERE batch_id = ? AND occurred_at = ? "
+                                  "AND kind IN ('receipt', 'transfer_in') ORDER BY seq LIMIT 1", (batch, at)).fetchone()[0]
+        visit, sold_at = con.execute("SELECT id, occurred_at FROM visits ORDER BY occurred_at LIMIT 1").fetchone()
+        rows = [  # code, received_at, sold_at, sold_visit_id
+            ("89000000000000000001", at, None, None),
+            ("89000000000000000002", at, sold_at, visit),
+            ("89000000000000000003", None, None, None),
+            ("89000000000000000004", None, sold_at, "manual-doc"),
+        ]
+        con.executemany(
+            "INSERT INTO trace_codes (id, owner_site_id, created_at, updated_at, version, code, drug_id, batch_id, "
+            "store_id, received_at, sold_at, sold_visit_id) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            [(f"tc-{code}", owner, at, sold_at, code, drug, batch, store, r, s, v) for code, r, s, v in rows])
+        con.close()
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    con = sqlite3.connect(path)
+    try:
+        events = con.execute("SELECT code, seq, kind, occurred_at, doc_type, doc_id, store_id, batch_id, owner_site_id "
+                             "FROM trace_code_events WHERE code LIKE '89%' ORDER BY code, seq").fetchall()
+        assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'trace_codes'").fetchone()[0] == 0
+    finally:
+        con.close()
+    assert [e[:6] for e in events] == [
+        ("89000000000000000001", 1, "received", at, "receipt", receipt_doc),
+        ("89000000000000000002", 1, "received", at, "receipt", receipt_doc),
+        ("89000000000000000002", 2, "sold", sold_at, "visit", visit),
+        ("89000000000000000003", 1, "received", at, "receipt", None),
+        ("89000000000000000003", 2, "unreceived", sold_at, "receipt", None),
+        ("89000000000000000004", 1, "sold", sold_at, "manual", "manual-doc"),
+    ]
+    assert {e[6:] for e in events} == {(store, batch, owner)}

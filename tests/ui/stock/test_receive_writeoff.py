@@ -86,7 +86,8 @@ def test_receive_by_keyboard_without_and_with_trace_codes(qtbot, stock_site, ope
     assert form.message.text().startswith("已入库：硝苯地平缓释片")
     assert query(data, "SELECT on_hand, no_trace_codes, expiry FROM batches WHERE batch_no='N2501'") == [
         (60, 0, "2028-01-31")]
-    assert len(query(data, "SELECT code FROM trace_codes WHERE code LIKE '810000000000000000%'")) == 2
+    assert len(query(data, "SELECT code FROM trace_code_events WHERE code LIKE '810000000000000000%' "
+                           "AND kind = 'received'")) == 2
     recent = page.tab["receive"].model
     assert recent.rowCount() >= 2 and recent.row(0).batch_no == "N2501"
 
