@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.domain.errors import DatabaseBusy
+from app.domain.ids import new_id
 
 #: SQLite's own wait for a lock, for every statement but a write transaction's ``BEGIN IMMEDIATE``
 BUSY_TIMEOUT_MS = 15000
@@ -38,6 +39,12 @@ PRAGMAS = (
 )
 
 
+#: give the write transaction just begun its id and say whether it applies pulled rows; the outbox
+#: triggers read both (``app.db.outbox``). Cleared before ``COMMIT``, so no later writer reuses the id.
+MARK_TX_SQL = "INSERT OR REPLACE INTO outbox_tx (id, tx_id, applying_remote) VALUES (1, ?, ?)"
+CLEAR_TX_SQL = "UPDATE outbox_tx SET tx_id = NULL, applying_remote = 0 WHERE id = 1"
+
+
 def configure(conn: sqlite3.Connection) -> None:
     """Take transaction control away from the driver (``BEGIN`` is ours) and apply the pragmas."""
     conn.isolation_level = None
@@ -52,6 +59,45 @@ def connect(path: Path | str) -> Iterator[sqlite3.Connection]:
         configure(conn)
         conn.row_factory = sqlite3.Row
         yield conn
+
+
+# -- the other SQLite-only settings and checks: every PRAGMA of the program is in this module ----------
+def file_check(conn: sqlite3.Connection, kind: str = "quick_check") -> bool:
+    """SQLite's ``quick_check`` or ``integrity_check`` of the file behind ``conn``: True when it is sound."""
+    if kind not in ("quick_check", "integrity_check"):
+        raise ValueError(kind)
+    return conn.execute(f"PRAGMA {kind}").fetchone()[0] == "ok"
+
+
+def set_foreign_keys(conn: sqlite3.Connection, on: bool) -> None:
+    """Switch foreign-key enforcement on or off (only takes effect outside a transaction)."""
+    conn.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def foreign_key_violation(conn: sqlite3.Connection) -> tuple | None:
+    """The first row that references a missing parent: (table, rowid, parent table, …), or None."""
+    return conn.execute("PRAGMA foreign_key_check").fetchone()
+
+
+def begin_bulk_load(conn: sqlite3.Connection, *, big: bool) -> None:
+    """Settings for loading a new file in bulk (a failed load is deleted, so the large one keeps no journal)."""
+    for pragma in ("PRAGMA journal_mode=OFF" if big else "PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF",
+                   "PRAGMA cache_size=-200000", "PRAGMA temp_store=MEMORY",
+                   "PRAGMA threads=2",  # CREATE INDEX sorts with a helper thread
+                   "PRAGMA foreign_keys=" + ("OFF" if big else "ON")):
+        conn.execute(pragma)
+
+
+def defer_foreign_keys(conn: sqlite3.Connection) -> None:
+    """Check this transaction's references at its commit (rows may come before their parents)."""
+    conn.execute("PRAGMA defer_foreign_keys=ON")
+
+
+def end_bulk_load(conn: sqlite3.Connection) -> None:
+    """Sampled statistics (seconds, not minutes, on gigabytes) and back to WAL after a bulk load."""
+    conn.execute("PRAGMA analysis_limit=1000")
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode=WAL")
 
 
 def is_busy(error: BaseException) -> bool:
@@ -92,12 +138,16 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
 def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A write transaction (``BEGIN IMMEDIATE``, like the writer engine): commit, or roll back on error.
 
+    Like a unit of work, it gives its transaction a ``tx_id`` for the outbox rows it writes.
+
     Raises:
         DatabaseBusy: another program kept the write lock for ``WRITE_WAIT_S`` (see ``begin_immediate``).
     """
     begin_immediate(conn)
     try:
+        conn.execute(MARK_TX_SQL, (new_id(), 0))
         yield conn
+        conn.execute(CLEAR_TX_SQL)
     except BaseException:
         conn.execute("ROLLBACK")
         raise

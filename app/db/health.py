@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 from app.domain.errors import RuleViolation
 
+from .connection import file_check
+
 #: SQLite's primary result codes for a damaged file
 SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
 
@@ -67,7 +69,7 @@ def check_file(path: Path, pragma: str = "quick_check") -> bool:
     except sqlite3.DatabaseError:
         return False
     try:
-        return con.execute(f"PRAGMA {pragma}").fetchone()[0] == "ok"
+        return file_check(con, pragma)
     except sqlite3.DatabaseError:
         return False
     finally:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from . import schema_head
+from .connection import foreign_key_violation, set_foreign_keys
 from .outbox import install_triggers
 
 if TYPE_CHECKING:
@@ -52,18 +53,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
-        raw.execute("PRAGMA foreign_keys=OFF")
+        set_foreign_keys(raw, False)
         try:
             with conn.begin():
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
                 if revision == "head" or revision == head_revision():
                     install_triggers(conn)
-                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchone()
+                broken = foreign_key_violation(raw)
                 if broken is not None:
                     raise CunyiError(
                         f"数据库升级后表 {broken[0]} 引用了不存在的 {broken[2]} 记录，升级已撤销；"
                         "请联系技术支持并保留升级前的自动备份"
                     )
         finally:
-            raw.execute("PRAGMA foreign_keys=ON")
+            set_foreign_keys(raw, True)

@@ -20,13 +20,17 @@ from pathlib import Path
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+#: how the name of every generated trigger starts (the table's name follows)
+TRIGGER_PREFIXES = ("outbox_insert_", "outbox_update_", "append_only_update_", "append_only_delete_", "no_delete_")
+
 #: the generated triggers of a database, by name
 GENERATED_TRIGGERS = (
-    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'outbox_%' OR name LIKE 'append_only_%')"
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+    "AND (name LIKE 'outbox_%' OR name LIKE 'append_only_%' OR name LIKE 'no_delete_%')"
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "8fea98c5cb28e2d8d95d0faea03f8a2e5a9ae220713384422b4d028d7ccddadc"
+TRIGGERS_DIGEST = "e522edf80d3a65a51693b6e278e953ddc8b065879afacdee00ca9caeb89e2896"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

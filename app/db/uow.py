@@ -9,7 +9,8 @@ Usage::
 Every synced record gets its base columns here: a UUIDv7 ``id``, ``owner_site_id`` (the local site),
 ``created_at``/``updated_at`` and ``version`` (bumped by the owner on every update). A record owned by
 another site cannot be updated or deleted, and no synced record is ever deleted. The outbox rows are
-written by triggers in the same transaction (see ``app.db.outbox``).
+written by triggers in the same transaction (see ``app.db.outbox``), all with the one ``tx_id`` the unit
+of work gives its transaction at ``BEGIN``.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain import clock
 from app.domain.errors import CunyiError, DatabaseBusy, ForeignRecordError
-from app.domain.ids import new_id
 
 from .connection import is_busy
 from .engine import make_engine
 from .models import LocalSite, Site, SyncedBase
+from .outbox import clear_transaction, mark_transaction, sync_columns
 
 #: key in ``Session.info``: set while applying records pulled from the hub
 APPLYING_REMOTE = "applying_remote"
@@ -59,6 +60,7 @@ class Database:
         self._local_site_id: str | None = None
         self._local_site_kind: str | None = None
         event.listen(self._write_sessions, "before_flush", self._before_flush)
+        event.listen(self._write_sessions, "after_begin", self._after_begin)
 
     # -- identity -----------------------------------------------------------------------------
     @property
@@ -85,8 +87,12 @@ class Database:
 
     # -- sessions -----------------------------------------------------------------------------
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
+    def unit_of_work(self, *, applying_remote: bool = False) -> Iterator[UnitOfWork]:
         """Open a write transaction; commit on success, roll back on any exception.
+
+        Args:
+            applying_remote: the transaction applies rows pulled from the hub: their columns are kept
+                as pulled (owner, version, times) and the outbox queues none of them.
 
         Raises:
             DatabaseBusy: another program kept the write lock past ``WRITE_WAIT_S``; nothing was written
@@ -94,8 +100,12 @@ class Database:
         """
         session = self._write_sessions()
         session.info["local_site_id"] = self.local_site_id
+        session.info[APPLYING_REMOTE] = applying_remote
         try:
             yield UnitOfWork(session, session.info["local_site_id"])
+            if session.in_transaction():
+                session.flush()
+                clear_transaction(session.connection())
             session.commit()
         except BaseException as exc:
             session.rollback()
@@ -121,22 +131,23 @@ class Database:
 
     # -- rules applied to every flush ---------------------------------------------------------
     @staticmethod
+    def _after_begin(session: Session, _transaction, connection) -> None:  # noqa: ANN001
+        """Every outbox row of this transaction carries one ``tx_id`` (see ``app.db.outbox``)."""
+        mark_transaction(connection, applying_remote=session.info.get(APPLYING_REMOTE, False))
+
+    @staticmethod
     def _before_flush(session: Session, _ctx, _instances) -> None:  # noqa: ANN001
         local = session.info.get("local_site_id")
         remote = session.info.get(APPLYING_REMOTE, False)
         stamp = now()
         for obj in session.new:
             if isinstance(obj, SyncedBase):
-                if obj.id is None:
-                    obj.id = new_id()
-                if obj.owner_site_id is None:
-                    if local is None:
-                        raise CunyiError("本机尚未建站，请先完成建站向导")
-                    obj.owner_site_id = local
-                if obj.created_at is None:
-                    obj.created_at = stamp
-                obj.updated_at = obj.updated_at or stamp
-                obj.version = obj.version or 1
+                owner = obj.owner_site_id or local
+                if owner is None:
+                    raise CunyiError("本机尚未建站，请先完成建站向导")
+                for name, value in sync_columns(owner, stamp, obj.id).items():
+                    if getattr(obj, name) is None:
+                        setattr(obj, name, value)
         for obj in session.dirty:
             if isinstance(obj, SyncedBase) and session.is_modified(obj, include_collections=False):
                 if not remote and obj.owner_site_id != local:

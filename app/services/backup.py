@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from app.db.connection import file_check
 from app.db.uow import Database
 from app.domain.errors import RuleViolation
 from app.paths import DataDir
@@ -33,7 +34,7 @@ class BackupResult:
 def integrity_ok(path: Path) -> bool:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return file_check(con, "integrity_check")
     finally:
         con.close()
 

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from app.db.models import Drug
+from app.db.outbox import sync_columns
 from app.db.uow import Database, now
 from app.domain.errors import CunyiError, DatabaseBusy, ValidationError
-from app.domain.ids import new_id
 
 from .catalog_fields import LABELS, LABELS_IN, apply_prices, clean_drug, drug_pinyin, header_field
 from .catalog_files import FILE_FIELD, FileProblem, read_table
@@ -246,8 +246,7 @@ def _write_batch(session: Any, batch: list[tuple[int, dict[str, Any], str | None
     for _number, values, drug_id in batch:
         row = existing.get(drug_id) if drug_id else by_code.get(values["national_code"])
         if row is None:
-            new.append({**new_drug_row(values), "id": new_id(), "owner_site_id": local_site_id, "created_at": stamp,
-                        "updated_at": stamp, "version": 1})
+            new.append({**new_drug_row(values), **sync_columns(local_site_id, stamp)})
         else:
             apply(row, values, new=False)
             updated += 1

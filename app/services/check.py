@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.db.connection import file_check, foreign_key_violation
 from app.db.health import damaged_file_error
 
 Rule = Callable[[Session], Iterator[str]]
@@ -27,8 +27,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 @rule("SQLite 完整性")
 def _integrity(session: Session) -> Iterator[str]:
-    result = session.execute(text("PRAGMA integrity_check")).scalar()
-    if result != "ok":
+    if not file_check(session.connection().connection.dbapi_connection, "integrity_check"):
         # a damaged file: the message start-up gives (the file, the way back), not a rule's violation
         raise damaged_file_error(Path(session.get_bind().url.database))
     yield from ()
@@ -36,7 +35,8 @@ def _integrity(session: Session) -> Iterator[str]:
 
 @rule("外键")
 def _foreign_keys(session: Session) -> Iterator[str]:
-    for row in session.execute(text("PRAGMA foreign_key_check")).fetchmany(1):
+    row = foreign_key_violation(session.connection().connection.dbapi_connection)
+    if row is not None:
         yield f"表 {row[0]} 第 {row[1]} 行引用了不存在的 {row[2]} 记录"
 
 

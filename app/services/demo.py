@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from app.db.connection import begin_bulk_load, defer_foreign_keys, end_bulk_load
 from app.domain import clock
 from app.domain.errors import RuleViolation, ValidationError
 from app.paths import DataDir
@@ -169,19 +170,14 @@ class _Build:
         """Pragmas for a load into a new file (a failed build is deleted, so no journal is needed for
         the large one), secondary indexes and outbox triggers suspended; opens the first transaction."""
         con = self.con
-        con.execute("PRAGMA journal_mode=OFF" if big else "PRAGMA journal_mode=MEMORY")
-        con.execute("PRAGMA synchronous=OFF")
-        con.execute("PRAGMA cache_size=-200000")
-        con.execute("PRAGMA temp_store=MEMORY")
-        con.execute("PRAGMA threads=2")  # CREATE INDEX sorts with a helper thread
-        con.execute("PRAGMA foreign_keys=" + ("OFF" if big else "ON"))
+        begin_bulk_load(con, big=big)
         dropped = secondary_indexes(con, BIG_TABLES) if big else []
         for name, _sql in dropped:
             con.execute(f"DROP INDEX {name}")
         drop_outbox_triggers(con)
         con.execute("BEGIN")
         if not big:
-            con.execute("PRAGMA defer_foreign_keys=ON")  # batches are written after their movements
+            defer_foreign_keys(con)  # batches are written after their movements
         return dropped
 
     def _villages(self, config: SimConfig, ctx, plans: list[VillagePlan], setup, big: bool) -> None:  # noqa: ANN001
@@ -223,9 +219,7 @@ class _Build:
         con.execute("COMMIT")
         self.progress(f"待同步队列：本机记录 {queued} 条")
         self.progress("统计信息与收尾…")
-        con.execute("PRAGMA analysis_limit=1000")  # sampled statistics: seconds, not minutes, on gigabytes
-        con.execute("ANALYZE")
-        con.execute("PRAGMA journal_mode=WAL")
+        end_bulk_load(con)
 
     def _plans(self, setup, regimen_pool: dict) -> list[VillagePlan]:  # noqa: ANN001
         """Residents of every village (made here, so ID numbers are unique across villages) and their plans."""

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.db.models import Base, synced_tables
-from app.db.outbox import outbox_trigger_sql
+from app.db.outbox import SYNC_COLUMNS, clear_transaction, mark_transaction, outbox_trigger_sql
 
 _MASK62 = (1 << 62) - 1
 _VARIANT = 1 << 63
@@ -98,7 +98,7 @@ class TableSpec:
 
 
 #: columns every synced table starts with, in this order, in the demo's row tuples
-SYNCED = ("id", "owner_site_id", "created_at", "updated_at", "version")
+SYNCED = SYNC_COLUMNS
 
 
 class BulkWriter:
@@ -175,7 +175,9 @@ def drop_outbox_triggers(con: sqlite3.Connection) -> None:
 def queue_local_rows(con: sqlite3.Connection) -> int:
     """Queue every row owned by the local site, exactly as the insert trigger would, then restore
     the triggers. Tables go parents-first, rows in insertion order, so a push never sends a
-    child before its parent. Returns the number of outbox rows written."""
+    child before its parent. Called inside a transaction: the rows are queued as that one
+    transaction (one ``tx_id``). Returns the number of outbox rows written."""
+    mark_transaction(con)
     before = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
     synced = set(synced_tables())
     for table in (t.name for t in Base.metadata.sorted_tables if t.name in synced):
@@ -189,5 +191,6 @@ def queue_local_rows(con: sqlite3.Connection) -> int:
                     "WHERE owner_site_id = (SELECT site_id FROM local_site WHERE id = 1) ORDER BY rowid")
         for sql in outbox_trigger_sql(table):
             con.execute(sql)
+    clear_transaction(con)
     return con.execute("SELECT count(*) FROM outbox").fetchone()[0] - before
 

@@ -23,11 +23,11 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Drug, PrescriptionLine, ReceiptPrint, Resident, Reversal, Settlement, Store, Visit
+from app.db.outbox import sync_columns
 from app.db.uow import Database, now
 from app.domain.errors import CunyiError, NotFoundError, PermissionDenied, RuleViolation, ValidationError
 from app.domain.fefo import check_quantity
 from app.domain.idcard import parse_id_number
-from app.domain.ids import new_id
 from app.domain.permissions import allowed
 from app.domain.policy import Case, Line, Split, settle
 from app.domain.usage import check_usage
@@ -102,9 +102,8 @@ class SettlementService:
             # Core inserts in the unit of work's transaction (one statement per table, the outbox rows
             # from the triggers): the base columns are set here exactly as the unit of work sets them
             stamp = now()
-            base = {"owner_site_id": site_id, "created_at": stamp, "updated_at": stamp, "version": 1}
             visit = {
-                **base, "id": new_id(), "site_id": site_id, "resident_id": resident.id, "visit_date": draft.visit_date,
+                **sync_columns(site_id, stamp), "site_id": site_id, "resident_id": resident.id, "visit_date": draft.visit_date,
                 "occurred_at": at, "diagnosis": draft.diagnosis.strip(),
                 "diagnosis_code": draft.diagnosis_code.strip().upper(), "chronic_code": draft.chronic_code or None,
                 "general_fee": draft.general_fee, "doctor_user_id": actor.user_id,
@@ -113,7 +112,7 @@ class SettlementService:
             conn = s.connection()
             conn.execute(_INSERT_VISIT, visit)
             conn.execute(_INSERT_LINE, [{
-                **base, "id": new_id(), "visit_id": visit["id"], "line_no": p.line_no, "drug_id": p.drug_id,
+                **sync_columns(site_id, stamp), "visit_id": visit["id"], "line_no": p.line_no, "drug_id": p.drug_id,
                 "quantity_units": p.quantity_units, "amount_fen": p.amount_fen, "coverage_class": p.coverage_class,
                 "class_b_self_bp": p.class_b_self_bp, "usage": p.usage,
             } for p in preview.lines])
@@ -123,7 +122,7 @@ class SettlementService:
             out.write()
             split = preview.split
             settlement = {
-                **base, "id": new_id(), "visit_id": visit["id"], "resident_id": resident.id, "site_id": site_id,
+                **sync_columns(site_id, stamp), "visit_id": visit["id"], "resident_id": resident.id, "site_id": site_id,
                 "receipt_no": q.next_receipt_no(s, Settlement, site_id, at.date()), "settled_at": at,
                 "policy_year": draft.visit_date.year, "pool": preview.pool, "total_fen": split.total_fen,
                 "fund_fen": split.fund_fen, "general_fee_fund_fen": split.general_fee_fund_fen,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Drug, PrescriptionLine, Resident, Reversal, Settlement, Visit
+from app.db.spans import day_of, month_of
 from app.domain import clock
 from app.domain.money import round_half_up_div
 
@@ -114,16 +115,17 @@ def settlements_daily(services: Any, period: Period) -> Table:
     days: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("visits", "reversals", *MONEY), 0))
     sums = [func.coalesce(func.sum(getattr(Settlement, m)), 0) for m in MONEY]
     with services.db.read() as s:
-        day_of = func.substr(Settlement.settled_at, 1, 10)
+        days_in = (end - start).days
+        sday = day_of(Settlement.settled_at, start, days_in)
         for day, count, *money in s.execute(
-            select(day_of, func.count(), *sums).where(
+            select(sday, func.count(), *sums).where(
                 Settlement.site_id == period.site_id, Settlement.settled_at >= lo, Settlement.settled_at < hi)
-            .group_by(day_of)
+            .group_by(sday)
         ):
             days[day]["visits"] += count
             for key, value in zip(MONEY, money, strict=True):
                 days[day][key] += int(value)
-        rday = func.substr(Reversal.reversed_at, 1, 10)
+        rday = day_of(Reversal.reversed_at, start, days_in)
         for day, count, *money in s.execute(
             select(rday, func.count(), *sums).join(Settlement, Settlement.id == Reversal.settlement_id)
             .where(Settlement.site_id == period.site_id, Reversal.reversed_at >= lo, Reversal.reversed_at < hi)
@@ -158,7 +160,7 @@ def monthly_summary(services: Any, period: Period) -> Table:
     year, last = (int(x) for x in month.split("-"))
     lo = datetime(year, 1, 1)
     hi = datetime.combine(_month_bounds(month)[1], datetime.min.time())
-    mon = func.substr(Settlement.settled_at, 1, 7)
+    mon = month_of(Settlement.settled_at, year, last)
     with services.db.read() as s:
         found = {
             m: (count, *(int(v) for v in money))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.db.models import AuditLog, LoginState, Outbox, Resident, Reversal, Settlement, User, Visit
+from app.db.models import AuditLog, LocalSite, LoginState, Outbox, Resident, Reversal, Settlement, User, Visit
+from app.db.spans import day_of
 from app.db.uow import Database, now
 from app.paths import DataDir
 
@@ -89,12 +90,16 @@ class StatusService:
     def sync_state(self) -> SyncState:
         """How many outbox rows wait for the hub, and when the oldest was written (local time).
 
-        The oldest is the first row in the queue (rows queue in the order they are written): found by
-        the primary key, so a site that never synced (hundreds of thousands of rows) is not read through.
+        Pending are the rows above the pushed cursor (``local_site.pushed_seq``); rows the hub has
+        acknowledged may still be in the table. The oldest is the first row above the cursor (rows
+        queue in the order they are written): found by the primary key, so a site that never synced
+        (hundreds of thousands of rows) is not read through.
         """
+        pushed = select(func.coalesce(func.max(LocalSite.pushed_seq), 0)).scalar_subquery()
         with self.db.read() as s:
-            count = s.scalar(select(func.count()).select_from(Outbox))  # on the smallest index
-            oldest = s.scalar(select(Outbox.created_at).order_by(Outbox.local_seq).limit(1))
+            count = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.local_seq > pushed))
+            oldest = s.scalar(select(Outbox.created_at).where(Outbox.local_seq > pushed)
+                              .order_by(Outbox.local_seq).limit(1))
         oldest_at = None
         if oldest:
             # the trigger stamps UTC ISO text; show it in local wall-clock time
@@ -123,7 +128,7 @@ class StatusService:
         site_id = self.db.local_site_id
         start = datetime.combine(first, time.min)
         end = datetime.combine(until + timedelta(days=1), time.min)
-        day_of = func.substr(Settlement.settled_at, 1, 10)
+        day = day_of(Settlement.settled_at, first, days)
         with self.db.read() as s:
             visits = dict(s.execute(
                 select(Visit.visit_date, func.count(Visit.id))
@@ -134,7 +139,7 @@ class StatusService:
                 day: values
                 for day, *values in s.execute(
                     select(
-                        day_of,
+                        day,
                         func.count(Settlement.id),
                         func.coalesce(func.sum(Settlement.total_fen), 0),
                         func.coalesce(func.sum(Settlement.fund_fen), 0),
@@ -147,7 +152,7 @@ class StatusService:
                         Settlement.settled_at >= start,
                         Settlement.settled_at < end,
                         Settlement.id.not_in(select(Reversal.settlement_id)),
-                    ).group_by(day_of)
+                    ).group_by(day)
                 )
             }
         figures = []

@@ -16,11 +16,11 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Batch, Drug, StockMovement, Store
+from app.db.outbox import sync_columns
 from app.db.uow import now
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError, ForeignRecordError, NotFoundError, RuleViolation
 from app.domain.fefo import BatchStock, Units, allocate, check_quantity
-from app.domain.ids import new_id
 
 from . import tracecodes
 from .stock_ledger import Allocation, check_store
@@ -124,7 +124,7 @@ class Dispensing:
             self.seq += 1
             self.moved[batch_id] = batch[3]
             self.rows.append({
-                "id": new_id(), "owner_site_id": self.local, "created_at": stamp, "updated_at": stamp, "version": 1,
+                **sync_columns(self.local, stamp),
                 "seq": self.seq, "store_id": self.store_id, "drug_id": drug_id, "batch_id": batch_id,
                 "kind": self.kind, "quantity": -qty, "occurred_at": self.at, "doc_type": self.doc_type,
                 "doc_id": self.doc_id, "reason": "", "reverses_id": None, "user_id": self.user_id,

@@ -12,7 +12,7 @@ from .care import (
     Settlement,
     Visit,
 )
-from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox
+from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox, OutboxTx
 from .org import Site, Store, User
 from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, TraceCodeEvent
 
@@ -28,6 +28,7 @@ __all__ = [
     "LocalSite",
     "LoginState",
     "Outbox",
+    "OutboxTx",
     "PrescriptionLine",
     "ReceiptPrint",
     "Resident",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -18,6 +18,8 @@ class LocalSite(Base):
     site_id: Mapped[str] = mapped_column(String(36))
     db_instance_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: the last ``outbox.local_seq`` the hub has acknowledged; the rows above it are pending
+    pushed_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AppSetting(Base):
@@ -30,17 +32,39 @@ class AppSetting(Base):
 
 
 class Outbox(Base):
-    """One row per insert/update of a locally-owned synced record, written by trigger (DESIGN §4)."""
+    """One row per insert/update of a locally-owned synced record, written by trigger (DESIGN §4).
+
+    The protocol log: ``local_seq`` is AUTOINCREMENT, so a number is never used twice, even after the
+    pushed rows are removed; every row of one transaction carries that transaction's ``tx_id``.
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     local_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     op_id: Mapped[str] = mapped_column(String(36), unique=True)
+    tx_id: Mapped[str] = mapped_column(String(36))
     table_name: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str] = mapped_column(String(36), index=True)
     schema_version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+class OutboxTx(Base):
+    """The write transaction in progress (one row): its id and whether it applies pulled rows.
+
+    Set at ``BEGIN`` by every writer (``app.db.outbox.mark_transaction``) and cleared before ``COMMIT``,
+    so other connections only ever see it empty. The outbox triggers read it: SQLite triggers cannot
+    see a connection's temporary tables, so the value lives in this table.
+    """
+
+    __tablename__ = "outbox_tx"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    tx_id: Mapped[str | None] = mapped_column(String(36))
+    applying_remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class AuditLog(Base):

@@ -182,3 +182,20 @@ def test_visits_and_prescription_lines_are_final_corrections_are_reversals(clini
     assert clinic.fingerprint() == before
     clinic.sv.settlement.reverse(info.id, "收错", at=AT + timedelta(minutes=1))  # the way to correct a visit
     assert clinic.fingerprint() != before
+
+
+def test_a_settlements_outbox_rows_are_one_transaction(clinic):
+    """The hub applies a transaction whole: everything one settle wrote carries one ``tx_id``, its own."""
+    resident = clinic.resident()
+    with clinic.sv.db.read() as s:
+        before = s.scalar(text("SELECT max(local_seq) FROM outbox"))
+        earlier = {t for (t,) in s.execute(text("SELECT DISTINCT tx_id FROM outbox"))}
+    info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28, "amox": 12}), at=AT)
+    with clinic.sv.db.read() as s:
+        rows = s.execute(text("SELECT local_seq, table_name, record_id, tx_id FROM outbox WHERE local_seq > :seq "
+                              "ORDER BY local_seq"), {"seq": before}).all()
+    tables = {r.table_name for r in rows}
+    assert {"visits", "prescription_lines", "stock_movements", "batches", "settlements"} <= tables
+    assert info.id in {r.record_id for r in rows}
+    assert len({r.tx_id for r in rows}) == 1 and rows[0].tx_id not in earlier
+    assert [r.local_seq for r in rows] == list(range(before + 1, before + 1 + len(rows)))

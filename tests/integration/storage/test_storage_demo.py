@@ -118,6 +118,9 @@ def test_only_the_local_sites_rows_are_queued(con: sqlite3.Connection) -> None:
     finally:
         con.row_factory = None
     assert _one(con, "SELECT count(DISTINCT op_id) FROM outbox") == _one(con, "SELECT count(*) FROM outbox")
+    # the bulk load queues its rows in one transaction, with one tx_id, as a unit of work would
+    assert _one(con, "SELECT count(DISTINCT tx_id) FROM outbox WHERE tx_id IS NOT NULL") == 1
+    assert _one(con, "SELECT tx_id FROM outbox_tx") is None
     assert _one(con, "SELECT count(*) FROM outbox m JOIN stock_movements s ON s.id = m.record_id "
                      "JOIN outbox b ON b.record_id = s.batch_id WHERE b.local_seq > m.local_seq") == 0
     assert _one(con, "SELECT count(*) FROM outbox l JOIN prescription_lines p ON p.id = l.record_id "

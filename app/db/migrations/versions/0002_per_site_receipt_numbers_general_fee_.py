@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from app.db.outbox import drop_generated_triggers
+
 
 revision = '0002'
 down_revision = '0001'
@@ -20,12 +22,7 @@ depends_on = None
 def upgrade() -> None:
     # The generated outbox and append-only triggers are dropped here and reinstalled from the models
     # when the upgrade reaches the head, so backfilling a column is neither refused nor queued.
-    conn = op.get_bind()
-    for (name,) in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-        "AND (name LIKE 'outbox_%' OR name LIKE 'append_only_%')"
-    ).fetchall():
-        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    drop_generated_triggers(op.get_bind())
 
     with op.batch_alter_table('reversals', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_reversals_receipt_no'), type_='unique')

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from app.db.outbox import drop_generated_triggers
 from app.domain.pinyin import pinyin_codes
 
 revision = '0003'
@@ -27,11 +28,7 @@ def upgrade() -> None:
     # The generated outbox and append-only triggers are dropped here and reinstalled from the models
     # when the upgrade reaches the head, so backfilling a column is neither refused nor queued.
     conn = op.get_bind()
-    for (name,) in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-        "AND (name LIKE 'outbox_%' OR name LIKE 'append_only_%')"
-    ).fetchall():
-        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    drop_generated_triggers(conn)
 
     for table in ('residents', 'drugs'):
         with op.batch_alter_table(table, schema=None) as batch_op:

@@ -1,0 +1,83 @@
+"""Each synced table's ``schema_version`` pinned to the columns its outbox payload carries (DESIGN §4).
+
+An outbox row says which ``schema_version`` of its table the payload has; the hub (and every site that
+pulls the row) reads the payload by that version. So a table's columns may only change together with
+its version: bump ``__schema_version__`` on the model and add the new version's columns here, keeping
+the older versions, which the hub still reads. ``pin_errors`` is what a unit test checks.
+
+The base columns every synced row has (``app.db.outbox.SYNC_COLUMNS``) are not repeated in the pins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .models import Base, SyncedBase
+from .outbox import SYNC_COLUMNS
+
+#: table -> version -> its columns beyond the base ones, in model order, separated by spaces
+PINS: dict[str, dict[int, str]] = {
+    "batches": {1: "store_id drug_id batch_no expiry pack_cost_fen on_hand received_on no_trace_codes"},
+    "chronic_qualifications": {1: "resident_id disease_code disease_name valid_from valid_to"},
+    "drugs": {1: "national_code generic_name brand_name form strength pack_unit base_unit units_per_pack maker approval_no barcode coverage_class class_b_self_bp is_vbp vbp_round is_essential category price_fen retail_price_fen zero_markup pinyin_abbr pinyin_overridden pinyin_keys pinyin_sort active"},
+    "enrollments": {1: "resident_id year enrolled_on central_period repaid_years newborn"},
+    "households": {1: "site_id address head_resident_id"},
+    "prescription_lines": {1: "visit_id line_no drug_id quantity_units amount_fen coverage_class class_b_self_bp usage"},
+    "receipt_prints": {1: "settlement_id reversal_id printed_at user_id reprint paper"},
+    "residents": {1: "site_id id_number name pinyin_abbr pinyin_keys pinyin_sort sex birth_date phone address household_id relation_to_head assistance_category insurance_no"},
+    "reversals": {1: "settlement_id receipt_no reversed_at reason user_id"},
+    "settlements": {1: "visit_id resident_id site_id receipt_no settled_at policy_year pool total_fen fund_fen general_fee_fund_fen assistance_fen self_paid_fen self_funded_fen general_fee_fen b_pre_self_fen deductible_fen eligible waiting_until reason doctor_user_id"},
+    "sites": {1: "kind name code township_id region address phone"},
+    "stock_movements": {1: "seq store_id drug_id batch_id kind quantity occurred_at doc_type doc_id reason reverses_id user_id batch_balance_after drug_balance_after"},
+    "stocktake_lines": {1: "stocktake_id batch_id drug_id booked_qty counted_qty counted_seq moved_during adjustment_qty reason"},
+    "stocktakes": {1: "store_id scope scope_value status started_at started_seq finalised_at user_id note"},
+    "store_drug_settings": {1: "store_id drug_id shelf min_stock_units"},
+    "stores": {1: "site_id name"},
+    "trace_code_events": {1: "code store_id drug_id batch_id kind seq doc_type doc_id occurred_at"},
+    "users": {1: "site_id username display_name role password_hash active"},
+    "visits": {1: "site_id resident_id visit_date occurred_at diagnosis diagnosis_code chronic_code general_fee doctor_user_id agent_name agent_id_number"},
+}
+
+
+def schema_versions() -> dict[str, int]:
+    """``__schema_version__`` of every synced table, by name."""
+    return {
+        m.local_table.name: int(m.class_.__schema_version__)
+        for m in Base.registry.mappers if issubclass(m.class_, SyncedBase)
+    }
+
+
+def synced_columns() -> dict[str, tuple[str, ...]]:
+    """The columns of every synced table beyond the base ones, in model order."""
+    return {
+        table: tuple(c.name for c in Base.metadata.tables[table].columns if c.name not in SYNC_COLUMNS)
+        for table in schema_versions()
+    }
+
+
+def pin_errors(columns: Mapping[str, Sequence[str]], versions: Mapping[str, int],
+               pins: Mapping[str, Mapping[int, str]] = PINS) -> list[str]:
+    """What is wrong between the tables' columns, their versions and the pins (empty: nothing).
+
+    Args:
+        columns: each synced table's columns beyond the base ones (``synced_columns()``).
+        versions: each synced table's ``schema_version`` (``schema_versions()``).
+        pins: the pinned columns by table and version (``PINS``).
+    """
+    errors = []
+    for table in sorted(columns):
+        version = versions[table]
+        have = " ".join(columns[table])
+        pinned = pins.get(table, {}).get(version)
+        if pinned is None:
+            errors.append(f"{table}: schema_version {version} has no pin; add {{{version}: {have!r}}} "
+                          f"under {table!r} in app/db/sync_schema.py PINS")
+        elif pinned != have:
+            errors.append(f"{table}: columns changed without a schema_version bump (pinned for version {version}: "
+                          f"{pinned!r}; now: {have!r}); bump __schema_version__ on the model and pin the new "
+                          "version's columns, keeping the old pin")
+        elif any(other == have for v, other in pins[table].items() if v != version):
+            errors.append(f"{table}: schema_version {version} pins the same columns as an older version")
+    for table in sorted(set(pins) - set(columns)):
+        errors.append(f"{table}: pinned but no longer a synced table")
+    return errors
