@@ -343,7 +343,7 @@ def bulk_history(sv: Services, *, years: int, visits_per_year: int, residents: i
                    "pack_unit": "盒", "base_unit": "片", "units_per_pack": 24, "maker": "", "approval_no": "",
                    "barcode": "", "coverage_class": "AB"[i % 2], "class_b_self_bp": None, "is_vbp": 0,
                    "vbp_round": "", "is_essential": 1, "category": "", "price_fen": 900 + i, "retail_price_fen": 900 + i,
-                   "zero_markup": 1, "min_stock_units": 0, "shelf": "", "pinyin_abbr": f"lsyp{i}",
+                   "zero_markup": 1, "pinyin_abbr": f"lsyp{i}",
                    "pinyin_overridden": 0, "active": 1} for i, d in enumerate(drugs)])
     first_year = date.today().year - years
     people = [new_id() for _ in range(residents)]

@@ -81,6 +81,16 @@ class Database:
                 self._local_site_kind = site.kind if site else None
         return self._local_site_kind
 
+    @property
+    def local_site_enrolled(self) -> bool:
+        """Whether this installation has enrolled under a township hub (``local_site.enrolled_at``).
+
+        Read at every call (enrolling changes it while the program runs); catalog writes ask it.
+        """
+        with self.read() as session:
+            row = session.get(LocalSite, 1)
+            return bool(row and row.enrolled_at is not None)
+
     def forget_local_site(self) -> None:
         self._local_site_id = None
         self._local_site_kind = None

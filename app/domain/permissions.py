@@ -37,11 +37,14 @@ class Permission:
     roles: frozenset[Role]
     site_kinds: frozenset[SiteKind] | None = None
     area: str | None = None
+    #: writes the township's reference data (the catalog): refused at a village enrolled under a
+    #: township, which reads the township's rows; a standalone village keeps its own until it enrolls
+    township_data: bool = False
 
 
 def _p(label: str, roles: set[Role] | frozenset[Role], site_kinds: frozenset[SiteKind] | None = None,
-       area: str | None = None) -> Permission:
-    return Permission(label, frozenset(roles), site_kinds, area)
+       area: str | None = None, *, township_data: bool = False) -> Permission:
+    return Permission(label, frozenset(roles), site_kinds, area, township_data)
 
 
 #: use case → permission. Writes are named ``<service>.<method>``; reads ``<service>.read``.
@@ -73,10 +76,12 @@ PERMISSIONS: dict[str, Permission] = {
     "users.change_role": _p("修改用户角色", {A}, area="settings"),
     "users.change_own_password": _p("修改本人密码", STAFF),
     # catalog and prices
-    "catalog.create": _p("新增药品", {P, A}, area="stock"),
-    "catalog.update": _p("修改药品信息和价格", {P, A}, area="stock"),
-    "catalog.reset_pinyin": _p("修改药品拼音码", {P, A}, area="stock"),
-    "catalog.import_file": _p("导入药品目录", {P, A}, area="stock"),
+    "catalog.create": _p("新增药品", {P, A}, area="stock", township_data=True),
+    "catalog.update": _p("修改药品信息和价格", {P, A}, area="stock", township_data=True),
+    "catalog.reset_pinyin": _p("修改药品拼音码", {P, A}, area="stock", township_data=True),
+    "catalog.import_file": _p("导入药品目录", {P, A}, area="stock", township_data=True),
+    # a store's own choices about a drug (货位, 最低库存): the store's site writes them, enrolled or not
+    "catalog.set_store_settings": _p("设置药品货位和最低库存", {D, P, A}, area="stock"),
     # stock
     "stock.receive": _p("入库", {D, P, A}, area="stock"),
     "stock.dispense": _p("发药出库", {D, P, A}, area="stock"),
@@ -122,13 +127,19 @@ def _kind(site_kind: SiteKind | str | None) -> SiteKind | None:
         return None
 
 
-def allowed(use_case: str, role: Role | str | None, site_kind: SiteKind | str | None = None) -> bool:
-    """Whether ``role`` may do ``use_case`` at a site of ``site_kind`` (None: the kind is not known yet)."""
-    return refusal(use_case, role, site_kind) is None
+def allowed(use_case: str, role: Role | str | None, site_kind: SiteKind | str | None = None,
+            enrolled: bool = False) -> bool:
+    """Whether ``role`` may do ``use_case`` at a site of ``site_kind`` (None: the kind is not known yet)
+    that is ``enrolled`` under a township hub or not."""
+    return refusal(use_case, role, site_kind, enrolled) is None
 
 
-def refusal(use_case: str, role: Role | str | None, site_kind: SiteKind | str | None = None) -> str | None:
+def refusal(use_case: str, role: Role | str | None, site_kind: SiteKind | str | None = None,
+            enrolled: bool = False) -> str | None:
     """Why ``role`` may not do ``use_case`` here, in Chinese naming the action and the role; None if allowed.
+
+    At a village ``enrolled`` under a township, the township's reference data (``township_data``) is
+    read only: the refusal says who keeps it.
 
     Raises:
         KeyError: ``use_case`` is not in the table (a misspelt name must not pass silently).
@@ -140,6 +151,8 @@ def refusal(use_case: str, role: Role | str | None, site_kind: SiteKind | str | 
     if permission.site_kinds is not None and kind is not None and kind not in permission.site_kinds:
         places = "、".join(k.label for k in sorted(permission.site_kinds))
         return f"{kind.label}不能{permission.label}（只有{places}可以）"
+    if permission.township_data and enrolled and kind is SiteKind.VILLAGE:
+        return f"已加入乡镇的村卫生室不能{permission.label}：药品目录由乡镇卫生院维护，同步后即可看到"
     if who in permission.roles:
         return None
     offered = roles_for_site(kind) if kind is not None else list(Role)
@@ -147,16 +160,18 @@ def refusal(use_case: str, role: Role | str | None, site_kind: SiteKind | str | 
     return f"{who.label}不能{permission.label}，请由{'或'.join(others)}操作"
 
 
-def check(use_case: str, role: Role | str | None, site_kind: SiteKind | str | None = None) -> None:
+def check(use_case: str, role: Role | str | None, site_kind: SiteKind | str | None = None,
+          enrolled: bool = False) -> None:
     """Raise ``PermissionDenied`` (field 用户) unless ``role`` may do ``use_case`` here."""
-    message = refusal(use_case, role, site_kind)
+    message = refusal(use_case, role, site_kind, enrolled)
     if message is not None:
         raise PermissionDenied(message, "用户")
 
 
 def needs_site_kind(use_case: str) -> bool:
     """Whether the kind of this site decides ``use_case`` (the service then looks it up)."""
-    return PERMISSIONS[use_case].site_kinds is not None
+    permission = PERMISSIONS[use_case]
+    return permission.site_kinds is not None or permission.township_data
 
 
 def area_allowed(area: str, role: Role | str, site_kind: SiteKind | str) -> bool:

@@ -25,6 +25,8 @@ from .catalog_audit import audit_drug, audit_import, snapshot
 from .catalog_fields import LABELS_IN, apply_prices, clean_drug, drug_pinyin
 from .catalog_import import ImportProblem, ImportRejected, ImportResult
 from .context import Session, requires
+from .store_settings import FIELDS as STORE_FIELDS
+from .store_settings import NONE, StoreDrug, save, settings_of, site_store_id
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,14 @@ _INFO_FIELDS = [f.name for f in fields(DrugInfo) if f.name != "warnings"]
 _PINYIN_ORDER = (Drug.pinyin_sort, Drug.generic_name, Drug.id)
 
 
-def drug_info(row: Drug, warnings: tuple[str, ...] = ()) -> DrugInfo:
-    return DrugInfo(**{name: getattr(row, name) for name in _INFO_FIELDS}, warnings=warnings)
+def drug_info(row: Drug, warnings: tuple[str, ...] = (), own: StoreDrug = NONE) -> DrugInfo:
+    """The catalog row with this site's store's ``own`` shelf and minimum stock."""
+    return DrugInfo(**{name: getattr(own if name in STORE_FIELDS else row, name) for name in _INFO_FIELDS},
+                    warnings=warnings)
 
 
 def _apply(row: Drug, values: dict[str, Any], *, new: bool) -> None:
-    values = dict(values)
+    values = {k: v for k, v in values.items() if k not in STORE_FIELDS}
     apply_prices(values, row.price_fen or 0, row.retail_price_fen or 0, True if new else row.zero_markup)
     if "pinyin_abbr" in values:
         values["pinyin_overridden"] = True
@@ -100,7 +104,15 @@ class CatalogService:
             row = s.get(Drug, drug_id) if drug_id else None
             if row is None:
                 raise NotFoundError(f"药品：找不到编号为 {drug_id or '（空）'} 的药品", "药品")
-            return drug_info(row)
+            return drug_info(row, own=self._own(s, [row.id]).get(row.id, NONE))
+
+    def _own(self, session: OrmSession, drug_ids: list[str]) -> dict[str, StoreDrug]:
+        """This site's store's settings for the drugs."""
+        return settings_of(session, site_store_id(session, self.db.local_site_id), drug_ids)
+
+    def _infos(self, session: OrmSession, rows: list[Drug]) -> list[DrugInfo]:
+        own = self._own(session, [r.id for r in rows])
+        return [drug_info(r, own=own.get(r.id, NONE)) for r in rows]
 
     @requires("catalog.read")
     def search(self, text: str = "", limit: int = 50, *, include_inactive: bool = False) -> list[DrugInfo]:
@@ -116,7 +128,7 @@ class CatalogService:
             if not include_inactive:
                 base = base.where(Drug.active.is_(True))
             if not raw:
-                return [drug_info(r) for r in s.scalars(base.order_by(*_PINYIN_ORDER).limit(limit))]
+                return self._infos(s, list(s.scalars(base.order_by(*_PINYIN_ORDER).limit(limit))))
             found: dict[str, Drug] = {}
             lowered = raw.lower()
             like = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -135,7 +147,7 @@ class CatalogService:
                     found.setdefault(row.id, row)
                 if len(found) >= limit:
                     break
-            return [drug_info(r) for r in list(found.values())[:limit]]
+            return self._infos(s, list(found.values())[:limit])
 
     # -- writing ---------------------------------------------------------------------------------
     @requires("catalog.create")
@@ -148,8 +160,10 @@ class CatalogService:
             _apply(row, clean.values, new=True)
             uow.session.add(row)
             uow.session.flush()
+            own = self._save_own(uow.session, row.id, clean.values) or NONE
+            uow.session.flush()
             audit_drug(uow.session, self.session.actor, uow.local_site_id, row)
-            return drug_info(row, clean.warnings)
+            return drug_info(row, clean.warnings, own)
 
     @requires("catalog.update")
     def update(self, drug_id: str, **changes: Any) -> DrugInfo:
@@ -166,11 +180,42 @@ class CatalogService:
                     raise ValidationError("乙类先行自付比例：只有乙类药品才能设置先行自付比例", "乙类先行自付比例")
                 clean.values["class_b_self_bp"] = None
             self._refuse_duplicate(uow.session, merged, row.id)
-            before = snapshot(row)
+            own = self._own(uow.session, [row.id]).get(row.id, NONE)
+            before = snapshot(row, own)
             _apply(row, clean.values, new=False)
+            own = self._save_own(uow.session, row.id, clean.values) or own
             uow.session.flush()
-            audit_drug(uow.session, self.session.actor, uow.local_site_id, row, before)
-            return drug_info(row, clean.warnings)
+            audit_drug(uow.session, self.session.actor, uow.local_site_id, row, before, own)
+            return drug_info(row, clean.warnings, own)
+
+    @requires("catalog.set_store_settings")
+    def set_store_settings(self, drug_id: str, **values: Any) -> DrugInfo:
+        """Set this site's store's shelf (``shelf``) and minimum stock (``min_stock_units``) for a drug.
+
+        The township's catalog row is not touched: an enrolled village, which may not change the
+        catalog, still keeps its own shelves and minimums.
+        """
+        unknown = set(values) - set(STORE_FIELDS)
+        if unknown:
+            raise ValidationError(f"药品：只能设置货位和最低库存，不能设置 {'、'.join(sorted(unknown))}", "药品")
+        clean = clean_drug(values, partial=True)
+        with self.db.unit_of_work() as uow:
+            row = uow.session.get(Drug, drug_id) if drug_id else None
+            if row is None:
+                raise NotFoundError(f"药品：找不到编号为 {drug_id or '（空）'} 的药品", "药品")
+            own = self._own(uow.session, [row.id]).get(row.id, NONE)
+            before = snapshot(row, own)
+            own = self._save_own(uow.session, row.id, clean.values) or own
+            uow.session.flush()
+            audit_drug(uow.session, self.session.actor, uow.local_site_id, row, before, own)
+            return drug_info(row, own=own)
+
+    def _save_own(self, session: OrmSession, drug_id: str, values: dict[str, Any]) -> StoreDrug | None:
+        """Write the store fields of ``values`` to this site's store's settings for the drug."""
+        store_id = site_store_id(session, self.db.local_site_id)
+        if store_id is None:
+            return None
+        return save(session, store_id, drug_id, values)
 
     @requires("catalog.reset_pinyin")
     def reset_pinyin(self, drug_id: str) -> DrugInfo:
@@ -185,7 +230,7 @@ class CatalogService:
             row.pinyin_overridden = False
             uow.session.flush()
             audit_drug(uow.session, self.session.actor, uow.local_site_id, row, before)
-            return drug_info(row)
+            return drug_info(row, own=self._own(uow.session, [row.id]).get(row.id, NONE))
 
     @staticmethod
     def _refuse_duplicate(session: OrmSession, values: dict[str, Any], own_id: str | None) -> None:

@@ -13,24 +13,26 @@ from app.db.models import Drug
 from .audit import write_audit
 from .catalog_fields import LABELS
 from .context import Actor
+from .store_settings import FIELDS, NONE, StoreDrug
 
 #: the fields whose change is recorded (every catalog field a person can edit)
 AUDITED = tuple(LABELS)
 
 
-def snapshot(row: Drug) -> dict[str, Any]:
-    """The audited fields of ``row`` now (taken before a change, compared after it)."""
-    return {name: getattr(row, name) for name in AUDITED}
+def snapshot(row: Drug, own: StoreDrug = NONE) -> dict[str, Any]:
+    """The audited fields of ``row`` and of this store's ``own`` settings for it now (taken before a
+    change, compared after it)."""
+    return {name: getattr(own if name in FIELDS else row, name) for name in AUDITED}
 
 
 def audit_drug(session: OrmSession, actor: Actor, site_id: str | None, row: Drug,
-               before: dict[str, Any] | None = None) -> None:
+               before: dict[str, Any] | None = None, own: StoreDrug = NONE) -> None:
     """``catalog.create`` (``before`` None) or ``catalog.update`` with the fields that changed; no row if none did."""
     if before is None:
         write_audit(session, actor, site_id, "catalog.create", "drugs", row.id, drug=row.generic_name,
                     coverage_class=row.coverage_class, price_fen=row.price_fen, retail_price_fen=row.retail_price_fen)
         return
-    after = snapshot(row)
+    after = snapshot(row, own)
     changes = {name: [before[name], after[name]] for name in AUDITED if before[name] != after[name]}
     if changes:
         write_audit(session, actor, site_id, "catalog.update", "drugs", row.id, drug=row.generic_name, changes=changes)

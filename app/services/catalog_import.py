@@ -28,6 +28,7 @@ from app.db.outbox import sync_columns
 from app.db.uow import Database, now
 from app.domain.errors import CunyiError, DatabaseBusy, ValidationError
 
+from . import store_settings
 from .catalog_fields import LABELS, LABELS_IN, apply_prices, clean_drug, drug_pinyin, header_field
 from .catalog_files import FILE_FIELD, FileProblem, read_table
 
@@ -242,17 +243,25 @@ def _write_batch(session: Any, batch: list[tuple[int, dict[str, Any], str | None
     by_code = {d.national_code: d for d in session.scalars(select(Drug).where(Drug.national_code.in_(codes)))} if codes else {}
     stamp = now()
     new: list[dict[str, Any]] = []
+    own: list[tuple[str, dict[str, Any]]] = []  # this site's store's shelf and minimum, by drug
     updated = 0
     for _number, values, drug_id in batch:
         row = existing.get(drug_id) if drug_id else by_code.get(values["national_code"])
         if row is None:
             new.append({**new_drug_row(values), **sync_columns(local_site_id, stamp)})
+            own.append((new[-1]["id"], values))
         else:
             apply(row, values, new=False)
+            own.append((row.id, values))
             updated += 1
     session.flush()
     if new:
         session.execute(insert(Drug), new)
+    store_id = store_settings.site_store_id(session, local_site_id)
+    if store_id is not None:
+        for drug_id, values in own:
+            store_settings.save(session, store_id, drug_id, values)
+        session.flush()
     return len(new), updated
 
 

@@ -42,7 +42,8 @@ def requires(use_case: str) -> Callable[[F], F]:
     """Refuse the decorated service method unless the session's actor may do ``use_case``.
 
     The service needs ``session`` (a ``Session``) and, for a use case that depends on the kind of
-    site, ``db`` (its ``local_site_kind``). The check runs before the method reads or writes
+    site or on its enrollment under a township, ``db`` (its ``local_site_kind`` and
+    ``local_site_enrolled``). The check runs before the method reads or writes
     anything; a refusal is ``PermissionDenied`` naming the action and the role. The use case is kept
     on the method as ``use_case`` (the permission tests walk the services by it).
     """
@@ -55,8 +56,9 @@ def requires(use_case: str) -> Callable[[F], F]:
         def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
             role = self.session.actor.role
             kind = self.db.local_site_kind if by_kind else None
-            if not allowed(use_case, role, kind):  # the refusal names the roles of this kind of site
-                check(use_case, role, kind or self.db.local_site_kind)
+            enrolled = by_kind and self.db.local_site_enrolled
+            if not allowed(use_case, role, kind, enrolled):  # the refusal names the roles of this kind of site
+                check(use_case, role, kind or self.db.local_site_kind, enrolled)
             return method(self, *args, **kwargs)
 
         checked.use_case = use_case  # type: ignore[attr-defined]

@@ -140,7 +140,7 @@ class _Build:
         setup = set_up_sites(self.writer, add, self.ids, self.rng, scale, self.today, self.start, PASSWORD)
         self.progress(f"机构：{setup.township_name} 与 {len(setup.villages)} 个村卫生室；本机为“{setup.local_name}”")
         drug_ids = tuple(self.ids() for _ in range(len(setup.drug_values)))
-        setup.write_drugs(list(drug_ids))
+        setup.write_drugs(list(drug_ids), self.ids)
         self.progress(f"药品目录：{len(drug_ids)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
         config = SimConfig(self.today, self.until, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
                            scale.print_receipts)

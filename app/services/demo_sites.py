@@ -6,6 +6,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from app.db.models import Base
@@ -61,7 +62,7 @@ class SiteSetup:
     def drug_values(self) -> tuple[dict, ...]:
         return catalog_values()
 
-    def write_drugs(self, drug_ids: list[str]) -> None:
+    def write_drugs(self, drug_ids: list[str], ids: Callable[[], str]) -> None:
         """The catalog rows, owned by the township (exactly the importer's field values)."""
         table = Base.metadata.tables["drugs"]
         columns = [c.name for c in table.columns if c.name not in ("id", "owner_site_id", "created_at", "updated_at",
@@ -73,6 +74,15 @@ class SiteSetup:
                 value = values.get(name, table.columns[name].default.arg if table.columns[name].default else None)
                 row.append(int(value) if isinstance(value, bool) else value)
             add((drug_id, self.township_id, self.catalog_at, self.catalog_at, 1, *row))
+        # every store keeps the catalog file's shelf and minimum stock, as its own rows
+        own = self.writer.define("store_drug_settings", ("store_id", "drug_id", "shelf", "min_stock_units"))
+        stores = [(self.township_store_id, self.township_id), *((v.store_id, v.site_id) for v in self.villages)]
+        for drug_id, values in zip(drug_ids, self.drug_values, strict=True):
+            shelf, minimum = values.get("shelf", ""), values.get("min_stock_units", 0)
+            if shelf or minimum:
+                for store_id, site_id in stores:
+                    own((ids(), site_id, self.catalog_at, self.catalog_at, 1,
+                         store_id, drug_id, shelf, minimum))
         self.writer.flush()
 
     def audit_build(self, add: dict, scale_name: str) -> None:

@@ -54,7 +54,9 @@ _LOCAL_SITE = (
     "(SELECT st.id FROM stores st WHERE st.site_id = s.id LIMIT 1) AS store_id "
     "FROM local_site l JOIN sites s ON s.id = l.site_id WHERE l.id = 1"
 )
-_USER = "SELECT id, site_id, username, display_name, role, active, password_hash FROM users WHERE username = ?"
+#: a user of this installation's site (another site of the township may have a user of the same name)
+_USER = ("SELECT id, site_id, username, display_name, role, active, password_hash FROM users "
+         "WHERE site_id = ? AND username = ?")
 _INSERT_AUDIT = (
     "INSERT INTO audit_log (at, site_id, user_id, actor, action, target_table, target_id, detail) "
     "VALUES (:at, :site_id, :user_id, :actor, :action, :target_table, :target_id, :detail)"
@@ -124,8 +126,8 @@ def _check(conn: sqlite3.Connection, username: str, password: str, at: datetime)
         conn.execute(_INSERT_AUDIT, {**row, "at": db_datetime(row["at"])})
 
     name = username.strip()
-    row = conn.execute(_USER, (name,)).fetchone()
-    if row is None or row["site_id"] != site_id:
+    row = conn.execute(_USER, (site_id, name)).fetchone()
+    if row is None:
         user, key, stored = None, _name_key(name), _NO_ONE
         actor, target, extra = Actor(None, name, ""), None, {"reason": "unknown user"}
     else:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Batch, Drug
 
 from .stock_queries import AlertWindows, batch_value_fen, is_low, used_units
+from .store_settings import NONE, drugs_with_minimum, settings_of
 
 
 @dataclass(frozen=True)
@@ -97,20 +98,22 @@ def compute_alerts(session: Session, store_id: str, *, today: date, windows: Ale
     since = datetime.combine(today - timedelta(days=windows.usage_days), datetime.min.time())
     usage = used_units(session, store_id, since)
     candidates = set(usage) | set(usable)
-    candidates |= set(session.scalars(select(Drug.id).where(Drug.min_stock_units > 0, Drug.active.is_(True))))
+    candidates |= drugs_with_minimum(session, store_id)
     missing = candidates - set(drugs)
     if missing:
         for d in session.scalars(select(Drug).where(Drug.id.in_(missing))):
             drugs[d.id] = d
+    own = settings_of(session, store_id, candidates)
     low = []
     for drug_id in candidates:
         d = drugs.get(drug_id)
         if d is None or not d.active:
             continue
         have, used = usable.get(drug_id, 0), max(usage.get(drug_id, 0), 0)
-        if is_low(have, d.min_stock_units, used, windows):
+        minimum = own.get(drug_id, NONE).min_stock_units
+        if is_low(have, minimum, used, windows):
             days = have * windows.usage_days // used if used else None
-            low.append(LowStockRow(d.id, d.generic_name, d.strength, have, d.min_stock_units, used,
-                                   windows.usage_days, days, d.min_stock_units > 0 and have < d.min_stock_units))
+            low.append(LowStockRow(d.id, d.generic_name, d.strength, have, minimum, used,
+                                   windows.usage_days, days, minimum > 0 and have < minimum))
     low.sort(key=lambda r: (r.days_of_stock if r.days_of_stock is not None else -1, r.generic_name, r.drug_id))
     return StockAlerts(today, _tile(near), _tile(urgent), _tile(expired), _tile(low), _tile(no_code))

@@ -22,6 +22,7 @@ from app.domain.money import round_half_up_div
 from app.domain.pinyin import key_patterns
 
 from .stock_documents import document_numbers, number_of
+from .store_settings import NONE, settings_of
 
 
 def batch_row(session: Session, batch_id: str) -> Batch:
@@ -165,6 +166,7 @@ def on_hand_rows(
             | (Drug.national_code == text.upper())
         )
     by_drug = {d.id: d for d in session.scalars(drugs)}
+    own = settings_of(session, store_id, by_drug)
     batches: dict[str, list[Batch]] = {}
     if by_drug:
         for b in session.scalars(select(Batch).where(Batch.store_id == store_id, Batch.on_hand != 0)):
@@ -174,11 +176,12 @@ def on_hand_rows(
     usage = used_units(session, store_id, since)
     rows = []
     for d in by_drug.values():
-        own = batches.get(d.id, [])
-        total = sum(b.on_hand for b in own)
+        lots = batches.get(d.id, [])
+        total = sum(b.on_hand for b in lots)
+        mine = own.get(d.id, NONE)
         flags = set()
         usable = 0
-        for b in own:
+        for b in lots:
             if b.on_hand <= 0:
                 continue
             left = (b.expiry - today).days
@@ -192,17 +195,17 @@ def on_hand_rows(
                 flags.add("urgent")
             if b.no_trace_codes:
                 flags.add("no_code")
-        if is_low(usable, d.min_stock_units, usage.get(d.id, 0), windows):
+        if is_low(usable, mine.min_stock_units, usage.get(d.id, 0), windows):
             flags.add("low")
         if alert and alert not in flags:
             continue
-        live = [b.expiry for b in own if b.on_hand > 0]
+        live = [b.expiry for b in lots if b.on_hand > 0]
         packs, loose = split_packs(total, d.units_per_pack)
         rows.append(OnHandRow(
             d.id, d.generic_name, d.brand_name, d.strength, d.national_code, d.pack_unit, d.base_unit,
             d.units_per_pack, total, packs, loose,
-            sum(batch_value_fen(b.on_hand, b.pack_cost_fen, d.units_per_pack) for b in own),
-            min(live) if live else None, d.coverage_class, d.is_vbp, d.shelf, d.category, d.min_stock_units,
+            sum(batch_value_fen(b.on_hand, b.pack_cost_fen, d.units_per_pack) for b in lots),
+            min(live) if live else None, d.coverage_class, d.is_vbp, mine.shelf, d.category, mine.min_stock_units,
             frozenset(flags),
         ))
     # people scan the list by name: pinyin order (阿莫西林 before 氨氯地平), not by character code

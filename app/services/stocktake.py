@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.db.models import Batch, Drug, Site, StockMovement, Stocktake, StocktakeLine, Store
+from app.db.models import Batch, Drug, Site, StockMovement, Stocktake, StocktakeLine, Store, StoreDrugSettings
 from app.db.uow import Database, now
 from app.domain.codes import looks_like_trace_code
 from app.domain.enums import StocktakeStatus
@@ -103,7 +103,9 @@ class StocktakeService:
             stmt = select(Batch).join(Drug, Drug.id == Batch.drug_id).where(Batch.store_id == store_id,
                                                                             Batch.on_hand != 0)
             if scope == "shelf":
-                stmt = stmt.where(Drug.shelf == scope_value)
+                stmt = stmt.where(Batch.drug_id.in_(  # the shelf this store keeps the drug on
+                    select(StoreDrugSettings.drug_id).where(StoreDrugSettings.store_id == store_id,
+                                                            StoreDrugSettings.shelf == scope_value)))
             elif scope == "category":
                 stmt = stmt.where(Drug.category == scope_value)
             take = Stocktake(store_id=store_id, scope=scope, scope_value=scope_value, status="counting",
@@ -284,10 +286,14 @@ class StocktakeService:
                                                    StockMovement.seq > take.started_seq)):
             moves.setdefault(batch_id, []).append((seq, qty))
         out = []
-        stmt = (select(StocktakeLine, Batch, Drug).join(Batch, Batch.id == StocktakeLine.batch_id)
-                .join(Drug, Drug.id == StocktakeLine.drug_id).where(StocktakeLine.stocktake_id == take.id)
-                .order_by(Drug.shelf, Drug.generic_name, Drug.id, Batch.expiry, Batch.batch_no))
-        for line, b, d in s.execute(stmt):
+        shelf = func.coalesce(StoreDrugSettings.shelf, "")  # the store's own 货位 of the drug
+        stmt = (select(StocktakeLine, Batch, Drug, shelf).join(Batch, Batch.id == StocktakeLine.batch_id)
+                .join(Drug, Drug.id == StocktakeLine.drug_id)
+                .outerjoin(StoreDrugSettings, (StoreDrugSettings.store_id == take.store_id)
+                           & (StoreDrugSettings.drug_id == StocktakeLine.drug_id))
+                .where(StocktakeLine.stocktake_id == take.id)
+                .order_by(shelf, Drug.generic_name, Drug.id, Batch.expiry, Batch.batch_no))
+        for line, b, d, on_shelf in s.execute(stmt):
             if take.status == StocktakeStatus.FINALISED.value:
                 moved = line.moved_during
             else:
@@ -296,7 +302,7 @@ class StocktakeService:
             expected = line.booked_qty + moved
             variance = 0 if line.counted_qty is None else line.counted_qty - expected
             out.append(CountLine(
-                line.id, b.id, d.id, d.generic_name, d.strength, d.shelf, b.batch_no, b.expiry, d.pack_unit,
+                line.id, b.id, d.id, d.generic_name, d.strength, on_shelf, b.batch_no, b.expiry, d.pack_unit,
                 d.base_unit, d.units_per_pack, line.booked_qty, line.counted_qty, moved, expected, variance,
                 batch_value_fen(variance, b.pack_cost_fen, d.units_per_pack), line.reason,
             ))

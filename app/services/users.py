@@ -51,7 +51,7 @@ class UserService:
         password_hash = hash_password(password)
         with self.db.unit_of_work() as uow:
             s = uow.session
-            if s.scalar(select(User.id).where(User.username == username)):
+            if s.scalar(select(User.id).where(User.site_id == uow.local_site_id, User.username == username)):
                 raise ValidationError(f"用户名“{username}”已被使用", "用户名")
             site_id = uow.local_site_id
             user = User(site_id=site_id, username=username, display_name=display_name, role=role.value, password_hash=password_hash)

@@ -14,7 +14,7 @@ from .care import (
 )
 from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox, OutboxTx
 from .org import Site, Store, User
-from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, TraceCodeEvent
+from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, StoreDrugSettings, TraceCodeEvent
 
 __all__ = [
     "AppSetting",
@@ -39,6 +39,7 @@ __all__ = [
     "Stocktake",
     "StocktakeLine",
     "Store",
+    "StoreDrugSettings",
     "SyncedBase",
     "TraceCodeEvent",
     "User",

@@ -20,6 +20,9 @@ class LocalSite(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     #: the last ``outbox.local_seq`` the hub has acknowledged; the rows above it are pending
     pushed_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: when this site enrolled under a township hub; None while it is standalone. An enrolled village
+    #: reads the township's catalog and may not write it (``app.domain.permissions``).
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AppSetting(Base):

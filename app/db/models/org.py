@@ -1,6 +1,6 @@
 """Sites, stores and users."""
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import SyncedBase
@@ -33,9 +33,11 @@ class User(SyncedBase):
     """A person who signs in. The password hash syncs so sign-in works offline at the user's site."""
 
     __tablename__ = "users"
+    #: a user name is unique within its site: two sites of one township may both have an ``admin``
+    __table_args__ = (UniqueConstraint("site_id", "username", name="uq_users_site_username"),)
 
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
-    username: Mapped[str] = mapped_column(String(32), unique=True)
+    username: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(256))

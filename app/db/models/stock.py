@@ -33,13 +33,26 @@ class Drug(SyncedBase):
     price_fen: Mapped[int] = mapped_column(Integer, default=0)  # procurement price per pack
     retail_price_fen: Mapped[int] = mapped_column(Integer, default=0)  # = price_fen unless marked up
     zero_markup: Mapped[bool] = mapped_column(Boolean, default=True)  # 零差价
-    min_stock_units: Mapped[int] = mapped_column(Integer, default=0)
-    shelf: Mapped[str] = mapped_column(String(16), default="")  # 货位
     pinyin_abbr: Mapped[str] = mapped_column(String(32), default="", index=True)
     pinyin_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     pinyin_keys: Mapped[str] = mapped_column(String(255), default="")  # the 拼音码, then initials of other readings
     pinyin_sort: Mapped[str] = mapped_column(String(255), default="", index=True)  # full pinyin of the generic name
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StoreDrugSettings(SyncedBase):
+    """One store's choices about a catalog drug: its shelf (货位) and minimum stock (最低库存).
+
+    Owned by the store's site, so a village sets them without touching the township's catalog row.
+    """
+
+    __tablename__ = "store_drug_settings"
+    __table_args__ = (UniqueConstraint("store_id", "drug_id", name="uq_store_drug_settings_store_drug"),)
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"), index=True)
+    shelf: Mapped[str] = mapped_column(String(16), default="")  # 货位
+    min_stock_units: Mapped[int] = mapped_column(Integer, default=0)  # base units
 
 
 class Batch(SyncedBase):

@@ -131,8 +131,9 @@ def stock_shows_every_situation(con: sqlite3.Connection, today: date) -> None:
         near = _one(con, "SELECT count(*) FROM batches WHERE store_id = ? AND on_hand > 0 AND expiry BETWEEN ? AND ?",
                     store, today, soon)
         no_code = _one(con, "SELECT count(*) FROM batches WHERE store_id = ? AND on_hand > 0 AND no_trace_codes = 1", store)
-        low = _one(con, "SELECT count(*) FROM drugs d WHERE d.min_stock_units > (SELECT coalesce(sum(on_hand), 0) "
-                        "FROM batches b WHERE b.drug_id = d.id AND b.store_id = ?)", store)
+        low = _one(con, "SELECT count(*) FROM store_drug_settings o WHERE o.store_id = ? AND o.min_stock_units > "
+                        "(SELECT coalesce(sum(on_hand), 0) FROM batches b WHERE b.drug_id = o.drug_id AND b.store_id = ?)",
+                   store, store)
         several = _one(con, "SELECT max(n) FROM (SELECT count(*) n FROM batches WHERE store_id = ? AND on_hand > 0 "
                             "GROUP BY drug_id)", store)
         figures = {"expired": expired, "near": near, "no_code": no_code, "low": low, "several": several}

@@ -67,6 +67,14 @@ _SITE_UNIQUE_ADAPT = {
 }
 
 
+#: columns of an older schema that the head moved to another table: how to fill them from the head's rows.
+#: Before 0005 a drug's shelf and minimum stock were one value on the catalog row; the local store's now.
+_LOCAL_OWN = ("SELECT o.{0} FROM demo.store_drug_settings o JOIN demo.stores st ON st.id = o.store_id "
+              "WHERE o.drug_id = src.id AND st.site_id = (SELECT site_id FROM demo.local_site)")
+_MOVED_OUT = {"drugs": {"shelf": f"coalesce(({_LOCAL_OWN.format('shelf')}), '')",
+                        "min_stock_units": f"coalesce(({_LOCAL_OWN.format('min_stock_units')}), 0)"}}
+
+
 def _fill_from_demo(path: Path, demo: Path) -> dict[str, int]:
     """Copy the demo's rows into ``path`` (an older schema): common tables, common columns."""
     con = sqlite3.connect(path, isolation_level=None)
@@ -83,10 +91,12 @@ def _fill_from_demo(path: Path, demo: Path) -> dict[str, int]:
             if table not in source or table == "outbox_tx":  # its one row is the migration's, not data
                 continue
             common = [c for c in columns if c in source[table]]
-            cols = ", ".join(common)
+            moved = {c: sql for c, sql in _MOVED_OUT.get(table, {}).items() if c in columns and c not in source[table]}
+            cols = ", ".join(common + list(moved))
             unique = _unique_columns(con, table)
-            values = ", ".join(_SITE_UNIQUE_ADAPT[c] if c in unique and c in _SITE_UNIQUE_ADAPT else c for c in common)
-            con.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM demo.{table}")
+            values = ", ".join([_SITE_UNIQUE_ADAPT[c] if c in unique and c in _SITE_UNIQUE_ADAPT else c for c in common]
+                               + list(moved.values()))
+            con.execute(f"INSERT INTO main.{table} ({cols}) SELECT {values} FROM demo.{table} AS src")
             counts[table] = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
         con.execute("COMMIT")
         con.execute("DETACH DATABASE demo")
@@ -119,11 +129,17 @@ def test_previous_head_with_demo_data_upgrades(revision: str, previous: str | No
         fees_after = dict(con.execute("SELECT id, general_fee_fen FROM settlements"))
         residents = con.execute("SELECT name, pinyin_abbr, pinyin_keys, pinyin_sort FROM residents").fetchall()
         drugs = con.execute("SELECT generic_name, pinyin_abbr, pinyin_keys, pinyin_sort FROM drugs").fetchall()
+        own = con.execute("SELECT store_id, drug_id, shelf, min_stock_units FROM store_drug_settings").fetchall()
+        stores = dict(con.execute("SELECT id, site_id FROM stores"))
+        local_site = con.execute("SELECT site_id FROM local_site").fetchone()[0]
     finally:
         con.close()
     demo_con = sqlite3.connect(f"file:{demo_build.database}?mode=ro", uri=True)
     try:
         fees_demo = dict(demo_con.execute("SELECT id, general_fee_fen FROM settlements"))
+        own_demo = demo_con.execute(
+            "SELECT o.drug_id, o.shelf, o.min_stock_units FROM store_drug_settings o JOIN stores st ON st.id = o.store_id "
+            "WHERE st.site_id = (SELECT site_id FROM local_site)").fetchall()
     finally:
         demo_con.close()
     for table, count in counts.items():
@@ -139,6 +155,15 @@ def test_previous_head_with_demo_data_upgrades(revision: str, previous: str | No
     for name, *stored in drugs:
         codes = pinyin_codes(name)
         assert stored == [codes.abbr, codes.keys, codes.sort], name
+    # 0005 moves the catalog row's shelf and minimum stock into every store's own settings
+    own_demo = {drug: (shelf, minimum) for drug, shelf, minimum in own_demo}
+    assert own_demo and stores
+    local_own = {drug: (shelf, minimum) for store, drug, shelf, minimum in own if stores[store] == local_site}
+    assert local_own == own_demo or previous != "0004"
+    by_store: dict[str, dict] = {}
+    for store, drug, shelf, minimum in own:
+        by_store.setdefault(store, {})[drug] = (shelf, minimum)
+    assert previous != "0004" or all(values == own_demo for values in by_store.values()), "every store, same values"
     assert cli_main(["check", "--data", str(data)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["ok"] is True and "库存台账 = 批次结存" in result["checked"]

@@ -82,6 +82,7 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
         coverage_class="A", price_fen=300),
     "catalog.update": lambda sv, f: sv.catalog.update(f.drug_id, retail_price_fen=1300),
     "catalog.reset_pinyin": lambda sv, f: sv.catalog.reset_pinyin(f.drug_id),
+    "catalog.set_store_settings": lambda sv, f: sv.catalog.set_store_settings(f.drug_id, shelf="A3"),
     "catalog.import_file": lambda sv, f: sv.catalog.import_file(f.catalog_csv),
     "residents.create": lambda sv, f: sv.residents.create(_form(f, "135", "走查新建")),
     "residents.update": lambda sv, f: sv.residents.update(f.resident_id, _form(f, "123", "走查居民")),
