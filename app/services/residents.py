@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.db.models import ChronicQualification, Enrollment, Household, Resident, Site
+from app.db.models import ChronicQualification, Enrollment, Household, Resident, ResidentSearchKey, Site
 from app.db.uow import Database
 from app.domain.enums import AssistanceCategory
 from app.domain import clock
@@ -300,11 +300,15 @@ class ResidentService:
             digits = compact.upper()
             stmt = stmt.where(or_(Resident.id_number.like(f"%{digits}"), Resident.phone.like(f"%{digits}%")))
         elif query.isascii() and query.replace(" ", "").isalnum():
-            # any reading of a multi-reading character: wcl and wzl both find 王长林
-            first, other = key_patterns(query.replace(" ", ""))
-            stmt = stmt.where(or_(Resident.pinyin_keys.like(first), Resident.pinyin_keys.like(other)))
+            # any reading of a multi-reading character: wcl and wzl both find 王长林; a prefix of any
+            # search key is an index range of resident_search_keys (keys are lower-case ASCII)
+            prefix = key_patterns(query.replace(" ", ""))[0][:-1]
+            keys = select(ResidentSearchKey.resident_id).where(ResidentSearchKey.key >= prefix,
+                                                               ResidentSearchKey.key < prefix + "\x7f")
+            stmt = stmt.where(Resident.id.in_(keys))
         else:
-            stmt = stmt.where(Resident.name.like(f"%{query}%"))
+            # the start of the name, read on its index (王 finds 王长林 among a township's residents)
+            stmt = stmt.where(Resident.name >= query, Resident.name < query + "\U0010ffff")
         rows = list(s.scalars(stmt.order_by(Resident.pinyin_sort, Resident.birth_date).limit(limit * 3)))
         typed = query.replace(" ", "").lower()
         # the name itself, then the 拼音码 (the most likely reading), then other readings; shorter names first

@@ -100,7 +100,7 @@ def list_batches(
     if drug_id:
         stmt = stmt.where(Batch.drug_id == drug_id)
     if not include_empty:
-        stmt = stmt.where(Batch.on_hand != 0)
+        stmt = stmt.where(Batch.on_hand > 0)
     if no_code_only:
         stmt = stmt.where(Batch.no_trace_codes.is_(True))
     stmt = stmt.order_by(Drug.pinyin_sort, Drug.generic_name, Drug.id, Batch.expiry, Batch.id)
@@ -147,7 +147,7 @@ def on_hand_rows(
     """On hand per drug (packs + units), value, nearest expiry and alert flags, filtered; in pinyin order."""
     drugs = select(Drug)
     if not include_zero and alert != "low":  # a drug out of stock is the lowest of all
-        drugs = drugs.where(Drug.id.in_(select(Batch.drug_id).where(Batch.store_id == store_id, Batch.on_hand != 0)))
+        drugs = drugs.where(Drug.id.in_(select(Batch.drug_id).where(Batch.store_id == store_id, Batch.on_hand > 0)))
     else:
         drugs = drugs.where(Drug.active.is_(True))
     if drug_ids is not None:
@@ -169,7 +169,7 @@ def on_hand_rows(
     own = settings_of(session, store_id, by_drug)
     batches: dict[str, list[Batch]] = {}
     if by_drug:
-        for b in session.scalars(select(Batch).where(Batch.store_id == store_id, Batch.on_hand != 0)):
+        for b in session.scalars(select(Batch).where(Batch.store_id == store_id, Batch.on_hand > 0)):
             if b.drug_id in by_drug:
                 batches.setdefault(b.drug_id, []).append(b)
     since = datetime.combine(today - timedelta(days=windows.usage_days), datetime.min.time())

@@ -12,7 +12,7 @@ from .care import (
     Settlement,
     Visit,
 )
-from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox, OutboxTx
+from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox, OutboxTx, ResidentSearchKey
 from .org import Site, Store, User
 from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, StoreDrugSettings, TraceCodeEvent
 
@@ -32,6 +32,7 @@ __all__ = [
     "PrescriptionLine",
     "ReceiptPrint",
     "Resident",
+    "ResidentSearchKey",
     "Reversal",
     "Settlement",
     "Site",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -23,6 +23,21 @@ class LocalSite(Base):
     #: when this site enrolled under a township hub; None while it is standalone. An enrolled village
     #: reads the township's catalog and may not write it (``app.domain.permissions``).
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ResidentSearchKey(Base):
+    """One pinyin search key of a resident (``residents.pinyin_keys``, one row per reading).
+
+    Derived, never synced: SQLite triggers of migration 0009 keep it in step with every write of a
+    resident (the service, a bulk load, a pulled row). The resident search reads a prefix of ``key``
+    as an index range instead of every resident.
+    """
+
+    __tablename__ = "resident_search_keys"
+    __table_args__ = (Index("ix_resident_search_keys_resident", "resident_id"),)
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class AppSetting(Base):

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import SyncedBase
@@ -62,6 +62,9 @@ class Batch(SyncedBase):
     __table_args__ = (
         UniqueConstraint("store_id", "drug_id", "batch_no", "expiry", name="lot"),
         Index("ix_batches_store_drug_expiry", "store_id", "drug_id", "expiry"),
+        #: the lots that still hold stock (stock list, alerts): a few among the years of emptied ones
+        Index("ix_batches_stocked", "store_id", "drug_id", "expiry",
+              sqlite_where=text("on_hand > 0"), postgresql_where=text("on_hand > 0")),
     )
 
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
