@@ -310,6 +310,10 @@ class ResidentService:
             # the start of the name, read on its index (王 finds 王长林 among a township's residents)
             stmt = stmt.where(Resident.name >= query, Resident.name < query + "\U0010ffff")
         rows = list(s.scalars(stmt.order_by(Resident.pinyin_sort, Resident.birth_date).limit(limit * 3)))
+        if not rows and not query.isascii():
+            # nobody's name starts so: a given name alone (长林 finds 王长林), read the slow way
+            rows = list(s.scalars(select(Resident).where(Resident.name.contains(query, autoescape=True))
+                                  .order_by(Resident.pinyin_sort, Resident.birth_date).limit(limit * 3)))
         typed = query.replace(" ", "").lower()
         # the name itself, then the 拼音码 (the most likely reading), then other readings; shorter names first
         rows.sort(key=lambda r: (not r.name.startswith(query), not r.pinyin_abbr.startswith(typed), len(r.name),

@@ -137,6 +137,9 @@ def test_pinyin_search_finds_every_reading_and_the_surname_reading_first(clinic)
     assert tuple(stored) == ("zlp", "zlp clp", "zeng1 li4 ping2")
     # results in pinyin order: 长 (cháng) before 振 (zhèn), though 振 comes first by character code
     assert [r.name for r in search("王")] == ["王长林", "王振林"]
+    # a given name alone still finds the person (no name starts so: the slower search inside names)
+    assert [r.name for r in search("长林")] == ["王长林"] and [r.name for r in search("丽萍")] == ["曾丽萍"]
+    assert search("林%") == []  # typed text is matched as text, not as a pattern
 
 
 def test_id_from_scan():
