@@ -11,7 +11,7 @@ Rows of several sites will share one database (the township hub), so:
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-09 10:00:00.000000
+Create Date: 2026-12-02 16:10:00.000000
 """
 
 from __future__ import annotations

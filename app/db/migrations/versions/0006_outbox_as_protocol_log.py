@@ -14,7 +14,7 @@ The DELETE guards on every synced table are generated triggers, installed at the
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-02 16:15:00.000000
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ its sale. The events are written before the generated triggers are installed, so
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-12 10:00:00.000000
+Create Date: 2026-12-02 16:20:00.000000
 """
 
 from __future__ import annotations
