@@ -48,6 +48,7 @@ def _check_pdf(path: Path) -> Path:
 def _write_pdfs(folder: Path) -> list[Path]:
     """A receipt (A5 and 80 mm roll) and a report table, with the bundled CJK font."""
 
+    from app.domain.policy import Split
     from app.printing.receipt import ReceiptData, ReceiptLine, write_receipt_pdf
     from app.printing.table import write_table_pdf
     from app.services.reports import Column, Table
@@ -59,9 +60,10 @@ def _write_pdfs(folder: Path) -> list[Path]:
         masked_id="410***********1234", sex="女", age=67, diagnosis="高血压 I10",
         lines=(ReceiptLine("苯磺酸氨氯地平片", "5mg×28片", "1盒", "8.12元/盒", 812, "甲"),
                ReceiptLine("阿莫西林胶囊", "0.25g×24粒", "12粒", "0.21元/粒", 250, "乙")),
-        general_fee_fen=1000, total_fen=2062, fund_fen=637, general_fee_fund_fen=800, assistance_fen=0,
-        self_paid_fen=625, self_funded_fen=0, pool_label="普通门诊统筹", ytd_fund_fen=12340,
-        annual_cap_fen=40000, doctor="冒烟测试村医", eligible=True,
+        general_fee_fen=1000, split=Split(
+            total_fen=2062, fund_fen=637, general_fee_fund_fen=800, assistance_fen=0, self_paid_fen=625,
+            self_funded_fen=0, b_pre_self_fen=0, deductible_fen=0, eligible=True, waiting_until=None, reason=""),
+        pool_label="普通门诊统筹", ytd_fund_fen=12340, annual_cap_fen=40000, doctor="冒烟测试村医",
     )
     table = Table(
         "冒烟测试", (Column("name", "药品"), Column("qty", "数量", "int"), Column("amount", "金额", "fen")),

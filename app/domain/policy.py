@@ -54,7 +54,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Split:
-    """The settlement of one visit, in fen. ``to_json()`` gives exactly the DESIGN §5 keys."""
+    """The settlement of one visit, in fen: the one value of its money split.
+
+    The policy engine returns it, a saved settlement (``SettlementInfo``) and a receipt
+    (``ReceiptData``) hold it, and the settlements columns of the same names store it. ``to_json()``
+    gives exactly the DESIGN §5 keys. ``fund_fen`` excludes the general-fee fund part.
+    """
 
     total_fen: int
     fund_fen: int
@@ -67,6 +72,16 @@ class Split:
     eligible: bool
     waiting_until: date | None
     reason: str
+
+    @property
+    def fund_total_fen(self) -> int:
+        """统筹支付 as shown and printed: the ratio part plus the general-fee part."""
+        return self.fund_fen + self.general_fee_fund_fen
+
+    @property
+    def patient_pays_fen(self) -> int:
+        """The cash the patient hands over: 个人自付 + 自费."""
+        return self.self_paid_fen + self.self_funded_fen
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -25,6 +25,7 @@ from reportlab.pdfgen.textobject import PDFTextObject
 
 from app.domain.errors import ValidationError
 from app.domain.money import fen_to_yuan
+from app.domain.policy import Split
 
 from .fonts import register_fonts
 
@@ -58,7 +59,7 @@ class ReversalPart:
 
 @dataclass(frozen=True)
 class ReceiptData:
-    """Everything a receipt shows. Amounts in fen; ``fund_fen`` excludes the general-fee fund part."""
+    """Everything a receipt shows. Amounts in fen; the money split is the settlement's ``Split``."""
 
     settlement_id: str
     clinic: str
@@ -73,18 +74,11 @@ class ReceiptData:
     diagnosis: str
     lines: tuple[ReceiptLine, ...]
     general_fee_fen: int
-    total_fen: int
-    fund_fen: int
-    general_fee_fund_fen: int
-    assistance_fen: int
-    self_paid_fen: int
-    self_funded_fen: int
+    split: Split
     pool_label: str
     ytd_fund_fen: int
     annual_cap_fen: int
     doctor: str
-    eligible: bool
-    reason: str = ""
     assistance_label: str = ""
     agent: str = ""
     reprint: bool = False
@@ -92,11 +86,6 @@ class ReceiptData:
     #: the receipt of a settlement that has since been reversed: the reversal (printed as 已冲正)
     reversed_by: ReversalPart | None = None
     clinic_code: str = ""  # 机构编码 (定点医药机构编码)
-
-    @property
-    def fund_total_fen(self) -> int:
-        """统筹支付 as printed: the ratio part plus the general-fee part."""
-        return self.fund_fen + self.general_fee_fund_fen
 
     @property
     def cap_left_fen(self) -> int:
@@ -326,18 +315,18 @@ def _draw(pen: Pen, data: ReceiptData, paper: str) -> None:
     if data.general_fee_fen:
         pen.text("一般诊疗费", right=_y(data.general_fee_fen, sign))
     pen.rule()
-    pen.text("合计", 10, right=_y(data.total_fen, sign))
-    pen.text("统筹支付", right=_y(data.fund_total_fen, sign))
-    if data.general_fee_fund_fen:
-        pen.text("  其中一般诊疗费统筹", 8, right=_y(data.general_fee_fund_fen, sign))
+    split = data.split
+    pen.text("合计", 10, right=_y(split.total_fen, sign))
+    pen.text("统筹支付", right=_y(split.fund_total_fen, sign))
+    if split.general_fee_fund_fen:
+        pen.text("  其中一般诊疗费统筹", 8, right=_y(split.general_fee_fund_fen, sign))
     pen.text(f"医疗救助{('（' + data.assistance_label + '）') if data.assistance_label else ''}",
-             right=_y(data.assistance_fen, sign))
-    pen.text("个人自付", right=_y(data.self_paid_fen, sign))
-    pen.text("自费", right=_y(data.self_funded_fen, sign))
-    cash = data.self_paid_fen + data.self_funded_fen
-    pen.text("退还现金" if data.reversal else "现金支付（个人自付+自费）", 10, right=_y(cash))
-    if not data.eligible and data.reason:
-        pen.text(f"未享受统筹：{data.reason}", 8.5)
+             right=_y(split.assistance_fen, sign))
+    pen.text("个人自付", right=_y(split.self_paid_fen, sign))
+    pen.text("自费", right=_y(split.self_funded_fen, sign))
+    pen.text("退还现金" if data.reversal else "现金支付（个人自付+自费）", 10, right=_y(split.patient_pays_fen))
+    if not split.eligible and split.reason:
+        pen.text(f"未享受统筹：{split.reason}", 8.5)
     pen.rule(dash=True)
     pen.text(f"本年统筹已用：{_y(data.ytd_fund_fen)}  剩余额度：{_y(data.cap_left_fen)}", 8)
     if data.reversal:

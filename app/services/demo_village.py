@@ -286,7 +286,7 @@ class VillageSim(VillageOps):
         ))
         if self.local:
             self.audit(settled_at, "settlement.create", "settlements", settlement_id, receipt_no=receipt_no,
-                       resident_id=p.id, total_fen=split.total_fen, fund_fen=split.fund_fen + split.general_fee_fund_fen)
+                       resident_id=p.id, total_fen=split.total_fen, fund_fen=split.fund_total_fen)
         if ctx.print_receipts:
             self.print_receipt(settlement_id, None, settled_at, rng.random() < 0.01)
         when = settled_at + timedelta(minutes=rng.randint(5, 90))

@@ -73,7 +73,7 @@ class VillageOps:
         if self.local:
             self.audit(at, "settlement.reverse", "settlements", settlement_id, reversal_id=reversal_id,
                        receipt_no=receipt_no, reversal_receipt_no=number, reason=reason, movements=len(dispensed),
-                       refund_fen=split.self_paid_fen + split.self_funded_fen)
+                       refund_fen=split.patient_pays_fen)
         if ctx.print_receipts:
             self.print_receipt(settlement_id, reversal_id, at, False)
         ctx.counts["reversals"] = ctx.counts.get("reversals", 0) + 1

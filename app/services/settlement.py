@@ -37,7 +37,9 @@ from . import settlement_queries as q
 from . import settlement_reports  # noqa: F401  (registers reports and check rules)
 from .audit import write_audit
 from .context import Session, requires
-from .settlement_types import DraftLine, PricedLine, Preview, ReversalInfo, SettlementInfo, VisitDraft
+from .settlement_types import (
+    DraftLine, PricedLine, Preview, ReversalInfo, SettlementInfo, VisitDraft, split_columns, split_of,
+)
 from .stock import Dispensing, reverse_document_in
 
 if TYPE_CHECKING:
@@ -124,19 +126,13 @@ class SettlementService:
             settlement = {
                 **sync_columns(site_id, stamp), "visit_id": visit["id"], "resident_id": resident.id, "site_id": site_id,
                 "receipt_no": q.next_receipt_no(s, Settlement, site_id, at.date()), "settled_at": at,
-                "policy_year": draft.visit_date.year, "pool": preview.pool, "total_fen": split.total_fen,
-                "fund_fen": split.fund_fen, "general_fee_fund_fen": split.general_fee_fund_fen,
-                "assistance_fen": split.assistance_fen, "self_paid_fen": split.self_paid_fen,
-                "self_funded_fen": split.self_funded_fen, "general_fee_fen": preview.general_fee_fen,
-                "b_pre_self_fen": split.b_pre_self_fen, "deductible_fen": split.deductible_fen,
-                "eligible": split.eligible, "waiting_until": split.waiting_until, "reason": split.reason[:128],
-                "doctor_user_id": actor.user_id,
+                "policy_year": draft.visit_date.year, "pool": preview.pool, **split_columns(split),
+                "general_fee_fen": preview.general_fee_fen, "doctor_user_id": actor.user_id,
             }
             conn.execute(_INSERT_SETTLEMENT, settlement)
             write_audit(s, actor, site_id, "settlement.create", "settlements", settlement["id"],
                         receipt_no=settlement["receipt_no"], resident_id=resident.id, resident=resident.name,
-                        total_fen=split.total_fen,
-                        fund_fen=split.fund_fen + split.general_fee_fund_fen)
+                        total_fen=split.total_fen, fund_fen=split.fund_total_fen)
             return printing.new_settlement_info(settlement, visit, resident.name, preview.lines, batches)
 
     @requires("settlement.reverse")
@@ -181,7 +177,7 @@ class SettlementService:
             )
             s.add(reversal)
             s.flush()
-            refund = row.self_paid_fen + row.self_funded_fen
+            refund = split_of(row).patient_pays_fen
             write_audit(s, actor, uow.local_site_id, "settlement.reverse", "settlements", row.id,
                         reversal_id=reversal.id, receipt_no=row.receipt_no, reversal_receipt_no=reversal.receipt_no,
                         reason=reason, movements=count, refund_fen=refund)

@@ -18,7 +18,7 @@ from app.domain.idcard import mask_id
 
 from . import settlement_queries as q
 from .resident_types import SEX_LABELS
-from .settlement_types import PricedLine, SettledLine, SettlementInfo
+from .settlement_types import PricedLine, SettledLine, SettlementInfo, split_of
 
 if TYPE_CHECKING:
     # reportlab, qrcode and PIL load with the first receipt or prescription, not with the service
@@ -57,10 +57,7 @@ def settlement_info(s: OrmSession, row: Settlement) -> SettlementInfo:
     return SettlementInfo(
         id=row.id, visit_id=row.visit_id, resident_id=row.resident_id, resident_name=resident.name if resident else "",
         receipt_no=row.receipt_no, settled_at=row.settled_at, visit_date=visit.visit_date, policy_year=row.policy_year,
-        pool=row.pool, total_fen=row.total_fen, fund_fen=row.fund_fen, general_fee_fund_fen=row.general_fee_fund_fen,
-        assistance_fen=row.assistance_fen, self_paid_fen=row.self_paid_fen, self_funded_fen=row.self_funded_fen,
-        general_fee_fen=row.general_fee_fen, b_pre_self_fen=row.b_pre_self_fen, deductible_fen=row.deductible_fen,
-        eligible=row.eligible, waiting_until=row.waiting_until, reason=row.reason, lines=tuple(lines),
+        pool=row.pool, split=split_of(row), general_fee_fen=row.general_fee_fen, lines=tuple(lines),
         reversed=reversal is not None, reversal_id=reversal.id if reversal else None,
         reversal_receipt_no=reversal.receipt_no if reversal else "", reversed_at=reversal.reversed_at if reversal else None,
     )
@@ -72,12 +69,7 @@ def new_settlement_info(row: Mapping[str, Any], visit: Mapping[str, Any], reside
     return SettlementInfo(
         id=row["id"], visit_id=visit["id"], resident_id=row["resident_id"], resident_name=resident_name,
         receipt_no=row["receipt_no"], settled_at=row["settled_at"], visit_date=visit["visit_date"],
-        policy_year=row["policy_year"], pool=row["pool"], total_fen=row["total_fen"], fund_fen=row["fund_fen"],
-        general_fee_fund_fen=row["general_fee_fund_fen"], assistance_fen=row["assistance_fen"],
-        self_paid_fen=row["self_paid_fen"], self_funded_fen=row["self_funded_fen"],
-        general_fee_fen=row["general_fee_fen"], b_pre_self_fen=row["b_pre_self_fen"],
-        deductible_fen=row["deductible_fen"], eligible=row["eligible"], waiting_until=row["waiting_until"],
-        reason=row["reason"],
+        policy_year=row["policy_year"], pool=row["pool"], split=split_of(row), general_fee_fen=row["general_fee_fen"],
         lines=tuple(SettledLine(p.line_no, p.drug_id, p.drug_name, p.spec, p.quantity_units, p.quantity_text,
                                 p.unit_price_text, p.amount_fen, p.coverage_class, p.usage, b)
                     for p, b in zip(lines, batches, strict=True)),
@@ -135,11 +127,9 @@ def receipt_data(s: OrmSession, row: Settlement, *, reprint: bool, reversal: Rev
         receipt_no=row.receipt_no, settled_at=row.settled_at, visit_date=visit.visit_date,
         resident_name=resident.name, masked_id=mask_id(resident.id_number), sex=SEX_LABELS.get(resident.sex, ""),
         age=_age(resident, visit.visit_date), diagnosis=diagnosis, lines=tuple(lines),
-        general_fee_fen=row.general_fee_fen, total_fen=row.total_fen, fund_fen=row.fund_fen,
-        general_fee_fund_fen=row.general_fee_fund_fen, assistance_fen=row.assistance_fen,
-        self_paid_fen=row.self_paid_fen, self_funded_fen=row.self_funded_fen, pool_label=pool_label,
-        ytd_fund_fen=used, annual_cap_fen=cap, doctor=_user_name(s, row.doctor_user_id), eligible=row.eligible,
-        reason=row.reason, assistance_label=assist_label if row.assistance_fen else "", agent=_agent(visit),
+        general_fee_fen=row.general_fee_fen, split=split_of(row), pool_label=pool_label, ytd_fund_fen=used,
+        annual_cap_fen=cap, doctor=_user_name(s, row.doctor_user_id),
+        assistance_label=assist_label if row.assistance_fen else "", agent=_agent(visit),
         reprint=reprint, reversal=_reversal_part(s, reversal) if reversal else None,
         reversed_by=_reversal_part(s, voided) if voided else None, clinic_code=site.code if site else "",
     )

@@ -2,14 +2,37 @@
 
 The 门诊收费 page fills a ``VisitDraft``; ``SettlementService.preview`` turns it into the policy
 engine's ``Split`` and ``settle`` into a ``SettlementInfo``; ``reverse`` gives a ``ReversalInfo``.
+The split's figures are declared once, in ``Split``: the values here hold one, and
+``split_columns``/``split_of`` map it to and from the settlements columns of the same names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Any
 
 from app.domain.policy import Split
+
+#: the settlements columns that store a ``Split``: one per field, named as the field
+SPLIT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Split))
+#: the length of the settlements ``reason`` column
+REASON_CHARS = 128
+
+
+def split_columns(split: Split) -> dict[str, Any]:
+    """The settlements columns of ``split`` (the reason cut to the column's length)."""
+    values = {name: getattr(split, name) for name in SPLIT_COLUMNS}
+    values["reason"] = split.reason[:REASON_CHARS]
+    return values
+
+
+def split_of(row: Any) -> Split:
+    """The split stored in a settlements row: an ORM ``Settlement`` or a mapping of its columns."""
+    if isinstance(row, Mapping):
+        return Split(**{name: row[name] for name in SPLIT_COLUMNS})
+    return Split(**{name: getattr(row, name) for name in SPLIT_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -84,7 +107,7 @@ class SettledLine:
 
 @dataclass(frozen=True)
 class SettlementInfo:
-    """A saved settlement. ``patient_pays_fen`` is the cash the patient hands over."""
+    """A saved settlement: its split (``split.patient_pays_fen`` is the cash the patient hands over)."""
 
     id: str
     visit_id: str
@@ -95,27 +118,13 @@ class SettlementInfo:
     visit_date: date
     policy_year: int
     pool: str
-    total_fen: int
-    fund_fen: int
-    general_fee_fund_fen: int
-    assistance_fen: int
-    self_paid_fen: int
-    self_funded_fen: int
+    split: Split
     general_fee_fen: int
-    b_pre_self_fen: int
-    deductible_fen: int
-    eligible: bool
-    waiting_until: date | None
-    reason: str
     lines: tuple[SettledLine, ...]
     reversed: bool = False
     reversal_id: str | None = None
     reversal_receipt_no: str = ""  # the reversal's own number (CZ…), when reversed
     reversed_at: datetime | None = None
-
-    @property
-    def patient_pays_fen(self) -> int:
-        return self.self_paid_fen + self.self_funded_fen
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ class ReversalDialog(QDialog):
             f"<div style='font-size:16px'><b>{escape(s.resident_name)}</b>　票据号 {escape(s.receipt_no)}"
             f"　{s.settled_at:%Y-%m-%d %H:%M}</div>"
             f"<div style='margin-top:6px; color:#334e68'>{drugs}</div>"
-            f"<div style='margin-top:8px'>合计 {fen_to_yuan(s.total_fen)} 元，统筹 "
-            f"{fen_to_yuan(s.fund_fen + s.general_fee_fund_fen)} 元，救助 {fen_to_yuan(s.assistance_fen)} 元</div>"
-            f"<div style='margin-top:4px; font-size:17px; color:#0d47a1'><b>退还现金 ¥{fen_to_yuan(s.patient_pays_fen)}</b>"
+            f"<div style='margin-top:8px'>合计 {fen_to_yuan(s.split.total_fen)} 元，统筹 "
+            f"{fen_to_yuan(s.split.fund_total_fen)} 元，救助 {fen_to_yuan(s.split.assistance_fen)} 元</div>"
+            f"<div style='margin-top:4px; font-size:17px; color:#0d47a1'><b>退还现金 ¥{fen_to_yuan(s.split.patient_pays_fen)}</b>"
             "</div><div style='margin-top:6px; color:#8d4b00'>整笔冲正：药品退回原批次，统筹额度恢复，并打印冲正凭证。</div>"
         )
         summary.setTextFormat(Qt.TextFormat.RichText)

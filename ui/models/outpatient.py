@@ -268,21 +268,21 @@ class TodayModel(ColumnsModel):
     def totals(self) -> tuple[int, int, int]:
         """(live settlements, total fen, cash fen) of the day, reversed ones left out."""
         live = [s for s in self._rows if not s.reversed]
-        return len(live), sum(s.total_fen for s in live), sum(s.patient_pays_fen for s in live)
+        return len(live), sum(s.split.total_fen for s in live), sum(s.split.patient_pays_fen for s in live)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.COLUMNS):
             return None
         s, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            name = s.resident_name + ("·冲正" if s.reversed else "" if s.eligible else "·自付")
-            return (f"{s.settled_at:%H:%M}", name, fen_to_yuan(s.total_fen), fen_to_yuan(s.patient_pays_fen))[col]
+            name = s.resident_name + ("·冲正" if s.reversed else "" if s.split.eligible else "·自付")
+            return (f"{s.settled_at:%H:%M}", name, fen_to_yuan(s.split.total_fen), fen_to_yuan(s.split.patient_pays_fen))[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3):
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if s.reversed:
                 return GREY
-            if col == 1 and not s.eligible:
+            if col == 1 and not s.split.eligible:
                 return RED
         if role == Qt.ItemDataRole.FontRole and s.reversed and col in (2, 3):
             font = QFont()
@@ -290,6 +290,6 @@ class TodayModel(ColumnsModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
             drugs = "；".join(f"{line.drug_name} {line.quantity_text}" for line in s.lines)
-            fund = fen_to_yuan(s.fund_fen + s.general_fee_fund_fen)
-            return f"票据号 {s.receipt_no}　统筹 {fund}\n{drugs}" + (f"\n{s.reason}" if s.reason else "")
+            fund = fen_to_yuan(s.split.fund_total_fen)
+            return f"票据号 {s.receipt_no}　统筹 {fund}\n{drugs}" + (f"\n{s.split.reason}" if s.split.reason else "")
         return None

@@ -262,10 +262,10 @@ class OutpatientPage(Page):
     def _settled(self, info: SettlementInfo) -> None:
         self._settling = False
         self.settle_button.setEnabled(True)
-        cash = fen_to_yuan(info.patient_pays_fen)
-        fund = fen_to_yuan(info.fund_fen + info.general_fee_fund_fen)
+        cash = fen_to_yuan(info.split.patient_pays_fen)
+        fund = fen_to_yuan(info.split.fund_total_fen)
         self._pending_banner = [f"✓ 已结算：{escape(info.resident_name)}　票据号 <b>{info.receipt_no}</b>　"
-                                f"合计 {fen_to_yuan(info.total_fen)}，统筹 {fund}，<b>应收现金 ¥{cash}</b>"]
+                                f"合计 {fen_to_yuan(info.split.total_fen)}，统筹 {fund}，<b>应收现金 ¥{cash}</b>"]
         self.show_banner(self._pending_banner[0] + "　正在打印收据…", "ok")
         self.report(f"已结算 {info.receipt_no} · 现金 ¥{cash}")
         self.last_settlement = info

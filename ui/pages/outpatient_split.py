@@ -93,11 +93,11 @@ class SplitPanel(QFrame):
         self.preview = preview
         self.warning = warning
         s = preview.split
-        amounts = {"total": s.total_fen, "fund": s.fund_fen + s.general_fee_fund_fen, "assistance": s.assistance_fen,
+        amounts = {"total": s.total_fen, "fund": s.fund_total_fen, "assistance": s.assistance_fen,
                    "self_paid": s.self_paid_fen, "self_funded": s.self_funded_fen}
         for key, value in amounts.items():
             self.values[key].setText(fen_to_yuan(value))
-        self._cash(f"¥{fen_to_yuan(s.self_paid_fen + s.self_funded_fen)}" if not warning else "不能结算", bool(warning))
+        self._cash(f"¥{fen_to_yuan(s.patient_pays_fen)}" if not warning else "不能结算", bool(warning))
         if warning:
             self._note(f"不能结算：{warning}", True)
         else:
@@ -123,4 +123,4 @@ class SplitPanel(QFrame):
     def cash_fen(self) -> int | None:
         if self.preview is None or self.warning:
             return None
-        return self.preview.split.self_paid_fen + self.preview.split.self_funded_fen
+        return self.preview.split.patient_pays_fen

@@ -84,8 +84,8 @@ def detail_html(d: ResidentDetail, today: date) -> str:
     visits = []
     for s in d.settlements:
         mark = "（已冲正）" if s.reversed else ""
-        visits.append(f"{s.settled_at:%Y-%m-%d} ¥{fen_to_yuan(s.total_fen)}"
-                      f"（统筹 {fen_to_yuan(s.fund_fen + s.general_fee_fund_fen)}）{mark}")
+        visits.append(f"{s.settled_at:%Y-%m-%d} ¥{fen_to_yuan(s.split.total_fen)}"
+                      f"（统筹 {fen_to_yuan(s.split.fund_total_fen)}）{mark}")
     rows.append(_row("最近结算", "<br>".join(visits) if visits else "无"))
     title = (f"<div style='font-size:20px; font-weight:bold; color:#102a43'>{escape(r.name)} "
              f"<span style='font-size:14px; color:#52606d; font-weight:normal'>{r.sex_label} · "

@@ -39,8 +39,9 @@ def test_receipt_shows_masked_id_lines_with_units_and_the_four_amounts(clinic, s
     assert "示例村卫生室" in text and info.receipt_no in text and "张三" in text and "李医生" in text
     for expected in ("1盒", "8.12元/盒", "12粒", "0.5208元/粒", "1瓶", "3.50元/瓶", "8.12元", "6.25元", "3.50元"):
         assert expected in text, expected
-    for label, fen in (("统筹支付", info.fund_fen + info.general_fee_fund_fen), ("医疗救助", info.assistance_fen),
-                       ("个人自付", info.self_paid_fen), ("自费", info.self_funded_fen), ("合计", info.total_fen)):
+    split = info.split
+    for label, fen in (("统筹支付", split.fund_fen + split.general_fee_fund_fen), ("医疗救助", split.assistance_fen),
+                       ("个人自付", split.self_paid_fen), ("自费", split.self_funded_fen), ("合计", split.total_fen)):
         line = next(line for line in text.splitlines() if line.strip().startswith(label))
         assert f"{fen_to_yuan(fen)}元" in line, (label, line)
     assert "本年统筹已用" in text and "剩余额度" in text and "补打" not in text and "已冲正" not in text
@@ -69,7 +70,7 @@ def test_reversal_slip_refers_to_the_original(clinic, settled, tmp_path):
     clinic.sv.settlement.receipt_pdf(info.id, "80mm", tmp_path / "rev.pdf", reversal=True)
     text = _text(tmp_path / "rev.pdf")
     assert "冲正/退费凭证" in text and reversal.receipt_no in text and info.receipt_no in text
-    assert "患者退药" in text and f"-{fen_to_yuan(info.total_fen)}元" in text
+    assert "患者退药" in text and f"-{fen_to_yuan(info.split.total_fen)}元" in text
     assert f"{fen_to_yuan(reversal.refund_fen)}元" in text and "补打" not in text
 
 
@@ -102,8 +103,8 @@ def test_reprint_shows_the_figures_of_the_first_print(clinic, tmp_path):
     info = sv.settle(clinic.draft(resident.id, {"amlo": 28, "amox": 12}), at=AT)
     first = sv.receipt_data(info.id, record=False)
     sv.receipt_pdf(info.id, "A5", tmp_path / "first.pdf")
-    assert earlier.fund_fen and info.fund_fen
-    assert first.ytd_fund_fen == earlier.fund_fen + info.fund_fen
+    assert earlier.split.fund_fen and info.split.fund_fen
+    assert first.ytd_fund_fen == earlier.split.fund_fen + info.split.fund_fen
 
     clinic.as_admin()
     sv.reverse(earlier.id, "收费有误", at=AT + timedelta(minutes=5))  # counted when first printed
@@ -183,3 +184,24 @@ def test_receipt_numbers_go_on_past_9999_in_a_day(clinic):
     assert numbers == [f"{head}10000", f"{head}10001"]
     reversal = clinic.sv.settlement.reverse(first.id, "收错", at=AT + timedelta(minutes=3))
     assert reversal.receipt_no.endswith("-0001")
+
+
+def test_one_split_from_the_settlements_row_to_the_receipt(clinic, settled):
+    """Row → Split → receipt keeps every figure: the columns map to the engine's split and back unchanged."""
+    from sqlalchemy import select
+
+    from app.db.models import Settlement
+    from app.services.settlement_types import SPLIT_COLUMNS, split_columns, split_of
+
+    _resident, info = settled
+    columns = Settlement.__table__.c
+    with clinic.sv.db.read() as s:
+        row = s.execute(select(*(columns[name] for name in SPLIT_COLUMNS)).where(columns.id == info.id)).mappings().one()
+    stored = split_of(row)
+    # every part of the split is at work in this visit (A, B with its pre-self part, C, fee, assistance)
+    assert all((stored.fund_fen, stored.general_fee_fund_fen, stored.assistance_fen, stored.self_paid_fen,
+                stored.self_funded_fen, stored.b_pre_self_fen)) and stored.eligible
+    assert stored == info.split and split_columns(stored) == dict(row)
+    assert clinic.sv.settlement.get(info.id).split == stored
+    receipt = clinic.sv.settlement.receipt_data(info.id, record=False)
+    assert receipt.split == stored and receipt.split.to_json() == info.split.to_json()

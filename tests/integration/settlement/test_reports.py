@@ -40,7 +40,8 @@ def test_daily_log(clinic, month, capsys):
     s1, s2, s3 = month
     rows = _report(clinic, capsys, "daily-log", "--day", "2026-11-23", "--json")
     assert [(r["name"], r["amount_fen"], r["fund_fen"]) for r in rows] == [
-        ("张三", s2.total_fen, s2.fund_fen + s2.general_fee_fund_fen), ("李四", s3.total_fen, s3.fund_fen)]
+        ("张三", s2.split.total_fen, s2.split.fund_fen + s2.split.general_fee_fund_fen),
+        ("李四", s3.split.total_fen, s3.split.fund_fen)]
     first = rows[0]
     assert first["sex"] == "男" and first["age"] == 67 and first["address"] == "示例村3组"
     assert first["diagnosis"] == "高血压 I10" and first["drugs"] == "阿莫西林胶囊 12粒；维生素C片 1瓶"
@@ -51,11 +52,11 @@ def test_daily_log(clinic, month, capsys):
 def test_settlements_daily_nets_reversals_on_their_day(clinic, month, capsys):
     s1, s2, s3 = month
     rows = {r["date"]: r for r in _report(clinic, capsys, "settlements", "--month", "2026-11", "--json")}
-    assert rows["2026-11-22"]["visits"] == 1 and rows["2026-11-22"]["total_fen"] == s1.total_fen
+    assert rows["2026-11-22"]["visits"] == 1 and rows["2026-11-22"]["total_fen"] == s1.split.total_fen
     day = rows["2026-11-23"]
     assert (day["visits"], day["reversals"], day["net_visits"]) == (2, 1, 1)
-    assert day["total_fen"] == s2.total_fen + s3.total_fen - s1.total_fen
-    assert day["fund_fen"] == s2.fund_fen + s3.fund_fen - s1.fund_fen
+    assert day["total_fen"] == s2.split.total_fen + s3.split.total_fen - s1.split.total_fen
+    assert day["fund_fen"] == s2.split.fund_fen + s3.split.fund_fen - s1.split.fund_fen
     assert day["cash_fen"] == day["self_paid_fen"] + day["self_funded_fen"]
 
 
@@ -64,8 +65,8 @@ def test_monthly_summary_and_files(clinic, month, capsys, tmp_path):
     rows = _report(clinic, capsys, "monthly-summary", "--month", "2026-11", "--json")
     assert [r["month"] for r in rows][-2:] == ["2026-10", "2026-11"]
     nov = rows[-1]
-    assert nov["visits"] == 2 and nov["total_fen"] == s2.total_fen + s3.total_fen
-    assert nov["average_fen"] == (s2.total_fen + s3.total_fen + 1) // 2
+    assert nov["visits"] == 2 and nov["total_fen"] == s2.split.total_fen + s3.split.total_fen
+    assert nov["average_fen"] == (s2.split.total_fen + s3.split.total_fen + 1) // 2
     xlsx = tmp_path / "summary.xlsx"
     assert _report(clinic, capsys, "monthly-summary", "--month", "2026-11", "--xlsx", str(xlsx))["rows"] == 11
     assert load_workbook(xlsx).active["A1"].value == "月度统筹汇总"

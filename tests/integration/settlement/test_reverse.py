@@ -26,11 +26,11 @@ def test_reversal_restores_stock_to_the_same_batches_and_ytd(clinic):
     info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 70, "amox": 12}), at=AT)
     assert (clinic.on_hand("amlo_old"), clinic.on_hand("amlo_new")) == (0, 14)
     used = clinic.sv.residents.coverage(resident.id, DAY).fund_used_fen
-    before_fund = used - info.fund_fen
+    before_fund = used - info.split.fund_fen
 
     reversal = clinic.sv.settlement.reverse(info.id, "患者不需要，退药", at=AT + timedelta(minutes=10))
     assert reversal.receipt_no == "CZ20261123-0001" and reversal.original_receipt_no == info.receipt_no
-    assert reversal.movements_reversed == 3 and reversal.refund_fen == info.self_paid_fen + info.self_funded_fen
+    assert reversal.movements_reversed == 3 and reversal.refund_fen == info.split.self_paid_fen + info.split.self_funded_fen
     assert (clinic.on_hand("amlo_old"), clinic.on_hand("amlo_new"), clinic.on_hand("amox")) == (28, 56, 48)
     back = _rows(clinic, "SELECT r.batch_id, r.quantity, o.batch_id AS orig, o.quantity AS oq FROM stock_movements r "
                  "JOIN stock_movements o ON o.id = r.reverses_id WHERE o.doc_id = :v", v=info.visit_id)
@@ -47,7 +47,7 @@ def test_reversal_restores_stock_to_the_same_batches_and_ytd(clinic):
 
     # the next visit sees the restored year-to-date and stock
     again = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 70, "amox": 12}), at=AT + timedelta(hours=1))
-    assert again.fund_fen == info.fund_fen
+    assert again.split.fund_fen == info.split.fund_fen
 
 
 def test_trace_codes_are_unsold_by_the_reversal(clinic):

@@ -27,15 +27,15 @@ def test_three_line_visit_writes_everything_in_one_transaction(clinic):
 
     # amounts: 812 + round(12×1250/24)=625 + 350, general fee 1000
     assert [line.amount_fen for line in info.lines] == [812, 625, 350]
-    assert info.total_fen == 812 + 625 + 350 + 1000 == 2787
-    assert info.b_pre_self_fen == 94  # round(625 × 15 %)
-    assert info.fund_fen == 806  # round((812 + 531) × 60 %)
-    assert info.general_fee_fund_fen == 800 and info.self_funded_fen == 350
-    assert info.self_paid_fen == 2787 - 806 - 800 - 350
+    assert info.split.total_fen == 812 + 625 + 350 + 1000 == 2787
+    assert info.split.b_pre_self_fen == 94  # round(625 × 15 %)
+    assert info.split.fund_fen == 806  # round((812 + 531) × 60 %)
+    assert info.split.general_fee_fund_fen == 800 and info.split.self_funded_fen == 350
+    assert info.split.self_paid_fen == 2787 - 806 - 800 - 350
     assert info.receipt_no == "20261123-0001"
     # the preview is the same engine call as the saved split
     assert (preview.total_fen, preview.fund_fen, preview.self_paid_fen, preview.assistance_fen) == (
-        info.total_fen, info.fund_fen, info.self_paid_fen, info.assistance_fen)
+        info.split.total_fen, info.split.fund_fen, info.split.self_paid_fen, info.split.assistance_fen)
 
     # FEFO: the earlier-expiring amlodipine batch is used
     assert clinic.on_hand("amlo_old") == 56 - 28 and clinic.on_hand("amlo_new") == 56
@@ -75,7 +75,7 @@ def test_year_to_date_across_visits_caps_the_fund(clinic):
         at = AT - timedelta(days=30 - i)
         info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28 * 4}, visit_date=at.date(),
                                                         general_fee=False), at=at)
-        funds.append(info.fund_fen)
+        funds.append(info.split.fund_fen)
     assert funds[:20] == [1949] * 20  # round(3248 × 60 %)
     assert sum(funds) == 40000  # the annual cap is reached within the 21st visit and nothing after
     assert funds[20] == 40000 - 20 * 1949 and funds[21] == 0
@@ -105,20 +105,21 @@ def test_waiting_period_and_assistance_on_the_split(clinic):
     assert cover.enrolled and not cover.eligible and cover.waiting_until == date(2027, 1, 10)
     assert cover.warning == "等待期至2027-01-10"
     info = clinic.sv.settlement.settle(clinic.draft(waiting.id, {"amlo": 28}), at=AT)
-    assert not info.eligible and info.fund_fen == info.general_fee_fund_fen == info.assistance_fen == 0
-    assert info.self_paid_fen == 1812 and "等待期" in info.reason
+    assert not info.split.eligible
+    assert info.split.fund_fen == info.split.general_fee_fund_fen == info.split.assistance_fen == 0
+    assert info.split.self_paid_fen == 1812 and "等待期" in info.split.reason
 
     poor = clinic.resident("王五", "19500505", "131", assistance_category="tekun")
     info = clinic.sv.settlement.settle(clinic.draft(poor.id, {"amlo": 28}), at=AT)
     # fund round(812 × 60 %) = 487; in-scope self = 812 − 487 + 1000 − 800 = 525; assistance 70 % = 368
-    assert (info.fund_fen, info.assistance_fen, info.self_paid_fen) == (487, 368, 1812 - 487 - 800 - 368)
+    assert (info.split.fund_fen, info.split.assistance_fen, info.split.self_paid_fen) == (487, 368, 1812 - 487 - 800 - 368)
     assert clinic.sv.residents.coverage(poor.id, DAY).assistance_used_fen == 368
 
 
 def test_chronic_visit_needs_a_valid_qualification(clinic):
     resident = clinic.resident(chronic=(ChronicRecord("I10", "高血压", date(2026, 1, 1), date(2027, 6, 30)),))
     info = clinic.sv.settlement.settle(clinic.draft(resident.id, {"amlo": 28}, chronic_code="I10"), at=AT)
-    assert info.pool == "I10" and info.fund_fen == 528  # round(812 × 65 %), no per-visit cap
+    assert info.pool == "I10" and info.split.fund_fen == 528  # round(812 × 65 %), no per-visit cap
     cover = clinic.sv.residents.coverage(resident.id, DAY)
     assert cover.fund_used_fen == 0  # the chronic pool is separate from the general pool
     assert [c.code for c in cover.chronic] == ["I10"]

@@ -129,8 +129,8 @@ def test_todays_list_shows_names_and_sums_whole_at_1366x768(qtbot, doctor_window
     window, page = doctor_window("outpatient")
     table, model = page.today.table, page.today.model
     # a three-character name with its ·自付 mark and three-digit sums, as in the demo (147.28)
-    model.set_settlements([replace(info, resident_name="张红艳", total_fen=14728, self_paid_fen=0,
-                                      self_funded_fen=14728), info])
+    model.set_settlements([replace(info, resident_name="张红艳", split=replace(
+        info.split, total_fen=14728, self_paid_fen=0, self_funded_fen=14728)), info])
     QApplication.processEvents()
     assert model.data(model.index(0, 1)) == "张红艳·自付"
     metrics, header = table.fontMetrics(), table.horizontalHeader()

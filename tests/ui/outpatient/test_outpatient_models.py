@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from PySide6.QtCore import Qt
 
 from app.domain.idcard import check_digit
+from app.domain.policy import Split
 from app.services.catalog import DrugInfo
 from app.services.reports import Column, Table
 from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
@@ -69,14 +70,16 @@ def test_today_model(qtmodeltester) -> None:
     line = SettledLine(1, "d", "阿莫西林胶囊", "0.25g", 24, "1盒", "12.50元/盒", 1250, "B", "口服")
     base = SettlementInfo(
         id="s1", visit_id="v1", resident_id="r1", resident_name="张三", receipt_no="20261123-0001",
-        settled_at=datetime(2026, 11, 23, 9, 30), visit_date=TODAY, policy_year=2026, pool="general", total_fen=2250,
-        fund_fen=600, general_fee_fund_fen=800, assistance_fen=0, self_paid_fen=850, self_funded_fen=0,
-        general_fee_fen=1000, b_pre_self_fen=125, deductible_fen=0, eligible=True, waiting_until=None, reason="",
-        lines=(line,),
+        settled_at=datetime(2026, 11, 23, 9, 30), visit_date=TODAY, policy_year=2026, pool="general",
+        split=Split(total_fen=2250, fund_fen=600, general_fee_fund_fen=800, assistance_fen=0, self_paid_fen=850,
+                    self_funded_fen=0, b_pre_self_fen=125, deductible_fen=0, eligible=True, waiting_until=None,
+                    reason=""),
+        general_fee_fen=1000, lines=(line,),
     )
     model = TodayModel()
     model.set_settlements([dataclasses.replace(base, id="s2", reversed=True, reversal_id="x"), base,
-                           dataclasses.replace(base, id="s3", resident_name="李四", eligible=False, fund_fen=0)])
+                           dataclasses.replace(base, id="s3", resident_name="李四",
+                                               split=dataclasses.replace(base.split, eligible=False, fund_fen=0))])
     qtmodeltester.check(model)
     assert [model.data(model.index(r, 1)) for r in range(3)] == ["张三·冲正", "张三", "李四·自付"]
     assert model.data(model.index(1, 3)) == "8.50"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.policy import Split
 from app.printing.prescription import PrescriptionData, RxLine
 from app.printing.receipt import ReceiptData, ReceiptLine, ReversalPart
 from ui.printing import PDF_PRINTER, print_prescription, print_receipt, receipt_height, unique_path
@@ -20,9 +21,10 @@ DATA = ReceiptData(
     resident_name="张三", masked_id="410***********1234", sex="男", age=67, diagnosis="原发性高血压 I10",
     lines=(ReceiptLine("苯磺酸氨氯地平片", "5mg×28片", "2盒", "8.12元/盒", 1624, "甲"),
            ReceiptLine("阿莫西林胶囊", "0.25g×24粒", "12粒", "0.5208元/粒", 625, "乙")),
-    general_fee_fen=1000, total_fen=3249, fund_fen=1268, general_fee_fund_fen=800, assistance_fen=0,
-    self_paid_fen=1181, self_funded_fen=0, pool_label="普通门诊统筹", ytd_fund_fen=2068, annual_cap_fen=40000,
-    doctor="张医生", eligible=True,
+    general_fee_fen=1000, split=Split(
+        total_fen=3249, fund_fen=1268, general_fee_fund_fen=800, assistance_fen=0, self_paid_fen=1181,
+        self_funded_fen=0, b_pre_self_fen=0, deductible_fen=0, eligible=True, waiting_until=None, reason=""),
+    pool_label="普通门诊统筹", ytd_fund_fen=2068, annual_cap_fen=40000, doctor="张医生",
 )
 
 

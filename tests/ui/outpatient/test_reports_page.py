@@ -28,13 +28,13 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
     table = page.table
     assert table.title == "门诊日志" and len(table.rows) == 1
     row = table.rows[0]
-    assert row["name"] == "张三" and row["receipt_no"] == info.receipt_no and row["amount_fen"] == info.total_fen
+    assert row["name"] == "张三" and row["receipt_no"] == info.receipt_no and row["amount_fen"] == info.split.total_fen
     assert "阿莫西林胶囊 1盒" in row["drugs"] and "维生素C片 1瓶" in row["drugs"]
     model = page.model
     assert model.rowCount() == 2  # the visit and the totals row
     amount_col = [c.key for c in table.columns].index("amount_fen")
     assert model.data(model.index(1, 0)) == "合计"
-    assert model.data(model.index(1, amount_col)) == f"{info.total_fen / 100:.2f}"
+    assert model.data(model.index(1, amount_col)) == f"{info.split.total_fen / 100:.2f}"
     artifact(window, "reports-daily-log")
 
     page.list.setFocus()
@@ -43,14 +43,14 @@ def test_reports_build_for_the_day_and_month_and_export(qtbot, doctor_window, cl
     settle()
     today = clock.today().isoformat()
     day = next(r for r in page.table.rows if r["date"] == today)
-    assert day["visits"] == 1 and day["total_fen"] == info.total_fen
-    assert day["cash_fen"] == info.patient_pays_fen
+    assert day["visits"] == 1 and day["total_fen"] == info.split.total_fen
+    assert day["cash_fen"] == info.split.patient_pays_fen
 
     press(Qt.Key.Key_Down)  # 月度统筹汇总
     qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=UNTIL_MS)
     settle()
     month = next(r for r in page.table.rows if r["month"] == today[:7])
-    assert month["visits"] == 1 and month["fund_fen"] == info.fund_fen + info.general_fee_fund_fen
+    assert month["visits"] == 1 and month["fund_fen"] == info.split.fund_fen + info.split.general_fee_fund_fen
 
     pdf, xlsx = tmp_path / "summary.pdf", tmp_path / "summary.xlsx"
     page.export_to(pdf, "pdf")
@@ -86,7 +86,7 @@ def test_outpatient_tiles_show_the_month_fund_and_uncovered_visits(clinic) -> No
         tiles = {t.key: t for t in outpatient_tiles(sv, scope)}
     finally:
         sv.close()
-    fund = covered.fund_fen + covered.general_fee_fund_fen
+    fund = covered.split.fund_fen + covered.split.general_fee_fund_fen
     assert tiles["outpatient.month_fund"].figure == f"¥{fund / 100:.2f}"
     assert "2 人次" in tiles["outpatient.month_fund"].subtitle
     uncovered = tiles["outpatient.uncovered"]

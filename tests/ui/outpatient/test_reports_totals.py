@@ -59,9 +59,9 @@ def test_daily_log_totals_and_money_columns_at_1366(qtbot, doctor_window, visits
     table = page.table
     assert len(table.rows) == 3 and [r["status"] for r in table.rows] == ["", "", "已冲正"]
     counted = [r for r in table.rows if not r["status"]]
-    assert table.totals["amount_fen"] == sum(r["amount_fen"] for r in counted) == sum(v.total_fen for v in live)
+    assert table.totals["amount_fen"] == sum(r["amount_fen"] for r in counted) == sum(v.split.total_fen for v in live)
     assert table.totals["fund_fen"] == sum(r["fund_fen"] for r in counted) == \
-        sum(v.fund_fen + v.general_fee_fund_fen for v in live)
+        sum(v.split.fund_fen + v.split.general_fee_fund_fen for v in live)
     shown = _shown_totals(page)
     first = table.columns[0].key
     assert shown[first] == "合计" and shown["name"] == "2 人次" and shown["status"] == "已冲正 1"
@@ -115,7 +115,7 @@ def test_settlement_reports_totals_are_the_sums_of_their_rows(qtbot, doctor_wind
     summed = [c.key for c in table.columns if c.kind in ("int", "fen") and c.key != "average_fen"]
     assert {k: table.totals[k] for k in summed} == {k: sum(r[k] for r in table.rows) for k in summed}
     month = next(r for r in table.rows if r["month"] == clock.today().strftime("%Y-%m"))
-    assert month["visits"] == 2 and month["total_fen"] == sum(v.total_fen for v in visits[:2])  # reversed: left out
+    assert month["visits"] == 2 and month["total_fen"] == sum(v.split.total_fen for v in visits[:2])  # reversed: left out
     assert table.totals["average_fen"] == round_half_up_div(table.totals["total_fen"], table.totals["visits"])
     assert _shown_totals(page)["average_fen"] == fen_to_yuan(table.totals["average_fen"])
     assert page.view.horizontalScrollBar().maximum() == 0

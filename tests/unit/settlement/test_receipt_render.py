@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from app.domain.errors import ValidationError
+from app.domain.policy import Split
 from app.printing.fonts import register_fonts
 from app.printing.prescription import PrescriptionData, RxLine, prescription_pdf_bytes
 from app.printing.receipt import ReceiptData, ReceiptLine, ReversalPart, receipt_pdf_bytes, wrap
@@ -17,9 +18,10 @@ DATA = ReceiptData(
     receipt_no="20261123-0007", settled_at=datetime(2026, 11, 23, 9, 30), visit_date=date(2026, 11, 23),
     resident_name="张三", masked_id="410***********1234", sex="男", age=67, diagnosis="高血压 I10",
     lines=(ReceiptLine("苯磺酸氨氯地平片", "5mg×28片", "1盒", "8.12元/盒", 812, "甲"),) * 30,
-    general_fee_fen=1000, total_fen=25360, fund_fen=5000, general_fee_fund_fen=800, assistance_fen=300,
-    self_paid_fen=18910, self_funded_fen=350, pool_label="普通门诊统筹", ytd_fund_fen=12340, annual_cap_fen=40000,
-    doctor="李医生", eligible=True,
+    general_fee_fen=1000, split=Split(
+        total_fen=25360, fund_fen=5000, general_fee_fund_fen=800, assistance_fen=300, self_paid_fen=18910,
+        self_funded_fen=350, b_pre_self_fen=0, deductible_fen=0, eligible=True, waiting_until=None, reason=""),
+    pool_label="普通门诊统筹", ytd_fund_fen=12340, annual_cap_fen=40000, doctor="李医生",
 )
 
 
@@ -35,7 +37,7 @@ def test_a5_flows_onto_a_second_page_and_the_roll_grows():
 
 
 def test_cap_left_and_fund_total():
-    assert DATA.cap_left_fen == 40000 - 12340 and DATA.fund_total_fen == 5800
+    assert DATA.cap_left_fen == 40000 - 12340 and DATA.split.fund_total_fen == 5800
     assert dataclasses.replace(DATA, ytd_fund_fen=50000).cap_left_fen == 0
 
 
