@@ -31,6 +31,7 @@ APPEND_ONLY = {
     "prescription_lines": "处方明细已定稿，不能修改，请做冲正",
     "settlements": "结算记录已定稿，不能修改，请做冲正",
     "reversals": "冲正记录已定稿，不能修改",
+    "policies": "待遇政策文件导入后不能修改，新版本请重新选择文件导入",
     "audit_log": "审计日志只能追加",
 }
 

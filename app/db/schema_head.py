@@ -30,7 +30,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "e522edf80d3a65a51693b6e278e953ddc8b065879afacdee00ca9caeb89e2896"
+TRIGGERS_DIGEST = "5d60c6c3fde2ce876f4398511026147f7c429a159f92eafdeadbab220f3fcf80"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

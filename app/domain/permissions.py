@@ -37,13 +37,13 @@ class Permission:
     roles: frozenset[Role]
     site_kinds: frozenset[SiteKind] | None = None
     area: str | None = None
-    #: writes the township's reference data (the catalog): refused at a village enrolled under a
-    #: township, which reads the township's rows; a standalone village keeps its own until it enrolls
-    township_data: bool = False
+    #: the township's reference data it writes ("药品目录", "待遇政策文件"): refused at a village enrolled
+    #: under a township, which reads the township's rows; a standalone village keeps its own until it enrolls
+    township_data: str = ""
 
 
 def _p(label: str, roles: set[Role] | frozenset[Role], site_kinds: frozenset[SiteKind] | None = None,
-       area: str | None = None, *, township_data: bool = False) -> Permission:
+       area: str | None = None, *, township_data: str = "") -> Permission:
     return Permission(label, frozenset(roles), site_kinds, area, township_data)
 
 
@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, Permission] = {
     "users.list": _p("查看用户列表", {A}, area="settings"),
     # settings, sites and users
     "settings.set": _p("修改系统设置（待遇政策文件、备份位置、自动锁屏等）", {A}, area="settings"),
+    "settings.import_policy": _p("导入待遇政策文件", {A}, area="settings", township_data="待遇政策文件"),
     "sites.create_standalone": _p("建站", {A}),
     "users.create": _p("新增用户", {A}, area="settings"),
     "users.unlock": _p("解锁账户", {A}, area="settings"),
@@ -76,10 +77,10 @@ PERMISSIONS: dict[str, Permission] = {
     "users.change_role": _p("修改用户角色", {A}, area="settings"),
     "users.change_own_password": _p("修改本人密码", STAFF),
     # catalog and prices
-    "catalog.create": _p("新增药品", {P, A}, area="stock", township_data=True),
-    "catalog.update": _p("修改药品信息和价格", {P, A}, area="stock", township_data=True),
-    "catalog.reset_pinyin": _p("修改药品拼音码", {P, A}, area="stock", township_data=True),
-    "catalog.import_file": _p("导入药品目录", {P, A}, area="stock", township_data=True),
+    "catalog.create": _p("新增药品", {P, A}, area="stock", township_data="药品目录"),
+    "catalog.update": _p("修改药品信息和价格", {P, A}, area="stock", township_data="药品目录"),
+    "catalog.reset_pinyin": _p("修改药品拼音码", {P, A}, area="stock", township_data="药品目录"),
+    "catalog.import_file": _p("导入药品目录", {P, A}, area="stock", township_data="药品目录"),
     # a store's own choices about a drug (货位, 最低库存): the store's site writes them, enrolled or not
     "catalog.set_store_settings": _p("设置药品货位和最低库存", {D, P, A}, area="stock"),
     # stock
@@ -152,7 +153,7 @@ def refusal(use_case: str, role: Role | str | None, site_kind: SiteKind | str | 
         places = "、".join(k.label for k in sorted(permission.site_kinds))
         return f"{kind.label}不能{permission.label}（只有{places}可以）"
     if permission.township_data and enrolled and kind is SiteKind.VILLAGE:
-        return f"已加入乡镇的村卫生室不能{permission.label}：药品目录由乡镇卫生院维护，同步后即可看到"
+        return f"已加入乡镇的村卫生室不能{permission.label}：{permission.township_data}由乡镇卫生院维护，同步后即可看到"
     if who in permission.roles:
         return None
     offered = roles_for_site(kind) if kind is not None else list(Role)
@@ -171,7 +172,7 @@ def check(use_case: str, role: Role | str | None, site_kind: SiteKind | str | No
 def needs_site_kind(use_case: str) -> bool:
     """Whether the kind of this site decides ``use_case`` (the service then looks it up)."""
     permission = PERMISSIONS[use_case]
-    return permission.site_kinds is not None or permission.township_data
+    return permission.site_kinds is not None or bool(permission.township_data)
 
 
 def area_allowed(area: str, role: Role | str, site_kind: SiteKind | str) -> bool:

@@ -20,6 +20,7 @@ means the pool pays nothing.
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -94,6 +95,8 @@ class Policy:
     waiting_period: WaitingPeriodPolicy
     note: str = ""
     source: str = ""
+    #: the content hash of the file's text (``policy_version``): what a settlement records
+    version: str = ""
 
     __hash__ = None  # type: ignore[assignment]  # holds dicts
 
@@ -245,8 +248,17 @@ def parse_policy(text: str, source: str = "") -> Policy:
     return Policy(
         region=region, year=year, valid_from=valid_from, valid_to=valid_to, outpatient=outpatient,
         general_fee=general_fee, chronic=chronic, assistance=assistance, waiting_period=waiting,
-        note=note, source=source,
+        note=note, source=source, version=policy_version(text),
     )  # fmt: skip
+
+
+def policy_version(text: str) -> str:
+    """The version of a policy file: the first 16 hex digits of the SHA-256 of its text (UTF-8).
+
+    Two files with the same text are the same version wherever they were imported; any change of a
+    figure (or a comment) is a new version.
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _group(doc: dict[str, Any], name: str, source: str) -> list[tuple[str, object]]:

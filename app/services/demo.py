@@ -11,7 +11,8 @@ a standalone site that never synced; other sites' rows do not.
 - ``township-10y``: 40 villages with history from 2017-01-01 to today, for benchmarks (minutes).
 
 Every password is ``demo1234``. Settlement splits come from the policy engine with
-resources/policies/demo-2026.toml applied to every year (example values).
+resources/policies/demo-2026.toml applied to every year (example values); each year's file is a
+``policies`` row of the township, this year's the one in force, and each settlement names its version.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .demo_sites import people_rows, set_up_sites
 from .demo_township import township_history
 from .demo_village import VillagePlan
 from .demo_village_ops import is_workday
-from .demo_worker import SimConfig, define_tables, make_context, run_parallel, simulate
+from .demo_worker import SimConfig, define_tables, demo_policy_texts, make_context, run_parallel, simulate
 
 PASSWORD = "demo1234"
 
@@ -145,6 +146,7 @@ class _Build:
         config = SimConfig(self.today, self.until, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
                            scale.print_receipts)
         ctx = make_context(config, self.ids, add, self.writer.maybe_flush)
+        setup.write_policies(demo_policy_texts(self.start.year, self.today.year), self.ids, self.today.year)
         plans = self._plans(setup, ctx.regimen_pool)
         self.progress(f"居民档案：{sum(len(p.people) for p in plans)} 人（{len(plans)} 个村）")
         self._villages(config, ctx, plans, setup, big)

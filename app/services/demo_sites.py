@@ -14,10 +14,12 @@ from app.domain import clock
 from app.domain.enums import Role
 from app.domain.passwords import hash_password
 from app.domain.pinyin import pinyin_codes
+from app.domain.policy_file import parse_policy
 
 from .demo_catalog import ADD_ONS, catalog_values
 from .demo_people import Person, PeopleFactory, assign_assistance, chronic_profile, enrollment_history, name_pools
 from .demo_rows import BulkWriter, day_text, dt_text
+from .policies import POLICY_ID_SETTING
 
 TOWNSHIP = "示例镇卫生院"
 REGION = "示例县"
@@ -84,6 +86,22 @@ class SiteSetup:
                     own((ids(), site_id, self.catalog_at, self.catalog_at, 1,
                          store_id, drug_id, shelf, minimum))
         self.writer.flush()
+
+    def write_policies(self, texts: dict[int, str], ids: Callable[[], str], year: int) -> None:
+        """Each year's policy file as a row owned by the township; the row of ``year`` is the one in force."""
+        add = self.writer.define("policies", ("region", "year", "policy_version", "file_name", "text", "valid_from",
+                                              "valid_to"))
+        in_force = None
+        for each, text in sorted(texts.items()):
+            policy = parse_policy(text, source=f"demo-{each}.toml")
+            row_id = ids()
+            add((row_id, self.township_id, self.catalog_at, self.catalog_at, 1, policy.region, policy.year,
+                 policy.version, policy.source, text, day_text(policy.valid_from), day_text(policy.valid_to)))
+            in_force = row_id if each == year else in_force
+        self.writer.flush()
+        if in_force is not None:
+            self.writer.con.execute("INSERT INTO app_settings (key, value) VALUES (?, ?)",
+                                    (POLICY_ID_SETTING, json.dumps(in_force)))
 
     def audit_build(self, add: dict, scale_name: str) -> None:
         """The audit row that says this database was made by ``cunyi demo``."""

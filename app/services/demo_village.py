@@ -282,7 +282,7 @@ class VillageSim(VillageOps):
             pool or "general", split.total_fen, split.fund_fen, split.general_fee_fund_fen, split.assistance_fen,
             split.self_paid_fen, split.self_funded_fen, fee, split.b_pre_self_fen, split.deductible_fen,
             int(split.eligible), day_text(split.waiting_until) if split.waiting_until else None, split.reason[:128],
-            plan.doctor_id,
+            plan.doctor_id, policy.version,
         ))
         if self.local:
             self.audit(settled_at, "settlement.create", "settlements", settlement_id, receipt_no=receipt_no,

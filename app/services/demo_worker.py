@@ -13,11 +13,12 @@ import multiprocessing
 import queue as queue_module
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.policy import load_policy
+from app.domain.policy_file import parse_policy
 from app.paths import resource
 
 from .demo_catalog import CHRONIC, demo_drugs, resolve
@@ -62,7 +63,7 @@ def define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
             "visit_id", "resident_id", "site_id", "receipt_no", "settled_at", "policy_year", "pool", "total_fen",
             "fund_fen", "general_fee_fund_fen", "assistance_fen", "self_paid_fen", "self_funded_fen",
             "general_fee_fen", "b_pre_self_fen", "deductible_fen", "eligible", "waiting_until", "reason",
-            "doctor_user_id")),
+            "doctor_user_id", "policy_version")),
         "reversals": d("reversals", ("settlement_id", "receipt_no", "reversed_at", "reason", "user_id")),
         "receipt_prints": d("receipt_prints", ("settlement_id", "reversal_id", "printed_at", "user_id", "reprint",
                                                "paper")),
@@ -81,15 +82,25 @@ def define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
 def make_context(config: SimConfig, ids: Callable[[], str], add: dict, maybe_flush: Callable[[], None]) -> DemoContext:
     """The shared context of every village: drugs, the policy of each year, row writers."""
     drugs = demo_drugs(list(config.drug_ids))
-    policy = load_policy(resource("policies", "demo-2026.toml"))
-    policies = {y: replace(policy, year=y, valid_from=date(y, 1, 1), valid_to=date(y, 12, 31))
-                for y in range(config.start.year, config.today.year + 1)}
+    policies = {y: parse_policy(text, source=f"demo-{y}.toml")
+                for y, text in demo_policy_texts(config.start.year, config.today.year).items()}
     return DemoContext(
         ids=ids, today=config.today, until=config.until, drugs=drugs, by_name=resolve(drugs), policies=policies,
         local_site_id=config.local_site_id, add=add, maybe_flush=maybe_flush, trace_from=config.trace_from,
         print_receipts=config.print_receipts,
         regimen_pool={c: [i for i, (w, _) in enumerate(regs) for _ in range(w)] for c, regs in CHRONIC.items()},
     )
+
+
+def demo_policy_texts(first_year: int, last_year: int) -> dict[int, str]:
+    """The demo policy file for each year: resources/policies/demo-2026.toml with its year and dates moved
+    (the same example figures every year; each year's text is a version of its own)."""
+    text = resource("policies", "demo-2026.toml").read_text(encoding="utf-8")
+    out = {}
+    for year in range(first_year, last_year + 1):
+        moved = re.sub(r"^year = \d{4}", f"year = {year}", text, count=1, flags=re.M)
+        out[year] = re.sub(r'^(valid_from|valid_to) = "\d{4}', rf'\1 = "{year}', moved, flags=re.M)
+    return out
 
 
 def simulate(ctx: DemoContext, plan: VillagePlan, writer: BulkWriter) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""Site settings: one typed registry over the ``app_settings`` table. Changes are audited."""
+"""Site settings: one typed registry over the ``app_settings`` table. Changes are audited.
+
+待遇政策文件 is not a plain value: picking a file imports it (``import_policy``) as a ``policies`` row.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db.models import AppSetting
-from app.db.uow import Database
+from app.db.uow import Database, now
 from app.domain.digits import parse_int
 from app.domain.errors import ValidationError
 
+from . import policies
 from .audit import write_audit
 from .context import Session, requires
 
@@ -62,6 +66,9 @@ class SettingsService:
         if spec is None:
             raise ValidationError(f"没有名为“{key}”的设置项", key)
         value = self._coerce(spec, value)
+        if key == policies.POLICY_SETTING:
+            self.import_policy(value)
+            return
         with self.db.unit_of_work() as uow:
             row = uow.session.get(AppSetting, key)
             old = spec.default if row is None else json.loads(row.value)
@@ -70,6 +77,32 @@ class SettingsService:
                 uow.session.add(row)
             row.value = json.dumps(value, ensure_ascii=False)
             write_audit(uow.session, self.session.actor, uow.local_site_id, "settings.change", "app_settings", None, key=key, old=old, new=value)
+
+    @requires("settings.import_policy")
+    def import_policy(self, path: str) -> str:
+        """Check the policy file ``path`` names and make it the one in force; return its version.
+
+        The text is stored as a ``policies`` row (once per version: picking the same file again adds
+        nothing), the 待遇政策文件 setting keeps ``path`` and points at the row. An empty path means the
+        bundled demo file. Settlements already made keep the version they were computed with.
+
+        Raises:
+            ValidationError: the file is missing or unreadable (待遇政策文件); nothing is written.
+            PolicyError: the file does not follow DESIGN §5, naming the section and key; nothing is written.
+        """
+        path = str(path or "").strip()
+        text, policy = policies.read_file(path)
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            old_row = s.get(AppSetting, policies.POLICY_SETTING)
+            old = "" if old_row is None else json.loads(old_row.value)
+            row_id = policies.store(s, text, policy, uow.local_site_id, now())
+            policies.put_setting(s, policies.POLICY_SETTING, path)
+            policies.put_setting(s, policies.POLICY_ID_SETTING, row_id)
+            write_audit(s, self.session.actor, uow.local_site_id, "settings.change", "app_settings", None,
+                        key=policies.POLICY_SETTING, old=old, new=path,
+                        policy_version=policy.version, region=policy.region, year=policy.year)
+        return policy.version
 
     @staticmethod
     def _coerce(spec: SettingSpec, value: Any) -> Any:

@@ -32,6 +32,7 @@ from app.domain.permissions import allowed
 from app.domain.policy import Case, Line, Split, settle
 from app.domain.usage import check_usage
 
+from . import policies
 from . import settlement_print as printing
 from . import settlement_queries as q
 from . import settlement_reports  # noqa: F401  (registers reports and check rules)
@@ -123,11 +124,13 @@ class SettlementService:
             batches = [_dispense(out, priced, line) for priced, line in zip(preview.lines, draft.lines, strict=True)]
             out.write()
             split = preview.split
+            policy_version = policies.version_in_force(s, q.site_policy(s), site_id, stamp)
             settlement = {
                 **sync_columns(site_id, stamp), "visit_id": visit["id"], "resident_id": resident.id, "site_id": site_id,
                 "receipt_no": q.next_receipt_no(s, Settlement, site_id, at.date()), "settled_at": at,
                 "policy_year": draft.visit_date.year, "pool": preview.pool, **split_columns(split),
                 "general_fee_fen": preview.general_fee_fen, "doctor_user_id": actor.user_id,
+                "policy_version": policy_version,
             }
             conn.execute(_INSERT_SETTLEMENT, settlement)
             write_audit(s, actor, site_id, "settlement.create", "settlements", settlement["id"],

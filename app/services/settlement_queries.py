@@ -1,5 +1,5 @@
-"""What settlement reads from the database: the site's policy file, a resident's cover for the
-policy engine, year-to-date figures, line prices and receipt numbers.
+"""What settlement reads from the database: the site's policy (``app.services.policies``), a resident's
+cover for the policy engine, year-to-date figures, line prices and receipt numbers.
 
 Year-to-date figures are never stored: they are the sums of the year's settlements that have no
 reversal, so a reversal gives them back by itself (DESIGN §5 step 7).
@@ -7,29 +7,23 @@ reversal, so a reversal gives them back by itself (DESIGN §5 step 7).
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import Connection, Integer, bindparam, cast, func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.db.models import AppSetting, ChronicQualification, Drug, Enrollment, Resident, Reversal, Settlement
+from app.db.models import ChronicQualification, Drug, Enrollment, Resident, Reversal, Settlement
 from app.domain.enums import AssistanceCategory
-from app.domain.errors import PolicyError, ValidationError
+from app.domain.errors import PolicyError
 from app.domain.money import round_half_up_div
-from app.domain.policy import Policy, ResidentCover, YearToDate, load_policy
+from app.domain.policy import Policy, ResidentCover, YearToDate
 from app.domain.waiting import coverage_status
-from app.paths import resource
 
+from .policies import site_policy  # noqa: F401 - the policy in force, read by settlement and residents
 from .resident_types import ChronicRecord, CoverageInfo
 
-POLICY_SETTING = "policy_file"
-DEFAULT_POLICY = resource("policies", "demo-2026.toml")
 GENERAL_POOL = "general"
-
-_POLICY_CACHE: dict[str, tuple[tuple[int, int], Policy]] = {}
 
 
 def connection(session: OrmSession) -> Connection:
@@ -40,42 +34,6 @@ def connection(session: OrmSession) -> Connection:
 
 
 # -- policy ------------------------------------------------------------------------------------
-def policy_path(session: OrmSession) -> Path:
-    """The file named by the ``policy_file`` setting (absolute, or a name in resources/policies), else the demo."""
-    raw = connection(session).execute(_SETTING, {"key": POLICY_SETTING}).scalar()
-    value = str(json.loads(raw)).strip() if raw is not None else ""
-    if not value:
-        return DEFAULT_POLICY
-    path = Path(value)
-    if not path.is_absolute() and not path.exists() and resource("policies", value).exists():
-        return resource("policies", value)
-    return path
-
-
-def site_policy(session: OrmSession) -> Policy:
-    """The policy in force at this site, parsed once per file version (path, mtime, size)."""
-    path = policy_path(session)
-    try:
-        stat = path.stat()
-    except OSError:
-        raise ValidationError(
-            f"待遇政策文件“{path}”不存在或无法读取，请在 设置 → 待遇政策文件 中重新选择", "待遇政策文件"
-        ) from None
-    key = str(path.resolve())
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    cached = _POLICY_CACHE.get(key)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    try:
-        policy = load_policy(path)
-    except PolicyError as exc:
-        raise PolicyError(f"待遇政策文件有误，请管理员更正后再结算：{exc.message}", exc.field) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"待遇政策文件“{path}”无法读取：{exc}", "待遇政策文件") from None
-    _POLICY_CACHE[key] = (stamp, policy)
-    return policy
-
-
 def check_policy_covers(policy: Policy, day: date) -> None:
     if not policy.covers(day):
         raise PolicyError(
@@ -133,7 +91,6 @@ def _ytd_select(upto: bool):  # noqa: ANN202 - built once per shape, the paramet
 
 
 _YTD = {False: _ytd_select(False), True: _ytd_select(True)}
-_SETTING = select(AppSetting.value).where(AppSetting.key == bindparam("key"))
 _ENROLLMENTS = select(
     Enrollment.year, Enrollment.enrolled_on, Enrollment.central_period, Enrollment.newborn, Enrollment.repaid_years
 ).where(Enrollment.resident_id == bindparam("resident"))

@@ -13,7 +13,7 @@ from .care import (
     Visit,
 )
 from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox, OutboxTx, ResidentSearchKey
-from .org import Site, Store, User
+from .org import PolicyFile, Site, Store, User
 from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, StoreDrugSettings, TraceCodeEvent
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "LoginState",
     "Outbox",
     "OutboxTx",
+    "PolicyFile",
     "PrescriptionLine",
     "ReceiptPrint",
     "Resident",

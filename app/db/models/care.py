@@ -104,6 +104,7 @@ class Settlement(SyncedBase):
     """门诊统筹结算: the engine's split of one visit. Immutable; undone by a ``Reversal``."""
 
     __tablename__ = "settlements"
+    __schema_version__ = 2  # 2: policy_version
     __table_args__ = (
         Index("ix_settlements_resident_year", "resident_id", "policy_year"),
         # one site's settlements over a span of time (工作台, reports), in a database that holds many sites
@@ -132,6 +133,8 @@ class Settlement(SyncedBase):
     waiting_until: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(128), default="")
     doctor_user_id: Mapped[str | None] = mapped_column(String(36))
+    #: the ``policies.policy_version`` the split was computed with
+    policy_version: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Reversal(SyncedBase):

@@ -1,6 +1,8 @@
-"""Sites, stores and users."""
+"""Sites, stores, users and the policy files."""
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import SyncedBase
@@ -42,3 +44,21 @@ class User(SyncedBase):
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PolicyFile(SyncedBase):
+    """One version of a 待遇政策 file (DESIGN §5), its text as imported. Township data (a standalone site
+    keeps its own); append-only: a changed file is a new row, so every settlement's ``policy_version``
+    still names the text it was computed with."""
+
+    __tablename__ = "policies"
+    __table_args__ = (UniqueConstraint("owner_site_id", "policy_version", name="uq_policies_owner_policy_version"),)
+
+    region: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    #: ``app.domain.policy_file.policy_version`` of ``text`` (``version`` is the row's sync version)
+    policy_version: Mapped[str] = mapped_column(String(64), index=True)
+    file_name: Mapped[str] = mapped_column(String(128), default="")
+    text: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)

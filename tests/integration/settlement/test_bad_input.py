@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from settle_helpers import AT, DAY, id_number
+from settle_helpers import AT, DAY, change_final_rows, id_number
 
 from app.domain.errors import CunyiError, NotFoundError, PolicyError, RuleViolation, ValidationError
 from app.services.resident_types import ResidentForm
@@ -80,25 +80,46 @@ def test_empty_prescription(clinic, resident):
     _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "处方", "至少")
 
 
-def test_policy_file_with_a_bad_key(clinic, resident, tmp_path):
-    from app.services.settlement_queries import DEFAULT_POLICY
+def test_policy_file_with_a_bad_key_is_refused_when_picked(clinic, resident, tmp_path):
+    from app.services.policies import DEFAULT_POLICY
 
     bad = tmp_path / "bad-2026.toml"
     good = DEFAULT_POLICY.read_text(encoding="utf-8")
     bad.write_text(good.replace("ratio_bp = 6000", "ratio_bp = 6000\nratio_bpp = 6000"), encoding="utf-8")
     clinic.as_admin()
-    clinic.sv.settings.set("policy_file", str(bad))
+    err = _refused(clinic, lambda: clinic.sv.settings.set("policy_file", str(bad)), PolicyError,
+                   "outpatient.ratio_bpp", "待遇政策文件有误", "未导入", "ratio_bpp")
+    assert "bad-2026.toml" in str(err)
+    # a missing file is named too
+    _refused(clinic, lambda: clinic.sv.settings.set("policy_file", str(tmp_path / "missing.toml")), ValidationError,
+             "待遇政策文件", "不存在", "missing.toml")
+    assert clinic.sv.settings.get("policy_file") == ""
+    clinic.as_doctor()  # the policy in force is still the one before
+    assert clinic.sv.settlement.settle(clinic.draft(resident.id), at=AT).receipt_no
+
+
+def test_a_policy_row_that_does_not_parse_refuses_settling(clinic, resident):
+    """A row written by another program (e.g. pulled from a hub) is checked again when it is read."""
+    import sqlite3
+
+    from app.services.policies import DEFAULT_POLICY
+
+    clinic.as_admin()
+    clinic.sv.settings.set("policy_file", str(DEFAULT_POLICY))
+    change_final_rows(clinic.sv.data.database, "policies",
+                      "UPDATE policies SET text = replace(text, 'ratio_bp = 6000', 'ratio_bp = 6000' || char(10) || "
+                      "'ratio_bpp = 6000'), "
+                      "policy_version = 'broken'")
+    con = sqlite3.connect(clinic.sv.data.database)
+    with con:
+        assert con.execute("SELECT count(*) FROM policies WHERE policy_version = 'broken'").fetchone() == (1,)
+    con.close()
     clinic.as_doctor()
     draft = clinic.draft(resident.id)
     err = _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), PolicyError, "outpatient.ratio_bpp",
                    "待遇政策文件有误", "ratio_bpp")
-    assert "bad-2026.toml" in str(err)
+    assert "demo-2026.toml" in str(err)
     _refused(clinic, lambda: clinic.sv.settlement.preview(draft, today=DAY), PolicyError, "outpatient.ratio_bpp")
-    # a missing file is named too
-    clinic.as_admin()
-    clinic.sv.settings.set("policy_file", str(tmp_path / "missing.toml"))
-    clinic.as_doctor()
-    _refused(clinic, lambda: clinic.sv.settlement.settle(draft, at=AT), ValidationError, "待遇政策文件", "不存在")
 
 
 @pytest.mark.parametrize("usage,problem", [("", "为空"), ("   ", "为空"), ("遵医嘱", "不能写“遵医嘱”"),

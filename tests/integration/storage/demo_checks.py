@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from app.domain.idcard import parse_id_number
 from app.domain.policy import Case, Line, ResidentCover, YearToDate, load_policy, settle, waiting_until
+from app.domain.policy_file import parse_policy
 from app.paths import resource
 
 
@@ -19,6 +20,9 @@ def _one(con: sqlite3.Connection, sql: str, *args: object) -> object:
 
 def settlements_are_engine_splits(con: sqlite3.Connection, today: date) -> None:
     base = load_policy(resource("policies", "demo-2026.toml"))
+    # each settlement was computed with the policy row its version names: the demo file, moved to its year
+    stored_policies = {v: parse_policy(text) for v, text in con.execute("SELECT policy_version, text FROM policies")}
+    assert all(p.version == v for v, p in stored_policies.items())
     enrollments = defaultdict(dict)
     for rid, year, on, central, repaid, newborn in con.execute(
             "SELECT resident_id, year, enrolled_on, central_period, repaid_years, newborn FROM enrollments"):
@@ -32,13 +36,14 @@ def settlements_are_engine_splits(con: sqlite3.Connection, today: date) -> None:
     rows = con.execute(
         "SELECT s.id, s.visit_id, s.resident_id, s.settled_at, s.policy_year, s.pool, v.visit_date, v.general_fee, "
         "s.total_fen, s.fund_fen, s.general_fee_fund_fen, s.assistance_fen, s.self_paid_fen, s.self_funded_fen, "
-        "s.b_pre_self_fen, s.deductible_fen, s.eligible, s.waiting_until, s.general_fee_fen "
+        "s.b_pre_self_fen, s.deductible_fen, s.eligible, s.waiting_until, s.general_fee_fen, s.policy_version "
         "FROM settlements s JOIN visits v ON v.id = s.visit_id ORDER BY s.settled_at").fetchall()
     assert len(rows) > 600
     history = defaultdict(list)  # resident → settlements so far: (settled_at, id, pool, split)
     chronic = 0
-    for (sid, visit_id, rid, settled_at, year, pool, visit_date, general_fee, *stored) in rows:
+    for (sid, visit_id, rid, settled_at, year, pool, visit_date, general_fee, *stored, version) in rows:
         policy = replace(base, year=year, valid_from=date(year, 1, 1), valid_to=date(year, 12, 31))
+        assert replace(stored_policies[version], source="", version="") == replace(policy, source="", version=""), sid
         this = enrollments[rid].get(year)
         cover = ResidentCover(frozenset(enrollments[rid]), this[0] if this else None, this[1] if this else False,
                               this[3] if this else False, this[2] if this else 0, assistance[rid])
@@ -108,6 +113,9 @@ def residents_are_realistic(con: sqlite3.Connection, today: date) -> None:
     qualified = _one(con, "SELECT count(DISTINCT resident_id) FROM chronic_qualifications") / len(people)
     assert 0.08 <= qualified <= 0.25
     base = load_policy(resource("policies", "demo-2026.toml"))
+    # each settlement was computed with the policy row its version names: the demo file, moved to its year
+    stored_policies = {v: parse_policy(text) for v, text in con.execute("SELECT policy_version, text FROM policies")}
+    assert all(p.version == v for v, p in stored_policies.items())
     waiting = uninsured = newborn = 0
     for (rid,) in con.execute("SELECT id FROM residents"):
         rows = {y: (date.fromisoformat(on), bool(c), r, bool(n)) for y, on, c, r, n in con.execute(

@@ -218,3 +218,48 @@ def test_trace_codes_become_their_events(demo_build, tmp_path: Path) -> None:
         ("89000000000000000004", 1, "sold", sold_at, "manual", "manual-doc"),
     ]
     assert {e[6:] for e in events} == {(store, batch, owner)}
+
+
+@pytest.mark.parametrize("picked", ["county-2026.toml", "missing.toml", ""])
+def test_policy_files_become_rows_and_settlements_name_their_version(picked: str, demo_build, tmp_path: Path) -> None:
+    """0008: the bundled demo file and the file the setting names (when it can be read) become rows of the
+    local site; the existing settlements get the version of the file in force. A file that can no longer
+    be read points at no row, so settling asks for it again instead of using other figures."""
+    from app.domain.policy_file import policy_version
+    from app.paths import resource
+
+    demo_text = resource("policies", "demo-2026.toml").read_text(encoding="utf-8")
+    custom = tmp_path / "county-2026.toml"
+    custom.write_text(demo_text.replace("ratio_bp = 6000", "ratio_bp = 7000"), encoding="utf-8")
+    path = tmp_path / "cunyi.db"
+    engine = make_engine(path)
+    try:
+        migrate.upgrade(engine, "0007")
+        with sqlite3.connect(path) as con:  # the demo brings its own (idle) transaction marker
+            con.execute("DELETE FROM outbox_tx")
+        _fill_from_demo(path, demo_build.database)
+        with sqlite3.connect(path) as con:  # before 0008 the setting named a file and nothing else
+            con.execute("DELETE FROM app_settings WHERE key IN ('policy_file', 'policy_id')")
+            if picked:
+                con.execute("INSERT INTO app_settings (key, value) VALUES ('policy_file', ?)",
+                            (json.dumps(str(tmp_path / picked)),))
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    con = sqlite3.connect(path)
+    try:
+        local = con.execute("SELECT site_id FROM local_site").fetchone()[0]
+        rows = dict(con.execute("SELECT policy_version, id FROM policies WHERE owner_site_id = ?", (local,)))
+        versions = {v for (v,) in con.execute("SELECT DISTINCT policy_version FROM settlements")}
+        in_force = con.execute("SELECT value FROM app_settings WHERE key = 'policy_id'").fetchone()
+        count = con.execute("SELECT count(*) FROM settlements").fetchone()[0]
+    finally:
+        con.close()
+    demo, county = policy_version(demo_text), policy_version(custom.read_text(encoding="utf-8"))
+    assert count > 0
+    if picked == "county-2026.toml":
+        assert set(rows) == {demo, county} and versions == {county} and json.loads(in_force[0]) == rows[county]
+    elif picked:
+        assert set(rows) == {demo} and versions == {demo} and in_force is None
+    else:
+        assert set(rows) == {demo} and versions == {demo} and json.loads(in_force[0]) == rows[demo]

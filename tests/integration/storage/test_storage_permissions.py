@@ -100,6 +100,7 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "settings.get": lambda sv, f: sv.settings.get("idle_lock_minutes"),
     "settings.all": lambda sv, f: sv.settings.all(),
     "settings.set": lambda sv, f: sv.settings.set("idle_lock_minutes", 30),
+    "settings.import_policy": lambda sv, f: sv.settings.import_policy("demo-2026.toml"),
     "settlement.preview": lambda sv, f: sv.settlement.preview(_draft(f)),
     "settlement.preview_detail": lambda sv, f: sv.settlement.preview_detail(_draft(f)),
     "settlement.settle": lambda sv, f: sv.settlement.settle(_draft(f)),
