@@ -57,6 +57,34 @@ def test_a_refused_value_is_shown_inline_and_not_saved(open_window) -> None:
     assert not window.ctx.sv.audit.recent(action="settings.change")
 
 
+def test_picking_a_policy_file_imports_it_and_a_bad_one_is_refused_inline(open_window, tmp_path) -> None:
+    from app.paths import resource
+
+    window = open_window("village", "admin")
+    tab = _settings(window).site_tab
+    sv = window.ctx.sv
+    text = resource("policies", "demo-2026.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad-2026.toml"
+    bad.write_text(text.replace("[general_fee]", "[general_fees]"), encoding="utf-8")
+    before = sv.settings.get("policy_file")
+    tab.editors["policy_file"].setText(str(bad))
+    tab.save()
+    assert wait_idle()
+    assert "待遇政策文件有误，未导入" in tab.error.text() and "general_fees" in tab.error.text()
+    assert sv.settings.get("policy_file") == before
+    good = tmp_path / "county-2026.toml"
+    good.write_text(text.replace("ratio_bp = 6000", "ratio_bp = 6500"), encoding="utf-8")
+    tab.editors["policy_file"].setText(str(good))
+    tab.save()
+    assert wait_idle()
+    assert tab.message.text() == "已保存 1 项设置"
+    assert sv.settings.get("policy_file") == str(good)
+    with sv.db.read() as s:
+        from app.services.policies import site_policy
+
+        assert site_policy(s).outpatient.ratio_bp == 6500 and site_policy(s).source == "county-2026.toml"
+
+
 def test_admin_adds_a_user_and_unlocks_a_locked_one(open_window, qtbot, password, audit_log) -> None:
     from app.domain.errors import AuthError
 
