@@ -53,7 +53,10 @@ def test_bulk_build_with_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         local = con.execute("SELECT site_id FROM local_site").fetchone()[0]
         assert local == summary["site_id"] == con.execute("SELECT id FROM sites WHERE kind = 'township'").fetchone()[0]
         queued = dict(con.execute("SELECT table_name, count(*) FROM outbox GROUP BY table_name"))
-        assert set(queued) <= {"sites", "stores", "users", "drugs", "batches", "stock_movements"}
+        # the township's own rows: its sites, store (and that store's drug settings), users, catalog,
+        # policy files and stock
+        assert set(queued) <= {"sites", "stores", "store_drug_settings", "users", "drugs", "policies", "batches",
+                               "stock_movements"}
         assert queued["drugs"] == 90 and queued["sites"] == 3
         years = [y for (y,) in con.execute("SELECT DISTINCT policy_year FROM settlements ORDER BY 1")]
         assert years == [start.year, start.year + 1]

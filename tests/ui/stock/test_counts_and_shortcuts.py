@@ -23,9 +23,9 @@ def test_a_large_sync_backlog_reads_with_a_thousands_separator(stock_site) -> No
     try:
         have = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
         stamp = con.execute("SELECT min(created_at) FROM outbox").fetchone()[0]
-        con.executemany("INSERT INTO outbox (op_id, table_name, record_id, schema_version, payload, created_at) "
-                        "VALUES (?, 'drugs', ?, 1, '{}', ?)",
-                        [(f"op-{i}", f"rec-{i}", stamp) for i in range(BACKLOG - have)])
+        con.executemany("INSERT INTO outbox (op_id, tx_id, table_name, record_id, schema_version, payload, created_at) "
+                        "VALUES (?, ?, 'drugs', ?, 1, '{}', ?)",
+                        [(f"op-{i}", f"tx-{i}", f"rec-{i}", stamp) for i in range(BACKLOG - have)])
     finally:
         con.close()
     sv = bootstrap(data)
