@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 #: the offscreen platform cannot raise or grab for popups (QCompleter); not a failure of ours
 OFFSCREEN_POPUP_NOISE = r"^This plugin does not support (raise\(\)|grabbing the keyboard|propagateSizeHints\(\))$"
 
@@ -60,3 +62,31 @@ def wait_preview(qtbot, page, until=None):  # noqa: ANN001, ANN201
 
     qtbot.waitUntil(current, timeout=UNTIL_MS)
     return page.split.preview
+
+
+def pdf_text(path) -> str:  # noqa: ANN001
+    """A printed PDF's text, laid out (poppler's pdftotext)."""
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pick_resident(qtbot, page, text: str) -> None:  # noqa: ANN001
+    """Type ``text`` in the resident box, Enter, and wait for the resident's cover."""
+    from PySide6.QtCore import Qt
+
+    page.focus_first()
+    type_text(text)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=UNTIL_MS)
+    settle()
+
+
+def add_drug(qtbot, page, text: str) -> None:  # noqa: ANN001
+    """Type ``text`` in the drug box, Enter, and wait for the new prescription line."""
+    from PySide6.QtCore import Qt
+
+    rows = page.rx.model.rowCount()
+    page.rx.focus_drug_box()
+    type_text(text)
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=UNTIL_MS)
+    settle()

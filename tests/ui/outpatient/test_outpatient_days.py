@@ -3,14 +3,13 @@ a village doctor sees why 冲正 is off for it ("仅管理员可冲正以前日�
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text
 from op_seed import settle_visit
 
 from app.domain import clock
@@ -21,10 +20,6 @@ pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 def _yesterday_at_ten() -> datetime:
     yesterday = clock.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
     return yesterday
-
-
-def _pdf_text(path) -> str:  # noqa: ANN001
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _on_hand(db, batch_id: str) -> int:  # noqa: ANN001
@@ -52,7 +47,7 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
 
     press(Qt.Key.Key_F6)  # 补打 an earlier day's receipt
     qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
-    assert old.receipt_no in _pdf_text(page.prints.last.path)
+    assert old.receipt_no in pdf_text(page.prints.last.path)
     receipt = page.prints.last
 
     press(Qt.Key.Key_F8)
@@ -69,7 +64,7 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
     assert reason == "charged twice" and username == "admin" and reversed_at.startswith(clock.today().isoformat())
     assert _on_hand(db, seeded.batches["amox"]) == before  # back in the same batch
     assert db("SELECT count(*) FROM audit_log WHERE action = 'settlement.reverse'") == [(1,)]
-    assert reversal_no in page.banner.text() and reversal_no in _pdf_text(page.prints.last.path)
+    assert reversal_no in page.banner.text() and reversal_no in pdf_text(page.prints.last.path)
     # the list stays on yesterday, the row now marked
     assert today.day() == yesterday.date() and today.current().id == old.id and today.current().reversed
     assert not today.reverse_button.isEnabled() and today.reverse_button.text() == "已冲正"

@@ -4,19 +4,14 @@ through QPrinter (the "PDF" virtual printer) are read back with pdftotext."""
 
 from __future__ import annotations
 
-import subprocess
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text, wait_preview
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
-
-
-def _pdf_text(path) -> str:  # noqa: ANN001
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _on_hand(db, batch_id: str) -> int:  # noqa: ANN001
@@ -100,7 +95,7 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     assert page.rx.model.rowCount() == 0 and page.header.resident is None
     receipt = page.prints.last
     assert not receipt.printed and receipt.path.exists() and receipt.path.suffix == ".pdf"
-    text = _pdf_text(receipt.path)
+    text = pdf_text(receipt.path)
     assert receipt_no in text and "410***********" in text
     assert "2盒" in text and "12粒" in text and "1瓶" in text
     for label in ("统筹支付", "医疗救助", "个人自付", "自费"):
@@ -131,7 +126,7 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     assert reversal_no in page.banner.text()
     assert {k: _on_hand(db, b) for k, b in seeded.batches.items()} == before  # stock back in the same batches
     assert db("SELECT count(*) FROM settlements") == [(1,)]  # nothing deleted
-    slip = _pdf_text(page.prints.last.path)
+    slip = pdf_text(page.prints.last.path)
     assert reversal_no in slip and receipt_no in slip and "冲正" in slip
     grew = {t: n - outbox_before.get(t, 0) for t, n in _outbox(db).items()}
     assert grew["reversals"] == 1 and grew["stock_movements"] == 6

@@ -5,7 +5,6 @@ and 一般诊疗费 is ticked again when the form is cleared."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -15,14 +14,10 @@ from PySide6.QtWidgets import QApplication
 from app.domain import clock
 from app.domain.money import fen_to_yuan
 from app.services.settlement_types import ReversalInfo
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text, wait_preview
 from op_seed import PASSWORD, settle_visit
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
-
-
-def _pdf_text(path) -> str:  # noqa: ANN001
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _earlier_today(minutes: int) -> datetime:
@@ -75,7 +70,7 @@ def test_reversed_settlement_is_marked_f8_is_off_and_its_reprint_says_reversed(q
     qtbot.waitUntil(lambda: page.prints.last is not None, timeout=UNTIL_MS)
     settle()
     assert page.prints.last.path.name == f"收据-{first.receipt_no}-已冲正.pdf"
-    text = _pdf_text(page.prints.last.path)
+    text = pdf_text(page.prints.last.path)
     assert first.receipt_no in text and "已冲正" in text and "本票据已作废" in text
     assert f"冲正凭证号：{reversal.receipt_no}" in text and f"冲正时间：{reversal.reversed_at:%Y-%m-%d %H:%M}" in text
     assert window.last_action.text().endswith(f"已补打 {first.receipt_no}（已冲正） · 已存为 PDF")

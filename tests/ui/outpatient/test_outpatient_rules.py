@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
+from op_keys import (
+    OFFSCREEN_POPUP_NOISE, UNTIL_MS, add_drug, pdf_text, pick_resident, press, settle, type_text, wait_preview,
+)
 from op_seed import settle_visit
 from ui import errors
 from ui.dialogs.reversal import ReversalDialog
@@ -20,34 +21,13 @@ from app.domain import clock
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
 
-def _pick(qtbot, page, pinyin: str) -> None:  # noqa: ANN001
-    page.focus_first()
-    type_text(pinyin)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=UNTIL_MS)
-    settle()
-
-
-def _add(qtbot, page, pinyin: str) -> None:  # noqa: ANN001
-    rows = page.rx.model.rowCount()
-    page.rx.focus_drug_box()
-    type_text(pinyin)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=UNTIL_MS)
-    settle()
-
-
-def _pdf_text(path) -> str:  # noqa: ANN001
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 def test_unenrolled_resident_is_red_at_once_and_pays_everything(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
-    _pick(qtbot, page, "ls")
+    pick_resident(qtbot, page, "ls")
     assert page.header.resident.name == "李四"
     assert page.header.warning.isVisible() and "未参保" in page.header.warning.text()
     assert "background: #c62828" in page.header.styleSheet() or page.header.warning.objectName() == "coverageWarning"
-    _add(qtbot, page, "bhsa")
+    add_drug(qtbot, page, "bhsa")
     split = wait_preview(qtbot, page).split
     assert not split.eligible and split.fund_fen == 0 and split.general_fee_fund_fen == 0
     assert page.split.values["fund"].text() == "0.00" and page.split.note.property("problem") is True
@@ -61,8 +41,8 @@ def test_unenrolled_resident_is_red_at_once_and_pays_everything(qtbot, doctor_wi
 
 def test_bad_quantity_is_explained_and_the_cell_stays_open(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "bhsa")
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "bhsa")
     press(Qt.Key.Key_Tab)
     type_text("2袋")
     press(Qt.Key.Key_Return)
@@ -92,8 +72,8 @@ def test_bad_quantity_is_explained_and_the_cell_stays_open(qtbot, doctor_window,
 
 def test_agent_id_is_checked_and_a_bad_one_is_refused(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "wssc")
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "wssc")
     page.header.agent_check.setFocus()
     press(Qt.Key.Key_Space)
     assert page.header.agent_name.isVisible() and QApplication.focusWidget() is page.header.agent_name
@@ -110,12 +90,12 @@ def test_agent_id_is_checked_and_a_bad_one_is_refused(qtbot, doctor_window, db) 
 
 def test_qualified_chronic_diagnosis_settles_in_its_pool(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
-    _pick(qtbot, page, "ww")
+    pick_resident(qtbot, page, "ww")
     assert page.header.chronic.isEnabled() and page.header.chronic.count() == 2
     type_text("I10")
     press(Qt.Key.Key_Return)
     assert page.header.chronic_code() == "I10"  # picked by the diagnosis code
-    _add(qtbot, page, "bhsa")
+    add_drug(qtbot, page, "bhsa")
     wait_preview(qtbot, page, lambda p: p.pool == "I10")
     assert "高血压" in page.split.note.text()
     press(Qt.Key.Key_F9)
@@ -127,9 +107,9 @@ def test_qualified_chronic_diagnosis_settles_in_its_pool(qtbot, doctor_window, d
 
 def test_del_removes_a_line_and_esc_twice_clears(qtbot, doctor_window) -> None:
     window, page = doctor_window("outpatient")
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "bhsa")
-    _add(qtbot, page, "wssc")
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "bhsa")
+    add_drug(qtbot, page, "wssc")
     page.rx.table.setFocus()
     page.rx.table.setCurrentIndex(page.rx.model.index(0, page.rx.model.QTY))
     press(Qt.Key.Key_Delete)
@@ -151,12 +131,12 @@ def test_reprint_is_marked_and_prescription_prints(qtbot, doctor_window, clinic)
     first = page.prints.last
     press(Qt.Key.Key_F6)
     qtbot.waitUntil(lambda: page.prints.last is not first, timeout=UNTIL_MS)
-    assert "补打" not in _pdf_text(first.path) and "补打" in _pdf_text(page.prints.last.path)
+    assert "补打" not in pdf_text(first.path) and "补打" in pdf_text(page.prints.last.path)
     assert "补打" in page.prints.last.path.name
     second = page.prints.last
     press(Qt.Key.Key_F4)
     qtbot.waitUntil(lambda: page.prints.last is not second, timeout=UNTIL_MS)
-    rx = _pdf_text(page.prints.last.path)
+    rx = pdf_text(page.prints.last.path)
     assert "Rp." in rx and "阿莫西林胶囊" in rx and "口服 每日3次 每次1粒" in rx and info.receipt_no in rx
 
 
@@ -200,8 +180,8 @@ def test_unknown_id_then_ctrl_n_creates_and_picks_the_resident(qtbot, doctor_win
 
 def test_usage_by_keyboard_general_fee_toggle_and_ctrl_enter(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "amxl")
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "amxl")
     press(Qt.Key.Key_Tab)
     type_text("12粒")
     press(Qt.Key.Key_Tab)  # from 数量 on to 用法用量

@@ -11,28 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text, wait_preview
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, add_drug, pick_resident, press, settle, type_text, wait_preview
 from op_seed import settle_visit
 from ui import errors
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
-
-
-def _pick(qtbot, page, pinyin: str) -> None:  # noqa: ANN001
-    page.focus_first()
-    type_text(pinyin)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.header.coverage is not None, timeout=UNTIL_MS)
-    settle()
-
-
-def _add(qtbot, page, pinyin: str) -> None:  # noqa: ANN001
-    rows = page.rx.model.rowCount()
-    page.rx.focus_drug_box()
-    type_text(pinyin)
-    press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=UNTIL_MS)
-    settle()
 
 
 def _error_box():  # noqa: ANN202
@@ -55,8 +38,8 @@ def _editing(page, column: int) -> bool:  # noqa: ANN001
 def test_usage_follows_the_quantity_and_an_empty_one_is_refused(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
     model = page.rx.model
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "amxl")
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "amxl")
     press(Qt.Key.Key_Tab)
     type_text("12粒")
     press(Qt.Key.Key_Return)  # Enter after 数量 goes on to 用法用量, prefilled with the capsule's usual usage
@@ -125,8 +108,8 @@ def test_a_prescription_with_an_empty_usage_is_not_printed(qtbot, doctor_window,
 def test_bad_quantities_say_what_is_wrong_and_what_is_accepted(qtbot, doctor_window) -> None:
     window, page = doctor_window("outpatient")
     model = page.rx.model
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "amxl")
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "amxl")
     press(Qt.Key.Key_Tab)
     accepted = "请输入整数，如 2 或 14粒（2 即 2盒）"
     messages = []
@@ -150,8 +133,8 @@ def test_bad_quantities_say_what_is_wrong_and_what_is_accepted(qtbot, doctor_win
 def test_a_line_over_stock_is_said_in_packs_and_the_split_shows_no_cash(qtbot, doctor_window, db) -> None:
     window, page = doctor_window("outpatient")
     model = page.rx.model
-    _pick(qtbot, page, "zs")
-    _add(qtbot, page, "bhsa")  # 84 tablets on the shelf: 3 boxes of 28
+    pick_resident(qtbot, page, "zs")
+    add_drug(qtbot, page, "bhsa")  # 84 tablets on the shelf: 3 boxes of 28
     for typed, need in (("999", "999盒"), ("100片", "3盒16片")):
         page.rx.table.setFocus()
         page.rx.table.setCurrentIndex(model.index(0, model.QTY))
