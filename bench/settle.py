@@ -133,10 +133,12 @@ def prepare(sv: Services, at: datetime, runs: int) -> tuple[str, list[str]]:
         form = ResidentForm(_id_number(7), "基准患者", enrollments=(EnrollmentRecord(year - 1, date(year - 2, 11, 1)),
                                                                    EnrollmentRecord(year, date(year - 1, 11, 1))))
         resident_id = sv.residents.create(form).resident.id
+    doctor, sv.session.actor = sv.session.actor, CLI_ACTOR  # the catalog is the administrator's to change
     while len(drugs) < LINES:
         drugs.append(sv.catalog.create(generic_name=f"基准药品{len(drugs) + 1}片", strength="10mg×24片",
                                        pack_unit="盒", base_unit="片", units_per_pack=24,
                                        coverage_class="ABABC"[len(drugs)], price_fen=1000 + 137 * len(drugs)).id)
+    sv.session.actor = doctor
     for drug in drugs:
         sv.stock.receive(drug, f"BENCH{at:%y%m%d}", at.date() + timedelta(days=700), need, at=at - timedelta(days=1))
     used_file.write_text("\n".join(sorted(used | {resident_id})) + "\n")
