@@ -94,11 +94,12 @@ def demo_site(root: Path, scale: str) -> tuple[Services, str]:
         bulk_history(sv, years=10, visits_per_year=12000, residents=6000)
         (root / "bulk.done").write_text("ok")
         return sv, note
-    note = f"build_demo(scale={scale!r})"
+    note = f"build_demo(scale={scale!r}, site='village')"
     if (root / "cunyi.db").exists():
         note += "，复用 --work 中已建的库"
     else:
-        build_demo(root, scale=scale, progress=lambda _msg: None)
+        # settling is a village's work: this installation is the first village of the township
+        build_demo(root, scale=scale, progress=lambda _msg: None, site="village")
     sv = bootstrap(root, backup_before_migrate=False)
     site = sv.db.local_site_id
     with sv.db.read() as s:
@@ -420,7 +421,7 @@ def measure(work: Path, runs: int, scale: str) -> int:
     at = _clock(sv)
     resident, drugs = prepare(sv, at, runs + 3)
     started = time.perf_counter()
-    big, note = demo_site(work / f"demo-{scale}", scale)
+    big, note = demo_site(work / f"demo-{scale}-village", scale)
     build_s = None if "复用" in note else round(time.perf_counter() - started, 1)
     with big.db.read() as s:
         history = s.scalar(select(func.count()).select_from(Settlement))
