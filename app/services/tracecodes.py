@@ -16,7 +16,7 @@ A 拆零 sale scans the box's code on the first split only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -161,18 +161,24 @@ def _check_drug(session: Session, code: str, history: _Code, drug_id: str) -> No
         raise ValidationError(f"{TRACE_FIELD} {code} 属于“{name}”，不是本行药品，请核对药盒", TRACE_FIELD)
 
 
+def _unsold(session: Session, codes: list[str], refusal: str) -> Iterator[tuple[str, _Code]]:
+    """Each code with its history; a code sold anywhere is refused with its sale and ``refusal``."""
+    histories = _load(session, codes)
+    for code in codes:
+        history = histories[code]
+        sale = history.sale()
+        if sale is not None:
+            raise RuleViolation(f"{TRACE_FIELD} {code} {first_sale_text(session, sale)}，{refusal}", TRACE_FIELD)
+        yield code, history
+
+
 def receive_codes(
     session: Session, *, codes: Sequence[str], drug_id: str, batch_id: str, store_id: str, at: datetime,
     doc_type: str = "receipt", doc_id: str | None = None,
 ) -> int:
     """Record codes scanned at receipt; a code in stock or sold is refused."""
     codes = normalise_codes(codes)
-    histories = _load(session, codes)
-    for code in codes:
-        history = histories[code]
-        sale = history.sale()
-        if sale is not None:
-            raise RuleViolation(f"{TRACE_FIELD} {code} {first_sale_text(session, sale)}，不能再入库", TRACE_FIELD)
+    for code, history in _unsold(session, codes, "不能再入库"):
         stocked = history.in_stock()
         if stocked is not None:
             raise ValidationError(
@@ -190,12 +196,7 @@ def sell_codes(
 ) -> int:
     """Mark codes sold by document ``doc_id``; a code sold before is refused with its sale."""
     codes = normalise_codes(codes)
-    histories = _load(session, codes)
-    for code in codes:
-        history = histories[code]
-        sale = history.sale()
-        if sale is not None:
-            raise RuleViolation(f"{TRACE_FIELD} {code} {first_sale_text(session, sale)}，同一盒药不能销售两次", TRACE_FIELD)
+    for code, history in _unsold(session, codes, "同一盒药不能销售两次"):
         here = history.at(store_id)
         if here is not None and here.latest.kind in SENT_AWAY:
             gone = here.latest
@@ -217,12 +218,7 @@ def send_codes(
 ) -> int:
     """Codes leaving the store (``shipped`` to another store or ``returned`` to the township)."""
     codes = normalise_codes(codes)
-    histories = _load(session, codes)
-    for code in codes:
-        history = histories[code]
-        sale = history.sale()
-        if sale is not None:
-            raise RuleViolation(f"{TRACE_FIELD} {code} {first_sale_text(session, sale)}，不能再出库", TRACE_FIELD)
+    for code, history in _unsold(session, codes, "不能再出库"):
         _check_drug(session, code, history, drug_id)
         here = history.at(store_id)
         if here is None or not here.on_shelf or here.received is None:
