@@ -46,10 +46,8 @@ def _no_negative_stock(session: Session) -> Iterator[str]:
 def _trace_codes_sold_once(session: Session) -> Iterator[str]:
     row = session.execute(
         text(
-            "SELECT code, sum(CASE WHEN kind = 'sold' THEN 1 ELSE 0 END) - sum(CASE WHEN kind = 'unsold' THEN 1 ELSE 0 END) "
-            "FROM trace_code_events GROUP BY code "
-            "HAVING sum(CASE WHEN kind = 'sold' THEN 1 ELSE 0 END) - sum(CASE WHEN kind = 'unsold' THEN 1 ELSE 0 END) "
-            "NOT IN (0, 1) ORDER BY code LIMIT 1"
+            "SELECT code, sold FROM (SELECT code, sum(CASE kind WHEN 'sold' THEN 1 WHEN 'unsold' THEN -1 ELSE 0 END) "
+            "AS sold FROM trace_code_events GROUP BY code) AS counted WHERE sold NOT IN (0, 1) ORDER BY code LIMIT 1"
         )
     ).first()
     if row:

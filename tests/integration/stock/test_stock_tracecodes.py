@@ -76,3 +76,28 @@ def test_stock_without_codes_is_listed_as_no_code_and_still_sellable(clinic: Cli
     # a code seen first at sale (the box came without a recorded code) is recorded as sold
     st.dispense(clinic.nife.id, 20, trace_codes=["81000000000000000077"])
     assert st.trace_code("81000000000000000077").received_at is None
+
+
+def test_check_finds_a_code_sold_twice(clinic: Clinic, capsys) -> None:  # noqa: ANN001
+    """``cunyi check`` counts each code's sales less their reversals: 0 or 1, never 2."""
+    import sqlite3
+
+    from app.cli import main
+    from app.db.models import Base
+
+    st = clinic.sv.stock
+    st.receive(clinic.amox.id, "A1", days(300), 48, trace_codes=CODES)
+    st.dispense(clinic.amox.id, 24, doc_type="visit", doc_id="v1", trace_codes=[CODES[0]])
+    root = str(clinic.sv.data.root)
+    assert main(["check", "--data", root]) == 0
+    columns = [c.name for c in Base.metadata.tables["trace_code_events"].columns]
+    exprs = [{"id": "'e-twice'", "seq": "seq + 1"}.get(c, c) for c in columns]
+    con = sqlite3.connect(clinic.sv.data.database)
+    with con:  # the same sale once more, behind the services' back
+        con.execute(f"INSERT INTO trace_code_events ({', '.join(columns)}) SELECT {', '.join(exprs)} "
+                    "FROM trace_code_events WHERE code = ? AND kind = 'sold'", (CODES[0],))
+    con.close()
+    capsys.readouterr()
+    assert main(["check", "--data", root]) == 1
+    err = capsys.readouterr().err
+    assert "追溯码只售出一次" in err and CODES[0] in err and "2 次" in err, err
