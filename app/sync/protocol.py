@@ -200,7 +200,7 @@ def read_json(body: bytes, encoding: str | None = None) -> Any:
     """
     if encoding and encoding.lower() == "gzip":
         try:
-            body = _gunzip(body)
+            body = gunzip(body)
         except (OSError, EOFError) as error:
             raise ValueError("请求内容标明为 gzip 压缩，但无法解压") from error
     try:
@@ -209,7 +209,8 @@ def read_json(body: bytes, encoding: str | None = None) -> Any:
         raise ValueError("请求内容不是有效的 JSON") from error
 
 
-def _gunzip(body: bytes) -> bytes:
+def gunzip(body: bytes) -> bytes:
+    """Inflate a gzip body, refusing one past ``MAX_BODY_BYTES`` (ValueError with a Chinese message)."""
     decompressor = gzip.GzipFile(fileobj=io.BytesIO(body))
     data = decompressor.read(MAX_BODY_BYTES + 1)
     if len(data) > MAX_BODY_BYTES:

@@ -1,0 +1,245 @@
+"""Applying a pushed page: dedup, ownership, the township-wide resident ID number, the changelog.
+
+A page is checked whole before anything is read (``check_page``). Then, inside one database transaction
+holding the writer's lock, each of its transactions is checked against the hub's records and written
+whole, or rejected whole (``apply_page``): a rejected transaction writes only its ``rejected_ops`` rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from app.db.sync_schema import schema_versions
+from app.domain import clock
+from app.sync import protocol as p
+
+from . import tables as t
+from .service import HubError, SiteRow
+
+#: tables named in Chinese in a rejection's reason
+TABLE_NAMES = {
+    "residents": "居民", "households": "家庭", "enrollments": "参保登记", "chronic_qualifications": "慢病资格",
+    "drugs": "药品目录", "policies": "待遇政策", "sites": "站点", "stores": "药房", "users": "用户",
+    "batches": "药品批次", "stock_movements": "库存台账", "trace_code_events": "追溯码记录",
+    "store_drug_settings": "药品货位设置", "stocktakes": "盘点", "stocktake_lines": "盘点明细",
+    "visits": "就诊记录", "prescription_lines": "处方明细", "settlements": "结算记录", "reversals": "冲正记录",
+    "receipt_prints": "票据打印记录",
+}
+
+_CHUNK = 500
+_VERSIONS: dict[str, int] = {}
+
+
+def _malformed(message: str, field: str) -> HubError:
+    return HubError(422, p.MALFORMED, message, field)
+
+
+def check_page(req: p.PushRequest) -> None:
+    """Refuse a page that is out of order, too big, or does not end on a transaction boundary.
+
+    Raises:
+        HubError: 413 for a page of more than ``MAX_PAGE_OPS`` ops (unless it is one transaction), 422 otherwise.
+    """
+    if not _VERSIONS:
+        _VERSIONS.update(schema_versions())
+    previous, op_ids, groups = 0, set(), []
+    for op in req.ops:
+        if op.local_seq <= previous:
+            raise _malformed(f"第 {op.local_seq} 号记录排在第 {previous} 号之后：一页内的记录应按 local_seq 从小到大排列",
+                             "ops.local_seq")
+        previous = op.local_seq
+        if op.op_id in op_ids:
+            raise _malformed(f"操作编号 {op.op_id} 在本页出现了两次", "ops.op_id")
+        op_ids.add(op.op_id)
+        if groups and groups[-1][0] == op.tx_id:
+            groups[-1][1] += 1
+        elif any(tx == op.tx_id for tx, _ in groups):
+            raise _malformed(f"同一次保存（事务 {op.tx_id}）的记录在本页中不连续", "ops.tx_id")
+        else:
+            groups.append([op.tx_id, 1])
+        if op.table_name not in _VERSIONS:
+            raise _malformed(f"乡镇同步服务不认识数据表 {op.table_name}", "ops.table_name")
+        if op.schema_version > _VERSIONS[op.table_name]:
+            raise HubError(422, p.SCHEMA_TOO_NEW, f"数据表 {op.table_name} 的格式（版本 {op.schema_version}）比乡镇同步服务新，"
+                           "请乡镇管理员先升级 cunyi-hub；本站数据都保留在待同步队列里", "ops.schema_version")
+    if req.ops and req.ops[-1].local_seq > req.last_local_seq:
+        raise _malformed(f"记录序号 {req.ops[-1].local_seq} 大于请求所说的 last_local_seq {req.last_local_seq}",
+                         "last_local_seq")
+    if len(req.ops) > p.MAX_PAGE_OPS and len(groups) > 1:
+        raise HubError(413, p.PAGE_TOO_BIG, f"一页最多 {p.MAX_PAGE_OPS} 条记录（只有一次保存的大事务可以单独超过），"
+                       f"本页有 {len(req.ops)} 条，请分页发送", "ops")
+    for tx_id, count in groups:
+        size = req.tx_sizes.get(tx_id)
+        if size != count:
+            raise _malformed(f"本页没有在事务边界结束：事务 {tx_id} 共有 {size if size is not None else '（未说明）'} 条记录，"
+                             f"本页带了 {count} 条；同一次保存的记录必须在同一页里发送", "tx_sizes")
+
+
+def _in(conn: Connection, build, values: Iterable[Any]) -> list[Any]:
+    values, rows = list(dict.fromkeys(values)), []
+    for start in range(0, len(values), _CHUNK):
+        rows += conn.execute(build(values[start:start + _CHUNK])).all()
+    return rows
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class _State:
+    """What the hub holds about the page's records, updated as its transactions are applied."""
+
+    def __init__(self, conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> None:
+        s, a, r, rec, rid = t.hub_sites.c, t.applied_ops.c, t.rejected_ops.c, t.records.c, t.resident_ids.c
+        ids = [op.op_id for op in ops]
+        self.applied = {row[0] for row in _in(conn, lambda v: select(a.op_id).where(a.site_id == site.site_id,
+                                                                                   a.op_id.in_(v)), ids)}
+        self.rejected = {row.op_id: row for row in _in(conn, lambda v: select(r.op_id, r.field, r.reason, r.action).where(
+            r.site_id == site.site_id, r.op_id.in_(v)), ids)}
+        self.owners = {(row[0], row[1]): row[2] for row in _in(
+            conn, lambda v: select(rec.table_name, rec.record_id, rec.owner_site_id).where(rec.record_id.in_(v)),
+            [op.record_id for op in ops])}
+        residents = [op for op in ops if op.table_name == "residents"]
+        numbers = [n for n in (_id_number(op) for op in residents) if n]
+        held = _in(conn, lambda v: select(rid.id_number, rid.record_id, rid.owner_site_id).where(rid.id_number.in_(v)),
+                   numbers)
+        held += _in(conn, lambda v: select(rid.id_number, rid.record_id, rid.owner_site_id).where(rid.record_id.in_(v)),
+                    [op.record_id for op in residents])
+        self.holder = {row[0]: (row[1], row[2]) for row in held}
+        self.names = dict(conn.execute(select(s.site_id, s.name)).all())
+        self.next_seq = (conn.execute(select(func.max(t.changelog.c.seq))).scalar() or 0) + 1
+
+
+def _id_number(op: p.Op) -> str | None:
+    value = op.payload.get("id_number")
+    return value.strip().upper() if isinstance(value, str) and value.strip() else None
+
+
+def _problem(op: p.Op, site: SiteRow, owners: dict, holder: dict, names: dict) -> tuple[str, str, str] | None:
+    """Why ``op`` may not be applied (field, reason, what to do), or None."""
+    what = TABLE_NAMES.get(op.table_name, op.table_name)
+    owner = op.payload["owner_site_id"]
+    if owner != site.site_id:
+        return ("owner_site_id", f"这条{what}记录属于{names.get(owner, owner)}，本站不能上传它",
+                "只有记录所属的站点可以修改它；请检查本站数据，或联系乡镇管理员")
+    current = owners.get((op.table_name, op.record_id))
+    if current is not None and current != site.site_id:
+        name = names.get(current, current)
+        return ("owner_site_id", f"这条{what}记录属于{name}，本站不能修改",
+                f"如需修改，请联系{name}" + ("发起居民信息变更申请" if op.table_name == "residents" else ""))
+    number = _id_number(op) if op.table_name == "residents" else None
+    held = holder.get(number) if number else None
+    if held and held[0] != op.record_id:
+        if held[1] == site.site_id:
+            return ("id_number", f"身份证号 {number} 已由本站另一位居民使用", "请核对身份证号，同一居民只登记一次")
+        name = names.get(held[1], held[1])
+        return ("id_number", f"身份证号 {number} 的居民已由{name}登记，不能重复登记",
+                f"请勿重复登记；如需修改这位居民的信息，请联系{name}发起变更申请")
+    return None
+
+
+def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[p.OpResult]:
+    """Apply each transaction of the page whole, or reject it whole; a status per op, in page order."""
+    state = _State(conn, site, ops)
+    results: list[p.OpResult] = []
+    groups: list[list[p.Op]] = []
+    for op in ops:
+        if groups and groups[-1][0].tx_id == op.tx_id:
+            groups[-1].append(op)
+        else:
+            groups.append([op])
+    for members in groups:
+        fresh = []
+        for op in members:
+            if op.op_id in state.applied:
+                results.append(_result(op, "duplicate"))
+            elif op.op_id in state.rejected:
+                row = state.rejected[op.op_id]
+                results.append(_result(op, "rejected", row.field, row.reason, row.action))
+            else:
+                fresh.append(op)
+        if fresh:
+            results += _apply_tx(conn, site, state, fresh)
+    order = {op.op_id: i for i, op in enumerate(ops)}
+    return sorted(results, key=lambda r: order[r.op_id])
+
+
+def _result(op: p.Op, status: str, field: str | None = None, reason: str | None = None,
+            action: str | None = None) -> p.OpResult:
+    return p.OpResult(op_id=op.op_id, local_seq=op.local_seq, status=status, table_name=op.table_name,
+                      record_id=op.record_id, field=field, reason=reason, action=action)
+
+
+def _apply_tx(conn: Connection, site: SiteRow, state: _State, ops: list[p.Op]) -> list[p.OpResult]:
+    owners, holder = dict(state.owners), dict(state.holder)
+    for op in ops:
+        problem = _problem(op, site, owners, holder, state.names)
+        if problem:
+            return _reject(conn, site, ops, op, *problem)
+        owners[(op.table_name, op.record_id)] = site.site_id
+        number = _id_number(op) if op.table_name == "residents" else None
+        for key in [k for k, v in holder.items() if v[0] == op.record_id and k != number]:
+            del holder[key]
+        if number:
+            holder[number] = (op.record_id, site.site_id)
+    changes, latest = [], {}
+    for op in ops:
+        seq, state.next_seq = state.next_seq, state.next_seq + 1
+        to_site = op.payload.get(p.ADDRESSED_FIELD)
+        changes.append({"seq": seq, "table_name": op.table_name, "record_id": op.record_id,
+                        "owner_site_id": site.site_id, "township_site_id": site.township or None,
+                        "to_site_id": to_site if isinstance(to_site, str) and to_site else None,
+                        "tx_id": op.tx_id, "schema_version": op.schema_version, "payload": _dumps(op.payload)})
+        latest[(op.table_name, op.record_id)] = changes[-1]
+    conn.execute(t.changelog.insert(), changes)
+    conn.execute(t.applied_ops.insert(), [{"site_id": site.site_id, "op_id": op.op_id, "local_seq": op.local_seq,
+                                           "tx_id": op.tx_id, "seq": c["seq"]} for op, c in zip(ops, changes)])
+    _upsert_records(conn, state.owners, latest)
+    for op in ops:
+        if op.table_name == "residents":
+            conn.execute(t.resident_ids.delete().where(t.resident_ids.c.record_id == op.record_id))
+    numbers = {}
+    for op in ops:
+        number = _id_number(op) if op.table_name == "residents" else None
+        if number:
+            numbers[op.record_id] = number
+    if numbers:
+        conn.execute(t.resident_ids.insert(), [{"id_number": n, "record_id": r, "owner_site_id": site.site_id}
+                                               for r, n in numbers.items()])
+    state.owners, state.holder = owners, holder
+    state.applied.update(op.op_id for op in ops)
+    return [_result(op, "applied") for op in ops]
+
+
+def _upsert_records(conn: Connection, known: dict, latest: dict) -> None:
+    rec = t.records.c
+    new = [c for key, c in latest.items() if key not in known]
+    old = [c for key, c in latest.items() if key in known]
+    if new:
+        conn.execute(t.records.insert(), [{k: c[k] for k in ("table_name", "record_id", "owner_site_id",
+                                                              "schema_version", "payload", "seq")} for c in new])
+    for c in old:
+        conn.execute(t.records.update().where(rec.table_name == c["table_name"], rec.record_id == c["record_id"])
+                     .values(schema_version=c["schema_version"], payload=c["payload"], seq=c["seq"]))
+
+
+def _reject(conn: Connection, site: SiteRow, ops: list[p.Op], bad: p.Op, field: str, reason: str,
+            action: str) -> list[p.OpResult]:
+    results, rows = [], []
+    for op in ops:
+        if op is bad:
+            result = _result(op, "rejected", field, reason, action)
+        else:
+            result = _result(op, "rejected", None, f"与它同一次保存的第 {bad.local_seq} 号记录被拒绝（{reason}），"
+                             "这一次保存的内容都没有写入乡镇同步服务", action)
+        results.append(result)
+        rows.append({"site_id": site.site_id, "op_id": op.op_id, "local_seq": op.local_seq, "tx_id": op.tx_id,
+                     "table_name": op.table_name, "record_id": op.record_id, "field": result.field,
+                     "reason": result.reason, "action": result.action, "payload": _dumps(op.payload),
+                     "rejected_at": clock.now()})
+    conn.execute(t.rejected_ops.insert(), rows)
+    return results

@@ -1,0 +1,153 @@
+"""The hub as a FastAPI app (``create_app``) and its HTTPS server (``serve``).
+
+The OpenAPI schema is published at ``/openapi.json``. Request bodies may be gzip-compressed
+(``Content-Encoding: gzip``); responses are compressed for clients that accept gzip. Every refusal is an
+:class:`~app.sync.protocol.ErrorBody` with a Chinese message, including FastAPI's own validation errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.sync import protocol as p
+
+from .service import Hub, HubError
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": p.ErrorBody, "description": what} for status, what in (
+        (400, "请求内容无法解压"), (401, "身份验证失败"), (403, "同步码无效或已用过"),
+        (409, "本机数据库是复制或恢复来的"), (413, "一页记录太多"), (422, "请求内容格式不对"))
+}
+
+_TYPES = {
+    "missing": "缺少这个字段", "int_parsing": "应为整数", "int_type": "应为整数", "string_type": "应为文字",
+    "dict_type": "应为 JSON 对象", "list_type": "应为列表", "model_attributes_type": "应为 JSON 对象",
+    "greater_than_equal": "数值太小", "less_than_equal": "数值太大", "string_too_short": "不能为空",
+    "string_too_long": "太长", "bool_parsing": "应为 true 或 false", "literal_error": "取值不在允许范围内",
+    "int_from_float": "应为整数",
+}
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(p.ErrorBody(code=code, message=message, field=field).model_dump(), status_code=status)
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"type": "", "loc": (), "msg": ""}
+    loc = [str(x) for x in first.get("loc", ()) if x != "body"]
+    field = ".".join(loc) or None
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        return _error(422, p.MALFORMED, "请求内容不是有效的 JSON", "body")
+    if kind == "too_long" and loc[:1] == ["ops"]:
+        return _error(413, p.PAGE_TOO_BIG, f"一页记录太多（最多 {p.MAX_TX_OPS} 条），请分页发送", "ops")
+    if kind == "value_error":
+        return _error(422, p.MALFORMED, str(first.get("ctx", {}).get("error", first.get("msg", ""))), field)
+    if not loc:
+        return _error(422, p.MALFORMED, "请求内容应为 JSON 对象", "body")
+    return _error(422, p.MALFORMED, f"请求内容格式不对：字段 {field} {_TYPES.get(kind, '的值不符合要求')}", field)
+
+
+class GunzipRequests:
+    """ASGI middleware: inflate ``Content-Encoding: gzip`` request bodies, bounded by ``MAX_BODY_BYTES``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        encoding = headers.get(b"content-encoding", b"").decode("latin-1").strip().lower()
+        if not encoding or encoding == "identity":
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > p.MAX_BODY_BYTES:
+                await _error(413, p.PAGE_TOO_BIG, "请求内容太大，请分页发送", "body")(scope, receive, send)
+                return
+        if encoding != "gzip":
+            await _error(400, p.MALFORMED, f"不支持的压缩方式 {encoding}，请用 gzip", "Content-Encoding")(scope, receive, send)
+            return
+        try:
+            body = p.gunzip(body)
+        except (OSError, EOFError):
+            await _error(400, p.MALFORMED, "请求内容标明为 gzip 压缩，但无法解压", "body")(scope, receive, send)
+            return
+        except ValueError as error:
+            await _error(413, p.PAGE_TOO_BIG, str(error), "body")(scope, receive, send)
+            return
+        scope = dict(scope)
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")]
+        scope["headers"].append((b"content-length", str(len(body)).encode()))
+        sent = False
+
+        async def inflated() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, inflated, send)
+
+
+def create_app(hub: Hub) -> FastAPI:
+    """The hub's HTTP API over ``hub``."""
+    app = FastAPI(title="村医通乡镇同步服务 (cunyi-hub)", version=str(p.PROTOCOL_VERSION),
+                  description="村卫生室、乡镇卫生院与乡镇同步服务之间的同步协议（见 app/sync/protocol.py）")
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GunzipRequests)
+    bearer = HTTPBearer(auto_error=False, description="加入时得到的同步凭据")
+
+    def token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str | None:
+        return credentials.credentials if credentials else None
+
+    @app.exception_handler(HubError)
+    async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
+        return JSONResponse(exc.body.model_dump(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.get("/v1/info", summary="协议版本")
+    def info() -> dict[str, int]:
+        return {"protocol_version": p.PROTOCOL_VERSION}
+
+    @app.post(p.ENROLL_PATH, response_model=p.EnrollResponse, responses=_ERRORS, summary="用一次性同步码加入")
+    def enroll(req: p.EnrollRequest) -> p.EnrollResponse:
+        return hub.enroll(req)
+
+    @app.post(p.PUSH_PATH, response_model=p.PushResponse, responses=_ERRORS, summary="上传一页待同步记录")
+    def push(req: p.PushRequest, bearer_token: str | None = Depends(token)) -> p.PushResponse:
+        return hub.push(bearer_token, req)
+
+    @app.post(p.PULL_PATH, response_model=p.PullResponse, responses=_ERRORS, summary="取回一页本站可见的变化")
+    def pull(req: p.PullRequest, bearer_token: str | None = Depends(token)) -> p.PullResponse:
+        return hub.pull(bearer_token, req)
+
+    return app
+
+
+def serve(hub: Hub, host: str, port: int, cert_path: str, key_path: str) -> None:
+    """Run the hub over HTTPS until interrupted."""
+    import uvicorn
+
+    config = uvicorn.Config(create_app(hub), host=host, port=port, ssl_certfile=cert_path, ssl_keyfile=key_path,
+                            log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run()
+
