@@ -14,8 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from sqlalchemy.exc import OperationalError
 
 from app.domain.errors import CunyiError, RuleViolation
 
@@ -42,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
 def _hub(home):
+    """The hub over the home's database, its connections closed on exit."""
     from app.sync.hub.db import open_engine
     from app.sync.hub.service import Hub
     from app.sync.hub.tables import check_version
@@ -51,11 +56,13 @@ def _hub(home):
     try:
         with engine.begin() as conn:
             check_version(conn)
+        yield Hub(engine)
     except CunyiError:
         raise
-    except Exception as error:  # noqa: BLE001 - any driver's connection failure
-        raise RuleViolation(f"无法连接乡镇同步服务的数据库：{error}", field="db") from error
-    return Hub(engine)
+    except OperationalError as error:
+        raise RuleViolation(f"无法连接乡镇同步服务的数据库：{error.orig}", field="db") from error
+    finally:
+        engine.dispose()
 
 
 def _init(args: argparse.Namespace) -> None:
@@ -100,7 +107,6 @@ def _serve(args: argparse.Namespace) -> None:
 
     home = HubHome(args.home.resolve())
     config = home.read()
-    hub = _hub(home)
     host = args.host
     url_host = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):
@@ -108,10 +114,11 @@ def _serve(args: argparse.Namespace) -> None:
 
         url_host = socket.gethostname()
     url = f"https://{url_host}:{args.port}"
-    if not config.get("public_url"):
-        home.write({**config, "served_url": url})
-    print(f"乡镇同步服务已启动：{config.get('public_url') or url}（按 Ctrl+C 停止）", file=sys.stderr, flush=True)
-    serve(hub, host, args.port, str(home.cert_path), str(home.key_path))
+    with _hub(home) as hub:
+        if not config.get("public_url"):
+            home.write({**config, "served_url": url})
+        print(f"乡镇同步服务已启动：{config.get('public_url') or url}（按 Ctrl+C 停止）", file=sys.stderr, flush=True)
+        serve(hub, host, args.port, str(home.cert_path), str(home.key_path))
 
 
 def _add_site(args: argparse.Namespace) -> None:
@@ -123,8 +130,8 @@ def _add_site(args: argparse.Namespace) -> None:
 
     home = HubHome(args.home.resolve())
     url = home.hub_url()
-    hub = _hub(home)
-    site_id, secret = hub.add_site(args.kind, args.name, args.township)
+    with _hub(home) as hub:
+        site_id, secret = hub.add_site(args.kind, args.name, args.township)
     code = codes.encode(codes.EnrollmentCode(url, fingerprint(home.cert_path), secret))
     png = home.root / "codes" / f"enroll-{site_id}.png"
     png.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +145,8 @@ def _add_site(args: argparse.Namespace) -> None:
 def _sites(args: argparse.Namespace) -> None:
     from app.sync.hub.home import HubHome
 
-    rows = _hub(HubHome(args.home.resolve())).sites()
+    with _hub(HubHome(args.home.resolve())) as hub:
+        rows = hub.sites()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return
