@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,7 +23,7 @@ from .service import Hub, HubError
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": p.ErrorBody, "description": what} for status, what in (
-        (400, "请求内容无法解压"), (401, "身份验证失败"), (403, "同步码无效或已用过"),
+        (400, "请求内容无法解读或解压"), (401, "身份验证失败"), (403, "同步码无效或已用过"),
         (409, "本机数据库是复制或恢复来的"), (413, "一页记录太多"), (422, "请求内容格式不对"))
 }
 
@@ -32,6 +33,13 @@ _TYPES = {
     "greater_than_equal": "数值太小", "less_than_equal": "数值太大", "string_too_short": "不能为空",
     "string_too_long": "太长", "bool_parsing": "应为 true 或 false", "literal_error": "取值不在允许范围内",
     "int_from_float": "应为整数",
+}
+
+
+_HTTP = {
+    400: "请求内容无法解读：应为 UTF-8 编码的 JSON（压缩时请标明 Content-Encoding: gzip）",
+    404: "乡镇同步服务没有这个地址，请检查同步码中的地址或升级村医通",
+    405: "这个地址不支持这种请求方法",
 }
 
 
@@ -119,6 +127,13 @@ def create_app(hub: Hub) -> FastAPI:
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
         return JSONResponse(exc.body.model_dump(), status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = _HTTP.get(exc.status_code, f"请求被拒绝（HTTP {exc.status_code}）")
+        response = _error(exc.status_code, p.MALFORMED, message)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
