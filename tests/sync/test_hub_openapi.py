@@ -48,7 +48,7 @@ def test_no_server_error_and_no_schema_violation(hub_app) -> None:
         @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def fuzz(case) -> None:
             if isinstance(case.body, dict) and operation.path != p.ENROLL_PATH:
-                # half the bodies speak for the enrolled site, so the fuzz reaches push and pull themselves
+                # the bodies speak for the enrolled site, so the fuzz reaches push and pull themselves
                 case.body = {**case.body, "site_id": site_id, "db_instance_id": "db-1"}
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=checks)
 
