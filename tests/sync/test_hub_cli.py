@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hub_harness import run_hub
+from hub_harness import hub_inline, run_hub
 
 from app.domain.errors import ValidationError
 from app.sync import codes
@@ -19,8 +19,8 @@ def test_init_add_site_and_sites_from_the_command_line(tmp_path: Path) -> None:
     fingerprint = json.loads(made.stdout.splitlines()[-1])["fingerprint"]
     assert (home / "hub.db").is_file() and oct((home / "tls" / "hub-key.pem").stat().st_mode)[-3:] == "600"
 
-    again = run_hub("init", "--home", str(home))
-    assert again.returncode == 1 and "已经初始化过" in again.stderr
+    status, _, err = hub_inline("init", "--home", str(home))
+    assert status == 1 and "已经初始化过" in err
 
     township = run_hub("add-site", "--home", str(home), "--kind", "township", "--name", "某乡卫生院")
     assert township.returncode == 0, township.stderr
@@ -32,25 +32,24 @@ def test_init_add_site_and_sites_from_the_command_line(tmp_path: Path) -> None:
     png = Path(site["qr_png"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and str(png) in lines[1]
 
-    orphan = run_hub("add-site", "--home", str(home), "--kind", "village", "--name", "某村")
-    assert orphan.returncode == 1 and "--township" in orphan.stderr
+    status, _, err = hub_inline("add-site", "--home", str(home), "--kind", "village", "--name", "某村")
+    assert status == 1 and "--township" in err
     usage = run_hub("add-site", "--home", str(home), "--kind", "city", "--name", "某市")
     assert usage.returncode == 2
 
-    listed = run_hub("sites", "--home", str(home), "--json")
-    rows = json.loads(listed.stdout)
+    rows = json.loads(hub_inline("sites", "--home", str(home), "--json")[1])
     assert [(r["site_id"], r["kind"], r["enrolled"], r["last_sync_at"], r["rejected_ops"]) for r in rows] == [
         (site["site_id"], "township", False, None, 0)]
 
 
 def test_an_address_is_needed_before_a_code_can_be_made(tmp_path: Path) -> None:
     home = tmp_path / "hub"
-    assert run_hub("init", "--home", str(home)).returncode == 0
-    early = run_hub("add-site", "--home", str(home), "--kind", "township", "--name", "某乡")
-    assert early.returncode == 1 and "cunyi-hub serve" in early.stderr
-    assert json.loads(run_hub("sites", "--home", str(home), "--json").stdout) == []  # nothing registered
-    bad_db = run_hub("init", "--home", str(tmp_path / "other"), "--db", "mysql://x/y")
-    assert bad_db.returncode == 1 and "--db" in bad_db.stderr
+    assert hub_inline("init", "--home", str(home))[0] == 0
+    status, _, err = hub_inline("add-site", "--home", str(home), "--kind", "township", "--name", "某乡")
+    assert status == 1 and "cunyi-hub serve" in err
+    assert json.loads(hub_inline("sites", "--home", str(home), "--json")[1]) == []  # nothing registered
+    status, _, err = hub_inline("init", "--home", str(tmp_path / "other"), "--db", "mysql://x/y")
+    assert status == 1 and "--db" in err
 
 
 def test_an_enrollment_code_reads_back_and_a_damaged_one_is_named() -> None:
