@@ -19,23 +19,23 @@ from app.db.health import damaged_file_error
 from app.db.schema_head import is_current
 from app.paths import DataDir
 
-from .services.context import SYSTEM_ACTOR, Actor, Session
-from .services.identity import IdentityService
+from app.services.core.context import SYSTEM_ACTOR, Actor, Session
+from app.services.core.identity import IdentityService
 
 if TYPE_CHECKING:
     from app.db.uow import Database
 
     # imported when first used: pypinyin, reportlab… must not slow down every start-up
-    from .services.audit import AuditService
-    from .services.sites import SiteService
-    from .services.users import UserService
-    from .services.catalog import CatalogService
-    from .services.stock import StockService
-    from .services.stocktake import StocktakeService
-    from .services.residents import ResidentService
-    from .services.settings import SettingsService
-    from .services.settlement import SettlementService
-    from .services.status import StatusService
+    from app.services.core.audit import AuditService
+    from app.services.core.sites import SiteService
+    from app.services.core.users import UserService
+    from app.services.catalog.service import CatalogService
+    from app.services.stock.service import StockService
+    from app.services.stock.stocktake import StocktakeService
+    from app.services.residents.service import ResidentService
+    from app.services.core.settings import SettingsService
+    from app.services.settlement.service import SettlementService
+    from app.services.core.status import StatusService
 
 
 class Services:
@@ -65,61 +65,61 @@ class Services:
 
     @cached_property
     def sites(self) -> SiteService:
-        from .services.sites import SiteService
+        from app.services.core.sites import SiteService
 
         return SiteService(self.db, self.session)
 
     @cached_property
     def users(self) -> UserService:
-        from .services.users import UserService
+        from app.services.core.users import UserService
 
         return UserService(self.db, self.session)
 
     @cached_property
     def audit(self) -> AuditService:
-        from .services.audit import AuditService
+        from app.services.core.audit import AuditService
 
         return AuditService(self.db, self.session)
 
     @cached_property
     def settings(self) -> SettingsService:
-        from .services.settings import SettingsService
+        from app.services.core.settings import SettingsService
 
         return SettingsService(self.db, self.session)
 
     @cached_property
     def status(self) -> StatusService:
-        from .services.status import StatusService
+        from app.services.core.status import StatusService
 
         return StatusService(self.db, self.session, self.data)
 
     @cached_property
     def residents(self) -> ResidentService:
-        from .services.residents import ResidentService
+        from app.services.residents.service import ResidentService
 
         return ResidentService(self.db, self.session)
 
     @cached_property
     def settlement(self) -> SettlementService:
-        from .services.settlement import SettlementService
+        from app.services.settlement.service import SettlementService
 
         return SettlementService(self.db, self.session)
 
     @cached_property
     def catalog(self) -> CatalogService:
-        from .services.catalog import CatalogService
+        from app.services.catalog.service import CatalogService
 
         return CatalogService(self.db, self.session)
 
     @cached_property
     def stock(self) -> StockService:
-        from .services.stock import StockService
+        from app.services.stock.service import StockService
 
         return StockService(self.db, self.session)
 
     @cached_property
     def stocktake(self) -> StocktakeService:
-        from .services.stocktake import StocktakeService
+        from app.services.stock.stocktake import StocktakeService
 
         return StocktakeService(self.db, self.session)
 
@@ -144,7 +144,7 @@ def bootstrap(data_dir: Path | str, *, actor: Actor | None = None, backup_before
     db = Database(data.database)
     pending = migrate.current_revision(db.writer) != migrate.head_revision()
     if pending and backup_before_migrate and data.database.stat().st_size > 0:
-        from .services.backup import backup_before_migration
+        from app.services.core.backup import backup_before_migration
 
         backup_before_migration(db, data)
     migrate.upgrade(db.writer)

@@ -34,7 +34,7 @@ def emit(obj: object) -> None:
 
 def _services(args: argparse.Namespace):  # noqa: ANN202
     from app.bootstrap import bootstrap
-    from app.services.context import CLI_ACTOR
+    from app.services.core.context import CLI_ACTOR
 
     return bootstrap(args.data, actor=CLI_ACTOR)
 
@@ -64,7 +64,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from app.services.check import run_checks
+    from app.services.core.check import run_checks
 
     sv = _services(args)
     try:
@@ -81,7 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from app.services.backup import make_backup
+    from app.services.core.backup import make_backup
 
     sv = _services(args)
     try:
@@ -94,7 +94,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from app.paths import DataDir
-    from app.services.backup import restore
+    from app.services.core.backup import restore
 
     data = DataDir(Path(args.data)).ensure()
     with _folder_lock(args, "cunyi restore", "恢复备份"):
@@ -111,7 +111,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from app.services.demo import build_demo
+    from app.services.demo.builder import build_demo
 
     with _folder_lock(args, "cunyi demo", "生成演示数据"):
         summary = build_demo(Path(args.data), scale=args.scale, progress=lambda msg: print(msg, file=sys.stderr),
@@ -127,9 +127,8 @@ def cmd_calc(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from app.services.reports import run_report
-
     from app.db.health import ensure_intact
+    from app.services.core.reports import run_report
 
     sv = _services(args)
     try:

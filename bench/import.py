@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.bootstrap import bootstrap  # noqa: E402
 from app.db import uow as uow_module  # noqa: E402
-from app.services.context import CLI_ACTOR  # noqa: E402
+from app.services.core.context import CLI_ACTOR  # noqa: E402
 
 HEADER = ["医保药品编码", "通用名", "剂型", "规格", "包装单位", "最小单位", "转换比", "生产企业", "医保类别", "进价(元)", "分类"]
 

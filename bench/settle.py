@@ -1,7 +1,7 @@
 """Benchmark of the outpatient settlement path; prints ONE JSON line of figures (ratios, not asserts).
 
 1. Median latency of ``SettlementService.settle`` for a 5-line visit on an empty database vs on the
-   ``township-10y`` demo (``app.services.demo.build_demo``; if that is not available, a large
+   ``township-10y`` demo (``app.services.demo.builder.build_demo``; if that is not available, a large
    history is bulk-loaded here and ``demo`` says so). Target ratio ≤ 1.5. The patient is the busiest
    resident of the year whom no earlier run on the kept demo used (``prepare``).
 2. The same settle (empty database) vs a raw ``sqlite3`` transaction that writes the same rows: per
@@ -26,7 +26,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,10 +38,10 @@ from app.bootstrap import Services, bootstrap  # noqa: E402
 from app.db.connection import PRAGMAS  # noqa: E402
 from app.db.models import Base, Batch, Enrollment, Resident, Settlement, Store, User  # noqa: E402
 from app.domain.idcard import check_digit  # noqa: E402
-from app.services.context import CLI_ACTOR, Actor  # noqa: E402
-from app.services.resident_types import EnrollmentRecord, ResidentForm  # noqa: E402
-from app.services.settlement_queries import site_policy  # noqa: E402
-from app.services.settlement_types import DraftLine, VisitDraft  # noqa: E402
+from app.services.core.context import CLI_ACTOR, Actor  # noqa: E402
+from app.services.residents.types import EnrollmentRecord, ResidentForm  # noqa: E402
+from app.services.settlement.queries import site_policy  # noqa: E402
+from app.services.settlement.types import DraftLine, VisitDraft  # noqa: E402
 
 PASSWORD = "bench1234"
 LINES = 5
@@ -76,9 +77,9 @@ def empty_site(root: Path) -> Services:
 def demo_site(root: Path, scale: str) -> tuple[Services, str]:
     """The demo of ``scale`` (or a bulk-loaded stand-in); returns the services and a note."""
     try:
-        from app.services.demo import build_demo
+        from app.services.demo.builder import build_demo
     except ImportError as exc:
-        note = f"app.services.demo 不可用（{exc}）：使用本脚本批量生成的10年历史库代替"
+        note = f"app.services.demo.builder 不可用（{exc}）：使用本脚本批量生成的10年历史库代替"
         root = root.with_name("bulk-10y")
         if (root / "bulk.done").exists():
             sv = bootstrap(root, backup_before_migrate=False)

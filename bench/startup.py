@@ -82,7 +82,7 @@ app = make_application(["-platform", "offscreen"])
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-import ui.pages.dashboard as dashboard
+import ui.pages.dashboard.page as dashboard
 from ui.dialogs.login import LoginDialog
 marks = {{}}
 
@@ -156,7 +156,7 @@ def enter_to_figures(root: Path, typing: float, today: str | None = None) -> flo
 
 def demo_data(folder: Path) -> tuple[Path, str, str]:
     """A small demo to start on (built once, not timed)."""
-    from app.services.demo import PASSWORD, build_demo
+    from app.services.demo.builder import PASSWORD, build_demo
 
     build_demo(folder, "small", progress=lambda _message: None)
     return folder, "doctor", PASSWORD

@@ -10,7 +10,7 @@ Prints ONE JSON line:
   target < 0.3 s);
   ``card_first_page_reopen_s`` the same page asked again (reopening the page), ``..._newest_s`` newest
   first, ``card_next_page_s`` the following page, ``card_count_s`` the lazy exact count.
-* ``big_db``: where the big database came from — ``app.services.demo.build_demo(scale="township-10y")``
+* ``big_db``: where the big database came from — ``app.services.demo.builder.build_demo(scale="township-10y")``
   when that module exists, else a ledger this script builds itself (10 years, 400 drugs) — and its size.
 
 Usage: ``python3 bench/stock.py [--work DIR] [--runs N] [--rebuild]``. The big database is kept in
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.bootstrap import Services, bootstrap  # noqa: E402
 from app.db.outbox import install_triggers  # noqa: E402
-from app.services.context import CLI_ACTOR  # noqa: E402
+from app.services.core.context import CLI_ACTOR  # noqa: E402
 
 CARD_ROWS = 1_000_000
 TODAY = date.today()
@@ -168,17 +168,17 @@ def build_own_big(data: Path, *, drugs: int = 400, rows_per_drug: int = 4000) ->
         _bulk(sv, load)
     finally:
         sv.close()
-    return {"source": "bench-built (app.services.demo not available)", "drugs": drugs,
+    return {"source": "bench-built (app.services.demo.builder not available)", "drugs": drugs,
             "movements": drugs * rows_per_drug}
 
 
 def build_big(data: Path) -> dict:
     try:
-        from app.services.demo import build_demo
+        from app.services.demo.builder import build_demo
     except ImportError:
         return build_own_big(data)
     summary = build_demo(data, scale="township-10y", progress=lambda _msg: None)
-    return {"source": "app.services.demo.build_demo(scale='township-10y')", "summary": summary}
+    return {"source": "app.services.demo.builder.build_demo(scale='township-10y')", "summary": summary}
 
 
 def add_million_card(sv: Services) -> tuple[str, str]:

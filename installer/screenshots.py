@@ -1,7 +1,7 @@
 """Screenshots for the README: every page at 1366×768 on the small demo, offscreen.
 
 Usage: ``python3 installer/screenshots.py [--out resources/screenshots]``. Builds the demo in a temp
-folder (``app.services.demo.build_demo``), signs in as the village doctor for the pages a doctor has
+folder (``app.services.demo.builder.build_demo``), signs in as the village doctor for the pages a doctor has
 and as the administrator for the rest, and saves ``<out>/<area>.png`` plus ``login.png``.
 """
 
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(REPO))
 
-    from app.services.demo import PASSWORD, build_demo
+    from app.services.demo.builder import PASSWORD, build_demo
     from ui.app import make_application
     from ui.smoke import _quiet_offscreen, render_pages
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from pathlib import Path
+
+#: helpers and fixtures shared by the test packages (``tests/support``): importable from every test
+sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Qt warns (and qt_log_level_fail=WARNING fails the test) when XDG_RUNTIME_DIR is missing

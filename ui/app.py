@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from app.bootstrap import Services
-    from app.services.identity import SiteInfo
+    from app.services.core.identity import SiteInfo
 
     from .main_window import MainWindow
 
@@ -166,7 +166,7 @@ def warm_up_steps(sv: Services, site: SiteInfo) -> list[Callable[[], object]]:
     """
 
     def services() -> None:
-        from app.services.reports import load_reports
+        from app.services.core.reports import load_reports
 
         from .pages import TILE_PROVIDERS
         from .tiles import load_provider

@@ -10,7 +10,7 @@ from app.domain.permissions import allowed
 
 if TYPE_CHECKING:
     from app.bootstrap import Services
-    from app.services.identity import SiteInfo, UserInfo
+    from app.services.core.identity import SiteInfo, UserInfo
 
 
 @dataclass

@@ -28,7 +28,7 @@ from app.domain.roles import AREAS, visible_areas
 from .context import AppContext
 from .lock import IdleWatcher, LockScreen
 from .pages import available_areas, page_class
-from .pages.base import Page
+from .widgets.page import Page
 from .workers import FirstPaint, Op, hub, runner
 
 #: refresh the sync figure at least this often

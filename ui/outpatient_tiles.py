@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.permissions import allowed
 from app.domain.money import fen_to_yuan
-from app.services.reports import Period, build
+from app.domain.permissions import allowed
+from app.services.core.reports import Period, build
 
 from .tiles import Tile, TileScope
 

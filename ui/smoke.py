@@ -11,6 +11,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+
 from app.domain import clock
 
 SMOKE_PASSWORD = "smoke-test-1"
@@ -51,7 +52,7 @@ def _write_pdfs(folder: Path) -> list[Path]:
     from app.domain.policy import Split
     from app.printing.receipt import ReceiptData, ReceiptLine, write_receipt_pdf
     from app.printing.table import write_table_pdf
-    from app.services.reports import Column, Table
+    from app.services.core.reports import Column, Table
 
     now = clock.now().replace(microsecond=0)
     receipt = ReceiptData(

@@ -1,7 +1,7 @@
 """Who may do what: ONE table of use cases, the roles allowed each, and where a kind of site matters.
 
 Every public method of every service in ``app.services`` names its use case with
-``@requires("catalog.update")`` (``app.services.context.requires``), which refuses the call with
+``@requires("catalog.update")`` (``app.services.core.context.requires``), which refuses the call with
 ``PermissionDenied`` before anything is read or written. The UI reads the same table: the areas in
 the navigation (``app.domain.roles.visible_areas``) are the areas of the use cases a role may do, and a
 page hides a button whose use case ``allowed`` says no. So the screens and the services cannot

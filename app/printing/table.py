@@ -25,7 +25,7 @@ def _fmt(kind: str, value: object) -> str:
     return str(value)
 
 
-def write_table_pdf(table, path: Path) -> None:  # noqa: ANN001 - app.services.reports.Table
+def write_table_pdf(table, path: Path) -> None:  # noqa: ANN001 - app.services.core.reports.Table
     rows = [[_fmt(c.kind, row.get(c.key)) for c in table.columns] for row in table.rows]
     if table.totals:
         rows.append(["合计" if i == 0 else _fmt(c.kind, table.totals.get(c.key)) for i, c in enumerate(table.columns)])

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from op_fixtures import _clinic_template, clinic, db, doctor_window  # noqa: F401 - the seeded clinic of the
+# 门诊收费, 居民 and 报表 tests
 
 PASSWORD = "secret123"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -130,8 +132,8 @@ def artifact() -> Callable[..., Path]:
 def audit_log() -> Callable[..., list]:
     """``audit_log(sv, action)`` → the audit rows of ``action`` read as the installation does (an
     administrator's view), whoever is signed in: only an administrator may read the log in the app."""
-    from app.services.audit import AuditService
-    from app.services.context import SYSTEM_ACTOR, Session
+    from app.services.core.audit import AuditService
+    from app.services.core.context import SYSTEM_ACTOR, Session
 
     def read(sv, action: str | None = None) -> list:  # noqa: ANN001
         return AuditService(sv.db, Session(SYSTEM_ACTOR)).recent(action=action)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel
 
 from app.domain.roles import AREAS, visible_areas
 from ui import pages
-from ui.pages.base import Page
+from ui.widgets.page import Page
 from ui.workers import wait_idle
 
 

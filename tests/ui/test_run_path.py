@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ui.workers import wait_idle
-
 from app.domain import clock
+from ui.workers import wait_idle
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """The small demo of ``cunyi demo`` (the README run command opens the app on it)."""
-    from app.services.demo import PASSWORD, build_demo
+    from app.services.demo.builder import PASSWORD, build_demo
 
     root = tmp_path_factory.mktemp("demo") / "data"
     build_demo(root, "small", progress=lambda _message: None)

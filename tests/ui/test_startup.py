@@ -88,12 +88,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from ui.app import make_application, run_gui
 from ui.dialogs.login import LoginDialog
-import ui.pages.dashboard as dashboard
+import ui.pages.dashboard.page as dashboard
 
 app = make_application()
 data, password = sys.argv[1], sys.argv[2]
-FIRST_WINDOW = ("sqlalchemy", "app.db.models", "app.services.status", "app.services.stock", "app.services.settlement",
-                "ui.stock_tiles", "ui.outpatient_tiles", "ui.main_window", "ui.pages.dashboard")
+FIRST_WINDOW = ("sqlalchemy", "app.db.models", "app.services.core.status", "app.services.stock.service", "app.services.settlement.service",
+                "ui.stock_tiles", "ui.outpatient_tiles", "ui.main_window", "ui.pages.dashboard.page")
 
 def note(*what):
     print(*what, flush=True)

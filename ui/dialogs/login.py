@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.errors import CunyiError
-from app.services.identity import SiteInfo, UserInfo
+from app.services.core.identity import SiteInfo, UserInfo
 
 from ..widgets.forms import ErrorLabel, focus_field, password_edit
 from ..workers import Op

@@ -34,7 +34,7 @@ from app.domain import clock
 from app.domain.enums import AssistanceCategory
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.idcard import check_phone, parse_id_number
-from app.services.resident_types import RELATIONS, ResidentForm, ResidentInfo, ResidentSaved
+from app.services.residents.types import RELATIONS, ResidentForm, ResidentInfo, ResidentSaved
 
 from .. import errors
 from ..models.outpatient_diagnoses import chronic_names

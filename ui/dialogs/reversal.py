@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButt
 
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
-from app.services.settlement_types import ReversalInfo, SettlementInfo
+from app.services.settlement.types import ReversalInfo, SettlementInfo
 
 from ..widgets.forms import ErrorLabel
 from ..workers import Op

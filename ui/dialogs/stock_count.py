@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import CunyiError
-from app.services.stocktake import SCOPES, CountLine, StocktakeInfo
+from app.services.stock.stocktake import SCOPES, CountLine, StocktakeInfo
+from ui.widgets.layout import EnterAdvances, setup_table
 
 from ..models.sorting import pinyin_sorted
 from ..models.stock import DANGER, WARN, qty, yuan
-from ..pages.stock_common import EnterAdvances, setup_table
 from ..widgets.forms import ErrorLabel, focus_field
 from ..workers import Op
 from .stock_confirm import OpDialog

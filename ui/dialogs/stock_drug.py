@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import CunyiError
 from app.domain.money import fen_to_yuan
-from app.services.catalog import DrugInfo, ImportProblem
+from app.services.catalog.service import DrugInfo, ImportProblem
+from ui.widgets.layout import EnterAdvances, setup_table, shortcut
 
-from ..pages.stock_common import EnterAdvances, setup_table, shortcut
 from ..widgets.forms import ErrorLabel, focus_field
 from ..workers import Op
 

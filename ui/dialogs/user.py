@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.passwords import check_password_strength
 from app.domain.roles import roles_for_site
-from app.services.identity import UserInfo
+from app.services.core.identity import UserInfo
 
 from ..context import AppContext
 from ..widgets.forms import ErrorLabel, focus_field, password_edit

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from app.domain.enums import SiteKind
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.passwords import check_password_strength
-from app.services.identity import SiteInfo
+from app.services.core.identity import SiteInfo
 
 from ..widgets.forms import ErrorLabel, password_edit
 from ..workers import Op

@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from app.services.audit import AuditEntry
-from app.services.audit_text import action_label, describe
+from app.services.core.audit import AuditEntry
+from app.services.core.audit_text import action_label, describe
 
 from ..workers import Op
 from .base import ColumnsModel
@@ -38,7 +38,7 @@ __all__ = ["FILTERS", "PAGE_SIZE", "TABLE_LABELS", "AuditModel", "action_label",
 
 
 def detail_text(entry: AuditEntry) -> str:
-    """The entry's details in words (written by ``app.services.audit_text``: names and yuan, no ids)."""
+    """The entry's details in words (written by ``app.services.core.audit_text``: names and yuan, no ids)."""
     return entry.text or describe(entry.action, entry.detail, entry.target_table, entry.target_id)
 
 

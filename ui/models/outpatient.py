@@ -21,10 +21,10 @@ from app.domain.errors import CunyiError, ValidationError
 from app.domain.fefo import BatchStock, Units, allocate, format_quantity, parse_quantity
 from app.domain.money import fen_to_yuan
 from app.domain.usage import MAX_USAGE, usage_problem, usual_usage
-from app.services.catalog import DrugInfo
-from app.services.settlement_queries import line_amount, quantity_and_price
-from app.services.settlement_types import DraftLine, SettlementInfo
-from app.services.stock_queries import BatchInfo
+from app.services.catalog.service import DrugInfo
+from app.services.settlement.queries import line_amount, quantity_and_price
+from app.services.settlement.types import DraftLine, SettlementInfo
+from app.services.stock.queries import BatchInfo
 
 from .base import ColumnsModel
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont
 
 from app.domain import clock
 from app.domain.digits import FULL_WIDTH, is_ascii_digits
-from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
+from app.services.residents.types import ChronicRecord, EnrollmentRecord, ResidentInfo
 
 from .base import ColumnsModel
 

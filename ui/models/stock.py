@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 from app.domain.fefo import format_quantity
 from app.domain.money import fen_to_yuan
 from app.printing.stock_docs import DOC_LABELS
-from app.services.stock_queries import BatchInfo, OnHandRow, RecentMovement
+from app.services.stock.queries import BatchInfo, OnHandRow, RecentMovement
 
 from .base import RowsModel
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 
 from app.domain.enums import MovementKind
 from app.printing.stock_docs import DOC_LABELS
-from app.services.stock_queries import CardPage, CardRow
+from app.services.stock.queries import CardPage, CardRow
 
 from .base import Index, RowsModel
 from .stock import MUTED, count, qty

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from app.services.catalog import DrugInfo
+from app.services.catalog.service import DrugInfo
 
 from .base import RowsModel
 from .stock import CLASS_SHORT, MUTED, WARN, yuan

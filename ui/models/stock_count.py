@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.services.stocktake import CountLine
+from app.services.stock.stocktake import CountLine
 
 from .base import RowsModel
 from .stock import DANGER, MUTED, WARN, qty, yuan

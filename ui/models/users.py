@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.services.identity import UserInfo
+from app.services.core.identity import UserInfo
 
 from .base import ColumnsModel
 

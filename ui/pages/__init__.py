@@ -2,7 +2,7 @@
 
 To add a page for an area of ``app.domain.roles.AREAS``:
 
-1. write ``ui/pages/<area>.py`` with a ``ui.pages.base.Page`` subclass (set ``area``; implement
+1. write ``ui/pages/<area>.py`` with a ``ui.widgets.page.Page`` subclass (set ``area``; implement
    ``refresh()``; optionally ``watches``, ``open_target(target)``, ``focus_first()``);
 2. add one line to ``PAGES`` below: ``"<area>": "ui.pages.<area>:<ClassName>",``.
 
@@ -21,16 +21,16 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .base import Page
+    from ui.widgets.page import Page
 
 #: area → "module:Class"; the order of the navigation is AREAS', not this dict's
 PAGES: dict[str, str] = {
-    "dashboard": "ui.pages.dashboard:DashboardPage",
-    "settings": "ui.pages.settings:SettingsPage",
-    "residents": "ui.pages.residents:ResidentsPage",
-    "outpatient": "ui.pages.outpatient:OutpatientPage",
-    "reports": "ui.pages.reports:ReportsPage",
-    "stock": "ui.pages.stock:StockPage",
+    "dashboard": "ui.pages.dashboard.page:DashboardPage",
+    "settings": "ui.pages.settings.page:SettingsPage",
+    "residents": "ui.pages.residents.page:ResidentsPage",
+    "outpatient": "ui.pages.outpatient.page:OutpatientPage",
+    "reports": "ui.pages.reports.page:ReportsPage",
+    "stock": "ui.pages.stock.page:StockPage",
 }
 
 #: "module:function" of every dashboard tile provider

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 if TYPE_CHECKING:
-    from app.services.status import DayFigures
+    from app.services.core.status import DayFigures
 
 _WEEKDAYS = "一二三四五六日"
 

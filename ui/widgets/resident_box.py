@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
 from app.domain import clock
-from app.services.resident_types import ResidentInfo
+from app.services.residents.types import ResidentInfo
 
 from ..models.residents import short_address
 from ..workers import Op

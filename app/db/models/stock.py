@@ -111,7 +111,7 @@ class TraceCodeEvent(SyncedBase):
     """One fact about a 20-digit 药品追溯码 at one store: received, sold, unsold, shipped, returned…
 
     Append-only, each row owned by the site that acted. A code's state at a store is its latest event
-    there (highest ``seq``); "sold at most once" is a rule over the events (``app.services.tracecodes``).
+    there (highest ``seq``); "sold at most once" is a rule over the events (``app.services.stock.tracecodes``).
     """
 
     __tablename__ = "trace_code_events"

@@ -8,7 +8,7 @@ import pytest
 from settle_helpers import AT, DAY, change_final_rows, id_number
 
 from app.domain.errors import CunyiError, NotFoundError, PolicyError, RuleViolation, ValidationError
-from app.services.resident_types import ResidentForm
+from app.services.residents.types import ResidentForm
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_empty_prescription(clinic, resident):
 
 
 def test_policy_file_with_a_bad_key_is_refused_when_picked(clinic, resident, tmp_path):
-    from app.services.policies import DEFAULT_POLICY
+    from app.services.core.policies import DEFAULT_POLICY
 
     bad = tmp_path / "bad-2026.toml"
     good = DEFAULT_POLICY.read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def test_a_policy_row_that_does_not_parse_refuses_settling(clinic, resident):
     """A row written by another program (e.g. pulled from a hub) is checked again when it is read."""
     import sqlite3
 
-    from app.services.policies import DEFAULT_POLICY
+    from app.services.core.policies import DEFAULT_POLICY
 
     clinic.as_admin()
     clinic.sv.settings.set("policy_file", str(DEFAULT_POLICY))

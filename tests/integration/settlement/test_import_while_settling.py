@@ -16,7 +16,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from conftest import Clinic
+from settle_clinic import Clinic
 
 REPO = Path(__file__).resolve().parents[3]
 ROWS = 20_000
@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from app.bootstrap import bootstrap
 from app.domain.errors import CunyiError
-from app.services.settlement_types import DraftLine, VisitDraft
+from app.services.settlement.types import DraftLine, VisitDraft
 data, resident_id, drug_id, stop = sys.argv[1:5]
 sv = bootstrap(data, backup_before_migrate=False)
 sv.session.actor = next(u for u in sv.users.list() if u.username == "doctor").actor

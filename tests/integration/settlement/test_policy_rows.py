@@ -12,7 +12,7 @@ from settle_helpers import AT
 
 from app.domain.errors import PermissionDenied
 from app.domain.policy_file import policy_version
-from app.services.policies import DEFAULT_POLICY
+from app.services.core.policies import DEFAULT_POLICY
 
 
 @pytest.fixture

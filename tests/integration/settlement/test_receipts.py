@@ -191,7 +191,7 @@ def test_one_split_from_the_settlements_row_to_the_receipt(clinic, settled):
     from sqlalchemy import select
 
     from app.db.models import Settlement
-    from app.services.settlement_types import SPLIT_COLUMNS, split_columns, split_of
+    from app.services.settlement.types import SPLIT_COLUMNS, split_columns, split_of
 
     _resident, info = settled
     columns = Settlement.__table__.c

@@ -6,13 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from settle_helpers import AT
 from openpyxl import load_workbook
+from settle_helpers import AT
 from sqlalchemy import text
 
 from app.cli import main
 from app.db.models import Base
-from app.services.check import run_checks
+from app.services.core.check import run_checks
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_check_finds_a_reversal_that_left_stock_out(clinic, month):
 
 def test_report_period_digits() -> None:
     from app.domain.errors import ValidationError
-    from app.services.reports import parse_period
+    from app.services.core.reports import parse_period
 
     period = parse_period("s", "２０２６-０３", "２０２６-０３-０５")
     assert (period.month, str(period.day)) == ("2026-03", "2026-03-05")

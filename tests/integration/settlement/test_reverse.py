@@ -10,8 +10,8 @@ from settle_helpers import AT, DAY
 from sqlalchemy import text
 
 from app.domain.errors import PermissionDenied, RuleViolation, ValidationError
-from app.services.check import run_checks
-from app.services.settlement_types import DraftLine
+from app.services.core.check import run_checks
+from app.services.settlement.types import DraftLine
 
 
 def _rows(clinic, sql: str, **params):

@@ -10,8 +10,8 @@ from settle_helpers import AT, DAY, id_number
 from sqlalchemy import text
 
 from app.domain.errors import RuleViolation, ValidationError
-from app.services.resident_types import ChronicRecord, EnrollmentRecord
-from app.services.settlement_types import DraftLine
+from app.services.residents.types import ChronicRecord, EnrollmentRecord
+from app.services.settlement.types import DraftLine
 
 
 def _rows(clinic, sql: str, **params):

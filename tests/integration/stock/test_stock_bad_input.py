@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from stock_helpers import NOW, Clinic, days
 
 from app.domain.errors import CunyiError, NotFoundError, RuleViolation, ValidationError
-from app.services.catalog import ImportRejected
-from app.services.stock import dispense_in
+from app.services.catalog.service import ImportRejected
+from app.services.stock.service import dispense_in
 
 CODE_A = "81000000000000000001"
 

@@ -7,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from stock_helpers import NOW, Clinic, days, ledger
 
 from app.db.models import AuditLog, Batch
 from app.domain.errors import RuleViolation
-from app.services.stock import dispense_in, receive_in, reverse_document_in
-
-from stock_helpers import NOW, Clinic, days, ledger
+from app.services.stock.service import dispense_in, receive_in, reverse_document_in
 
 
 def test_receipt_creates_or_finds_the_batch_and_posts_balances(clinic: Clinic) -> None:

@@ -7,7 +7,7 @@ import pytest
 from stock_helpers import Clinic, days
 
 from app.domain.errors import CunyiError, RuleViolation, ValidationError
-from app.services.stock import NearExpiryError
+from app.services.stock.service import NearExpiryError
 
 BAD_CODE = "12345"  # not a trace code (20 digits starting with 8)
 CODE = "81000000000000000009"

@@ -48,7 +48,7 @@ def test_reversed_sale_puts_the_code_back(clinic: Clinic) -> None:
     st = clinic.sv.stock
     st.receive(clinic.amox.id, "A1", days(300), 48, trace_codes=CODES)
     st.dispense(clinic.amox.id, 24, doc_type="visit", doc_id="v1", trace_codes=[CODES[1]])
-    from app.services.stock import reverse_document_in
+    from app.services.stock.service import reverse_document_in
     with clinic.sv.db.unit_of_work() as uow:
         reverse_document_in(uow.session, doc_type="visit", doc_id="v1", at=clock.now(), user_id=None, reason="退药")
     assert st.trace_code(CODES[1]).sold_at is None

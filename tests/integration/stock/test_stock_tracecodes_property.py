@@ -25,7 +25,7 @@ from app.db.models import TraceCodeEvent
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError
 from app.domain.ids import new_id
-from app.services.stock import remove_in, reverse_document_in
+from app.services.stock.service import remove_in, reverse_document_in
 
 CODES = 4
 _examples = itertools.count(1)

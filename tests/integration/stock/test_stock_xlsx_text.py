@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from stock_helpers import Clinic, days
 
-from app.services.reports import Column, Table, write_xlsx
+from app.services.core.reports import Column, Table, write_xlsx
 
 HOSTILE = ['=HYPERLINK("http://example.com/x","点我")', "+1+2", "-3+4", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 

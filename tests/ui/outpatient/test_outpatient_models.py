@@ -10,15 +10,15 @@ from PySide6.QtCore import Qt
 
 from app.domain.idcard import check_digit
 from app.domain.policy import Split
-from app.services.catalog import DrugInfo
-from app.services.reports import Column, Table
-from app.services.resident_types import ChronicRecord, EnrollmentRecord, ResidentInfo
-from app.services.settlement_types import SettledLine, SettlementInfo
-from app.services.stock_queries import BatchInfo
+from app.services.catalog.service import DrugInfo
+from app.services.core.reports import Column, Table
+from app.services.residents.types import ChronicRecord, EnrollmentRecord, ResidentInfo
+from app.services.settlement.types import SettledLine, SettlementInfo
+from app.services.stock.queries import BatchInfo
 from ui.models.outpatient import PrescriptionModel, TodayModel
 from ui.models.outpatient_diagnoses import DiagnosisModel, match_diagnoses
 from ui.models.residents import ChronicModel, EnrollmentModel, ResidentsModel, short_address
-from ui.pages.reports import ReportModel
+from ui.pages.reports.page import ReportModel
 
 TODAY = date(2026, 11, 23)
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text, wait_preview
+from op_seed import PASSWORD, settle_visit
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.domain import clock
 from app.domain.money import fen_to_yuan
-from app.services.settlement_types import ReversalInfo
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text, wait_preview
-from op_seed import PASSWORD, settle_visit
+from app.services.settlement.types import ReversalInfo
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
+from op_seed import PASSWORD, id_number
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle, type_text
-from op_seed import PASSWORD, id_number
-
 from app.bootstrap import bootstrap
 from app.domain import clock
-from app.services.resident_types import ResidentForm
+from app.services.residents.types import ResidentForm
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 

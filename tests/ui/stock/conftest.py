@@ -9,16 +9,13 @@ Helpers (``settle``, ``activate``, ``bulk_card``) live in ``stock_ui``.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from stock_seed import Small, seed_demo, seed_small  # noqa: E402
-from stock_ui import activate, settle  # noqa: E402
+from stock_seed import Small, seed_demo, seed_small
+from stock_ui import activate, settle
 
 
 def _seeded(root: Path, template: Path, name: str, fn: Callable) -> tuple[Path, object]:
@@ -42,10 +39,10 @@ def _stock_templates(_site_templates, tmp_path_factory):  # noqa: ANN001, ANN202
 
 @pytest.fixture(scope="session")
 def _demo_template(_site_templates, tmp_path_factory):  # noqa: ANN001, ANN202
-    """The project's demo village (``app.services.demo.build_demo``), else our own lived-in shelf."""
+    """The project's demo village (``app.services.demo.builder.build_demo``), else our own lived-in shelf."""
     root = tmp_path_factory.mktemp("stock-demo")
     try:
-        from app.services.demo import PASSWORD, build_demo
+        from app.services.demo.builder import PASSWORD, build_demo
     except ImportError:
         return _seeded(root, _site_templates["village"], "demo", seed_demo)[0], "secret123"  # the templates' password
     build_demo(root / "demo", "small", progress=lambda _message: None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from stock_ui import activate, settle
 from PySide6.QtCore import Qt
+from stock_ui import activate, settle
 
 from app.bootstrap import bootstrap
 from app.domain import clock
@@ -53,7 +53,7 @@ def test_stock_list_counts_have_separators(qtbot, stock_site, open_stock) -> Non
 
 
 def test_reports_export_with_ctrl_e_like_the_stock_page(qtbot, make_site, open_window, tmp_path, monkeypatch) -> None:
-    import ui.pages.reports as reports
+    import ui.pages.reports.page as reports
 
     asked: list[str] = []
 

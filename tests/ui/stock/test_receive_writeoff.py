@@ -6,13 +6,13 @@ import sqlite3
 from datetime import date
 
 import pytest
-from stock_ui import activate, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from stock_ui import activate, settle
 
+from app.domain.dates import parse_date
 from app.domain.errors import ValidationError
 from ui.dialogs.stock_confirm import ConfirmDialog
-from ui.pages.stock_common import parse_date
 
 
 def focus():  # noqa: ANN201

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from stock_ui import bulk_card, settle
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
+from stock_ui import bulk_card, settle
 
-from app.services.stock_queries import CardPage
+from app.services.stock.queries import CardPage
 from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.models.stock_card import PAGE_SIZE, StockCardModel
 

@@ -6,11 +6,11 @@ Besides keeping the pictures, it checks what a picture would show wrong: the win
 
 from __future__ import annotations
 
-from stock_ui import activate, settle
 from PySide6.QtWidgets import QApplication
+from stock_ui import activate, settle
 
 from ui.dialogs.stock_drug import DrugDialog, ImportProblemsDialog
-from ui.pages.stock import TABS
+from ui.pages.stock.page import TABS
 
 SIZE = (1366, 768)
 

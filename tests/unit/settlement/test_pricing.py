@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from app.db.models import Drug
 from app.domain.money import round_half_up_div
-from app.services.residents import id_from_scan
-from app.services.settlement_queries import drug_spec, line_amount, quantity_and_price, yuan_price
+from app.services.residents.service import id_from_scan
+from app.services.settlement.queries import drug_spec, line_amount, quantity_and_price, yuan_price
 
 
 def _drug(**kw) -> Drug:

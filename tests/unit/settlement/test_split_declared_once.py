@@ -18,7 +18,7 @@ import app.services
 from app.db.models import Settlement
 from app.domain.policy import Split
 from app.printing.receipt import ReceiptData
-from app.services.settlement_types import SPLIT_COLUMNS, Preview, SettlementInfo, split_columns, split_of
+from app.services.settlement.types import SPLIT_COLUMNS, Preview, SettlementInfo, split_columns, split_of
 
 #: what a value would restate if it copied the split: its fields and its derived figures
 SPLIT_NAMES = {f.name for f in dataclasses.fields(Split)} | {"fund_total_fen", "patient_pays_fen"}

@@ -1,0 +1,1 @@
+"""The drug catalog: drugs, prices, per-store drug settings and catalog import."""

@@ -1,0 +1,1 @@
+"""Demo data: a township, villages, catalog, residents and years of history."""

@@ -1,0 +1,1 @@
+"""Residents, households, enrollment, qualifications and their coverage."""

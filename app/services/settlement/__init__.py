@@ -1,0 +1,1 @@
+"""Outpatient pooling settlement: visits, settlement, reversal, receipts and outpatient reports."""

@@ -1,0 +1,1 @@
+"""Stock: the ledger, dispensing, stocktakes, trace codes, alerts, queries and checks."""

@@ -1,0 +1,3 @@
+"""Fixtures for resident integration tests: the village clinic of ``settle_clinic``."""
+
+from settle_clinic import clinic  # noqa: F401 - the fixture of these tests

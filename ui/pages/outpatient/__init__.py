@@ -1,0 +1,1 @@
+"""门诊收费: visit, prescription, settlement and receipt."""

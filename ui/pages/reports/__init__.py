@@ -1,0 +1,1 @@
+"""报表: daily log and monthly summaries."""

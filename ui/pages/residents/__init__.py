@@ -1,0 +1,1 @@
+"""居民: the resident list and card."""

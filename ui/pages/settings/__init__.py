@@ -1,0 +1,1 @@
+"""设置: site, printers, users and the audit log."""
