@@ -2,9 +2,10 @@
 
 To add a page for an area of ``app.domain.roles.AREAS``:
 
-1. write ``ui/pages/<area>.py`` with a ``ui.widgets.page.Page`` subclass (set ``area``; implement
-   ``refresh()``; optionally ``watches``, ``open_target(target)``, ``focus_first()``);
-2. add one line to ``PAGES`` below: ``"<area>": "ui.pages.<area>:<ClassName>",``.
+1. write the package ``ui/pages/<area>/`` with a ``ui.widgets.page.Page`` subclass in ``page.py`` (set
+   ``area``; implement ``refresh()``; optionally ``watches``, ``open_target(target)``, ``focus_first()``);
+   a page imports no other page: what two pages share goes to ``ui/widgets`` or ``ui/models``;
+2. add one line to ``PAGES`` below: ``"<area>": "ui.pages.<area>.page:<ClassName>",``.
 
 The navigation then shows it to the roles of ``app.domain.roles.visible_areas`` (Ctrl+digit by
 position), the smoke test renders it, and ``installer/screenshots.py`` photographs it.
@@ -36,8 +37,8 @@ PAGES: dict[str, str] = {
 #: "module:function" of every dashboard tile provider
 TILE_PROVIDERS: tuple[str, ...] = (
     "ui.tiles:core_tiles",
-    "ui.outpatient_tiles:outpatient_tiles",
-    "ui.stock_tiles:stock_tiles",
+    "ui.pages.outpatient.tiles:outpatient_tiles",
+    "ui.pages.stock.tiles:stock_tiles",
 )
 
 

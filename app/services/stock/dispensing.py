@@ -2,7 +2,7 @@
 
 ``Dispensing`` reads what it needs once and writes all the ledger rows of a document in one INSERT
 and the batches' cached on-hand in one UPDATE; the settlement service dispenses a whole visit with
-it, ``dispense_in`` one drug. The rows are those of ``stock_ledger.post_movement`` (DESIGN §3): the
+it, ``dispense_in`` one drug. The rows are those of ``app.services.stock.ledger.post_movement`` (DESIGN §3): the
 store's next ``seq``, the batch and drug balances after, never below zero, never from an expired
 batch; the outbox triggers queue them in the same transaction.
 """

@@ -331,7 +331,7 @@ class RecentMovement:
     doc_type: str
     doc_id: str | None
     reversed: bool
-    #: the document's own number (see ``stock_documents``), '' when it has none
+    #: the document's own number (see ``app.services.stock.documents``), '' when it has none
     doc_no: str = ""
 
 

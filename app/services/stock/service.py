@@ -6,7 +6,7 @@ Other services import from here::
 
 ``StockService`` runs each operation in its own unit of work, with the signed-in actor, and writes
 the audit rows (adjustments, write-offs, returns, reversals). Queries for the pages live in
-``stock_queries``; stocktakes in ``stocktake``. Importing this module registers the ``cunyi check``
+``app.services.stock.queries``; stocktakes in ``app.services.stock.stocktake``. Importing this module registers the ``cunyi check``
 rules and the ``stock`` report.
 """
 
@@ -222,7 +222,7 @@ class StockService:
         date_from: date | None = None, date_to: date | None = None, kinds: Iterable[str] | None = None,
         *, newest_first: bool = False,
     ) -> q.CardPage:
-        """库存台账: one keyset page of a drug's stock card (see ``stock_queries.stock_card_page``)."""
+        """库存台账: one keyset page of a drug's stock card (see ``queries.stock_card_page``)."""
         store = self._store(store_id)
         with self.db.read() as s:
             return q.stock_card_page(s, store, drug_id, after_seq=after_seq, limit=limit, date_from=date_from,

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.domain.money import fen_to_yuan
 
-from .tiles import Tile, TileScope
+from ui.tiles import Tile, TileScope
 
 
 def _names(rows: tuple, limit: int = 3) -> str:

@@ -12,7 +12,7 @@ from app.domain.money import fen_to_yuan
 from app.domain.permissions import allowed
 from app.services.core.reports import Period, build
 
-from .tiles import Tile, TileScope
+from ui.tiles import Tile, TileScope
 
 
 def outpatient_tiles(sv: Any, scope: TileScope) -> list[Tile]:
