@@ -12,7 +12,17 @@ from .care import (
     Settlement,
     Visit,
 )
-from .local import AppSetting, AuditLog, LocalSite, LoginState, Outbox, OutboxTx, ResidentSearchKey
+from .local import (
+    AppSetting,
+    AuditLog,
+    LocalSite,
+    LoginState,
+    Outbox,
+    OutboxTx,
+    ResidentSearchKey,
+    SyncRejection,
+    SyncState,
+)
 from .org import PolicyFile, Site, Store, User
 from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, StoreDrugSettings, TraceCodeEvent
 
@@ -42,6 +52,8 @@ __all__ = [
     "StocktakeLine",
     "Store",
     "StoreDrugSettings",
+    "SyncRejection",
+    "SyncState",
     "SyncedBase",
     "TraceCodeEvent",
     "User",

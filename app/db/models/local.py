@@ -23,6 +23,42 @@ class LocalSite(Base):
     #: when this site enrolled under a township hub; None while it is standalone. An enrolled village
     #: reads the township's catalog and may not write it (``app.domain.permissions``).
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: the last hub changelog ``seq`` whose changes are saved here (moves with them, in one transaction)
+    pulled_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SyncState(Base):
+    """How this site reaches its township hub (one row, never synced; absent while standalone).
+
+    The token is this site's own secret (the hub keeps only its hash); it stays in this file.
+    """
+
+    __tablename__ = "sync_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    hub_url: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(String(200))
+    township_site_id: Mapped[str | None] = mapped_column(String(36))
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SyncRejection(Base):
+    """An op of this site the hub rejected, kept to be shown in Chinese (never synced, never dropped)."""
+
+    __tablename__ = "sync_rejections"
+
+    local_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    op_id: Mapped[str] = mapped_column(String(36), unique=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class ResidentSearchKey(Base):
