@@ -93,7 +93,7 @@ import ui.pages.dashboard.page as dashboard
 app = make_application()
 data, password = sys.argv[1], sys.argv[2]
 FIRST_WINDOW = ("sqlalchemy", "app.db.models", "app.services.core.status", "app.services.stock.service", "app.services.settlement.service",
-                "ui.stock_tiles", "ui.outpatient_tiles", "ui.main_window", "ui.pages.dashboard.page")
+                "ui.pages.stock.tiles", "ui.pages.outpatient.tiles", "ui.main_window", "ui.pages.dashboard.page")
 
 def note(*what):
     print(*what, flush=True)

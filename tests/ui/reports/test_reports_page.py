@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, press, settle
 from op_seed import settle_visit
-from ui.outpatient_tiles import outpatient_tiles
+from ui.pages.outpatient.tiles import outpatient_tiles
 from ui.tiles import TileScope
 
 from app.domain import clock

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from app.bootstrap import bootstrap
 from app.domain import clock
 from app.domain.enums import Role, SiteKind
-from ui.stock_tiles import stock_tiles
+from ui.pages.stock.tiles import stock_tiles
 from ui.tiles import TileScope
 
 
