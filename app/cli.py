@@ -138,6 +138,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         sv.close()
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from app.domain import clock
+    from app.paths import DataDir
+    from app.services.demo import simulate as sim
+
+    days, start = sim.check_days(args.days), sim.parse_from(args.start, clock.today())  # bad input: nothing opened
+    sim.check_folder(DataDir(Path(args.data)).database)
+    with _folder_lock(args, "cunyi simulate", "模拟日常业务"):
+        sv = _services(args)
+        try:
+            result = sim.simulate(sv, days, args.seed, start, note=lambda msg: print(msg, file=sys.stderr))
+        finally:
+            sv.close()
+    emit(result.as_json())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cunyi", description="村医通：村卫生室与乡镇卫生院桌面软件（命令行）")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -193,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--xlsx")
     fmt.add_argument("--pdf")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("simulate", help="模拟本机构的日常业务（经由业务服务写入）")
+    data_arg(p)
+    p.add_argument("--days", type=int, required=True, help="模拟天数")
+    p.add_argument("--seed", type=int, default=0, help="随机种子")
+    p.add_argument("--from", dest="start", help="从哪天开始 YYYY-MM-DD（默认：上次模拟的次日）")
+    p.set_defaults(func=cmd_simulate)
     return parser
 
 

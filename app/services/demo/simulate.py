@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -33,6 +34,7 @@ from app.services.demo import simulate_days as ops
 LAST_DAY_SETTING = "simulate_last_day"
 DAYS_FIELD = "模拟天数（--days）"
 FROM_FIELD = "开始日期（--from）"
+FOLDER_FIELD = "数据文件夹（--data）"
 
 
 @dataclass
@@ -106,12 +108,22 @@ def _remember(sv: Any, day: date) -> None:
         row.value = json.dumps(day.isoformat())
 
 
+def no_site() -> RuleViolation:
+    return RuleViolation(f"{FOLDER_FIELD}里还没有机构：请先用 cunyi init 建站或 cunyi demo 生成演示数据，再模拟",
+                         FOLDER_FIELD)
+
+
+def check_folder(database: Path) -> None:
+    """Refuse, before anything is opened or written, a data folder that holds no database."""
+    if not database.is_file() or database.stat().st_size == 0:
+        raise no_site()
+
+
 def local_site(sv: Any) -> ops.SiteFacts:
     """This installation's site, or ``RuleViolation`` naming the data folder when it holds none."""
     site_id = sv.db.local_site_id
     if site_id is None:
-        raise RuleViolation("数据文件夹（--data）里还没有机构：请先用 cunyi init 建站或 cunyi demo 生成演示数据，再模拟",
-                            "数据文件夹（--data）")
+        raise no_site()
     info = sv.sites.get(site_id)
     return ops.SiteFacts(site_id, str(info.kind.value), info.name, info.code, info.store_id or "",
                          bool(sv.db.local_site_enrolled))
@@ -154,4 +166,4 @@ def simulate(sv: Any, days: int, seed: int = 0, start: date | None = None,
     return result
 
 
-__all__ = ["LAST_DAY_SETTING", "SimulationResult", "check_days", "day_range", "parse_from", "simulate"]
+__all__ = ["LAST_DAY_SETTING", "SimulationResult", "check_days", "check_folder", "day_range", "parse_from", "simulate"]
