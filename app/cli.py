@@ -32,14 +32,14 @@ def emit(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-def _services(args: argparse.Namespace):  # noqa: ANN202
+def _services(args: argparse.Namespace):
     from app.bootstrap import bootstrap
     from app.services.core.context import CLI_ACTOR
 
     return bootstrap(args.data, actor=CLI_ACTOR)
 
 
-def _folder_lock(args: argparse.Namespace, program: str, action: str):  # noqa: ANN202 - FolderLock
+def _folder_lock(args: argparse.Namespace, program: str, action: str):
     """The data folder's lock, for a command that changes the folder (the app must not have it open)."""
     from app.folder_lock import FolderLock
 
@@ -49,7 +49,9 @@ def _folder_lock(args: argparse.Namespace, program: str, action: str):  # noqa: 
 # -- commands --------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
     if args.code:
-        raise UsageError("加入同步服务（--code）将在同步功能上线后提供；现在请用 --kind 与 --name 建立单机机构")
+        from app.cli_sync import init_enrolled
+
+        return init_enrolled(args, emit)
     if not (args.kind and args.name and args.admin and args.password_file):
         raise UsageError("需要 --kind、--name、--admin 与 --password-file")
     password = Path(args.password_file).read_text(encoding="utf-8").strip()
@@ -118,6 +120,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
                              site=args.site)
     emit(summary)
     return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from app.cli_sync import sync_once
+
+    if not args.once:
+        raise UsageError("请加 --once：同步一次（先上传、再取回，直到没有剩余）；定时同步在程序的 同步 页里")
+    return sync_once(args, emit)
 
 
 def cmd_calc(args: argparse.Namespace) -> int:
@@ -193,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace-site", action="store_true",
                    help="恢复另一个机构或另一台电脑的备份（换电脑时用）：本机从此接替备份里的机构，原数据另存到 backups/")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("sync", help="与乡镇同步服务同步一次")
+    data_arg(p)
+    p.add_argument("--once", action="store_true", help="先上传、再取回，直到没有剩余，然后退出")
+    p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("calc", help="门诊统筹结算试算（从标准输入读 JSON）")
     p.add_argument("--policy", required=True)

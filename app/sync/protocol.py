@@ -184,6 +184,8 @@ class PullResponse(_Model):
     changes: list[Change]
     cursor: int = Field(description="the next request's cursor (the last seq this page covers)")
     more: bool = Field(description="more changes wait after this page")
+    remaining: int = Field(default=0, ge=0, description="at most this many changes wait after this page (the "
+                                                          "hub's latest seq less the cursor), for a progress bar")
 
 
 def gzip_json(model: BaseModel) -> tuple[bytes, dict[str, str]]:

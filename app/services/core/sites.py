@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
-from app.db.models import LocalSite, Site, Store, User
+from app.db.models import LocalSite, Site, Store, SyncState, User
 from app.db.uow import Database, now
 from app.domain.enums import Role, SiteKind
 from app.domain.errors import RuleViolation, ValidationError
@@ -19,6 +21,23 @@ def _info(site: Site, store_id: str | None) -> SiteInfo:
     return SiteInfo(
         site.id, SiteKind(site.kind), site.name, site.code, site.township_id, site.region, store_id
     )
+
+
+@dataclass(frozen=True)
+class EnrolledSite:
+    """What the township hub said at enrollment, and how to reach it (``cunyi init --code``).
+
+    The village's ``township_id`` stays empty here: the township's site row arrives with the first pull.
+    """
+
+    site_id: str
+    kind: str
+    name: str
+    township_site_id: str | None
+    db_instance_id: str
+    hub_url: str
+    fingerprint: str
+    token: str
 
 
 class SiteService:
@@ -52,14 +71,43 @@ class SiteService:
             kind = SiteKind(kind)
         except ValueError:
             raise ValidationError("机构类型只能是 village（村卫生室）或 township（乡镇卫生院）", "机构类型") from None
+        return self._create(new_id(), new_id(), kind, name, admin_username, admin_password, admin_display_name,
+                            code, region)
+
+    @requires("sites.create_standalone")
+    def create_enrolled(
+        self,
+        enrolled: EnrolledSite,
+        admin_username: str,
+        admin_password: str,
+        admin_display_name: str = "管理员",
+    ) -> SiteInfo:
+        """``cunyi init --code``: this installation becomes the site the township hub enrolled.
+
+        The site keeps the hub's ``site_id``, kind and name; the database is the one the hub knows
+        (``db_instance_id``), and how to reach the hub is stored with it, in the same transaction. A
+        village is marked enrolled: it reads the township's catalog and does not write it.
+        """
+        admin_username = admin_username.strip()
+        if not admin_username:
+            raise ValidationError("管理员用户名不能为空", "用户名")
+        return self._create(enrolled.site_id, enrolled.db_instance_id, SiteKind(enrolled.kind), enrolled.name,
+                            admin_username, admin_password, admin_display_name, enrolled=enrolled)
+
+    def _create(self, site_id: str, db_instance_id: str, kind: SiteKind, name: str, admin_username: str,
+                admin_password: str, admin_display_name: str, code: str = "", region: str = "",
+                enrolled: EnrolledSite | None = None) -> SiteInfo:
         password_hash = hash_password(admin_password)
         if self.is_set_up():
             raise RuleViolation("本机已经建站，不能重复建站", "机构")
-        site_id = new_id()
         with self.db.unit_of_work() as uow:
             s = uow.session
             # the local identity goes first so the outbox triggers queue the site's own rows
-            s.add(LocalSite(id=1, site_id=site_id, db_instance_id=new_id(), created_at=now()))
+            s.add(LocalSite(id=1, site_id=site_id, db_instance_id=db_instance_id, created_at=now(),
+                            enrolled_at=now() if enrolled and kind is SiteKind.VILLAGE else None))
+            if enrolled:
+                s.add(SyncState(id=1, hub_url=enrolled.hub_url, fingerprint=enrolled.fingerprint,
+                                token=enrolled.token, township_site_id=enrolled.township_site_id))
             s.flush()
             s.info["local_site_id"] = site_id
             site = Site(id=site_id, owner_site_id=site_id, kind=kind.value, name=name, code=code, region=region)
@@ -77,7 +125,8 @@ class SiteService:
             )
             s.add_all([store, admin])
             s.flush()
-            write_audit(s, self.session.actor, site_id, "site.create", "sites", site_id, name=name, kind=kind.value)
+            write_audit(s, self.session.actor, site_id, "site.create", "sites", site_id, name=name, kind=kind.value,
+                        **({"hub": enrolled.hub_url} if enrolled else {}))
         self.db.forget_local_site()
         return _info(site, store.id)
 

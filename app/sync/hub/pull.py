@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from app.sync import protocol as p
 
@@ -54,4 +54,7 @@ def page(conn: Connection, site: SiteRow, cursor: int, limit: int) -> p.PullResp
                         tx_id=r.tx_id, schema_version=r.schema_version, payload=json.loads(r.payload)) for r in rows]
     if more:
         more = conn.execute(select(_c.seq).where(_c.seq > changes[-1].seq, visible(site)).limit(1)).first() is not None
-    return p.PullResponse(changes=changes, cursor=changes[-1].seq if changes else cursor, more=more)
+    last = changes[-1].seq if changes else cursor
+    # an upper bound, read from the seq index alone: counting what the site may see would read every row
+    latest = (conn.execute(select(func.max(_c.seq))).scalar() or 0) if more else last
+    return p.PullResponse(changes=changes, cursor=last, more=more, remaining=max(latest - last, 0))

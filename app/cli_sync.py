@@ -1,0 +1,154 @@
+"""The sync commands of ``cunyi`` (DESIGN §9): ``init --code`` joins a hub, ``sync --once`` syncs once.
+
+``cunyi init --data DIR --code CODE --admin USER --password-file F`` checks everything it can before it
+asks the hub (the code's check digits, the password, an empty data folder), enrolls, then creates the
+site with the hub's ``site_id``, kind and name and stores how to reach the hub, in one transaction, and
+runs the first sync. A refused code writes nothing locally: no data folder is left half made.
+
+``cunyi sync --data DIR --once`` pushes then pulls until nothing is left and prints
+``{"pushed": n, "pulled": n, "rejected": n}``; when the hub cannot be reached it retries for at most
+``CUNYI_SYNC_RETRY_SECONDS`` (30 s by default), then exits 1 with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.domain.errors import RuleViolation, ValidationError
+
+EXIT_OK = 0
+
+
+def retry_seconds() -> float:
+    """How long a sync keeps trying an unreachable hub (``CUNYI_SYNC_RETRY_SECONDS``, default 30)."""
+    from app.sync.transport import RETRY_SECONDS
+
+    try:
+        return max(float(os.environ.get("CUNYI_SYNC_RETRY_SECONDS", RETRY_SECONDS)), 0.0)
+    except ValueError:
+        return RETRY_SECONDS
+
+
+def _progress(event: dict[str, Any]) -> None:
+    if event["phase"] == "push":
+        print(f"已上传 {event['rows']} 条（{event['pages']} 页）", file=sys.stderr)
+    else:
+        left = f"，乡镇同步服务上约剩 {event['remaining']} 条" if event.get("remaining") else ""
+        print(f"已取回 {event['rows']} 条（{event['pages']} 页）{left}", file=sys.stderr)
+
+
+def _has_site(database: Path) -> bool:
+    if not database.exists():
+        return False
+    from app.db.connection import connect
+
+    try:
+        with connect(database) as conn:
+            return conn.execute("SELECT 1 FROM local_site WHERE id = 1").fetchone() is not None
+    except sqlite3.DatabaseError:
+        return True  # a file that is not a site database is not overwritten either
+
+
+def _services(data: Path):
+    from app.bootstrap import bootstrap
+    from app.services.core.context import CLI_ACTOR
+
+    return bootstrap(data, actor=CLI_ACTOR)
+
+
+def _undo_folder(data: Path, existed: bool, before: set[str]) -> None:
+    """Remove what a failed ``init --code`` made in the data folder (the folder too, if it made it)."""
+    if not existed:
+        shutil.rmtree(data, ignore_errors=True)
+        return
+    for entry in data.iterdir():
+        if entry.name not in before:
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+
+
+def init_enrolled(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
+    """``cunyi init --code``: join the hub and create this site as the hub enrolled it."""
+    from app.domain.ids import new_id
+    from app.domain.passwords import check_password_strength
+    from app.paths import DataDir
+    from app.services.core.sites import EnrolledSite
+    from app.sync import codes
+    from app.sync.client import SyncClient, enroll
+    from app.sync.transport import SyncError
+
+    if args.kind or args.name:
+        raise ValidationError("用同步码加入时，机构类型和名称由乡镇同步服务给出，请去掉 --kind 与 --name", "同步码")
+    if not (args.admin and args.admin.strip()):
+        raise ValidationError("需要 --admin 管理员用户名", "用户名")
+    if not args.password_file:
+        raise ValidationError("需要 --password-file 管理员密码文件", "密码")
+    code = codes.decode(args.code)
+    try:
+        password = Path(args.password_file).read_text(encoding="utf-8").strip()
+    except OSError:
+        raise ValidationError(f"读不到密码文件 {args.password_file}", "密码") from None
+    check_password_strength(password)
+    data = Path(args.data)
+    if _has_site(DataDir(data).database):
+        raise RuleViolation(f"数据文件夹 {data} 里已经有一个机构，不能再加入；请换一个空的数据文件夹", "数据文件夹")
+    existed = data.exists()
+    before = {entry.name for entry in data.iterdir()} if existed else set()
+
+    db_instance_id = new_id()
+    answer = enroll(code, db_instance_id, retry_seconds=retry_seconds())  # a refusal: nothing written here
+    enrolled = EnrolledSite(answer.site_id, answer.kind, answer.name, answer.township_site_id, db_instance_id,
+                            code.hub_url, code.fingerprint, answer.token)
+    from app.folder_lock import FolderLock
+
+    try:
+        with FolderLock(data, "cunyi init", "建站"):
+            sv = _services(data)
+            try:
+                info = sv.sites.create_enrolled(enrolled, args.admin, password)
+            finally:
+                sv.close()
+    except BaseException:
+        _undo_folder(data, existed, before)
+        raise
+    sv = _services(data)
+    try:
+        client = SyncClient(sv.db, retry_seconds=retry_seconds())
+        try:
+            client.sync_once(_progress)
+        except SyncError as error:
+            print(f"机构已建好并加入乡镇同步服务，但首次同步没有完成：{error}。请稍后运行 cunyi sync --once", file=sys.stderr)
+        finally:
+            client.close()
+    finally:
+        sv.close()
+    emit({"site_id": info.id})
+    return EXIT_OK
+
+
+def sync_once(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
+    """``cunyi sync --once``: push, then pull, until nothing is left."""
+    from app.paths import DataDir
+    from app.sync.client import SyncClient
+
+    data = Path(args.data)
+    if not _has_site(DataDir(data).database):
+        raise ValidationError(f"数据文件夹 {data} 里还没有机构：请先用 cunyi init --code 同步码 加入乡镇同步服务",
+                              "数据文件夹")
+    sv = _services(data)
+    try:
+        client = SyncClient(sv.db, retry_seconds=retry_seconds())
+        try:
+            result = client.sync_once(_progress)
+        finally:
+            client.close()
+    finally:
+        sv.close()
+    emit({"pushed": result.pushed, "pulled": result.pulled, "rejected": result.rejected})
+    return EXIT_OK

@@ -1,0 +1,105 @@
+"""Saving a pulled page: every change upserted by primary key into its synced table, checked first.
+
+Generic over the synced tables of ``app.db.models`` (SQLAlchemy Core): a change's payload holds the
+row's columns as the owner's outbox trigger wrote them (SQLite's stored text for times, 0/1 for
+booleans), so they are written back as they are. A payload of an older ``schema_version`` may lack
+columns (they keep their defaults) and keys this release no longer has are ignored; a payload of a newer
+version than this release knows is refused: the program must be upgraded first.
+
+A change is refused, and with it the whole page (nothing of it is written, the cursor stays), when it
+claims to be owned by this site (an echo or a forgery), when its payload's owner is not the site the hub
+says sent it, when its id is not the record's, or when the row here is owned by another site. The
+caller runs all of this inside one transaction begun with ``mark_transaction(applying_remote=True)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, column, select, table, update
+
+from app.db.models import Base
+from app.db.outbox import APPEND_ONLY
+from app.db.sync_schema import schema_versions
+from app.sync import protocol as p
+
+from .transport import SyncError
+
+_VERSIONS: dict[str, int] = {}
+
+
+def _versions() -> dict[str, int]:
+    if not _VERSIONS:
+        _VERSIONS.update(schema_versions())
+    return _VERSIONS
+
+
+def _refuse(change: p.Change, why: str) -> SyncError:
+    return SyncError(f"乡镇同步服务发来的第 {change.seq} 号变化（数据表 {change.table_name}，记录 {change.record_id}）"
+                     f"{why}。为保护本站数据，这一页变化都没有保存；请联系乡镇管理员", "同步")
+
+
+def check(change: p.Change, local_site_id: str) -> None:
+    """Refuse a change that this site must not save.
+
+    Raises:
+        SyncError: an unknown table, a newer schema, an echo of this site's own record, a payload whose
+            owner or id disagrees with what the hub says.
+    """
+    known = _versions().get(change.table_name)
+    if known is None:
+        raise _refuse(change, "属于本机不认识的数据表，可能本机村医通版本较旧，请先升级")
+    if change.schema_version > known:
+        raise SyncError(f"数据表 {change.table_name} 的格式（版本 {change.schema_version}）比本机村医通新（版本 {known}），"
+                        "请先升级本机村医通再同步；已收到的数据都保留着", "同步")
+    payload = change.payload
+    if change.owner_site_id == local_site_id or payload.get("owner_site_id") == local_site_id:
+        raise _refuse(change, "声称属于本站，但本站的记录只能由本站写入")
+    if payload.get("owner_site_id") != change.owner_site_id:
+        raise _refuse(change, f"内容中的所属站点与发送站点（{change.owner_site_id}）不一致")
+    if str(payload.get("id")) != change.record_id:
+        raise _refuse(change, "内容中的编号与记录编号不一致")
+    missing = [f for f in p.BASE_FIELDS if payload.get(f) is None]
+    if missing:
+        raise _refuse(change, f"缺少字段 {'、'.join(missing)}")
+
+
+def _row(change: p.Change) -> dict[str, Any]:
+    columns = Base.metadata.tables[change.table_name].columns
+    return {k: v for k, v in change.payload.items() if k in columns}
+
+
+def apply_changes(conn: Connection, local_site_id: str, changes: Iterable[p.Change]) -> set[str]:
+    """Check every change, then upsert them in order; returns the names of the tables written.
+
+    Raises:
+        SyncError: a change was refused (see :func:`check`); the caller's transaction rolls back.
+    """
+    changes = list(changes)
+    for change in changes:
+        check(change, local_site_id)
+    written: set[str] = set()
+    for change in changes:
+        if _upsert(conn, change):
+            written.add(change.table_name)
+    return written
+
+
+def _upsert(conn: Connection, change: p.Change) -> bool:
+    """Insert the row, or update it when the change is not older than it; False when nothing changed."""
+    model = Base.metadata.tables[change.table_name]
+    current = conn.execute(select(model.c.owner_site_id, model.c.version).where(model.c.id == change.record_id)).first()
+    values = _row(change)
+    # untyped columns: the payload's values go in exactly as the owner's database stored them
+    target = table(change.table_name, *(column(name) for name in values))
+    if current is None:
+        conn.execute(target.insert().values(**values))
+        return True
+    if current.owner_site_id != change.owner_site_id:
+        raise _refuse(change, f"要改写的记录在本机属于另一站点（{current.owner_site_id}）")
+    if change.table_name in APPEND_ONLY or int(values.get("version") or 0) < int(current.version or 0):
+        return False  # an append-only row never changes; an older version is already superseded here
+    changed = {k: v for k, v in values.items() if k != "id"}
+    conn.execute(update(target).where(target.c.id == change.record_id).values(**changed))
+    return True

@@ -1,0 +1,225 @@
+"""The site side of sync (DESIGN §4): enroll once, then push the outbox and pull the hub's changes.
+
+- :func:`enroll` joins a hub with a one-time enrollment code, before any local data exists.
+- :class:`SyncClient` over one site database:
+  - :meth:`SyncClient.push_page` sends the outbox rows above ``pushed_seq`` in ``local_seq`` order, a page
+    of at most ``MAX_PAGE_OPS`` ending on a transaction boundary; the hub's acknowledgment moves
+    ``pushed_seq`` and its rejections are kept, in one local transaction.
+  - :meth:`SyncClient.pull_page` asks for the changes after ``pulled_seq``; the page is applied and the
+    cursor moved in ONE local transaction begun with ``mark_transaction(applying_remote=True)``, so no
+    pulled row is queued, and an interruption anywhere leaves either both or neither.
+  - :meth:`SyncClient.sync_once` pushes until nothing is left, then pulls until the hub has no more;
+    a first sync is simply a long pull that resumes at its last saved page.
+
+Nothing here runs a use case: rows move as they are (``app.services`` is not imported).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from app.db.connection import defer_foreign_keys
+from app.db.models import Base
+from app.db.outbox import clear_transaction, mark_transaction
+from app.db.uow import Database
+from app.sync import codes
+from app.sync import protocol as p
+
+from . import state
+from .apply import apply_changes
+from .transport import HubClient, SyncError
+
+Progress = Callable[[dict[str, Any]], None]
+
+_outbox = Base.metadata.tables["outbox"]
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncResult:
+    """What one :meth:`SyncClient.sync_once` did."""
+
+    pushed: int = 0
+    pulled: int = 0
+    rejected: int = 0
+    tables: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pushed": self.pushed, "pulled": self.pulled, "rejected": self.rejected, "tables": self.tables}
+
+
+def enroll(code: codes.EnrollmentCode, db_instance_id: str, **client_args: Any) -> p.EnrollResponse:
+    """Join the hub of ``code`` as a new database; the code works once.
+
+    Raises:
+        HubRefused: the code was used already or is unknown (the hub's Chinese message).
+        HubUnreachable, CertificateMismatch: see ``app.sync.transport``.
+    """
+    with HubClient(code.hub_url, code.fingerprint, **client_args) as hub:
+        return hub.post(p.ENROLL_PATH, p.EnrollRequest(secret=code.secret, db_instance_id=db_instance_id,
+                                                       last_local_seq=0), p.EnrollResponse)
+
+
+class SyncClient:
+    """Push and pull for the site database ``db``.
+
+    Args:
+        db: the site's database (its writer engine does the local transactions).
+        page_size: the most outbox rows pushed, or changes asked for, per page.
+        **client_args: passed to :class:`~app.sync.transport.HubClient` (``retry_seconds``, ``wrap``…).
+    """
+
+    def __init__(self, db: Database, *, page_size: int = p.MAX_PAGE_OPS, **client_args: Any) -> None:
+        self.db, self.page_size, self._client_args = db, page_size, client_args
+        self._hub: HubClient | None = None
+
+    def close(self) -> None:
+        if self._hub is not None:
+            self._hub.close()
+            self._hub = None
+
+    def _config(self) -> state.SyncConfig:
+        with self.db.reader.connect() as conn:
+            return state.load(conn)
+
+    def _client(self, config: state.SyncConfig) -> HubClient:
+        if self._hub is None:
+            self._hub = HubClient(config.hub_url, config.fingerprint, config.token, **self._client_args)
+        return self._hub
+
+    def _envelope(self, config: state.SyncConfig, conn: Connection) -> dict[str, Any]:
+        return {"site_id": config.site_id, "db_instance_id": config.db_instance_id,
+                "last_local_seq": state.last_local_seq(conn)}
+
+    @contextmanager
+    def _write(self, *, applying_remote: bool = False) -> Iterator[Connection]:
+        """One local write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on any error."""
+        with self.db.writer.connect() as conn:
+            try:
+                with conn.begin():
+                    mark_transaction(conn, applying_remote=applying_remote)
+                    if applying_remote:
+                        # a page may bring a row before the row it refers to; references are checked at COMMIT
+                        defer_foreign_keys(conn.connection.dbapi_connection)
+                    yield conn
+                    clear_transaction(conn)
+            except IntegrityError as error:
+                if not isinstance(error.orig, sqlite3.IntegrityError):
+                    raise
+                raise SyncError(f"乡镇同步服务发来的一页变化与本机数据对不上（{error.orig}），这一页没有保存。"
+                                "请联系乡镇管理员检查乡镇同步服务的数据", "同步") from error
+
+    # -- push ------------------------------------------------------------------------------------
+    def _pending(self, conn: Connection, after: int) -> list[Any]:
+        """The next page of outbox rows after ``after``, cut on a transaction boundary."""
+        o = _outbox.c
+        columns = (o.local_seq, o.op_id, o.tx_id, o.table_name, o.record_id, o.schema_version, o.payload, o.created_at)
+        rows = conn.execute(select(*columns).where(o.local_seq > after).order_by(o.local_seq)
+                            .limit(self.page_size + 1)).all()
+        if len(rows) > self.page_size:
+            # a transaction's rows are consecutive (one writer at a time): drop the one the limit cut
+            cut = rows[self.page_size].tx_id
+            rows = rows[:self.page_size]
+            while rows and rows[-1].tx_id == cut:
+                rows.pop()
+            if not rows:  # one transaction bigger than a page travels alone
+                rows = conn.execute(select(*columns).where(o.local_seq > after, o.tx_id == cut)
+                                    .order_by(o.local_seq)).all()
+        return rows
+
+    def push_page(self) -> tuple[int, int] | None:
+        """Send the next page of the outbox; returns (ops sent, new rejections), or None when nothing is pending.
+
+        Raises:
+            SyncError: the hub refused the page or could not be reached; ``pushed_seq`` did not move.
+        """
+        config = self._config()
+        with self.db.reader.connect() as conn:
+            rows = self._pending(conn, config.pushed_seq)
+            if not rows:
+                return None
+            envelope = self._envelope(config, conn)
+        ops = [p.Op(local_seq=r.local_seq, op_id=r.op_id, tx_id=r.tx_id, table_name=r.table_name,
+                    record_id=r.record_id, schema_version=r.schema_version, payload=json.loads(r.payload),
+                    created_at=r.created_at) for r in rows]
+        sizes: dict[str, int] = {}
+        for op in ops:
+            sizes[op.tx_id] = sizes.get(op.tx_id, 0) + 1
+        answer = self._client(config).post(p.PUSH_PATH, p.PushRequest(**envelope, ops=ops, tx_sizes=sizes),
+                                           p.PushResponse)
+        with self._write() as conn:
+            rejected = state.save_pushed(conn, min(answer.acked_local_seq, ops[-1].local_seq), answer.results)
+        return len(ops), rejected
+
+    # -- pull ------------------------------------------------------------------------------------
+    def pull_page(self) -> tuple[p.PullResponse, set[str]]:
+        """Fetch the next page of changes and save it with the new cursor in one transaction.
+
+        Returns:
+            The page, and the names of the tables it wrote.
+
+        Raises:
+            SyncError: a change was refused (nothing of the page is saved), or the hub could not be reached.
+        """
+        config = self._config()
+        with self.db.reader.connect() as conn:
+            envelope = self._envelope(config, conn)
+        page = self._client(config).post(
+            p.PULL_PATH, p.PullRequest(**envelope, cursor=config.pulled_seq, limit=self.page_size), p.PullResponse)
+        if page.cursor < config.pulled_seq:
+            raise SyncError(f"乡镇同步服务的变化序号倒退了（本机已取到 {config.pulled_seq}，服务回答 {page.cursor}）。"
+                            "乡镇同步服务可能从备份恢复过，请联系乡镇管理员", "同步")
+        with self._write(applying_remote=True) as conn:
+            tables = apply_changes(conn, config.site_id, page.changes)
+            state.save_pulled(conn, page.cursor)
+        return page, tables
+
+    # -- both ------------------------------------------------------------------------------------
+    def sync_once(self, progress: Progress | None = None) -> SyncResult:
+        """Push until the outbox is empty, then pull until the hub has nothing more.
+
+        ``progress`` is called after every page with ``{"phase": "push"|"pull", "pages", "rows",
+        "remaining"}`` (``remaining``: at most that many changes still wait on the hub).
+
+        Raises:
+            SyncError: the hub refused a request or could not be reached in time; the error is also
+                recorded in ``sync_state`` for the 同步 page. What was saved before it stays saved.
+        """
+        result, pages = SyncResult(), 0
+        try:
+            while (sent := self.push_page()) is not None:
+                pages += 1
+                result.pushed += sent[0]
+                result.rejected += sent[1]
+                if progress:
+                    progress({"phase": "push", "pages": pages, "rows": result.pushed, "remaining": None})
+            pages = 0
+            while True:
+                page, tables = self.pull_page()
+                pages += 1
+                result.pulled += len(page.changes)
+                result.tables |= tables
+                if progress:
+                    progress({"phase": "pull", "pages": pages, "rows": result.pulled, "remaining": page.remaining})
+                if not page.more:
+                    break
+        except SyncError as error:
+            self._note(str(error))
+            raise
+        self._note(None)
+        return result
+
+    def _note(self, error: str | None) -> None:
+        try:
+            state.record_outcome(self.db.writer, error)
+        except Exception:  # noqa: BLE001 - the note must never hide the sync's own outcome
+            _log.exception("could not record the sync outcome")
