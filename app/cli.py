@@ -32,14 +32,14 @@ def emit(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-def _services(args: argparse.Namespace):
+def _services(args: argparse.Namespace):  # noqa: ANN202
     from app.bootstrap import bootstrap
     from app.services.core.context import CLI_ACTOR
 
     return bootstrap(args.data, actor=CLI_ACTOR)
 
 
-def _folder_lock(args: argparse.Namespace, program: str, action: str):
+def _folder_lock(args: argparse.Namespace, program: str, action: str):  # noqa: ANN202 - FolderLock
     """The data folder's lock, for a command that changes the folder (the app must not have it open)."""
     from app.folder_lock import FolderLock
 
