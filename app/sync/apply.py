@@ -3,8 +3,8 @@
 Generic over the synced tables of ``app.db.models`` (SQLAlchemy Core): a change's payload holds the
 row's columns as the owner's outbox trigger wrote them (SQLite's stored text for times, 0/1 for
 booleans), so they are written back as they are. A payload of an older ``schema_version`` may lack
-columns (they keep their defaults) and keys this release no longer has are ignored; a payload of a newer
-version than this release knows is refused: the program must be upgraded first.
+columns (a new row takes the models' defaults for them) and keys this release no longer has are
+ignored; a payload of a newer version than this release knows is refused: upgrade the program first.
 
 A change is refused, and with it the whole page (nothing of it is written, the cursor stays), when it
 claims to be owned by this site (an echo or a forgery), when its payload's owner is not the site the hub
@@ -94,6 +94,11 @@ def _upsert(conn: Connection, change: p.Change) -> bool:
     # untyped columns: the payload's values go in exactly as the owner's database stored them
     target = table(change.table_name, *(column(name) for name in values))
     if current is None:
+        # a column the sender's older schema did not have takes this release's default
+        for col in model.columns:
+            if col.name not in values and col.default is not None and col.default.is_scalar:
+                values[col.name] = col.default.arg
+        target = table(change.table_name, *(column(name) for name in values))
         conn.execute(target.insert().values(**values))
         return True
     if current.owner_site_id != change.owner_site_id:
