@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.services.core.settings import SettingsService
     from app.services.settlement.service import SettlementService
     from app.services.core.status import StatusService
+    from app.sync.status import SiteSync
 
 
 class Services:
@@ -122,6 +123,13 @@ class Services:
         from app.services.stock.stocktake import StocktakeService
 
         return StocktakeService(self.db, self.session)
+
+    @cached_property
+    def sync(self) -> SiteSync:
+        """This site's sync with its township hub: status for the 同步 page, and 立即同步."""
+        from app.sync.status import SiteSync
+
+        return SiteSync(self.db)
 
     def close(self) -> None:
         if self._db is not None:

@@ -13,7 +13,6 @@ runs the first sync. A refused code writes nothing locally: no data folder is le
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import sys
@@ -28,12 +27,9 @@ EXIT_OK = 0
 
 def retry_seconds() -> float:
     """How long a sync keeps trying an unreachable hub (``CUNYI_SYNC_RETRY_SECONDS``, default 30)."""
-    from app.sync.transport import RETRY_SECONDS
+    from app.sync.status import default_retry_seconds
 
-    try:
-        return max(float(os.environ.get("CUNYI_SYNC_RETRY_SECONDS", RETRY_SECONDS)), 0.0)
-    except ValueError:
-        return RETRY_SECONDS
+    return default_retry_seconds()
 
 
 def _progress(event: dict[str, Any]) -> None:
@@ -75,13 +71,10 @@ def _undo_folder(data: Path, existed: bool, before: set[str]) -> None:
 
 def init_enrolled(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
     """``cunyi init --code``: join the hub and create this site as the hub enrolled it."""
-    from app.domain.ids import new_id
-    from app.domain.passwords import check_password_strength
+    from app import joining
+    from app.folder_lock import FolderLock
     from app.paths import DataDir
-    from app.services.core.sites import EnrolledSite
     from app.sync import codes
-    from app.sync.client import SyncClient, enroll
-    from app.sync.transport import SyncError
 
     if args.kind or args.name:
         raise ValidationError("用同步码加入时，机构类型和名称由乡镇同步服务给出，请去掉 --kind 与 --name", "同步码")
@@ -89,29 +82,24 @@ def init_enrolled(args: argparse.Namespace, emit: Callable[[object], None]) -> i
         raise ValidationError("需要 --admin 管理员用户名", "用户名")
     if not args.password_file:
         raise ValidationError("需要 --password-file 管理员密码文件", "密码")
-    code = codes.decode(args.code)
+    codes.decode(args.code)  # the code first, before the password file: it is the usual mistake
     try:
         password = Path(args.password_file).read_text(encoding="utf-8").strip()
     except OSError:
         raise ValidationError(f"读不到密码文件 {args.password_file}", "密码") from None
-    check_password_strength(password)
+    request = joining.check_join(args.code, args.admin, password)
     data = Path(args.data)
     if _has_site(DataDir(data).database):
         raise RuleViolation(f"数据文件夹 {data} 里已经有一个机构，不能再加入；请换一个空的数据文件夹", "数据文件夹")
     existed = data.exists()
     before = {entry.name for entry in data.iterdir()} if existed else set()
 
-    db_instance_id = new_id()
-    answer = enroll(code, db_instance_id, retry_seconds=retry_seconds())  # a refusal: nothing written here
-    enrolled = EnrolledSite(answer.site_id, answer.kind, answer.name, answer.township_site_id, db_instance_id,
-                            code.hub_url, code.fingerprint, answer.token)
-    from app.folder_lock import FolderLock
-
+    enrolled = joining.enroll_site(request, retry_seconds())  # a refusal: nothing written here
     try:
         with FolderLock(data, "cunyi init", "建站"):
             sv = _services(data)
             try:
-                info = sv.sites.create_enrolled(enrolled, args.admin, password)
+                info = joining.create_site(sv, enrolled, request)
             finally:
                 sv.close()
     except BaseException:
@@ -119,13 +107,9 @@ def init_enrolled(args: argparse.Namespace, emit: Callable[[object], None]) -> i
         raise
     sv = _services(data)
     try:
-        client = SyncClient(sv.db, retry_seconds=retry_seconds())
-        try:
-            client.sync_once(_progress)
-        except SyncError as error:
+        _synced, error = joining.first_sync(sv, _progress)
+        if error:
             print(f"机构已建好并加入乡镇同步服务，但首次同步没有完成：{error}。请稍后运行 cunyi sync --once", file=sys.stderr)
-        finally:
-            client.close()
     finally:
         sv.close()
     emit({"site_id": info.id})
@@ -135,7 +119,6 @@ def init_enrolled(args: argparse.Namespace, emit: Callable[[object], None]) -> i
 def sync_once(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
     """``cunyi sync --once``: push, then pull, until nothing is left."""
     from app.paths import DataDir
-    from app.sync.client import SyncClient
 
     data = Path(args.data)
     if not _has_site(DataDir(data).database):
@@ -143,11 +126,7 @@ def sync_once(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
                               "数据文件夹")
     sv = _services(data)
     try:
-        client = SyncClient(sv.db, retry_seconds=retry_seconds())
-        try:
-            result = client.sync_once(_progress)
-        finally:
-            client.close()
+        result = sv.sync.sync_now(_progress)
     finally:
         sv.close()
     emit({"pushed": result.pushed, "pulled": result.pulled, "rejected": result.rejected})

@@ -16,19 +16,10 @@ from sqlalchemy import Connection, func, select
 from app.db.sync_schema import schema_versions
 from app.domain import clock
 from app.sync import protocol as p
+from app.sync.names import TABLE_NAMES
 
 from . import tables as t
 from .service import HubError, SiteRow
-
-#: tables named in Chinese in a rejection's reason
-TABLE_NAMES = {
-    "residents": "居民", "households": "家庭", "enrollments": "参保登记", "chronic_qualifications": "慢病资格",
-    "drugs": "药品目录", "policies": "待遇政策", "sites": "站点", "stores": "药房", "users": "用户",
-    "batches": "药品批次", "stock_movements": "库存台账", "trace_code_events": "追溯码记录",
-    "store_drug_settings": "药品货位设置", "stocktakes": "盘点", "stocktake_lines": "盘点明细",
-    "visits": "就诊记录", "prescription_lines": "处方明细", "settlements": "结算记录", "reversals": "冲正记录",
-    "receipt_prints": "票据打印记录",
-}
 
 _CHUNK = 500
 _VERSIONS: dict[str, int] = {}

@@ -1,0 +1,65 @@
+"""How the synced tables are named to people and which pages show them.
+
+- ``TABLE_NAMES``: a synced table's Chinese name, used in the hub's rejection reasons and on the
+  同步 page's list of rejected changes;
+- ``FIELD_NAMES``: the Chinese name of a field a rejection points at;
+- ``TABLE_AREAS``: the ``data_changed`` areas whose pages show a table, so that after a pull the open
+  pages of what changed refresh themselves (DESIGN §2: a pull reports the tables it applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: synced table → 中文
+TABLE_NAMES = {
+    "residents": "居民", "households": "家庭", "enrollments": "参保登记", "chronic_qualifications": "慢病资格",
+    "drugs": "药品目录", "policies": "待遇政策", "sites": "站点", "stores": "药房", "users": "用户",
+    "batches": "药品批次", "stock_movements": "库存台账", "trace_code_events": "追溯码记录",
+    "store_drug_settings": "药品货位设置", "stocktakes": "盘点", "stocktake_lines": "盘点明细",
+    "visits": "就诊记录", "prescription_lines": "处方明细", "settlements": "结算记录", "reversals": "冲正记录",
+    "receipt_prints": "票据打印记录",
+}
+
+#: a field named by a rejection → 中文
+FIELD_NAMES = {
+    "owner_site_id": "所属站点", "id_number": "身份证号", "name": "名称", "site_id": "站点", "store_id": "药房",
+    "drug_id": "药品", "resident_id": "居民", "batch_id": "批次", "quantity": "数量", "username": "用户名",
+}
+
+#: synced table → the ``data_changed`` areas of the pages that show it
+TABLE_AREAS: dict[str, tuple[str, ...]] = {
+    "residents": ("residents",), "households": ("residents",), "enrollments": ("residents",),
+    "chronic_qualifications": ("residents",),
+    "drugs": ("catalog",), "policies": ("settings",), "sites": ("settings",), "stores": ("settings",),
+    "users": ("users",),
+    "batches": ("stock",), "stock_movements": ("stock",), "trace_code_events": ("stock",),
+    "store_drug_settings": ("stock",), "stocktakes": ("stocktake",), "stocktake_lines": ("stocktake",),
+    "visits": ("outpatient",), "prescription_lines": ("outpatient",), "settlements": ("outpatient",),
+    "reversals": ("outpatient",), "receipt_prints": ("outpatient",),
+}
+
+
+def table_name(table: str) -> str:
+    """The Chinese name of ``table`` (the table's own name when it has none)."""
+    return TABLE_NAMES.get(table, table)
+
+
+def field_name(field: str | None) -> str:
+    """The Chinese name of ``field`` ("" for none; the field's own name when it has none)."""
+    return FIELD_NAMES.get(field, field) if field else ""
+
+
+def areas_of(tables: Iterable[str]) -> list[str]:
+    """The ``data_changed`` areas to refresh after ``tables`` changed, in a stable order.
+
+    A table without an entry refreshes everything (``"*"``): a page never stays stale because a new
+    table was forgotten here.
+    """
+    areas: set[str] = set()
+    for table in tables:
+        found = TABLE_AREAS.get(table)
+        if found is None:
+            return ["*"]
+        areas.update(found)
+    return sorted(areas)
