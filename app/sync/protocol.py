@@ -55,6 +55,8 @@ SiteKind = Literal["village", "township"]
 OpStatus = Literal["applied", "duplicate", "rejected"]
 
 _Id = Field(min_length=1, max_length=64)
+#: the largest sequence number a database column (SQLite INTEGER, PostgreSQL BIGINT) holds
+MAX_SEQ = 2**63 - 1
 
 
 class _Model(BaseModel):
@@ -83,7 +85,7 @@ class EnrollRequest(_Model):
 
     secret: str = Field(min_length=1, max_length=200, description="the enrollment code's one-time secret")
     db_instance_id: str = Field(min_length=1, max_length=64, description="the id of the site's new database")
-    last_local_seq: int = Field(default=0, ge=0, description="the highest outbox local_seq the database ever assigned")
+    last_local_seq: int = Field(default=0, ge=0, le=MAX_SEQ, description="the highest outbox local_seq the database ever assigned")
 
 
 class EnrollResponse(_Model):
@@ -102,18 +104,18 @@ class SiteRequest(_Model):
     site_id: str = _Id
     db_instance_id: str = _Id
     last_local_seq: int = Field(
-        ge=0, description="the highest outbox local_seq this database ever assigned (its sqlite_sequence)")
+        ge=0, le=MAX_SEQ, description="the highest outbox local_seq this database ever assigned (its sqlite_sequence)")
 
 
 class Op(_Model):
     """One outbox row (``app.db.models.local.Outbox``) with its payload decoded from JSON."""
 
-    local_seq: int = Field(ge=1)
+    local_seq: int = Field(ge=1, le=MAX_SEQ)
     op_id: str = _Id
     tx_id: str = _Id
     table_name: str = Field(min_length=1, max_length=64)
     record_id: str = _Id
-    schema_version: int = Field(ge=1)
+    schema_version: int = Field(ge=1, le=2**31 - 1)
     payload: dict[str, Any] = Field(description="the row's columns, at least id, owner_site_id, version, "
                                                 "created_at and updated_at")
     created_at: str | None = Field(default=None, max_length=40)
@@ -162,7 +164,7 @@ class PushResponse(_Model):
 class PullRequest(SiteRequest):
     """Ask for the changes after ``cursor`` that this site may see."""
 
-    cursor: int = Field(ge=0, description="the last changelog seq already saved at the site (0 at first)")
+    cursor: int = Field(ge=0, le=MAX_SEQ, description="the last changelog seq already saved at the site (0 at first)")
     limit: int = Field(default=MAX_PAGE_OPS, ge=1, le=MAX_PAGE_OPS)
 
 

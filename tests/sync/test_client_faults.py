@@ -59,11 +59,11 @@ def _state(site: SiteFolder) -> tuple:
 
 
 def test_a_failure_after_the_apply_keeps_neither_rows_nor_cursor(pair, monkeypatch: pytest.MonkeyPatch) -> None:
-    township, village = pair
+    _township, village = pair
     before = _state(village)
     assert before[1] == 0
 
-    def crash(conn, cursor):  # noqa: ANN001 - the page is applied; the cursor is about to be saved
+    def crash(conn, cursor):  # the page is applied; the cursor is about to be saved
         raise RuntimeError("断电")
 
     monkeypatch.setattr(state, "save_pulled", crash)
@@ -82,7 +82,7 @@ def test_a_failure_after_the_apply_keeps_neither_rows_nor_cursor(pair, monkeypat
 def _page(monkeypatch: pytest.MonkeyPatch, changes: list[p.Change]) -> None:
     real = HubClient.post
 
-    def post(self, path, body, answer):  # noqa: ANN001, ANN202
+    def post(self, path, body, answer):
         if path == p.PULL_PATH:
             return p.PullResponse(changes=changes, cursor=changes[-1].seq, more=False)
         return real(self, path, body, answer)
