@@ -21,6 +21,8 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
 #: so the suite gives the same answer on any day it runs. Tests that walk through dates use ``today_is``.
 TODAY = "2026-06-15"
 os.environ["CUNYI_TODAY"] = TODAY
+#: the app syncs a joined site in the background every few minutes; a test syncs when it says so
+os.environ["CUNYI_AUTO_SYNC"] = "0"
 
 import pytest  # noqa: E402
 

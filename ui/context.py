@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from app.domain.enums import Role, SiteKind
 from app.domain.permissions import allowed
@@ -11,6 +11,8 @@ from app.domain.permissions import allowed
 if TYPE_CHECKING:
     from app.bootstrap import Services
     from app.services.core.identity import SiteInfo, UserInfo
+
+    from .syncing import BackgroundSync
 
 
 @dataclass
@@ -22,6 +24,16 @@ class AppContext:
     user: UserInfo
     #: the areas in this user's navigation, in order (set by the main window)
     areas: tuple[str, ...] = ()
+    _background_sync: Any = field(default=None, repr=False)
+
+    @property
+    def background_sync(self) -> BackgroundSync:
+        """The session's syncs with the township hub (one at a time, off the database thread)."""
+        if self._background_sync is None:
+            from .syncing import BackgroundSync
+
+            self._background_sync = BackgroundSync(self.sv)
+        return self._background_sync
 
     @property
     def role(self) -> Role:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
@@ -31,8 +33,17 @@ from .pages import available_areas, page_class
 from .widgets.page import Page
 from .workers import FirstPaint, Op, hub, runner
 
+if TYPE_CHECKING:
+    from app.sync.status import SyncStatus
+
 #: refresh the sync figure at least this often
 STATUS_REFRESH_MS = 60_000
+SYNC_LABEL_STYLE = """
+QPushButton#syncLabel { border: none; background: transparent; padding: 0 6px; color: #334e68; }
+QPushButton#syncLabel:hover { text-decoration: underline; }
+QPushButton#syncLabel[state="error"] { color: #b42318; font-weight: bold; }
+QPushButton#syncLabel[state="pending"] { color: #9a6700; }
+"""
 
 
 def nav_areas(ctx: AppContext) -> list[str]:
@@ -159,6 +170,8 @@ class MainWindow(QMainWindow):
         self.screens.addWidget(workspace)
         self.setCentralWidget(self.screens)
 
+        self._sync_scheduled = False
+        self.ctx.background_sync.finished.connect(self._sync_finished)
         self._quit_confirmed = False
         self._quit_box: QMessageBox | None = None
         self._shortcut_guard = _LockedShortcuts(self)
@@ -188,8 +201,14 @@ class MainWindow(QMainWindow):
         bar.setObjectName("statusBar")
         self.site_label = QLabel(f"{self.ctx.site.name}（{self.ctx.site.kind.label}）")
         self.user_label = QLabel(f"{self.ctx.user.display_name}（{self.ctx.user.role.label}）")
-        self.sync_label = QLabel("单机运行")
+        #: the sync indicator: 单机运行 / 已同步 HH:MM / 待上传 N 条 / 同步出错; a click opens 同步
+        self.sync_label = QPushButton("单机运行")
         self.sync_label.setObjectName("syncLabel")
+        self.sync_label.setFlat(True)
+        self.sync_label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.sync_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.sync_label.setStyleSheet(SYNC_LABEL_STYLE)
+        self.sync_label.clicked.connect(lambda _=False: self.go("sync"))
         hint = QLabel("Ctrl+Shift+P 修改密码 · Ctrl+L 锁屏 · Ctrl+Q 退出")
         hint.setProperty("role", "hint")
         #: how the last action ended (a page's ``reported``), e.g. "已结算 20261202-0001 · 现金 ¥3.84"
@@ -275,7 +294,26 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         sv = self.ctx.sv  # services load on the database thread, after the first paint
-        Op(self, lambda: sv.status.sync_state()).success(lambda state: self.sync_label.setText(state.label)).run()
+        Op(self, lambda: sv.sync.status()).success(self.show_sync_status).run()
+
+    def show_sync_status(self, status: SyncStatus) -> None:
+        """The status bar's sync indicator; the first status also starts the automatic syncs of a joined site."""
+        self.sync_label.setText(status.label)
+        state = "error" if status.joined and status.failing else "pending" if status.joined and status.pending else ""
+        self.sync_label.setProperty("state", state)
+        self.sync_label.style().polish(self.sync_label)
+        where = "sync" in self.areas
+        tip = f"（{AREAS['sync']}：Ctrl+{self.areas.index('sync') + 1}）" if where and self.areas.index("sync") < 9 else ""
+        self.sync_label.setToolTip((status.last_error or status.label) + "\n点击打开同步页" + tip)
+        if status.joined and not self._sync_scheduled:
+            self._sync_scheduled = True
+            sv = self.ctx.sv
+            Op(self, lambda: sv.settings.get("sync_interval_minutes")).success(
+                self.ctx.background_sync.schedule).run()
+
+    def _sync_finished(self, _result: object, error: str | None) -> None:
+        if error:
+            self.sync_label.setToolTip(error)
 
     def load_idle_setting(self) -> None:
         sv = self.ctx.sv
@@ -288,6 +326,8 @@ class MainWindow(QMainWindow):
         self._status_soon.start()
         if area in ("settings", "*"):
             self.load_idle_setting()
+            if self._sync_scheduled:
+                self._sync_scheduled = False  # the interval may have changed: read again with the status
 
     def change_password(self) -> None:
         """修改密码 of the signed-in user (Ctrl+Shift+P, or 修改密码 in the status bar)."""
@@ -391,6 +431,7 @@ class MainWindow(QMainWindow):
         self.first_paint.release()
         self.idle.stop()
         self._status_timer.stop()
+        self.ctx.background_sync.stop()
         runner().wait_idle()
         super().closeEvent(event)
         self.ctx.sv.close()

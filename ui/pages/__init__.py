@@ -32,6 +32,7 @@ PAGES: dict[str, str] = {
     "outpatient": "ui.pages.outpatient.page:OutpatientPage",
     "reports": "ui.pages.reports.page:ReportsPage",
     "stock": "ui.pages.stock.page:StockPage",
+    "sync": "ui.pages.sync.page:SyncPage",
 }
 
 #: "module:function" of every dashboard tile provider

@@ -39,6 +39,7 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("urgent_expiry_days", "近效期紧急天数", int, 90, 1, 365),
         SettingSpec("low_stock_days", "库存不足预警（按日均用量可用天数）", int, 15, 1, 365),
         SettingSpec("policy_file", "待遇政策文件", str, ""),
+        SettingSpec("sync_interval_minutes", "自动同步间隔（分钟，0=只在点立即同步时同步）", int, 5, 0, 1440),
     )
 }
 
