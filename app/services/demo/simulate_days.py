@@ -296,6 +296,7 @@ def township_day(sv: Any, site: SiteFacts, day: date, rng: random.Random, counts
     """A township's day: catalog edits, price changes and purchases received into its transfer warehouse."""
     if not ensure_catalog(sv, site, note, counts):
         return
+    ensure_policy(sv, site, note)  # its villages settle with the township's policy file
     catalog = drugs(sv)
     if rng.random() < 0.4:
         for drug in rng.sample(catalog, min(len(catalog), rng.randint(1, 2))):

@@ -105,6 +105,8 @@ def test_a_township_day_edits_the_catalog_changes_prices_and_buys(fresh) -> None
     assert query(data, "SELECT count(*) FROM batches")[0][0] == counts["purchase_lines"]
     assert query(data, "SELECT count(*) FROM drugs")[0][0] == counts["catalog_imported"] + counts["drugs_added"]
     assert query(data, "SELECT count(*) FROM settlements")[0][0] == 0
+    # the township holds the policy file its villages settle with (they receive it by sync)
+    assert query(data, "SELECT count(*) FROM policies WHERE owner_site_id = (SELECT site_id FROM local_site)")[0][0] == 1
     audit = dict(query(data, "SELECT action, count(*) FROM audit_log GROUP BY action"))
     assert audit["catalog.update"] == counts["catalog_edits"] + counts["price_changes"]
     assert audit["catalog.create"] == counts["drugs_added"]
