@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics, QKeyEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -302,6 +302,9 @@ class MainWindow(QMainWindow):
         state = "error" if status.joined and status.failing else "pending" if status.joined and status.pending else ""
         self.sync_label.setProperty("state", state)
         self.sync_label.style().polish(self.sync_label)
+        bold = self.sync_label.font()
+        bold.setBold(True)  # room for the bold of 同步出错 whatever the state
+        self.sync_label.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(status.label) + 20)
         where = "sync" in self.areas
         tip = f"（{AREAS['sync']}：Ctrl+{self.areas.index('sync') + 1}）" if where and self.areas.index("sync") < 9 else ""
         self.sync_label.setToolTip((status.last_error or status.label) + "\n点击打开同步页" + tip)

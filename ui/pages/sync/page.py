@@ -80,7 +80,6 @@ class SyncPage(Page):
         grid.setColumnStretch(1, 1)
         box.addLayout(grid)
         self.error = ErrorLabel()
-        self.error.setObjectName("syncError")
         box.addWidget(self.error)
         self.help = hint(NOT_JOINED_HELP)
         self.help.setObjectName("syncHelp")
@@ -175,7 +174,6 @@ class SyncPage(Page):
         self.rejections_title.setText(f"乡镇同步服务拒绝的变化（{count} 条）" if count else "乡镇同步服务拒绝的变化")
         self.rejections_hint.setText("以下记录没有被乡镇接受，请按“处理办法”处理；处理前这些记录只在本机。"
                                      if count else "没有被拒绝的变化。")
-        self.table.setVisible(bool(count))
         self.model.set_rows(status.rejections)
         self.table.resizeRowsToContents()
 
