@@ -74,13 +74,17 @@ class HubClient:
         wrap: wraps the real transport (tests inject faults through it).
         sleep: how to pause between tries (tests pass a fake clock).
         timeout: seconds for one request.
+        transport: a transport that reaches the hub without the network (an in-process hub in tests);
+            it replaces the pinned HTTPS transport, so NO certificate is checked: never for a real hub.
     """
 
     def __init__(self, hub_url: str, fingerprint: str, token: str | None = None, *,
                  retry_seconds: float = RETRY_SECONDS,
                  wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0) -> None:
+                 sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.hub_url, self.fingerprint, self.token = hub_url.rstrip("/"), fingerprint.lower(), token
+        self._in_process = transport
         self.retry_seconds, self._wrap, self._sleep, self._timeout = retry_seconds, wrap, sleep, timeout
         self._client: httpx.Client | None = None
 
@@ -110,7 +114,8 @@ class HubClient:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
-            transport: httpx.BaseTransport = httpx.HTTPTransport(verify=self._pinned_context())
+            transport: httpx.BaseTransport = (self._in_process if self._in_process is not None
+                                              else httpx.HTTPTransport(verify=self._pinned_context()))
             if self._wrap is not None:
                 transport = self._wrap(transport)
             self._client = httpx.Client(base_url=self.hub_url, transport=transport, timeout=self._timeout)

@@ -1,0 +1,300 @@
+"""The sync protocol as a hypothesis state machine: one hub, a township and two villages (DESIGN §4).
+
+The sites work through the real services (stock receipts, residents and settlements, reversals,
+stocktakes, catalog entries and prices) and sync through the real client and the real hub app, in any
+order, with faults on the line: a request lost, an answer lost after the hub acted, a request sent twice.
+
+After every step:
+- nothing is applied twice: every hub changelog row comes from exactly one applied op, every applied op
+  is a site's outbox row, unchanged, and no op is both applied and rejected;
+- no acknowledged op is lost: every outbox row up to a site's ``pushed_seq`` is at the hub, and the
+  sites' cursors never move back;
+- a village's pulled pages never hold another village's rows (every page is inspected on the line);
+- ``cunyi check`` is clean at the site the step worked on.
+At quiescence (a rule, and the end of every example): everyone syncs until nothing moves, then every
+site's copy of a record equals the owner's, each site holds exactly what it may see, and ``cunyi check``
+is clean everywhere.
+
+In CI (the derandomized "ci" profile) 200 examples run; the ``slow`` variant runs 1,000 when
+``CUNYI_SLOW=1``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from site_harness import id_number
+from sqlalchemy import select
+from sync_world import FAULTS, SITES, Template, World, build_template
+
+from app.db.models import synced_tables
+from app.domain.errors import CunyiError
+from app.services.core.check import run_checks
+from app.services.residents.types import EnrollmentRecord, ResidentForm
+from app.services.settlement.types import DraftLine, VisitDraft
+from app.sync import protocol as p
+from app.sync.hub import tables as t
+from app.sync.transport import SyncError
+
+DAY = date(2026, 6, 15)
+VILLAGES = ("east", "west")
+_names = itertools.count(1)
+
+
+def _rows(db: Path, sql: str, *params) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def _synced_rows(db: Path) -> dict[tuple[str, str], dict]:
+    found = {}
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        con.row_factory = sqlite3.Row
+        for table in synced_tables():
+            for row in con.execute(f"SELECT * FROM {table}"):
+                found[(table, row["id"])] = dict(row)
+    return found
+
+
+class SyncMachine(RuleBasedStateMachine):
+    """A township, two villages and their hub; see the module's docstring."""
+
+    template: Template  # set by the test before the run
+    workdir: Path
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.world = World(self.template, self.workdir / f"ex{next(_names)}", self._seen_page).open()
+        self.ids = {name: self.world.site_id(name) for name in SITES}
+        self.cursors = {name: (0, 0) for name in SITES}  # (pushed_seq, pulled_seq) last seen
+        self.touched: set[str] = set()
+        self.foreign: list[str] = []
+        self.residents = itertools.count(1)
+
+    def teardown(self) -> None:
+        try:
+            if not self.foreign:
+                self.quiesce()
+        finally:
+            self.world.close()
+
+    # -- the line's inspector ---------------------------------------------------------------------
+    def _seen_page(self, name: str, page: p.PullResponse) -> None:
+        if name == "township":
+            return
+        mine, township = self.ids[name], self.ids["township"]
+        for change in page.changes:
+            to_site = change.payload.get(p.ADDRESSED_FIELD)
+            if change.owner_site_id not in (mine, township) or change.payload.get("owner_site_id") != change.owner_site_id \
+                    or to_site not in (None, "", mine):
+                self.foreign.append(f"{name} pulled {change.table_name} {change.record_id} of {change.owner_site_id}")
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def db(self, name: str) -> Path:
+        return self.world.root / name / "cunyi.db"
+
+    def sv(self, name: str):
+        self.touched.add(name)
+        return self.world.sv[name]
+
+    def _drugs(self, name: str) -> list[str]:
+        return [r[0] for r in _rows(self.db(name), "SELECT id FROM drugs WHERE active ORDER BY generic_name, id")]
+
+    def _in_stock(self, name: str) -> list[tuple[str, int]]:
+        return _rows(self.db(name), "SELECT b.drug_id, sum(b.on_hand) FROM batches b JOIN stores s ON s.id = b.store_id "
+                                    "WHERE s.owner_site_id = ? AND b.on_hand > 0 AND b.expiry >= ? GROUP BY b.drug_id "
+                                    "ORDER BY b.drug_id", self.ids[name], DAY.isoformat())
+
+    # -- work at the sites ----------------------------------------------------------------------
+    @rule(site=st.sampled_from(SITES), pick=st.integers(0, 50), qty=st.integers(1, 300))
+    def receive(self, site: str, pick: int, qty: int) -> None:
+        drugs = self._drugs(site)
+        if drugs:
+            self.sv(site).stock.receive(drugs[pick % len(drugs)], f"L{next(_names)}", date(2027, 12, 31), qty)
+
+    def _resident(self, village: str, new: bool) -> str:
+        rows = _rows(self.db(village), "SELECT id FROM residents WHERE owner_site_id = ? ORDER BY id", self.ids[village])
+        if rows and not new:
+            return rows[0][0]
+        digit = "1" if village == "east" else "2"
+        form = ResidentForm(id_number=id_number("19600101", f"{digit}{next(self.residents) % 100:02d}"), name="张三",
+                            phone="", address="示例村1组", enrollments=(EnrollmentRecord(2026, date(2025, 11, 15), True),))
+        return self.sv(village).residents.create(form).resident.id
+
+    @rule(village=st.sampled_from(VILLAGES), pick=st.integers(0, 50), qty=st.integers(1, 30), new=st.booleans())
+    def settle(self, village: str, pick: int, qty: int, new: bool) -> None:
+        stock = self._in_stock(village)
+        if not stock:
+            self.receive(village, pick, 100)
+            stock = self._in_stock(village)
+        if not stock:
+            return
+        drug, on_hand = stock[pick % len(stock)]
+        draft = VisitDraft(resident_id=self._resident(village, new), visit_date=DAY, diagnosis="急性上呼吸道感染",
+                           diagnosis_code="J06.9", lines=(DraftLine(drug, min(qty, on_hand), "口服 每日3次 每次1粒"),))
+        self.sv(village).settlement.settle(draft)
+
+    @rule(village=st.sampled_from(VILLAGES), pick=st.integers(0, 50))
+    def reverse(self, village: str, pick: int) -> None:
+        open_ = _rows(self.db(village), "SELECT s.id FROM settlements s LEFT JOIN reversals r ON r.settlement_id = s.id "
+                                        "WHERE r.id IS NULL AND s.owner_site_id = ? ORDER BY s.id", self.ids[village])
+        if open_:
+            self.sv(village).settlement.reverse(open_[pick % len(open_)][0], "收费录错，退费重收")
+
+    @rule(site=st.sampled_from(SITES), off=st.integers(-3, 2), pick=st.integers(0, 50))
+    def stocktake(self, site: str, off: int, pick: int) -> None:
+        sv = self.sv(site)
+        if not self._in_stock(site):
+            return
+        take = sv.stocktake.start(sv.stock.local_store_id(), note="盘点")
+        lines = sv.stocktake.lines(take.id)
+        for n, line in enumerate(lines):
+            counted = max(0, line.booked_qty + off) if n == pick % len(lines) else line.booked_qty
+            sv.stocktake.record_count(take.id, line.batch_id, counted, "" if counted == line.booked_qty else "盘点差异")
+        sv.stocktake.finalise(take.id)
+
+    @rule(price=st.integers(1, 50_000))
+    def catalog_create(self, price: int) -> None:
+        n = next(_names)
+        self.sv("township").catalog.create(generic_name=f"测试药{n}", strength="10mg×10片", pack_unit="盒",
+                                           base_unit="片", units_per_pack=10, coverage_class="A", price_fen=price)
+
+    @rule(pick=st.integers(0, 50), price=st.integers(1, 50_000))
+    def price_change(self, pick: int, price: int) -> None:
+        drugs = self._drugs("township")
+        self.sv("township").catalog.update(drugs[pick % len(drugs)], price_fen=price)
+
+    # -- the line ---------------------------------------------------------------------------------
+    def _push(self, site: str) -> None:
+        with contextlib.suppress(SyncError):
+            while self.world.clients[site].push_page() is not None:
+                pass
+
+    def _pull(self, site: str) -> None:
+        with contextlib.suppress(SyncError):
+            while self.world.clients[site].pull_page()[0].more:
+                pass
+
+    @rule(site=st.sampled_from(SITES))
+    def push(self, site: str) -> None:
+        self._push(site)
+
+    @rule(site=st.sampled_from(SITES))
+    def pull(self, site: str) -> None:
+        self.touched.add(site)
+        self._pull(site)
+
+    @rule(site=st.sampled_from(SITES), fault=st.sampled_from(FAULTS), pushing=st.booleans(), after=st.integers(0, 2))
+    def fault(self, site: str, fault: str, pushing: bool, after: int) -> None:
+        """A fault on the ``after``-th request of a push or a pull; the sync stops there and is not retried."""
+        self.touched.add(site)
+        self.world.lines[site].plan = [None] * after + [fault]
+        try:
+            self._push(site) if pushing else self._pull(site)
+        finally:
+            self.world.lines[site].plan = []
+
+    @rule()
+    def quiesce(self) -> None:
+        """Everyone syncs until nothing moves; then the copies equal their owners' and every check is clean."""
+        for _ in range(4):
+            moved = 0
+            for name in SITES:
+                result = self.world.clients[name].sync_once()
+                moved += result.pushed + result.pulled
+            if not moved:
+                break
+        else:
+            raise AssertionError("the sites did not converge in 4 rounds")
+        rows = {name: _synced_rows(self.db(name)) for name in SITES}
+        owned = {name: {k: r for k, r in rows[name].items() if r["owner_site_id"] == self.ids[name]} for name in SITES}
+        for name in SITES:
+            assert _rows(self.db(name), "SELECT count(*) FROM outbox WHERE local_seq > (SELECT pushed_seq FROM local_site)") \
+                == [(0,)]
+            for owner in SITES:
+                copy = {k: r for k, r in rows[name].items() if r["owner_site_id"] == self.ids[owner]}
+                if name == owner:
+                    continue
+                expected = owned[owner] if name == "township" or owner == "township" else {}
+                assert copy.keys() == expected.keys(), f"{name} holds {len(copy)} rows of {owner}, not {len(expected)}"
+                stale = [k for k in copy if copy[k] != expected[k]]
+                assert not stale, f"{name}'s copies of {owner}'s {stale[:3]} differ from the owner's"
+        self.touched.update(SITES)
+        self.check_sites()
+
+    # -- invariants -------------------------------------------------------------------------------
+    @invariant()
+    def no_foreign_rows_pulled(self) -> None:
+        assert not self.foreign, self.foreign[:3]
+
+    @invariant()
+    def cursors_never_move_back(self) -> None:
+        for name in SITES:
+            now = _rows(self.db(name), "SELECT pushed_seq, pulled_seq FROM local_site")[0]
+            assert now[0] >= self.cursors[name][0] and now[1] >= self.cursors[name][1], (name, self.cursors[name], now)
+            self.cursors[name] = now
+
+    @invariant()
+    def applied_once_and_nothing_acknowledged_lost(self) -> None:
+        with self.world.engine.connect() as conn:
+            applied = conn.execute(select(t.applied_ops.c.site_id, t.applied_ops.c.op_id, t.applied_ops.c.local_seq,
+                                          t.applied_ops.c.tx_id, t.applied_ops.c.seq)).all()
+            changelog = dict(conn.execute(select(t.changelog.c.seq, t.changelog.c.payload)).all())
+            rejected = conn.execute(select(t.rejected_ops.c.op_id, t.rejected_ops.c.reason)).all()
+        assert not rejected, f"the hub rejected ops of a well-behaved site: {rejected[:2]}"
+        assert len({a.op_id for a in applied}) == len(applied), "an op was applied twice"
+        assert sorted(a.seq for a in applied) == sorted(changelog), "changelog rows and applied ops differ"
+        by_site: dict[str, dict[str, tuple]] = {}
+        for a in applied:
+            by_site.setdefault(a.site_id, {})[a.op_id] = (a.local_seq, a.tx_id, json.loads(changelog[a.seq]))
+        for name in SITES:
+            pushed = _rows(self.db(name), "SELECT pushed_seq FROM local_site")[0][0]
+            outbox = {r[0]: (r[1], r[2], json.loads(r[3])) for r in _rows(
+                self.db(name), "SELECT op_id, local_seq, tx_id, payload FROM outbox")}
+            at_hub = by_site.get(self.ids[name], {})
+            assert at_hub.keys() <= outbox.keys(), f"the hub holds ops {name} never wrote"
+            lost = [op for op, row in outbox.items() if row[0] <= pushed and op not in at_hub]
+            assert not lost, f"{name} had {len(lost)} acknowledged ops the hub does not hold"
+            changed = [op for op, row in at_hub.items() if outbox[op] != row]
+            assert not changed, f"the hub holds {name}'s ops {changed[:2]} other than the site wrote them"
+
+    @invariant()
+    def check_sites(self) -> None:
+        for name in sorted(self.touched):
+            with self.world.sv[name].db.read() as session:
+                _checked, violation = run_checks(session)
+            assert violation is None, f"{name}: {violation}"
+        self.touched.clear()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return build_template(tmp_path_factory.mktemp("sync-machine") / "template")
+
+
+def _run(template: Template, workdir: Path, examples: int) -> None:
+    SyncMachine.template, SyncMachine.workdir = template, workdir
+    test = SyncMachine.TestCase
+    test.settings = settings(test.settings, max_examples=examples, stateful_step_count=12, deadline=None,
+                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    test().runTest()
+
+
+def test_sync_state_machine(template: Template, tmp_path: Path) -> None:
+    _run(template, tmp_path, 200 if os.environ.get("CI") else 40)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("CUNYI_SLOW"), reason="1,000 examples take minutes: run with CUNYI_SLOW=1")
+def test_sync_state_machine_1000(template: Template, tmp_path: Path) -> None:
+    _run(template, tmp_path, 1000)
