@@ -7,7 +7,8 @@ runs the first sync. A refused code writes nothing locally: no data folder is le
 
 ``cunyi sync --data DIR --once`` pushes then pulls until nothing is left and prints
 ``{"pushed": n, "pulled": n, "rejected": n}``; when the hub cannot be reached it retries for at most
-``CUNYI_SYNC_RETRY_SECONDS`` (30 s by default), then exits 1 with the reason.
+``CUNYI_SYNC_RETRY_SECONDS`` (30 s by default), then exits 1 with the reason. ``CUNYI_SYNC_PAGE_SIZE``
+(1–1000, default 1000) makes the pages smaller for a poor connection.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from app.db.uow import Database
 
 from .client import Progress, SyncClient, SyncResult
 from .names import field_name, table_name
+from .protocol import MAX_PAGE_OPS
 from .transport import RETRY_SECONDS
 
 _outbox = Base.metadata.tables["outbox"]
@@ -41,6 +42,18 @@ def default_retry_seconds() -> float:
         return max(float(os.environ.get("CUNYI_SYNC_RETRY_SECONDS", RETRY_SECONDS)), 0.0)
     except ValueError:
         return RETRY_SECONDS
+
+
+def default_page_size() -> int:
+    """The most changes per push or pull page (``CUNYI_SYNC_PAGE_SIZE``, 1–1000, default 1000).
+
+    Smaller pages suit a poor connection: each page is one request, saved as it arrives.
+    """
+    try:
+        size = int(os.environ.get("CUNYI_SYNC_PAGE_SIZE", MAX_PAGE_OPS))
+    except ValueError:
+        return MAX_PAGE_OPS
+    return min(max(size, 1), MAX_PAGE_OPS)
 
 
 @dataclass(frozen=True)
@@ -154,7 +167,8 @@ class SiteSync:
             SyncError: not joined, the hub refused, or it could not be reached within ``retry_seconds``
                 (the reason, in Chinese, is also kept for :meth:`status`).
         """
-        client = SyncClient(self.db, retry_seconds=self.retry_seconds, **self._client_args)
+        args = {"page_size": default_page_size(), **self._client_args}
+        client = SyncClient(self.db, retry_seconds=self.retry_seconds, **args)
         try:
             return client.sync_once(progress)
         finally:

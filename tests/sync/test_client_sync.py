@@ -106,3 +106,29 @@ def test_unreachable_hub_exits_1_and_keeps_the_outbox(hub: HubProcess, tmp_path:
     assert "连不上乡镇同步服务" in err and "没有丢失" in err
     assert site.pending() == pending
     assert site.sql("SELECT last_error IS NOT NULL FROM sync_state") == [(1,)]
+
+
+def test_page_size_setting_splits_a_push_into_smaller_pages(hub: HubProcess, tmp_path: Path, password_file: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    from datetime import date
+
+    _, code = hub.add_site("township", f"乡镇{uuid.uuid4().hex[:6]}")
+    site = joined(code, tmp_path / "t", password_file)
+    drugs = site.township_setup()
+    pending = site.pending()
+    assert pending > 4
+    monkeypatch.setenv("CUNYI_SYNC_PAGE_SIZE", "2")
+    status, out, err = run("sync", "--data", str(site.data), "--once")
+    assert status == 0, err
+    pushed, pages = map(int, re.search(r"已上传 (\d+) 条（(\d+) 页）\s*已取回", err).groups())
+    assert pushed == pending and pages >= -(-pending // 2)
+    assert site.pending() == 0
+    # a value that is not a number falls back to pages of at most 1000
+    with site.services() as sv:
+        for n in range(3):
+            sv.stock.receive(drugs["vitc"], f"P{n}", date(2027, 5, 31), 100)
+    monkeypatch.setenv("CUNYI_SYNC_PAGE_SIZE", "十")
+    status, out, err = run("sync", "--data", str(site.data), "--once")
+    assert status == 0, err
+    assert re.search(r"已上传 \d+ 条（1 页）\s*已取回", err) and site.pending() == 0
