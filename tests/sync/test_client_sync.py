@@ -119,7 +119,7 @@ def test_page_size_setting_splits_a_push_into_smaller_pages(hub: HubProcess, tmp
     pending = site.pending()
     assert pending > 4
     monkeypatch.setenv("CUNYI_SYNC_PAGE_SIZE", "2")
-    status, out, err = run("sync", "--data", str(site.data), "--once")
+    status, _out, err = run("sync", "--data", str(site.data), "--once")
     assert status == 0, err
     pushed, pages = map(int, re.search(r"已上传 (\d+) 条（(\d+) 页）\s*已取回", err).groups())
     assert pushed == pending and pages >= -(-pending // 2)
@@ -129,6 +129,6 @@ def test_page_size_setting_splits_a_push_into_smaller_pages(hub: HubProcess, tmp
         for n in range(3):
             sv.stock.receive(drugs["vitc"], f"P{n}", date(2027, 5, 31), 100)
     monkeypatch.setenv("CUNYI_SYNC_PAGE_SIZE", "十")
-    status, out, err = run("sync", "--data", str(site.data), "--once")
+    status, _out, err = run("sync", "--data", str(site.data), "--once")
     assert status == 0, err
     assert re.search(r"已上传 \d+ 条（1 页）\s*已取回", err) and site.pending() == 0
