@@ -36,6 +36,7 @@ from app.sync import protocol as p
 
 from . import state
 from .apply import apply_changes
+from .fault_points import fault_point
 from .transport import HubClient, SyncError
 
 Progress = Callable[[dict[str, Any]], None]
@@ -158,6 +159,7 @@ class SyncClient:
                                            p.PushResponse)
         with self._write() as conn:
             rejected = state.save_pushed(conn, min(answer.acked_local_seq, ops[-1].local_seq), answer.results)
+        fault_point("after_push_commit")
         return len(ops), rejected
 
     # -- pull ------------------------------------------------------------------------------------
@@ -180,7 +182,9 @@ class SyncClient:
                             "乡镇同步服务可能从备份恢复过，请联系乡镇管理员", "同步")
         with self._write(applying_remote=True) as conn:
             tables = apply_changes(conn, config.site_id, page.changes)
+            fault_point("pull_before_cursor")
             state.save_pulled(conn, page.cursor)
+        fault_point("after_pull_commit")
         return page, tables
 
     # -- both ------------------------------------------------------------------------------------

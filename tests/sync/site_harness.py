@@ -98,13 +98,18 @@ class SiteFolder:
             sv.stock.receive(drugs["amox"], "T2501", date(2027, 7, 31), 480)
             return drugs
 
-    def village_work(self, drugs: dict[str, str], seq: str) -> dict[str, str]:
-        """Receive stock, register two residents, settle twice and reverse one settlement."""
+    def village_work(self, drugs: dict[str, str], seq: str,
+                     births: tuple[str, str] = ("19590312", "19620520")) -> dict[str, str]:
+        """Receive stock, register two residents, settle twice and reverse one settlement.
+
+        ID numbers come from ``births`` and ``seq``: tests sharing a hub pass births of their own, since
+        an ID number registered by any village of the hub is refused to another.
+        """
         with self.services() as sv:
             sv.stock.receive(drugs["amox"], f"A{seq}", date(2027, 7, 31), 96)
             sv.stock.receive(drugs["vitc"], f"V{seq}", date(2027, 5, 31), 300)
             ids = {}
-            for n, (name, birth) in enumerate((("张三", "19590312"), ("李四", "19620520"))):
+            for n, (name, birth) in enumerate(zip(("张三", "李四"), births)):
                 form = ResidentForm(id_number=id_number(birth, f"{seq[-1]}{n}1"), name=name, phone="", address="示例村3组",
                                     enrollments=(EnrollmentRecord(2026, date(2025, 11, 15), True),))
                 ids[name] = sv.residents.create(form).resident.id

@@ -17,6 +17,7 @@ from app.domain import clock
 from app.domain.errors import RuleViolation
 from app.domain.ids import new_id
 from app.sync import protocol as p
+from app.sync.fault_points import fault_point
 
 from . import tables as t
 from .db import hash_secret, new_secret, transaction, verify_secret
@@ -189,6 +190,7 @@ class Hub:
             results = apply_page(conn, site, req.ops)
             acked = req.ops[-1].local_seq if req.ops else None
             self.touch(conn, site, req, acked)
+        fault_point("hub_after_apply")
         return p.PushResponse(results=results, acked_local_seq=max(site.acked_local_seq, acked or 0))
 
     def pull(self, token: str | None, req: p.PullRequest) -> p.PullResponse:
