@@ -19,7 +19,7 @@ from app.db.health import damaged_file_error
 from app.db.schema_head import is_current
 from app.paths import DataDir
 
-from app.services.core.context import SYSTEM_ACTOR, Actor, Session
+from app.services.core.context import SYSTEM_ACTOR, Actor, Session, requires
 from app.services.core.identity import IdentityService
 
 if TYPE_CHECKING:
@@ -36,7 +36,41 @@ if TYPE_CHECKING:
     from app.services.core.settings import SettingsService
     from app.services.settlement.service import SettlementService
     from app.services.core.status import StatusService
-    from app.sync.status import SiteSync
+    from app.sync.client import Progress, SyncResult
+    from app.sync.status import SiteSync, SyncStatus
+
+
+class SyncService:
+    """``app.sync.status.SiteSync`` behind the permission table (``app.sync`` runs no use case itself)."""
+
+    def __init__(self, db: Database, session: Session) -> None:
+        self.db, self.session = db, session
+        self._site_sync: SiteSync | None = None
+
+    @property
+    def site_sync(self) -> SiteSync:
+        if self._site_sync is None:
+            from app.sync.status import SiteSync
+
+            self._site_sync = SiteSync(self.db)
+        return self._site_sync
+
+    @property
+    def retry_seconds(self) -> float:
+        """How long one sync keeps trying an unreachable hub."""
+        return self.site_sync.retry_seconds
+
+    @requires("sync.read")
+    def joined(self) -> bool:
+        return self.site_sync.joined()
+
+    @requires("sync.read")
+    def status(self) -> SyncStatus:
+        return self.site_sync.status()
+
+    @requires("sync.sync_now")
+    def sync_now(self, progress: Progress | None = None) -> SyncResult:
+        return self.site_sync.sync_now(progress)
 
 
 class Services:
@@ -125,11 +159,9 @@ class Services:
         return StocktakeService(self.db, self.session)
 
     @cached_property
-    def sync(self) -> SiteSync:
+    def sync(self) -> SyncService:
         """This site's sync with its township hub: status for the 同步 page, and 立即同步."""
-        from app.sync.status import SiteSync
-
-        return SiteSync(self.db)
+        return SyncService(self.db, self.session)
 
     def close(self) -> None:
         if self._db is not None:

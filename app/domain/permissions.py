@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, Permission] = {
     "settings.read": _p("查看设置", STAFF),
     "sites.read": _p("查看机构信息", STAFF),
     "status.read": _p("查看工作台数据", STAFF),
+    "sync.read": _p("查看同步状态", STAFF),
+    "sync.sync_now": _p("立即同步", STAFF, area="sync"),
     "audit.read": _p("查看操作日志", {A}, area="settings"),
     "users.list": _p("查看用户列表", {A}, area="settings"),
     # settings, sites and users

@@ -25,8 +25,10 @@ from app.domain import clock
 from app.domain.enums import Role, SiteKind
 from app.domain.errors import CunyiError, PermissionDenied
 from app.domain.idcard import check_digit
+from app.domain.ids import new_id
 from app.domain.permissions import PERMISSIONS, RULES, allowed
 from app.services.core.context import SIGNED_OUT
+from app.services.core.sites import EnrolledSite
 from app.services.residents.types import ChronicRecord, EnrollmentRecord, ResidentForm
 from app.services.settlement.types import DraftLine, VisitDraft
 
@@ -117,7 +119,13 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "sites.get": lambda sv, f: sv.sites.get(f.site_id),
     "sites.all": lambda sv, f: sv.sites.all(),
     "sites.create_standalone": lambda sv, f: sv.sites.create_standalone("village", "又一个村", "admin2", PASSWORD),
+    "sites.create_enrolled": lambda sv, f: sv.sites.create_enrolled(
+        EnrolledSite(new_id(), "village", "又一个村", None, new_id(), "https://127.0.0.1:1", "0" * 64, "token"),
+        "admin2", PASSWORD),
     "status.sync_state": lambda sv, f: sv.status.sync_state(),
+    "sync.joined": lambda sv, f: sv.sync.joined(),
+    "sync.status": lambda sv, f: sv.sync.status(),
+    "sync.sync_now": lambda sv, f: sv.sync.sync_now(),
     "status.day_figures": lambda sv, f: sv.status.day_figures(),
     "status.recent_days": lambda sv, f: sv.status.recent_days(3),
     "status.days_figures": lambda sv, f: sv.status.days_figures(clock.today(), 3),
@@ -267,9 +275,10 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
         assert not done and not failed, "signing out leaves an actor that can do nothing"
     else:
         assert done, "an allowed call ran"
-        # the only business refusals of the walk: a second site, a stocktake already open or already closed,
+        # the only business refusals of the walk: a second site, a sync at a site that joined no hub, a
+        # stocktake already open or already closed,
         # and at a township the settlements that do not exist there
-        expected = {"sites.create_standalone", "stocktake.start", "stocktake.finalise", "stocktake.cancel",
+        expected = {"sites.create_standalone", "sites.create_enrolled", "sync.sync_now", "stocktake.start", "stocktake.finalise", "stocktake.cancel",
                     "stocktake.record_count", "stocktake.scan"}
         if kind == "township":
             expected |= {"settlement.get", "settlement.for_visit", "settlement.prescription_data",
