@@ -169,7 +169,12 @@ class SyncPage(Page):
             self.pending.setText(f"{status.pending} 条{oldest}{lose}")
         else:
             self.pending.setText("0 条，本站的记录都已上传" if status.joined else "0 条")
-        self.pulled.setText(f"乡镇同步服务第 {status.pulled_seq} 号变化" if status.joined else "—")
+        if not status.joined:
+            self.pulled.setText("—")
+        elif status.pulled_seq:
+            self.pulled.setText(f"已取回到乡镇同步服务的第 {status.pulled_seq} 号变化")
+        else:
+            self.pulled.setText("还没有从乡镇同步服务取回变化")
         count = len(status.rejections)
         self.rejections_title.setText(f"乡镇同步服务拒绝的变化（{count} 条）" if count else "乡镇同步服务拒绝的变化")
         self.rejections_hint.setText("以下记录没有被乡镇接受，请按“处理办法”处理；处理前这些记录只在本机。"
