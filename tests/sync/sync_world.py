@@ -13,7 +13,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import sqlite3
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -185,6 +188,13 @@ class World:
     sv: dict[str, Services] = field(default_factory=dict)
     lines: dict[str, FaultyLine] = field(default_factory=dict)
     clients: dict[str, SyncClient] = field(default_factory=dict)
+    readers: dict[str, sqlite3.Connection] = field(default_factory=dict)
+
+    def reader(self, name: str) -> sqlite3.Connection:
+        """A plain read connection to the site's database (each statement sees the last commit)."""
+        if name not in self.readers:
+            self.readers[name] = sqlite3.connect(self.root / name / "cunyi.db")
+        return self.readers[name]
 
     def open(self) -> World:
         shutil.copytree(self.template.root, self.root)
@@ -201,6 +211,8 @@ class World:
         return self
 
     def close(self) -> None:
+        for con in self.readers.values():
+            con.close()
         for client in self.clients.values():
             client.close()
         for sv in self.sv.values():
@@ -211,6 +223,14 @@ class World:
 
     def site_id(self, name: str) -> str:
         return self.template.site_ids[name]
+
+
+def scratch(fallback: Path) -> Path:
+    """Where the examples' copies go: memory (``/dev/shm``) when the machine has it, else ``fallback``."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="cunyi-sync-machine-", dir=shm))
+    return fallback
 
 
 #: small pages, so a sync takes several and a fault can fall between them
