@@ -30,7 +30,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "5d60c6c3fde2ce876f4398511026147f7c429a159f92eafdeadbab220f3fcf80"
+TRIGGERS_DIGEST = "6d711614c4086c3e714f123d1da2c5dc455fa2a34a06239f96c1c375e362f446"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

@@ -20,6 +20,7 @@ PINS: dict[str, dict[int, str]] = {
     "batches": {1: "store_id drug_id batch_no expiry pack_cost_fen on_hand received_on no_trace_codes"},
     "chronic_qualifications": {1: "resident_id disease_code disease_name valid_from valid_to"},
     "drugs": {1: "national_code generic_name brand_name form strength pack_unit base_unit units_per_pack maker approval_no barcode coverage_class class_b_self_bp is_vbp vbp_round is_essential category price_fen retail_price_fen zero_markup pinyin_abbr pinyin_overridden pinyin_keys pinyin_sort active"},
+    "drug_mappings": {1: "site_id drug_id national_code status township_drug_id reason mapped_at moved_units"},
     "enrollments": {1: "resident_id year enrolled_on central_period repaid_years newborn"},
     "households": {1: "site_id address head_resident_id"},
     "policies": {1: "region year policy_version file_name text valid_from valid_to"},

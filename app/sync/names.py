@@ -18,7 +18,7 @@ TABLE_NAMES = {
     "batches": "药品批次", "stock_movements": "库存台账", "trace_code_events": "追溯码记录",
     "store_drug_settings": "药品货位设置", "stocktakes": "盘点", "stocktake_lines": "盘点明细",
     "visits": "就诊记录", "prescription_lines": "处方明细", "settlements": "结算记录", "reversals": "冲正记录",
-    "receipt_prints": "票据打印记录",
+    "receipt_prints": "票据打印记录", "drug_mappings": "药品目录对照",
 }
 
 #: a field named by a rejection → 中文
@@ -34,7 +34,7 @@ TABLE_AREAS: dict[str, tuple[str, ...]] = {
     "drugs": ("catalog",), "policies": ("settings",), "sites": ("settings",), "stores": ("settings",),
     "users": ("users",),
     "batches": ("stock",), "stock_movements": ("stock",), "trace_code_events": ("stock",),
-    "store_drug_settings": ("stock",), "stocktakes": ("stocktake",), "stocktake_lines": ("stocktake",),
+    "store_drug_settings": ("stock",), "drug_mappings": ("catalog", "sync"), "stocktakes": ("stocktake",), "stocktake_lines": ("stocktake",),
     "visits": ("outpatient",), "prescription_lines": ("outpatient",), "settlements": ("outpatient",),
     "reversals": ("outpatient",), "receipt_prints": ("outpatient",),
 }

@@ -24,7 +24,7 @@ from .local import (
     SyncState,
 )
 from .org import PolicyFile, Site, Store, User
-from .stock import Batch, Drug, StockMovement, Stocktake, StocktakeLine, StoreDrugSettings, TraceCodeEvent
+from .stock import Batch, Drug, DrugMapping, StockMovement, Stocktake, StocktakeLine, StoreDrugSettings, TraceCodeEvent
 
 __all__ = [
     "AppSetting",
@@ -33,6 +33,7 @@ __all__ = [
     "Batch",
     "ChronicQualification",
     "Drug",
+    "DrugMapping",
     "Enrollment",
     "Household",
     "LocalSite",

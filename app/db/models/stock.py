@@ -169,3 +169,26 @@ class StocktakeLine(SyncedBase):
     moved_during: Mapped[int] = mapped_column(Integer, default=0)  # filled at finalise
     adjustment_qty: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(64), default="")
+
+
+class DrugMapping(SyncedBase):
+    """How a village that kept its own catalog while standalone maps one of its drugs to the township's.
+
+    Owned by the village: one row per drug of its own, made when it joins a township and after every
+    sync that brings new catalog rows. ``township_drug_id`` is the township drug with the same national
+    code (医保编码); while there is none the row is ``unmatched`` and the township sees it, through sync,
+    as a drug to add to its catalog. Once mapped, the village's drug is inactive and its stock has moved
+    to the township drug (a ledger pair of ``doc_type`` ``drug_mapping`` whose ``doc_id`` is this row).
+    """
+
+    __tablename__ = "drug_mappings"
+    __table_args__ = (UniqueConstraint("drug_id", name="uq_drug_mappings_drug_id"),)
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
+    national_code: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(16), default="unmatched")  # unmatched | mapped
+    township_drug_id: Mapped[str | None] = mapped_column(ForeignKey("drugs.id"))
+    reason: Mapped[str] = mapped_column(String(128), default="")  # why it is unmatched, in Chinese
+    mapped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    moved_units: Mapped[int] = mapped_column(Integer, default=0)  # base units moved to the township drug
