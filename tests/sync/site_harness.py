@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import random
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,12 @@ def run(*args: str) -> tuple[int, str, str]:
 def id_number(birth: str, seq: str) -> str:
     first17 = "410102" + birth + seq
     return first17 + check_digit(first17)
+
+
+def births_for(tag: str) -> tuple[str, str]:
+    """Two birth dates of a test's own, for :meth:`SiteFolder.village_work` at a hub that other tests share."""
+    rng = random.Random(tag)
+    return tuple(f"{rng.randint(1940, 1990)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" for _ in range(2))
 
 
 @dataclass

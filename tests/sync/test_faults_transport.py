@@ -9,7 +9,6 @@ the owner's, the cursors never skipped, and ``cunyi check`` is clean everywhere.
 
 from __future__ import annotations
 
-import random
 import uuid
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from convergence import converged, cursors_never_skip
 from fault_transport import KINDS, FaultTransport
 from hub_harness import HubProcess
-from site_harness import PASSWORD, SiteFolder, joined
+from site_harness import PASSWORD, SiteFolder, births_for, joined
 
 from app.db.uow import Database
 from app.sync.client import SyncClient
@@ -50,12 +49,6 @@ def _faulty_sync(site: SiteFolder, kind: str, seed: int) -> FaultTransport:
     return faults
 
 
-def _births(tag: str) -> tuple[str, str]:
-    """Two birth dates of this test's own (ID numbers are unique across the whole hub)."""
-    rng = random.Random(tag)
-    return tuple(f"{rng.randint(1940, 1990)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" for _ in range(2))
-
-
 def _settle(sites: list[SiteFolder], rounds: int = 4) -> None:
     for _ in range(rounds):
         moved = [site.sync() for site in sites]
@@ -77,8 +70,8 @@ def test_sites_converge_through_network_faults(hub: HubProcess, tmp_path: Path, 
     used: list[FaultTransport] = [_faulty_sync(township, kind, seed=1)]  # the catalog goes up in faulty pages
     used += [_faulty_sync(village, kind, seed=n) for n, village in ((2, a), (3, b))]  # and comes down
     assert a.sql("SELECT count(*) FROM drugs") == [(2,)]
-    a.village_work(drugs, "11", _births(tag))
-    b.village_work(drugs, "22", _births(tag + "b"))
+    a.village_work(drugs, "11", births_for(tag))
+    b.village_work(drugs, "22", births_for(tag + "b"))
     used += [_faulty_sync(village, kind, seed=n) for n, village in ((4, a), (5, b))]
     used.append(_faulty_sync(township, kind, seed=6))  # the villages' rows come down to the township
 
