@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from hub_harness import HubProcess
 from site_harness import PASSWORD, SiteFolder, id_number, joined, run
 
 from app.db.uow import Database
-from app.services.residents.types import ResidentForm
+from app.services.residents.types import EnrollmentRecord, ResidentForm
+from app.services.settlement.types import DraftLine, VisitDraft
 from app.sync import protocol as p
 from app.sync import state
 from app.sync.client import SyncClient
@@ -178,3 +180,43 @@ def test_a_server_without_the_pinned_certificate_gets_nothing(pair, monkeypatch:
     status, out, err = run("sync", "--data", str(township.data), "--once")
     assert status == 1 and out == "" and "证书指纹不符" in err
     assert township.pending() == pending
+
+
+def test_work_on_a_rejected_record_is_rejected_too_and_never_blocks_the_township(
+        hub: HubProcess, pair, tmp_path: Path, password_file: Path) -> None:
+    """A village treats a resident it registered twice over: the hub refuses the registration, so it refuses
+    the visit and settlement that refer to him too, naming the reference; the township's pull goes on."""
+    township, a = pair
+    b = joined(hub.add_site("village", f"南村{uuid.uuid4().hex[:6]}", township.site_id)[1], tmp_path / "b",
+               password_file)
+    number = id_number("19480917", "552")
+    with a.services() as sv:
+        sv.residents.create(ResidentForm(id_number=number, name="王五", address="示例村1组",
+                                         enrollments=(EnrollmentRecord(2026, date(2025, 11, 15), True),)))
+    assert a.sync()["rejected"] == 0
+    b.sync()  # the township's catalog and policy
+    drug = b.sql("SELECT id FROM drugs WHERE generic_name = '维生素C片'")[0][0]
+    with b.services() as sv:
+        sv.stock.receive(drug, "V0917", date(2027, 5, 31), 300)
+        resident = sv.residents.create(ResidentForm(id_number=number, name="王五", address="示例村1组",
+                                                    enrollments=(EnrollmentRecord(2026, date(2025, 11, 15), True),)))
+        visit = VisitDraft(resident_id=resident.resident.id, visit_date=date(2026, 6, 15), diagnosis="急性上呼吸道感染",
+                           diagnosis_code="J06.9", lines=(DraftLine(drug, 20, "口服 每日1次 每次1片"),))
+        settlement_id = sv.settlement.settle(visit).id
+    assert b.sync()["rejected"] >= 2
+    rejected = dict(b.sql("SELECT table_name, field FROM sync_rejections WHERE record_id IN "
+                          "(SELECT id FROM visits WHERE resident_id = ?)", resident.resident.id))
+    assert rejected == {"visits": "resident_id"}
+    reason, action = b.sql("SELECT reason, action FROM sync_rejections WHERE table_name = 'visits'")[0]
+    assert "居民" in reason and "不在乡镇同步服务上" in reason and "同步" in action
+    assert b.sql("SELECT count(*) FROM sync_rejections WHERE record_id = ?", settlement_id)[0][0] == 1
+    with hub.engine.connect() as conn:
+        held = {row[0] for row in conn.execute(t.records.select().with_only_columns(t.records.c.record_id)
+                                               .where(t.records.c.owner_site_id == b.site_id))}
+    assert resident.resident.id not in held and settlement_id not in held
+    assert b.sql("SELECT id FROM batches WHERE batch_no = 'V0917'")[0][0] in held  # its other work arrived
+    township.sync()
+    assert township.sync() == {"pushed": 0, "pulled": 0, "rejected": 0}
+    assert township.sql("SELECT count(*) FROM settlements WHERE id = ?", settlement_id)[0][0] == 0
+    township.check()
+    b.check()

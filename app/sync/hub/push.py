@@ -18,6 +18,7 @@ from app.domain import clock
 from app.sync import protocol as p
 from app.sync.names import TABLE_NAMES
 
+from . import references
 from . import tables as t
 from .service import HubError, SiteRow
 
@@ -102,6 +103,7 @@ class _State:
                     [op.record_id for op in residents])
         self.holder = {row[0]: (row[1], row[2]) for row in held}
         self.names = dict(conn.execute(select(s.site_id, s.name)).all())
+        self.referred = references.held(conn, ops)
         self.next_seq = (conn.execute(select(func.max(t.changelog.c.seq))).scalar() or 0) + 1
 
 
@@ -168,7 +170,8 @@ def _result(op: p.Op, status: str, field: str | None = None, reason: str | None 
 def _apply_tx(conn: Connection, site: SiteRow, state: _State, ops: list[p.Op]) -> list[p.OpResult]:
     owners, holder = dict(state.owners), dict(state.holder)
     for op in ops:
-        problem = _problem(op, site, owners, holder, state.names)
+        problem = _problem(op, site, owners, holder, state.names) or references.missing(
+            op, state.names, state.referred, owners)
         if problem:
             return _reject(conn, site, ops, op, *problem)
         owners[(op.table_name, op.record_id)] = site.site_id
