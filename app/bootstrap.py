@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from app.services.core.settings import SettingsService
     from app.services.settlement.service import SettlementService
     from app.services.core.status import StatusService
+    from app.joining import Joined
+    from app.services.catalog.mapping import UnmappedDrug
     from app.sync.client import Progress, SyncResult
     from app.sync.status import SiteSync, SyncStatus
 
@@ -43,8 +45,9 @@ if TYPE_CHECKING:
 class SyncService:
     """``app.sync.status.SiteSync`` behind the permission table (``app.sync`` runs no use case itself)."""
 
-    def __init__(self, db: Database, session: Session) -> None:
+    def __init__(self, db: Database, session: Session, services: Services | None = None) -> None:
         self.db, self.session = db, session
+        self._services = services
         self._site_sync: SiteSync | None = None
 
     @property
@@ -70,7 +73,34 @@ class SyncService:
 
     @requires("sync.sync_now")
     def sync_now(self, progress: Progress | None = None) -> SyncResult:
-        return self.site_sync.sync_now(progress)
+        """Push then pull; at a village that kept its own drugs while standalone, the ones the township
+        catalog now has are mapped to it (``app.services.catalog.mapping``) and the mapping pushed."""
+        from app.services.catalog.mapping import MAPPING_TABLES, map_own_drugs
+
+        result = self.site_sync.sync_now(progress)
+        mapping = map_own_drugs(self.db, self.session.actor)
+        if mapping.changed:
+            again = self.site_sync.sync_now(progress)
+            result.pushed += again.pushed
+            result.pulled += again.pulled
+            result.rejected += again.rejected
+            result.tables |= again.tables | MAPPING_TABLES
+        return result
+
+    @requires("sync.join")
+    def join(self, code_text: str, progress: Progress | None = None) -> Joined:
+        """This standalone site, with its history, joins the township hub of ``code_text`` (``app.joining``)."""
+        from app.joining import join_existing
+
+        return join_existing(self._services, code_text, progress)
+
+    @requires("sync.read")
+    def unmapped_drugs(self, site_id: str | None = None) -> list[UnmappedDrug]:
+        """The drugs of a village (this site by default) still waiting for the township to add them."""
+        from app.services.catalog.mapping import unmapped_drugs
+
+        with self.db.read() as session:
+            return unmapped_drugs(session, site_id or self.db.local_site_id or "")
 
 
 class Services:
@@ -161,7 +191,7 @@ class Services:
     @cached_property
     def sync(self) -> SyncService:
         """This site's sync with its township hub: status for the 同步 page, and 立即同步."""
-        return SyncService(self.db, self.session)
+        return SyncService(self.db, self.session, self)
 
     def close(self) -> None:
         if self._db is not None:

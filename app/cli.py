@@ -130,6 +130,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return sync_once(args, emit)
 
 
+def cmd_join(args: argparse.Namespace) -> int:
+    from app.cli_sync import join_standalone
+
+    return join_standalone(args, emit)
+
+
 def cmd_calc(args: argparse.Namespace) -> int:
     from app.domain.calc import run_calc
 
@@ -208,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     data_arg(p)
     p.add_argument("--once", action="store_true", help="先上传、再取回，直到没有剩余，然后退出")
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("join", help="已有数据的单机机构加入乡镇同步服务（保留全部数据）")
+    data_arg(p)
+    p.add_argument("--code", required=True, help="乡镇管理员用 cunyi-hub add-site 生成的同步码")
+    p.set_defaults(func=cmd_join)
 
     p = sub.add_parser("calc", help="门诊统筹结算试算（从标准输入读 JSON）")
     p.add_argument("--policy", required=True)

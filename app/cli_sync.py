@@ -132,3 +132,37 @@ def sync_once(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
         sv.close()
     emit({"pushed": result.pushed, "pulled": result.pulled, "rejected": result.rejected})
     return EXIT_OK
+
+
+def join_standalone(args: argparse.Namespace, emit: Callable[[object], None]) -> int:
+    """``cunyi join --data DIR --code CODE``: the standalone site in DIR, with its history, joins a hub.
+
+    Prints ``{"site_id", "pushed", "pulled", "unmapped_drugs"}``; a refused code writes nothing here.
+    """
+    from app import joining
+    from app.folder_lock import FolderLock
+    from app.paths import DataDir
+    from app.sync import codes
+
+    codes.decode(args.code)  # a malformed code: nothing opened
+    data = Path(args.data)
+    if not _has_site(DataDir(data).database):
+        raise ValidationError(f"数据文件夹 {data} 里还没有机构：新装的电脑请用 cunyi init --code 同步码 建站加入",
+                              "数据文件夹")
+    with FolderLock(data, "cunyi join", "加入乡镇同步服务"):
+        sv = _services(data)
+        try:
+            joined = joining.join_existing(sv, args.code, _progress)
+            if joined.sync_error:
+                print(f"本站已加入乡镇同步服务，但首次同步没有完成：{joined.sync_error}。请稍后运行 cunyi sync --once",
+                      file=sys.stderr)
+            unmapped = sv.sync.unmapped_drugs()
+        finally:
+            sv.close()
+    for drug in unmapped:
+        print(f"待乡镇加入目录：{drug.generic_name} {drug.strength}（医保编码 {drug.national_code or '无'}）：{drug.reason}",
+              file=sys.stderr)
+    synced = joined.synced
+    emit({"site_id": joined.site.id, "pushed": synced.pushed if synced else 0, "pulled": synced.pulled if synced else 0,
+          "unmapped_drugs": len(unmapped)})
+    return EXIT_OK

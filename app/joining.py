@@ -107,3 +107,45 @@ def join_hub(sv: Services, code_text: str, admin: str, password: str, display_na
     site = create_site(sv, enrolled, request)
     synced, error = first_sync(sv, progress)
     return Joined(site, synced, error)
+
+
+def join_existing(sv: Services, code_text: str, progress: Progress | None = None) -> Joined:
+    """A standalone site (this installation, with its history) joins the hub of ``code_text``.
+
+    The site keeps its id, name and every row it owns: the hub registers its id for the code, then the
+    first sync sends its whole outbox and pulls what it may see; at a village its own drugs are then
+    mapped to the township catalog by national code (``app.services.catalog.mapping``).
+
+    Raises:
+        ValidationError: the code is malformed (field 同步码); nothing was sent.
+        RuleViolation: this installation has no site yet, or has joined a hub already; nothing was sent.
+        SyncError: the hub refused (a used code, a site it knows, a code for another kind of site) or
+            could not be reached; nothing was written here.
+    """
+    from app.db.models import LocalSite, SyncState
+    from app.db.uow import now
+    from app.services.core.audit import write_audit
+    from app.sync import state
+    from app.sync.client import enroll
+
+    code = codes.decode(code_text)
+    if not sv.sites.is_set_up():
+        raise RuleViolation("本机还没有建站：新装的电脑请用同步码建站（cunyi init --code）", "数据文件夹")
+    if sv.sync.site_sync.joined():
+        raise RuleViolation("本站已经加入乡镇同步服务，不能再加入；同步请用 立即同步 或 cunyi sync --once", "同步码")
+    site = sv.identity.local_site()
+    with sv.db.read() as s:
+        local = s.get(LocalSite, 1)
+        db_instance_id = local.db_instance_id
+        last_seq = state.last_local_seq(s.connection())
+    answer = enroll(code, db_instance_id, site_id=site.id, kind=site.kind.value, last_local_seq=last_seq,
+                    retry_seconds=sv.sync.retry_seconds)
+    with sv.db.unit_of_work() as uow:
+        s = uow.session
+        s.add(SyncState(id=1, hub_url=code.hub_url, fingerprint=code.fingerprint, token=answer.token,
+                        township_site_id=answer.township_site_id))
+        if site.kind.value == "village":
+            s.get(LocalSite, 1).enrolled_at = now()
+        write_audit(s, sv.session.actor, site.id, "site.join", "sites", site.id, hub=code.hub_url)
+    synced, error = first_sync(sv, progress)
+    return Joined(sv.identity.local_site(), synced, error)

@@ -49,4 +49,4 @@ class AppContext:
 
     def allows(self, use_case: str) -> bool:
         """Whether this user may do ``use_case`` here: the table the services enforce (``app.domain.permissions``)."""
-        return allowed(use_case, self.user.role, self.site.kind)
+        return allowed(use_case, self.user.role, self.site.kind, self.site.enrolled)

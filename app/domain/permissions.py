@@ -66,6 +66,7 @@ PERMISSIONS: dict[str, Permission] = {
     "status.read": _p("查看工作台数据", STAFF),
     "sync.read": _p("查看同步状态", STAFF),
     "sync.sync_now": _p("立即同步", STAFF, area="sync"),
+    "sync.join": _p("加入乡镇同步服务", {A}, area="settings"),
     "audit.read": _p("查看操作日志", {A}, area="settings"),
     "users.list": _p("查看用户列表", {A}, area="settings"),
     # settings, sites and users

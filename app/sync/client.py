@@ -58,16 +58,20 @@ class SyncResult:
         return {"pushed": self.pushed, "pulled": self.pulled, "rejected": self.rejected, "tables": self.tables}
 
 
-def enroll(code: codes.EnrollmentCode, db_instance_id: str, **client_args: Any) -> p.EnrollResponse:
-    """Join the hub of ``code`` as a new database; the code works once.
+def enroll(code: codes.EnrollmentCode, db_instance_id: str, *, site_id: str | None = None, kind: str | None = None,
+           last_local_seq: int = 0, **client_args: Any) -> p.EnrollResponse:
+    """Join the hub of ``code`` as a new database, or as the standalone site ``site_id`` of ``kind`` whose
+    database has assigned outbox rows up to ``last_local_seq``; the code works once.
 
     Raises:
-        HubRefused: the code was used already or is unknown (the hub's Chinese message).
+        HubRefused: the code was used already or is unknown, or (a standalone site) the hub knows the site
+            already or the code is for another kind of site (the hub's Chinese message).
         HubUnreachable, CertificateMismatch: see ``app.sync.transport``.
     """
+    request = p.EnrollRequest(secret=code.secret, db_instance_id=db_instance_id, last_local_seq=last_local_seq,
+                              site_id=site_id, kind=kind)
     with HubClient(code.hub_url, code.fingerprint, **client_args) as hub:
-        return hub.post(p.ENROLL_PATH, p.EnrollRequest(secret=code.secret, db_instance_id=db_instance_id,
-                                                       last_local_seq=0), p.EnrollResponse)
+        return hub.post(p.ENROLL_PATH, request, p.EnrollResponse)
 
 
 class SyncClient:

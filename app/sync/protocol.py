@@ -86,6 +86,9 @@ class EnrollRequest(_Model):
     secret: str = Field(min_length=1, max_length=200, description="the enrollment code's one-time secret")
     db_instance_id: str = Field(min_length=1, max_length=64, description="the id of the site's new database")
     last_local_seq: int = Field(default=0, ge=0, le=MAX_SEQ, description="the highest outbox local_seq the database ever assigned")
+    site_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                description="a standalone site joining later: its own site id, which it keeps")
+    kind: SiteKind | None = Field(default=None, description="a standalone site joining later: its kind")
 
 
 class EnrollResponse(_Model):

@@ -191,7 +191,9 @@ def _plan(db: Database, cleaned: list[tuple[int, dict[str, Any]]]) -> list[tuple
     by_name: dict[tuple[str, str, str], tuple[str, str]] = {}
     with db.read() as s:
         stmt = select(Drug.id, Drug.owner_site_id, Drug.national_code, Drug.generic_name, Drug.strength, Drug.maker)
-        for drug_id, owner, code, name, strength, maker in s.execute(stmt.order_by(Drug.created_at, Drug.id)):
+        # a village's own drugs seen at its township (waiting to be added to it) are not this catalog's
+        mine = stmt.where(Drug.owner_site_id == local)
+        for drug_id, owner, code, name, strength, maker in s.execute(mine.order_by(Drug.created_at, Drug.id)):
             if code:
                 by_code.setdefault(code, (drug_id, owner))
             by_name.setdefault((name, strength, maker), (drug_id, owner))
@@ -239,7 +241,8 @@ def _write_batch(session: Any, batch: list[tuple[int, dict[str, Any], str | None
     existing = {d.id: d for d in session.scalars(select(Drug).where(Drug.id.in_([i for _n, _v, i in batch if i])))}
     # a drug with the same code added meanwhile (another import) is updated, not added twice
     codes = [v["national_code"] for _n, v, i in batch if i is None and v["national_code"]]
-    by_code = {d.national_code: d for d in session.scalars(select(Drug).where(Drug.national_code.in_(codes)))} if codes else {}
+    by_code = {d.national_code: d for d in session.scalars(select(Drug).where(
+        Drug.national_code.in_(codes), Drug.owner_site_id == local_site_id))} if codes else {}
     stamp = now()
     new: list[dict[str, Any]] = []
     own: list[tuple[str, dict[str, Any]]] = []  # this site's store's shelf and minimum, by drug

@@ -235,7 +235,11 @@ class CatalogService:
     def _refuse_duplicate(session: OrmSession, values: dict[str, Any], own_id: str | None) -> None:
         code = values.get("national_code")
         if code:
-            other = session.scalar(select(Drug).where(Drug.national_code == code, Drug.id != (own_id or "")).limit(1))
+            # the catalog this site keeps: a village's own drugs seen at its township (listed for the township
+            # to add, ``app.services.catalog.mapping``) do not block the township's drug of that code
+            local = session.info.get("local_site_id")
+            found = select(Drug).where(Drug.national_code == code, Drug.id != (own_id or ""))
+            other = session.scalar((found.where(Drug.owner_site_id == local) if local else found).limit(1))
             if other is not None:
                 raise ValidationError(f"医保药品编码：{code} 已用于“{other.generic_name}”，不能重复", "医保药品编码")
 

@@ -111,19 +111,41 @@ class Hub:
             row = conn.execute(select(s.enroll_secret_hash, s.enroll_used, s.kind, s.name, s.township_site_id)
                                .where(s.site_id == site_id)).first()
             if row is None or not verify_secret(req.secret, row.enroll_secret_hash):
-                raise HubError(403, p.ENROLLMENT_REFUSED, "同步码无效：乡镇同步服务不认识这个同步码，请向乡镇管理员要一个新的同步码",
-                               "secret")
+                raise HubError(403, p.ENROLLMENT_REFUSED, "同步码无效：乡镇同步服务不认识这个同步码（可能已经用过），"
+                               "请向乡镇管理员要一个新的同步码", "secret")
             if row.enroll_used:
                 raise HubError(403, p.ENROLLMENT_REFUSED, "这个同步码已经用过，不能再次使用。"
                                "每个同步码只能加入一次；请向乡镇管理员要一个新的同步码", "secret")
             token = new_secret(site_id)
-            done = conn.execute(t.hub_sites.update().where(s.site_id == site_id, s.enroll_used.is_(False)).values(
-                enroll_used=True, token_hash=hash_secret(token), enrolled_at=clock.now(),
-                db_instance_id=req.db_instance_id, last_local_seq=req.last_local_seq, acked_local_seq=0))
+            values = {"enroll_used": True, "token_hash": hash_secret(token), "enrolled_at": clock.now(),
+                      "db_instance_id": req.db_instance_id, "last_local_seq": req.last_local_seq, "acked_local_seq": 0}
+            if req.site_id is not None:  # a standalone site joining later keeps its own id (its rows name it)
+                self._check_existing(conn, req, row.kind)
+                values["site_id"] = req.site_id
+            done = conn.execute(t.hub_sites.update().where(s.site_id == site_id, s.enroll_used.is_(False))
+                                .values(**values))
             if done.rowcount != 1:
                 raise HubError(403, p.ENROLLMENT_REFUSED, "这个同步码已经用过，不能再次使用", "secret")
+            if req.site_id is not None:
+                conn.execute(t.hub_sites.update().where(s.township_site_id == site_id)
+                             .values(township_site_id=req.site_id))
+                site_id = req.site_id
         return p.EnrollResponse(site_id=site_id, token=token, kind=row.kind, name=row.name,
                                 township_site_id=row.township_site_id)
+
+    @staticmethod
+    def _check_existing(conn: Connection, req: p.EnrollRequest, kind: str) -> None:
+        """Refuse a standalone site whose id the hub knows already, or whose kind is not the code's."""
+        if req.kind != kind:
+            label = {"village": "村卫生室", "township": "乡镇卫生院"}
+            raise HubError(403, p.ENROLLMENT_REFUSED, f"这个同步码是给{label.get(kind, kind)}的，本站是"
+                           f"{label.get(req.kind or '', '未说明类型的站点')}，不能用它加入；"
+                           "请向乡镇管理员要一个与本站类型相符的同步码", "kind")
+        known = conn.execute(select(t.hub_sites.c.site_id).where(t.hub_sites.c.site_id == req.site_id)).first()
+        if known is not None:
+            raise HubError(403, p.ENROLLMENT_REFUSED, "本站已经加入过乡镇同步服务（乡镇同步服务已有这个站点编号），"
+                           "不能再用新的同步码加入；如需重新初始化本站，请用 cunyi init --code 在一个空的数据文件夹建站",
+                           "site_id")
 
     # -- every authenticated request ---------------------------------------------------------------
     def authenticate(self, token: str | None, site_id: str) -> None:

@@ -126,6 +126,8 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "sync.joined": lambda sv, f: sv.sync.joined(),
     "sync.status": lambda sv, f: sv.sync.status(),
     "sync.sync_now": lambda sv, f: sv.sync.sync_now(),
+    "sync.join": lambda sv, f: sv.sync.join("不是同步码"),
+    "sync.unmapped_drugs": lambda sv, f: sv.sync.unmapped_drugs(),
     "status.day_figures": lambda sv, f: sv.status.day_figures(),
     "status.recent_days": lambda sv, f: sv.status.recent_days(3),
     "status.days_figures": lambda sv, f: sv.status.days_figures(clock.today(), 3),
@@ -278,7 +280,7 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
         # the only business refusals of the walk: a second site, a sync at a site that joined no hub, a
         # stocktake already open or already closed,
         # and at a township the settlements that do not exist there
-        expected = {"sites.create_standalone", "sites.create_enrolled", "sync.sync_now", "stocktake.start", "stocktake.finalise", "stocktake.cancel",
+        expected = {"sites.create_standalone", "sites.create_enrolled", "sync.sync_now", "sync.join", "stocktake.start", "stocktake.finalise", "stocktake.cancel",
                     "stocktake.record_count", "stocktake.scan"}
         if kind == "township":
             expected |= {"settlement.get", "settlement.for_visit", "settlement.prescription_data",
