@@ -17,6 +17,8 @@ import pytest
 from hub_harness import HubProcess, free_port
 from site_harness import PASSWORD, SiteFolder, join, joined, run
 
+from app.sync.hub.pull import REFERENCE_TABLES
+
 
 @pytest.fixture
 def password_file(tmp_path: Path) -> Path:
@@ -62,9 +64,13 @@ def test_township_and_two_villages_converge(hub: HubProcess, tmp_path: Path, pas
             owner = row["owner_site_id"]
             assert owner in owners
             assert row == every[owner][key], f"{site.site_id} holds a stale copy of {key}"
-    # each village holds its own and the township's rows, never the other village's
+    # each village holds its own rows and the township's reference data, never the other village's rows
     assert not [k for k, r in every[a.site_id].items() if r["owner_site_id"] == b.site_id]
     assert not [k for k, r in every[b.site_id].items() if r["owner_site_id"] == a.site_id]
+    for village in (a, b):
+        from_township = {table for (table, _), r in every[village.site_id].items()
+                         if r["owner_site_id"] == township.site_id}
+        assert {"drugs", "policies"} <= from_township <= set(REFERENCE_TABLES)  # not the township's stock
     # the township holds every row of its villages
     for village in (a, b):
         own = {k for k, r in every[village.site_id].items() if r["owner_site_id"] == village.site_id}

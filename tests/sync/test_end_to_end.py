@@ -29,6 +29,8 @@ from demo_cli import REPO, last_json, run_cunyi
 from hub_harness import HubProcess
 from site_harness import PASSWORD, SiteFolder
 
+from app.sync.hub.pull import REFERENCE_TABLES
+
 #: how long a sync may wait for the restarted hub (its start takes a few seconds under load)
 RIDE_THROUGH_SECONDS = "90"
 #: pages of 100 changes (``CUNYI_SYNC_PAGE_SIZE``): a week of a village is many pages to push and pull
@@ -191,8 +193,11 @@ def _assert_converged(township: SiteFolder, villages: list[SiteFolder]) -> None:
         mine = {k for k, r in every[village.site_id].items() if r["owner_site_id"] == village.site_id}
         assert mine and mine <= town.keys(), f"the township lacks {len(mine - town.keys())} rows of {village.site_id}"
         meant = {k for k, r in town.items() if r["owner_site_id"] == township.site_id
+                 and (k[0] in REFERENCE_TABLES or r.get("to_site_id") == village.site_id)
                  and r.get("to_site_id") in (None, village.site_id)}
         assert meant <= every[village.site_id].keys()
+        assert not [k for k, r in every[village.site_id].items()
+                    if r["owner_site_id"] == township.site_id and k not in meant], "a village holds township work"
         others = {v.site_id for v in villages} - {village.site_id}
         assert not [k for k, r in every[village.site_id].items() if r["owner_site_id"] in others]
 

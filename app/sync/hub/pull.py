@@ -1,8 +1,10 @@
 """What a site may see, a page at a time (DESIGN §4).
 
-A site sees: rows addressed to it (payload ``to_site_id``); a village also sees its township's rows
-that are not addressed to another site; a township sees every row of its villages. It never gets its
-own rows back (the echo of its push), and a village never sees another village's rows.
+A site sees: rows addressed to it (payload ``to_site_id``); a village also sees its township's
+reference data (``REFERENCE_TABLES``: the catalog and its prices, policy files, sites and stores) that
+is not addressed to another site, never the township's own stock, users or work; a township sees every
+row of its villages. A site never gets its own rows back (the echo of its push), and a village never
+sees another village's rows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .service import SiteRow
 
 _c = t.changelog.c
 
+#: the township's tables its villages read (DESIGN §4: written only by the township, read by the others)
+REFERENCE_TABLES = ("drugs", "policies", "sites", "stores")
+
 
 def visible(site: SiteRow):
     """The changelog condition of what ``site`` may see, its own rows excluded."""
@@ -25,7 +30,7 @@ def visible(site: SiteRow):
     if site.kind == "township":
         seen = or_(_c.township_site_id == site.site_id, addressed)
     else:
-        township = and_(_c.owner_site_id == (site.township_site_id or ""),
+        township = and_(_c.owner_site_id == (site.township_site_id or ""), _c.table_name.in_(REFERENCE_TABLES),
                         or_(_c.to_site_id.is_(None), addressed))
         seen = or_(township, addressed)
     return and_(_c.owner_site_id != site.site_id, seen)
