@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -29,11 +27,11 @@ from app.domain.enums import SiteKind
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.passwords import check_password_strength
 from app.services.core.identity import SiteInfo
-from app.sync import codes
 
 from ..syncing import progress_text
 from ..widgets.forms import ErrorLabel, focus_field, password_edit
 from ..widgets.layout import EnterAdvances
+from ..widgets.sync_code import SyncCodeBox
 from ..workers import Op
 
 #: page ids: the standalone path 0 → 1 → 2, the joining path 0 → 3
@@ -71,7 +69,7 @@ class KindPage(QWizardPage):
     def kind(self) -> SiteKind:
         return SiteKind.VILLAGE if self.village.isChecked() else SiteKind.TOWNSHIP
 
-    def nextId(self) -> int:  # noqa: N802 - Qt override
+    def nextId(self) -> int:
         return JOIN if self.join.isChecked() else SITE
 
 
@@ -119,7 +117,7 @@ class AdminPage(QWizardPage):
         self.registerField("admin_password*", self.password)
         self.registerField("admin_confirm*", self.confirm)
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+    def validatePage(self) -> bool:
         try:
             if not self.username.text().strip():
                 raise ValidationError("管理员用户名不能为空", "用户名")
@@ -134,7 +132,7 @@ class AdminPage(QWizardPage):
         self.error.clear_error()
         return True
 
-    def nextId(self) -> int:  # noqa: N802 - Qt override
+    def nextId(self) -> int:
         return -1
 
 
@@ -145,12 +143,8 @@ class JoinPage(QWizardPage):
         super().__init__()
         self.setTitle("第 2 步：输入同步码")
         self.setSubTitle("同步码由乡镇管理员生成（CY1- 开头）。可粘贴，也可用扫码枪扫二维码。")
-        self.code = QLineEdit()
-        self.code.setObjectName("joinCode")
-        self.code.setPlaceholderText("CY1-…  粘贴或扫码")
-        self.code_error = ErrorLabel()
-        self.hub = QLabel()
-        self.hub.setProperty("role", "hint")
+        self.code_box = SyncCodeBox(self)
+        self.code, self.code_error, self.hub = self.code_box.edit, self.code_box.error, self.code_box.hub
         self.username = QLineEdit("admin")
         self.display_name = QLineEdit("管理员")
         self.password = password_edit("至少 6 位")
@@ -172,21 +166,11 @@ class JoinPage(QWizardPage):
         self.registerField("join_code*", self.code)
         self.registerField("join_password*", self.password)
         self.registerField("join_confirm*", self.confirm)
-        self.code.editingFinished.connect(self.check_code)
         self.fields = {"同步码": self.code, "用户名": self.username, "密码": self.password,
                        "确认密码": self.confirm}
         self._enter = EnterAdvances([self.code, self.username, self.display_name, self.password, self.confirm],
                                     self._submit)
-        self.code.installEventFilter(self)  # after EnterAdvances: sees Enter first
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Enter in the code (a scanner ends with it): read the code; stay on it when it is wrong."""
-        if (watched is self.code and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
-            if not self.check_code():
-                self.code.selectAll()
-                return True
-        return super().eventFilter(watched, event)
+        self.code_box.watch_enter()  # after EnterAdvances: sees Enter first
 
     def _submit(self) -> None:
         wizard = self.wizard()
@@ -195,15 +179,7 @@ class JoinPage(QWizardPage):
 
     def check_code(self) -> bool:
         """Read the code as soon as it is entered (a scanner's Enter): say where it leads, or what is wrong."""
-        try:
-            code = codes.decode(self.code.text())
-        except ValidationError as exc:
-            self.hub.clear()
-            self.code_error.show_error(str(exc)) if self.code.text().strip() else self.code_error.clear_error()
-            return False
-        self.code_error.clear_error()
-        self.hub.setText(f"乡镇同步服务：{code.hub_url}")
-        return True
+        return self.code_box.check()
 
     def show_error(self, error: CunyiError) -> None:
         """Show ``error`` on the field it names (the code's own line for the code) and focus that field."""
@@ -228,7 +204,7 @@ class JoinPage(QWizardPage):
             raise ValidationError("两次输入的密码不一致，请重新输入确认密码", "确认密码")
         return request
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+    def validatePage(self) -> bool:
         try:
             self.request()
         except ValidationError as exc:
@@ -238,7 +214,7 @@ class JoinPage(QWizardPage):
         self.code_error.clear_error()
         return True
 
-    def nextId(self) -> int:  # noqa: N802 - Qt override
+    def nextId(self) -> int:
         return -1
 
 

@@ -24,7 +24,15 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.db.models import Batch, Drug, DrugMapping, Store, StoreDrugSettings, SyncState, TraceCodeEvent
+from app.db.models import (
+    Batch,
+    Drug,
+    DrugMapping,
+    Store,
+    StoreDrugSettings,
+    SyncState,
+    TraceCodeEvent,
+)
 from app.db.uow import Database, now
 from app.domain.enums import MovementKind
 from app.domain.enums import TraceEventKind as K
@@ -180,7 +188,7 @@ def _move_batch(session: Session, batch: Batch, drug: Drug, target: Drug, row: D
 def _carry_codes(session: Session, old: Batch, new: Batch, doc_id: str, at: datetime) -> None:
     """The codes on the shelf in ``old`` leave it (shipped) and enter ``new`` (received), in order."""
     codes = sorted(set(session.scalars(select(TraceCodeEvent.code).where(TraceCodeEvent.batch_id == old.id))))
-    for code, history in tracecodes._load(session, codes).items():  # noqa: SLF001 - the same fold the rules use
+    for code, history in tracecodes._load(session, codes).items():
         here = history.at(old.store_id)
         if here is None or not here.on_shelf or here.received is None or here.received.batch_id != old.id:
             continue
@@ -220,7 +228,7 @@ def unmapped_drugs(session: Session, site_id: str) -> list[UnmappedDrug]:
 
 
 @report("unmapped-drugs", "待乡镇加入目录的药品")
-def _unmapped_report(services, period: Period) -> Table:  # noqa: ANN001
+def _unmapped_report(services, period: Period) -> Table:
     with services.db.read() as session:
         rows = [{"drug_id": d.drug_id, "national_code": d.national_code, "generic_name": d.generic_name,
                  "strength": d.strength, "maker": d.maker, "on_hand_units": d.on_hand_units, "reason": d.reason}

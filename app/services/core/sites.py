@@ -17,9 +17,9 @@ from app.services.core.context import Session, requires
 from app.services.core.identity import SiteInfo
 
 
-def _info(site: Site, store_id: str | None) -> SiteInfo:
+def _info(site: Site, store_id: str | None, enrolled: bool = False) -> SiteInfo:
     return SiteInfo(
-        site.id, SiteKind(site.kind), site.name, site.code, site.township_id, site.region, store_id
+        site.id, SiteKind(site.kind), site.name, site.code, site.township_id, site.region, store_id, enrolled
     )
 
 
@@ -128,7 +128,7 @@ class SiteService:
             write_audit(s, self.session.actor, site_id, "site.create", "sites", site_id, name=name, kind=kind.value,
                         **({"hub": enrolled.hub_url} if enrolled else {}))
         self.db.forget_local_site()
-        return _info(site, store.id)
+        return _info(site, store.id, bool(enrolled) and kind is SiteKind.VILLAGE)
 
     @requires("sites.read")
     def get(self, site_id: str) -> SiteInfo:

@@ -108,6 +108,18 @@ class SiteSettingsTab(QWidget):
         site_heading.setProperty("role", "section")
         site_column.addWidget(site_heading)
         site_column.addLayout(info)
+        # a standalone site joins the township's sync service with its data (administrators)
+        self.join_button = QPushButton("加入乡镇同步服务…")
+        self.join_button.setObjectName("joinHubButton")
+        self.join_button.setToolTip("用乡镇管理员给的同步码加入；本机构已有的数据都保留并上传")
+        self.join_button.clicked.connect(self.ask_join)
+        self.join_message = QLabel()
+        self.join_message.setWordWrap(True)
+        self.join_message.setProperty("role", "success")
+        self.join_message.hide()
+        site_column.addWidget(self.join_button)
+        site_column.addWidget(self.join_message)
+        self.join_button.setHidden(not self.ctx.allows("sync.join") or site.enrolled)
         site_column.addStretch(1)
 
         row = QHBoxLayout()
@@ -195,8 +207,26 @@ class SiteSettingsTab(QWidget):
         printers = self.editors.get("printer_name")
         if isinstance(printers, PrinterCombo):
             printers.reload_printers()  # a printer added since the page was built
-        settings = self.ctx.sv.settings
+        settings, sync = self.ctx.sv.settings, self.ctx.sv.sync
         Op(self, settings.all).success(self._loaded).run()
+        if self.ctx.allows("sync.join"):
+            Op(self, sync.joined).success(lambda joined: self.join_button.setHidden(joined)).run()
+
+    def ask_join(self) -> None:
+        from ui.dialogs.join_hub import JoinHubDialog
+
+        self.join_dialog = JoinHubDialog(self.ctx, self)
+        self.join_dialog.accepted.connect(self._joined)
+        self.join_dialog.open()
+
+    def _joined(self) -> None:
+        joined = self.join_dialog.joined
+        self.join_button.hide()
+        text = "已加入乡镇同步服务，本机构数据已上传。"
+        if joined is not None and joined.sync_error:
+            text = f"已加入乡镇同步服务，但首次同步没有完成：{joined.sync_error}。请到 同步 页点 立即同步。"
+        self.join_message.setText(text + "自建药品的对照情况见 同步 页。")
+        self.join_message.show()
 
     def _loaded(self, values: dict[str, Any]) -> None:
         self.loaded = dict(values)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QTableView, QVBoxLayout
 
 from app.domain.errors import CunyiError
+from app.domain.permissions import allowed
 from app.services.catalog.service import DrugInfo, ImportRejected, ImportResult
 from ui import errors
 from ui.dialogs.stock_drug import DrugDialog, ImportProblemsDialog
@@ -18,6 +19,8 @@ from ui.pages.stock.tabs import StockListTab
 from ui.widgets.layout import button, hint, row, setup_table, shortcut, size_columns
 from ui.workers import Op
 
+#: why the catalog's write buttons are off at a village enrolled under a township
+TOWNSHIP_KEEPS = "药品目录由乡镇统一维护"
 IMPORT_COLUMNS = "通用名、规格、包装单位、最小单位、转换比、生产企业、医保药品编码、医保类别、集采药品、进价(元) 等"
 
 
@@ -39,13 +42,20 @@ class CatalogTab(StockListTab):
                                     tip=f"表头第一行为列名：{IMPORT_COLUMNS}；整个文件检查无误后才导入")
         self.summary = hint()
         note = ("Enter 编辑选中药品 · 导入时逐行检查，有错则一行也不导入" if self.editable
-                else "药品目录由乡镇统一维护并同步下发；如需修改请联系乡镇药管员 · Enter 查看库存台账")
+                else TOWNSHIP_KEEPS + "并同步下发；如需修改请联系乡镇药管员 · Enter 查看库存台账")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 4, 4)
         layout.setSpacing(10)
         layout.addLayout(row(self.search, self.inactive, None, self.add_button, self.edit_button, self.import_button))
+        # a maintainer at a village enrolled under a township sees why the catalog is read only here
+        ctx = page.ctx
+        self.held_by_township = (not self.editable and ctx.site.enrolled
+                                 and allowed("catalog.update", ctx.role, ctx.site_kind))
         for b in (self.add_button, self.edit_button, self.import_button):
-            b.setHidden(not self.editable)  # after they have a parent: a parentless shown button is a window
+            b.setHidden(not (self.editable or self.held_by_township))  # after they have a parent: a parentless shown button is a window
+            if self.held_by_township:
+                b.setEnabled(False)
+                b.setToolTip(TOWNSHIP_KEEPS)
         layout.addWidget(self.view, 1)
         layout.addLayout(row(self.summary, None, hint(note)))
         self._search_as_typed()

@@ -37,6 +37,11 @@ NOT_JOINED_HELP = ("本站单机运行，数据只保存在这台电脑上，没
                    "新装的电脑在建站向导第 1 步选「加入乡镇同步服务」，粘贴或扫码即可；"
                    "也可以用命令 cunyi init --code 同步码 建站加入。")
 
+#: what a village does about its own drugs the township catalog lacks; how many the page lists
+UNMAPPED_TODO = ("本站加入乡镇前自建的这些药品，乡镇目录里还没有同医保编码的药品，仍可照常使用。"
+                 "请乡镇把这些药品加入目录；乡镇加入后，下次同步会自动对照并把库存转到乡镇目录的药品上。")
+UNMAPPED_SHOWN = 10
+
 
 def when(at: datetime | None) -> str:
     """A time as the page shows it: 今天 09:30, 昨天 17:05, or 06-12 08:00 (with the year when not this one)."""
@@ -102,6 +107,17 @@ class SyncPage(Page):
         box.addLayout(row(self.sync_button, self.progress_bar, self.progress_label, None, spacing=14))
         self.body().addWidget(card)
 
+        # a village that kept its own drugs while standalone: the ones the township catalog lacks
+        self.unmapped_title = section("待乡镇加入目录的药品")
+        self.unmapped_title.setObjectName("unmappedTitle")
+        self.unmapped = QLabel()
+        self.unmapped.setObjectName("unmappedDrugs")
+        self.unmapped.setWordWrap(True)
+        self.unmapped.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for widget in (self.unmapped_title, self.unmapped):
+            widget.hide()
+            self.body().addWidget(widget)
+
         self.rejections_title = section("乡镇同步服务拒绝的变化")
         self.body().addWidget(self.rejections_title)
         self.rejections_hint = hint("没有被拒绝的变化。")
@@ -137,6 +153,18 @@ class SyncPage(Page):
     def refresh(self) -> None:
         sv = self.ctx.sv
         Op(self, lambda: sv.sync.status()).success(self.show_status).run()
+        Op(self, lambda: sv.sync.unmapped_drugs()).success(self.show_unmapped).run()
+
+    def show_unmapped(self, drugs: list[Any]) -> None:
+        """The village's own drugs the township catalog has no drug for yet, and what to do."""
+        lines = [f"· {d.generic_name} {d.strength}（医保编码 {d.national_code or '无'}，结存 {d.on_hand_units}）：{d.reason}"
+                 for d in drugs[:UNMAPPED_SHOWN]]
+        if len(drugs) > UNMAPPED_SHOWN:
+            lines.append(f"…… 共 {len(drugs)} 种，全部清单：cunyi report unmapped-drugs")
+        self.unmapped_title.setText(f"待乡镇加入目录的药品（{len(drugs)} 种）")
+        self.unmapped.setText("\n".join([UNMAPPED_TODO, *lines]))
+        for widget in (self.unmapped_title, self.unmapped):
+            widget.setVisible(bool(drugs))
 
     def show_status(self, status: Any) -> None:
         self.status = status
