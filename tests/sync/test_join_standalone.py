@@ -17,8 +17,8 @@ from hub_harness import HubProcess
 from site_harness import PASSWORD, SiteFolder, births_for, id_number, joined, run
 
 from app.bootstrap import bootstrap
-from app.domain.errors import PermissionDenied
 from app.domain.enums import Role
+from app.domain.errors import PermissionDenied
 from app.services.core.policies import DEFAULT_POLICY
 from app.services.residents.types import EnrollmentRecord, ResidentForm
 from app.services.settlement.types import DraftLine, VisitDraft
