@@ -2,10 +2,12 @@
 
 Prints ONE JSON line:
 
-* ``ops``: outbox rows a township writes through the services (stock receipts; ``--ops``, default 10,000),
-  ``push_s``: its ``sync --once`` to a ``cunyi-hub serve`` on loopback (HTTPS, gzip, pages of 1000),
-  ``pull_s``: a village's ``sync --once`` pulling the same ops, ``bulk_insert_s``: inserting the rows the
-  hub wrote for them (changelog, applied ops, records) into a fresh hub database in one transaction;
+* ``ops``: outbox rows a village writes through the services (stock receipts of the township's catalog;
+  ``--ops``, default 10,000), ``push_s``: its ``sync --once`` to a ``cunyi-hub serve`` on loopback (HTTPS,
+  gzip, pages of 1000), ``pull_s``: its township's ``sync --once`` pulling the same ops (a township sees
+  every row of its villages; a village never sees the township's own stock), ``bulk_insert_s``: inserting
+  the rows the hub wrote for them (changelog, applied ops, records) into a fresh hub database in one
+  transaction;
   ``ratio`` = bulk_insert_s / (push_s + pull_s) (target ≥ 0.3).
 * ``initial_sync``: a hub loaded with a demo (``--scale``, default ``township-10y``; every row as if its
   owner had pushed it) and a new village joining it with ``cunyi init --code`` as a child process:
@@ -121,11 +123,19 @@ def join(data: Path, code: str, password: Path) -> None:
 
 
 # -- 10,000 ops: push + pull vs bulk insert -----------------------------------------------------
-def write_ops(data: Path, target: int) -> int:
-    """Stock receipts at the township through the services until its outbox holds ``target`` rows."""
+def import_catalog(data: Path) -> None:
+    """The township's catalog (``resources/catalog/drugs.csv``), imported through the services."""
     sv = bootstrap(data, actor=CLI_ACTOR, backup_before_migrate=False)
     try:
         sv.catalog.import_file(resource("catalog", "drugs.csv"))
+    finally:
+        sv.close()
+
+
+def write_ops(data: Path, target: int) -> int:
+    """Stock receipts through the services until the site's outbox holds ``target`` rows."""
+    sv = bootstrap(data, actor=CLI_ACTOR, backup_before_migrate=False)
+    try:
         with sqlite3.connect(data / "cunyi.db") as con:
             drugs = [r[0] for r in con.execute("SELECT id FROM drugs ORDER BY id")]
         n, expiry = 0, date(2028, 12, 31)
@@ -184,13 +194,18 @@ def measure_ops(work: Path, target: int) -> dict:
         password = _password(work)
         township_id, code = hub.add_site("township", "基准乡镇卫生院")
         join(work / "ops-township", code, password)
-        join(work / "ops-village", hub.add_site("village", "基准村卫生室", township_id)[1], password)
-        ops = write_ops(work / "ops-township", target)
+        village_id, code = hub.add_site("village", "基准村卫生室", township_id)
+        join(work / "ops-village", code, password)
+        import_catalog(work / "ops-township")
+        sync_seconds(work / "ops-township")
+        sync_seconds(work / "ops-village")  # the village receives the township's drugs
+        ops = write_ops(work / "ops-village", target)
         note(f"push {ops} ops")
-        push_s, pushed = sync_seconds(work / "ops-township")
+        push_s, pushed = sync_seconds(work / "ops-village")
         note(f"pushed in {push_s:.1f} s; pull")
-        pull_s, pulled = sync_seconds(work / "ops-village")
-        bulk_s = bulk_insert_seconds(hub, township_id, work)
+        pull_s, pulled = sync_seconds(work / "ops-township")
+        note(f"pulled in {pull_s:.1f} s")
+        bulk_s = bulk_insert_seconds(hub, village_id, work)
     finally:
         hub.stop()
     return {"ops": ops, "pushed": pushed["pushed"], "pulled": pulled["pulled"], "push_s": round(push_s, 2),
