@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, column, select, table, update
+from sqlalchemy import Connection, bindparam, column, select, table, update
+from sqlalchemy.sql.expression import TableClause
 
 from app.db.models import Base
 from app.db.outbox import APPEND_ONLY
@@ -27,6 +28,8 @@ from app.sync import protocol as p
 from .transport import SyncError
 
 _VERSIONS: dict[str, int] = {}
+#: the most ids in one ``IN (...)`` (SQLite allows 32,766 bound values)
+_CHUNK = 500
 
 
 def _versions() -> dict[str, int]:
@@ -71,40 +74,90 @@ def _row(change: p.Change) -> dict[str, Any]:
 
 
 def apply_changes(conn: Connection, local_site_id: str, changes: Iterable[p.Change]) -> set[str]:
-    """Check every change, then upsert them in order; returns the names of the tables written.
+    """Check every change, then upsert them as if one by one in order; returns the names of the tables written.
+
+    Each change inserts its row, or updates it when the change is not older than it; an append-only
+    row is never updated. The page is settled in memory first (a record's later change in the page
+    folds into its insert or update) and written per table with one statement per column set:
+    the rows as the last change of each record leaves them, updates before inserts.
 
     Raises:
-        SyncError: a change was refused (see :func:`check`); the caller's transaction rolls back.
+        SyncError: a change was refused (see :func:`check`); nothing is written, the caller's transaction
+            rolls back.
     """
     changes = list(changes)
     for change in changes:
         check(change, local_site_id)
-    written: set[str] = set()
+    current = _current(conn, changes)
+    inserts: dict[str, dict[str, dict[str, Any]]] = {}
+    updates: dict[str, dict[str, dict[str, Any]]] = {}
     for change in changes:
-        if _upsert(conn, change):
-            written.add(change.table_name)
-    return written
+        name, record_id, values = change.table_name, change.record_id, _row(change)
+        held = current[name].get(record_id)
+        if held is None:
+            inserts.setdefault(name, {})[record_id] = values
+        else:
+            owner, version = held
+            if owner != change.owner_site_id:
+                raise _refuse(change, f"要改写的记录在本机属于另一站点（{owner}）")
+            if name in APPEND_ONLY or int(values.get("version") or 0) < version:
+                continue  # an append-only row never changes; an older version is already superseded here
+            pending = inserts.get(name, {}).get(record_id)
+            if pending is not None:
+                pending.update(values)  # inserted by an earlier change of this page: insert it as it ends
+            else:
+                updates.setdefault(name, {}).setdefault(record_id, {}).update(values)
+        current[name][record_id] = (change.owner_site_id, int(values.get("version") or 0))
+    for name, rows in updates.items():
+        _update(conn, name, rows)
+    for name, rows in inserts.items():
+        _insert(conn, name, list(rows.values()))
+    return set(inserts) | set(updates)
 
 
-def _upsert(conn: Connection, change: p.Change) -> bool:
-    """Insert the row, or update it when the change is not older than it; False when nothing changed."""
-    model = Base.metadata.tables[change.table_name]
-    current = conn.execute(select(model.c.owner_site_id, model.c.version).where(model.c.id == change.record_id)).first()
-    values = _row(change)
+def _current(conn: Connection, changes: list[p.Change]) -> dict[str, dict[str, tuple[str, int]]]:
+    """Per table of the page: the owner and version of each of its records this database holds."""
+    ids: dict[str, dict[str, None]] = {}
+    for change in changes:
+        ids.setdefault(change.table_name, {})[change.record_id] = None
+    held: dict[str, dict[str, tuple[str, int]]] = {}
+    for name, wanted in ids.items():
+        model, found = Base.metadata.tables[name], {}
+        keys = list(wanted)
+        for start in range(0, len(keys), _CHUNK):
+            rows = conn.execute(select(model.c.id, model.c.owner_site_id, model.c.version)
+                                .where(model.c.id.in_(keys[start:start + _CHUNK])))
+            found.update((str(row.id), (row.owner_site_id, int(row.version or 0))) for row in rows)
+        held[name] = found
+    return held
+
+
+def _target(name: str, columns: Iterable[str]) -> TableClause:
     # untyped columns: the payload's values go in exactly as the owner's database stored them
-    target = table(change.table_name, *(column(name) for name in values))
-    if current is None:
-        # a column the sender's older schema did not have takes this release's default
-        for col in model.columns:
-            if col.name not in values and col.default is not None and col.default.is_scalar:
-                values[col.name] = col.default.arg
-        target = table(change.table_name, *(column(name) for name in values))
-        conn.execute(target.insert().values(**values))
-        return True
-    if current.owner_site_id != change.owner_site_id:
-        raise _refuse(change, f"要改写的记录在本机属于另一站点（{current.owner_site_id}）")
-    if change.table_name in APPEND_ONLY or int(values.get("version") or 0) < int(current.version or 0):
-        return False  # an append-only row never changes; an older version is already superseded here
-    changed = {k: v for k, v in values.items() if k != "id"}
-    conn.execute(update(target).where(target.c.id == change.record_id).values(**changed))
-    return True
+    return table(name, *(column(c) for c in columns))
+
+
+def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """Insert new rows; a column the sender's older schema did not have takes this release's default."""
+    defaults = {col.name: col.default.arg for col in Base.metadata.tables[name].columns
+                if col.default is not None and col.default.is_scalar}
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in rows:
+        for key, value in defaults.items():
+            values.setdefault(key, value)
+        groups.setdefault(tuple(values), []).append(values)
+    for columns, group in groups.items():
+        conn.execute(_target(name, columns).insert(), group)
+
+
+def _update(conn: Connection, name: str, rows: dict[str, dict[str, Any]]) -> None:
+    """Update existing rows, one statement per set of columns the changes bring."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record_id, values in rows.items():
+        changed = {k: v for k, v in values.items() if k != "id"}
+        groups.setdefault(tuple(changed), []).append({**{f"v_{k}": v for k, v in changed.items()}, "k_id": record_id})
+    for columns, group in groups.items():
+        target = _target(name, ("id", *columns))
+        statement = (update(target).where(target.c.id == bindparam("k_id"))
+                     .values({c: bindparam(f"v_{c}") for c in columns}))
+        conn.execute(statement, group)
