@@ -1,17 +1,20 @@
 """Applying a pushed page: dedup, ownership, the township-wide resident ID number, the changelog.
 
 A page is checked whole before anything is read (``check_page``). Then, inside one database transaction
-holding the writer's lock, each of its transactions is checked against the hub's records and written
+holding the writer's lock, each of its transactions is checked against the hub's records and applied
 whole, or rejected whole (``apply_page``): a rejected transaction writes only its ``rejected_ops`` rows.
+What the page holds is read once, the checks run in memory, and the page's rows are written at the end
+with one statement per table.
 """
 
 from __future__ import annotations
 
 import json
+from collections import ChainMap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from app.db.sync_schema import schema_versions
 from app.domain import clock
@@ -38,7 +41,7 @@ def check_page(req: p.PushRequest) -> None:
     """
     if not _VERSIONS:
         _VERSIONS.update(schema_versions())
-    previous, op_ids, groups = 0, set(), []
+    previous, op_ids, groups, seen = 0, set(), [], set()
     for op in req.ops:
         if op.local_seq <= previous:
             raise _malformed(f"第 {op.local_seq} 号记录排在第 {previous} 号之后：一页内的记录应按 local_seq 从小到大排列",
@@ -49,10 +52,11 @@ def check_page(req: p.PushRequest) -> None:
         op_ids.add(op.op_id)
         if groups and groups[-1][0] == op.tx_id:
             groups[-1][1] += 1
-        elif any(tx == op.tx_id for tx, _ in groups):
+        elif op.tx_id in seen:
             raise _malformed(f"同一次保存（事务 {op.tx_id}）的记录在本页中不连续", "ops.tx_id")
         else:
             groups.append([op.tx_id, 1])
+            seen.add(op.tx_id)
         if op.table_name not in _VERSIONS:
             raise _malformed(f"乡镇同步服务不认识数据表 {op.table_name}", "ops.table_name")
         if op.schema_version > _VERSIONS[op.table_name]:
@@ -136,8 +140,13 @@ def _problem(op: p.Op, site: SiteRow, owners: dict, holder: dict, names: dict) -
 
 
 def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[p.OpResult]:
-    """Apply each transaction of the page whole, or reject it whole; a status per op, in page order."""
+    """Apply each transaction of the page whole, or reject it whole; a status per op, in page order.
+
+    Each transaction is checked against the hub's records as the page's earlier transactions leave
+    them (kept in memory); the rows of the whole page are then written with one statement per table.
+    """
     state = _State(conn, site, ops)
+    writes = _Writes(set(state.owners))
     results: list[p.OpResult] = []
     groups: list[list[p.Op]] = []
     for op in ops:
@@ -156,7 +165,8 @@ def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[p.O
             else:
                 fresh.append(op)
         if fresh:
-            results += _apply_tx(conn, site, state, fresh)
+            results += _apply_tx(site, state, writes, fresh)
+    writes.flush(conn)
     order = {op.op_id: i for i, op in enumerate(ops)}
     return sorted(results, key=lambda r: order[r.op_id])
 
@@ -167,73 +177,95 @@ def _result(op: p.Op, status: str, field: str | None = None, reason: str | None 
                       record_id=op.record_id, field=field, reason=reason, action=action)
 
 
-def _apply_tx(conn: Connection, site: SiteRow, state: _State, ops: list[p.Op]) -> list[p.OpResult]:
-    owners, holder = dict(state.owners), dict(state.holder)
+class _Writes:
+    """The rows a page's applied and rejected transactions write, in the order they were applied."""
+
+    def __init__(self, held: set[tuple[str, str]]) -> None:
+        self.held = held  # the (table, record id) the hub held before the page: updated, not inserted
+        self.changes: list[dict[str, Any]] = []
+        self.applied: list[dict[str, Any]] = []
+        self.latest: dict[tuple[str, str], dict[str, Any]] = {}
+        self.numbers: dict[str, tuple[str | None, str]] = {}  # resident record id -> (ID number, owner) at the end
+        self.rejected: list[dict[str, Any]] = []
+
+    def flush(self, conn: Connection) -> None:
+        if self.changes:
+            conn.execute(t.changelog.insert(), self.changes)
+            conn.execute(t.applied_ops.insert(), self.applied)
+        _upsert_records(conn, self.held, self.latest)
+        if self.numbers:
+            rid = t.resident_ids.c
+            for start in range(0, len(self.numbers), _CHUNK):
+                conn.execute(t.resident_ids.delete().where(rid.record_id.in_(list(self.numbers)[start:start + _CHUNK])))
+            rows = [{"id_number": n, "record_id": r, "owner_site_id": owner} for r, (n, owner) in self.numbers.items()
+                    if n]
+            if rows:
+                conn.execute(t.resident_ids.insert(), rows)
+        if self.rejected:
+            conn.execute(t.rejected_ops.insert(), self.rejected)
+
+
+def _apply_tx(site: SiteRow, state: _State, writes: _Writes, ops: list[p.Op]) -> list[p.OpResult]:
+    mine: dict[tuple[str, str], str] = {}
+    owners = ChainMap(mine, state.owners)  # the page so far, and this transaction on top
+    residents = any(op.table_name == "residents" for op in ops)
+    holder = dict(state.holder) if residents else state.holder  # only a resident changes it
     for op in ops:
         problem = _problem(op, site, owners, holder, state.names) or references.missing(
             op, state.names, state.referred, owners)
         if problem:
-            return _reject(conn, site, ops, op, *problem)
-        owners[(op.table_name, op.record_id)] = site.site_id
+            writes.rejected += _reject(site, ops, op, *problem)
+            return [_result(o, "rejected", r["field"], r["reason"], r["action"])
+                    for o, r in zip(ops, writes.rejected[-len(ops):])]
+        mine[(op.table_name, op.record_id)] = site.site_id
         number = _id_number(op) if op.table_name == "residents" else None
         for key in [k for k, v in holder.items() if v[0] == op.record_id and k != number]:
             del holder[key]
         if number:
             holder[number] = (op.record_id, site.site_id)
-    changes, latest = [], {}
     for op in ops:
         seq, state.next_seq = state.next_seq, state.next_seq + 1
         to_site = op.payload.get(p.ADDRESSED_FIELD)
-        changes.append({"seq": seq, "table_name": op.table_name, "record_id": op.record_id,
-                        "owner_site_id": site.site_id, "township_site_id": site.township or None,
-                        "to_site_id": to_site if isinstance(to_site, str) and to_site else None,
-                        "tx_id": op.tx_id, "schema_version": op.schema_version, "payload": _dumps(op.payload)})
-        latest[(op.table_name, op.record_id)] = changes[-1]
-    conn.execute(t.changelog.insert(), changes)
-    conn.execute(t.applied_ops.insert(), [{"site_id": site.site_id, "op_id": op.op_id, "local_seq": op.local_seq,
-                                           "tx_id": op.tx_id, "seq": c["seq"]} for op, c in zip(ops, changes)])
-    _upsert_records(conn, state.owners, latest)
-    for op in ops:
+        change = {"seq": seq, "table_name": op.table_name, "record_id": op.record_id,
+                  "owner_site_id": site.site_id, "township_site_id": site.township or None,
+                  "to_site_id": to_site if isinstance(to_site, str) and to_site else None,
+                  "tx_id": op.tx_id, "schema_version": op.schema_version, "payload": _dumps(op.payload)}
+        writes.changes.append(change)
+        writes.applied.append({"site_id": site.site_id, "op_id": op.op_id, "local_seq": op.local_seq,
+                               "tx_id": op.tx_id, "seq": seq})
+        writes.latest[(op.table_name, op.record_id)] = change
         if op.table_name == "residents":
-            conn.execute(t.resident_ids.delete().where(t.resident_ids.c.record_id == op.record_id))
-    numbers = {}
-    for op in ops:
-        number = _id_number(op) if op.table_name == "residents" else None
-        if number:
-            numbers[op.record_id] = number
-    if numbers:
-        conn.execute(t.resident_ids.insert(), [{"id_number": n, "record_id": r, "owner_site_id": site.site_id}
-                                               for r, n in numbers.items()])
-    state.owners, state.holder = owners, holder
+            writes.numbers[op.record_id] = (_id_number(op), site.site_id)
+    state.owners.update(mine)
+    state.holder = holder
     state.applied.update(op.op_id for op in ops)
     return [_result(op, "applied") for op in ops]
 
 
-def _upsert_records(conn: Connection, known: dict, latest: dict) -> None:
+def _upsert_records(conn: Connection, held: set[tuple[str, str]], latest: dict) -> None:
+    """Each record's latest row: inserted when the hub did not hold it before the page, else updated."""
     rec = t.records.c
-    new = [c for key, c in latest.items() if key not in known]
-    old = [c for key, c in latest.items() if key in known]
+    new = [c for key, c in latest.items() if key not in held]
+    old = [c for key, c in latest.items() if key in held]
     if new:
         conn.execute(t.records.insert(), [{k: c[k] for k in ("table_name", "record_id", "owner_site_id",
                                                               "schema_version", "payload", "seq")} for c in new])
-    for c in old:
-        conn.execute(t.records.update().where(rec.table_name == c["table_name"], rec.record_id == c["record_id"])
-                     .values(schema_version=c["schema_version"], payload=c["payload"], seq=c["seq"]))
+    if old:
+        conn.execute(t.records.update().where(rec.table_name == bindparam("k_table"), rec.record_id == bindparam("k_id"))
+                     .values(schema_version=bindparam("v_version"), payload=bindparam("v_payload"), seq=bindparam("v_seq")),
+                     [{"k_table": c["table_name"], "k_id": c["record_id"], "v_version": c["schema_version"],
+                       "v_payload": c["payload"], "v_seq": c["seq"]} for c in old])
 
 
-def _reject(conn: Connection, site: SiteRow, ops: list[p.Op], bad: p.Op, field: str, reason: str,
-            action: str) -> list[p.OpResult]:
-    results, rows = [], []
+def _reject(site: SiteRow, ops: list[p.Op], bad: p.Op, field: str, reason: str, action: str) -> list[dict[str, Any]]:
+    """The ``rejected_ops`` rows of a transaction rejected whole because of ``bad``."""
+    rows = []
     for op in ops:
         if op is bad:
-            result = _result(op, "rejected", field, reason, action)
+            why = (field, reason)
         else:
-            result = _result(op, "rejected", None, f"与它同一次保存的第 {bad.local_seq} 号记录被拒绝（{reason}），"
-                             "这一次保存的内容都没有写入乡镇同步服务", action)
-        results.append(result)
+            why = (None, f"与它同一次保存的第 {bad.local_seq} 号记录被拒绝（{reason}），这一次保存的内容都没有写入乡镇同步服务")
         rows.append({"site_id": site.site_id, "op_id": op.op_id, "local_seq": op.local_seq, "tx_id": op.tx_id,
-                     "table_name": op.table_name, "record_id": op.record_id, "field": result.field,
-                     "reason": result.reason, "action": result.action, "payload": _dumps(op.payload),
-                     "rejected_at": clock.now()})
-    conn.execute(t.rejected_ops.insert(), rows)
-    return results
+                     "table_name": op.table_name, "record_id": op.record_id, "field": why[0], "reason": why[1],
+                     "action": action, "payload": _dumps(op.payload), "rejected_at": clock.now()})
+    return rows
