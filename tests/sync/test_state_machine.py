@@ -45,6 +45,8 @@ from app.services.residents.types import EnrollmentRecord, ResidentForm
 from app.services.settlement.types import DraftLine, VisitDraft
 from app.sync import protocol as p
 from app.sync.hub import tables as t
+from app.sync.hub.pull import visible
+from app.sync.hub.service import _site
 from app.sync.transport import SyncError
 
 DAY = date(2026, 6, 15)
@@ -225,12 +227,20 @@ class SyncMachine(RuleBasedStateMachine):
                 copy = {k: r for k, r in rows[name].items() if r["owner_site_id"] == self.ids[owner]}
                 if name == owner:
                     continue
-                expected = owned[owner] if name == "township" or owner == "township" else {}
+                expected = {k: owned[owner][k] for k in self._may_see(name, owner)}
                 assert copy.keys() == expected.keys(), f"{name} holds {len(copy)} rows of {owner}, not {len(expected)}"
                 stale = [k for k in copy if copy[k] != expected[k]]
                 assert not stale, f"{name}'s copies of {owner}'s {stale[:3]} differ from the owner's"
         self.touched.update(SITES)
         self.check_sites()
+
+    def _may_see(self, name: str, owner: str) -> set[tuple[str, str]]:
+        """The records of ``owner`` the hub lets ``name`` pull (its visibility rule, ``pull.visible``)."""
+        c = t.changelog.c
+        with self.world.engine.connect() as conn:
+            site = _site(conn, self.ids[name])
+            return {tuple(r) for r in conn.execute(select(c.table_name, c.record_id).distinct().where(
+                visible(site), c.owner_site_id == self.ids[owner]))}
 
     # -- invariants -------------------------------------------------------------------------------
     @invariant()

@@ -55,8 +55,8 @@ def held(conn: Connection, ops: Sequence[p.Op]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     rec = t.records.c
     for start in range(0, len(wanted), _CHUNK):
-        found.update(conn.execute(select(rec.table_name, rec.record_id)
-                                  .where(rec.record_id.in_(wanted[start:start + _CHUNK]))).tuples())
+        rows = conn.execute(select(rec.table_name, rec.record_id).where(rec.record_id.in_(wanted[start:start + _CHUNK])))
+        found.update((row.table_name, row.record_id) for row in rows)
     return found
 
 
@@ -69,8 +69,13 @@ def missing(op: p.Op, sites: Container[str], *known: Container[tuple[str, str]])
         known: containers of (table, record id) the hub holds or the page wrote before ``op``.
     """
     for column, target, value in _references([op]):
-        if value in sites if target == "sites" else any((target, value) in k for k in known):
-            continue
+        if target == "sites":
+            if value in sites:
+                continue
+        else:
+            key = (target, value)
+            if any(key in k for k in known):
+                continue
         what, field = TABLE_NAMES.get(target, target), FIELD_NAMES.get(column, column)
         return (column,
                 f"{TABLE_NAMES.get(op.table_name, op.table_name)}记录的“{field}”指向的{what}记录不在乡镇同步服务上"
