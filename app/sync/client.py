@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db.connection import defer_foreign_keys
@@ -42,6 +42,11 @@ from .transport import HubClient, SyncError
 Progress = Callable[[dict[str, Any]], None]
 
 _outbox = Base.metadata.tables["outbox"]
+#: an outbox row as the JSON of a :class:`~app.sync.protocol.Op`, made by SQLite (the payload is JSON text)
+_OP_JSON = literal_column(
+    "json_object('local_seq', local_seq, 'op_id', op_id, 'tx_id', tx_id, 'table_name', table_name, "
+    "'record_id', record_id, 'schema_version', schema_version, 'payload', json(payload), 'created_at', created_at)"
+).label("op")
 _log = logging.getLogger(__name__)
 
 
@@ -127,7 +132,7 @@ class SyncClient:
     def _pending(self, conn: Connection, after: int) -> list[Any]:
         """The next page of outbox rows after ``after``, cut on a transaction boundary."""
         o = _outbox.c
-        columns = (o.local_seq, o.op_id, o.tx_id, o.table_name, o.record_id, o.schema_version, o.payload, o.created_at)
+        columns = (o.local_seq, o.tx_id, _OP_JSON)
         rows = conn.execute(select(*columns).where(o.local_seq > after).order_by(o.local_seq)
                             .limit(self.page_size + 1)).all()
         if len(rows) > self.page_size:
@@ -153,18 +158,17 @@ class SyncClient:
             if not rows:
                 return None
             envelope = self._envelope(config, conn)
-        ops = [p.Op(local_seq=r.local_seq, op_id=r.op_id, tx_id=r.tx_id, table_name=r.table_name,
-                    record_id=r.record_id, schema_version=r.schema_version, payload=json.loads(r.payload),
-                    created_at=r.created_at) for r in rows]
         sizes: dict[str, int] = {}
-        for op in ops:
-            sizes[op.tx_id] = sizes.get(op.tx_id, 0) + 1
-        answer = self._client(config).post(p.PUSH_PATH, p.PushRequest(**envelope, ops=ops, tx_sizes=sizes),
-                                           p.PushResponse)
+        for row in rows:
+            sizes[row.tx_id] = sizes.get(row.tx_id, 0) + 1
+        # a PushRequest, its ops as SQLite wrote them (the hub validates them; no decode and encode per op here)
+        head = json.dumps({**envelope, "tx_sizes": sizes}, ensure_ascii=False, separators=(",", ":"))
+        body = f'{head[:-1]},"ops":[{",".join(row.op for row in rows)}]}}'.encode()
+        answer = self._client(config).post(p.PUSH_PATH, body, p.PushResponse)
         with self._write() as conn:
-            rejected = state.save_pushed(conn, min(answer.acked_local_seq, ops[-1].local_seq), answer.results)
+            rejected = state.save_pushed(conn, min(answer.acked_local_seq, rows[-1].local_seq), answer.results)
         fault_point("after_push_commit")
-        return len(ops), rejected
+        return len(rows), rejected
 
     # -- pull ------------------------------------------------------------------------------------
     def pull_page(self) -> tuple[p.PullResponse, set[str]]:

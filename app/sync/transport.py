@@ -122,8 +122,9 @@ class HubClient:
         return self._client
 
     # -- requests --------------------------------------------------------------------------------
-    def post(self, path: str, body: BaseModel, answer: type[M]) -> M:
-        """POST ``body`` (gzip JSON) to ``path`` and read the answer as ``answer``, retrying transient failures.
+    def post(self, path: str, body: BaseModel | bytes, answer: type[M]) -> M:
+        """POST ``body`` (gzip JSON; bytes are JSON already) to ``path`` and read the answer as ``answer``,
+        retrying transient failures.
 
         Raises:
             HubUnreachable: no answer within ``retry_seconds``.

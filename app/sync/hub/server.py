@@ -117,7 +117,7 @@ def create_app(hub: Hub) -> FastAPI:
     """The hub's HTTP API over ``hub``."""
     app = FastAPI(title="村医通乡镇同步服务 (cunyi-hub)", version=str(p.PROTOCOL_VERSION),
                   description="村卫生室、乡镇卫生院与乡镇同步服务之间的同步协议（见 app/sync/protocol.py）")
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=p.GZIP_LEVEL)
     app.add_middleware(GunzipRequests)
     bearer = HTTPBearer(auto_error=False, description="加入时得到的同步凭据")
 
