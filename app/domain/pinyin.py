@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, product
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 #: drug/herb phrases whose reading the general dictionary gets wrong (longest match wins)
 DRUG_PHRASES: dict[str, str] = {
     "参苓": "shen1 ling2",
@@ -86,6 +84,9 @@ class PinyinCodes:
 @lru_cache(maxsize=16384)
 def _pypinyin(run: str) -> tuple[str, ...]:
     """pypinyin's reading of a run of Han characters in context (cached: given names repeat)."""
+    # imported at first use: its dictionaries take a third of a second to load, and most commands need none
+    from pypinyin import Style, lazy_pinyin
+
     return tuple(lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=list))
 
 
@@ -126,6 +127,8 @@ def _name_readings(run: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _initials(char: str) -> tuple[str, ...]:
     """First letters of every reading of one character (pypinyin's heteronyms)."""
+    from pypinyin import Style, pinyin
+
     return tuple(dict.fromkeys(pinyin(char, style=Style.FIRST_LETTER, heteronym=True)[0]))
 
 

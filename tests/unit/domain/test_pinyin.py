@@ -82,3 +82,23 @@ def test_person_width_cuts_every_key_and_a_typed_abbr_comes_first() -> None:
 def test_key_patterns_match_the_first_or_any_later_key() -> None:
     assert key_patterns(" WCL ") == ("wcl%", "% wcl%")
     assert key_patterns("a%b_c") == ("abc%", "% abc%")
+
+
+def test_pypinyin_loads_at_first_use_not_with_the_cli() -> None:
+    """pypinyin's dictionaries take a third of a second to load: the CLI and the services (which import
+    this module) start without them, and the first pinyin code loads them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys\n"
+        "import app.cli, app.services.core.check, app.services.stock.queries\n"
+        "from app.domain import pinyin\n"
+        "print('before', 'pypinyin' in sys.modules)\n"
+        "print('code', pinyin.pinyin_abbr('阿莫西林'), 'pypinyin' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stdout.splitlines() if line.startswith(("before", "code"))]
+    assert lines == ["before False", "code amxl True"], result.stderr[-2000:]
