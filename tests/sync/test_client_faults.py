@@ -135,6 +135,30 @@ def test_an_older_payload_with_unknown_keys_is_applied(pair, monkeypatch: pytest
     assert village.sql("SELECT pulled_seq FROM local_site") == [(900001,)]
 
 
+def test_a_page_is_saved_with_a_few_statements_as_if_change_by_change(pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of many changes costs a few statements per table, not one or two per change; a record
+    inserted and then changed in the same page ends as its last change, and an older version is skipped."""
+    from sqlalchemy import event
+
+    township, village = pair
+    real = [r for (table, _), r in township.rows().items() if table == "drugs"]
+    drugs = real + [dict(real[0], id=uuid.uuid4().hex, generic_name=f"药{i}") for i in range(200)]
+    changes = [_change(drug, 900001 + i) for i, drug in enumerate(drugs)]
+    newer = dict(drugs[0], generic_name="改名后的药", version=drugs[0]["version"] + 1)
+    older = dict(drugs[1], generic_name="旧名字", version=drugs[1]["version"] - 1)
+    changes += [_change(newer, 900900), _change(older, 900901)]
+    _page(monkeypatch, changes)
+    with client(village) as sync:
+        statements: list[str] = []
+        event.listen(sync.db.writer, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        sync.pull_page()
+    assert len(statements) < 15, statements
+    assert village.sql("SELECT count(*) FROM drugs") == [(len(drugs),)]
+    assert village.sql("SELECT generic_name, version FROM drugs WHERE id = ?", newer["id"]) == [
+        ("改名后的药", newer["version"])]
+    assert village.sql("SELECT generic_name FROM drugs WHERE id = ?", older["id"]) == [(drugs[1]["generic_name"],)]
+
+
 def test_push_pages_end_on_transaction_boundaries(hub: HubProcess, pair) -> None:
     township, _village = pair
     township.township_setup()  # more transactions of several rows each
