@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from app.services.settlement.service import SettlementService
     from app.services.core.status import StatusService
     from app.joining import Joined
-    from app.services.catalog.mapping import UnmappedDrug
+    from app.services.stock.mapping import UnmappedDrug
     from app.sync.client import Progress, SyncResult
     from app.sync.status import SiteSync, SyncStatus
 
@@ -74,8 +74,8 @@ class SyncService:
     @requires("sync.sync_now")
     def sync_now(self, progress: Progress | None = None) -> SyncResult:
         """Push then pull; at a village that kept its own drugs while standalone, the ones the township
-        catalog now has are mapped to it (``app.services.catalog.mapping``) and the mapping pushed."""
-        from app.services.catalog.mapping import MAPPING_TABLES, map_own_drugs
+        catalog now has are mapped to it (``app.services.stock.mapping``) and the mapping pushed."""
+        from app.services.stock.mapping import MAPPING_TABLES, map_own_drugs
 
         result = self.site_sync.sync_now(progress)
         mapping = map_own_drugs(self.db, self.session.actor)
@@ -97,7 +97,7 @@ class SyncService:
     @requires("sync.read")
     def unmapped_drugs(self, site_id: str | None = None) -> list[UnmappedDrug]:
         """The drugs of a village (this site by default) still waiting for the township to add them."""
-        from app.services.catalog.mapping import unmapped_drugs
+        from app.services.stock.mapping import unmapped_drugs
 
         with self.db.read() as session:
             return unmapped_drugs(session, site_id or self.db.local_site_id or "")

@@ -13,7 +13,7 @@ runs them one by one because it enrolls before it makes the data folder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from app.domain.errors import RuleViolation, ValidationError
 from app.domain.ids import new_id
@@ -21,10 +21,40 @@ from app.domain.passwords import check_password_strength
 from app.sync import codes
 
 if TYPE_CHECKING:
-    from app.bootstrap import Services
-    from app.services.core.identity import SiteInfo
-    from app.services.core.sites import EnrolledSite
+    from app.db.uow import Database
+    from app.services.core.context import Session
+    from app.services.core.identity import IdentityService, SiteInfo
+    from app.services.core.sites import EnrolledSite, SiteService
     from app.sync.client import Progress, SyncResult
+    from app.sync.status import SiteSync
+
+
+class _Sync(Protocol):
+    @property
+    def retry_seconds(self) -> float: ...
+
+    @property
+    def site_sync(self) -> SiteSync: ...
+
+    def sync_now(self, progress: Progress | None = None) -> SyncResult: ...
+
+
+class Services(Protocol):
+    """What joining uses of ``app.bootstrap.Services``, which sits above this module and passes itself."""
+
+    session: Session
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def sites(self) -> SiteService: ...
+
+    @property
+    def identity(self) -> IdentityService: ...
+
+    @property
+    def sync(self) -> _Sync: ...
 
 
 @dataclass(frozen=True)
@@ -114,7 +144,7 @@ def join_existing(sv: Services, code_text: str, progress: Progress | None = None
 
     The site keeps its id, name and every row it owns: the hub registers its id for the code, then the
     first sync sends its whole outbox and pulls what it may see; at a village its own drugs are then
-    mapped to the township catalog by national code (``app.services.catalog.mapping``).
+    mapped to the township catalog by national code (``app.services.stock.mapping``).
 
     Raises:
         ValidationError: the code is malformed (field 同步码); nothing was sent.

@@ -236,7 +236,7 @@ class CatalogService:
         code = values.get("national_code")
         if code:
             # the catalog this site keeps: a village's own drugs seen at its township (listed for the township
-            # to add, ``app.services.catalog.mapping``) do not block the township's drug of that code
+            # to add, ``app.services.stock.mapping``) do not block the township's drug of that code
             local = session.info.get("local_site_id")
             found = select(Drug).where(Drug.national_code == code, Drug.id != (own_id or ""))
             other = session.scalar((found.where(Drug.owner_site_id == local) if local else found).limit(1))
