@@ -15,8 +15,9 @@ Prints ONE JSON line:
   from a hub holding the ``small`` demo, and ``rss_ratio`` = peak / baseline peak (memory bounded by the
   page size, not by history: close to 1).
 
-Usage: ``python3 bench/sync.py [--work DIR] [--ops N] [--scale small|township-10y]``. Demo databases are
-kept in ``DIR/demo-SCALE`` and reused (``township-10y`` takes minutes and about 10 GB to build).
+Usage: ``python3 bench/sync.py [--work DIR] [--ops N] [--scale small|township-10y] [--skip-initial]``. Demo
+databases are kept in ``DIR/demo-SCALE`` and reused (``township-10y`` takes minutes and about 10 GB to build).
+``--skip-initial`` measures only the 10,000 ops (the line then has no ``initial_sync``).
 Progress goes to stderr.
 """
 
@@ -308,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", help="work folder (default: a temporary folder)")
     parser.add_argument("--ops", type=int, default=10_000)
     parser.add_argument("--scale", default="township-10y", choices=("small", "township-10y"))
+    parser.add_argument("--skip-initial", action="store_true", help="measure only the push + pull of the ops")
     args = parser.parse_args(argv)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="cunyi-bench-sync-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -315,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(stale, ignore_errors=True)
 
     result = {"ops": measure_ops(work, args.ops)}
+    if args.skip_initial:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
     big = initial_sync(work, args.scale)
     base = big if args.scale == "small" else initial_sync(work, "small")
     result["initial_sync"] = {"scale": args.scale, **big, "seconds_target": f"< {TARGET_INITIAL_S}",
