@@ -73,18 +73,22 @@ class SyncService:
 
     @requires("sync.sync_now")
     def sync_now(self, progress: Progress | None = None) -> SyncResult:
-        """Push then pull; at a village that kept its own drugs while standalone, the ones the township
-        catalog now has are mapped to it (``app.services.stock.mapping``) and the mapping pushed."""
+        """Push then pull; then, at a village, its site row is linked to its township once the township's
+        row has arrived, and the drugs it kept while standalone that the township catalog now has are
+        mapped to it (``app.services.stock.mapping``); what that wrote is pushed at once."""
+        from app.services.core.sites import link_township
         from app.services.stock.mapping import MAPPING_TABLES, map_own_drugs
 
         result = self.site_sync.sync_now(progress)
+        linked = link_township(self.db, self.session.actor)
         mapping = map_own_drugs(self.db, self.session.actor)
-        if mapping.changed:
+        if linked or mapping.changed:
             again = self.site_sync.sync_now(progress)
             result.pushed += again.pushed
             result.pulled += again.pulled
             result.rejected += again.rejected
-            result.tables |= again.tables | MAPPING_TABLES
+            result.tables |= again.tables | (MAPPING_TABLES if mapping.changed else frozenset()) | (
+                {"sites"} if linked else set())
         return result
 
     @requires("sync.join")

@@ -87,6 +87,11 @@ class SiteFolder:
                     found[(table, row["id"])] = dict(row)
         return found
 
+    def audit_texts(self, action: str) -> list[str]:
+        """The 操作日志 lines of ``action`` at this site, as the 设置 page shows them."""
+        with self.services() as sv:
+            return [e.text for e in sv.status.audit_page(0, 10_000) if e.action == action]
+
     def pending(self) -> int:
         return self.sql("SELECT count(*) FROM outbox WHERE local_seq > (SELECT pushed_seq FROM local_site)")[0][0]
 

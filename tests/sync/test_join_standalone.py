@@ -117,6 +117,10 @@ def test_a_standalone_village_joins_with_its_history_and_its_drugs_are_mapped(
     assert answer["site_id"] == village.site_id and answer["unmapped_drugs"] == 1
     assert "板蓝根颗粒" in err and BANLAN in err
     assert village.pending() == 0
+    assert village.audit_texts("site.join") == [f"同步服务：{hub.url}"]
+    assert sorted(village.audit_texts("drug.map")) == [
+        f"药品：{name}；医保编码：{code}；库存转入乡镇目录药品：{units}（最小单位）"
+        for name, code, units in sorted([("维生素C片（本村）", VITC, 280), ("阿莫西林胶囊（本村）", AMOX, 72)])]
 
     # every record the village had arrives at the township, still the village's
     township.sync()

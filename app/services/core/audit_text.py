@@ -35,6 +35,9 @@ ACTION_LABELS = {
     "user.enable": "启用用户",
     "user.role": "修改角色",
     "site.create": "建站",
+    "site.join": "加入乡镇同步服务",
+    "site.link_township": "登记所属乡镇",
+    "drug.map": "本站药品对照乡镇目录",
     "settlement.create": "门诊结算",
     "settlement.reverse": "冲正退费",
     "stock.adjust": "库存调整",
@@ -178,6 +181,14 @@ def _part(action: str, key: str, value: object, refs: Mapping[str, Ref], unit: s
         return f"{'新增' if key == 'created' else '更新'} {value} 种"
     if key == "batch_no":
         return f"批号：{value}"
+    if key == "hub":
+        return f"同步服务：{value}"
+    if key == "township":
+        return f"所属乡镇：{value}"
+    if key == "national_code":
+        return f"医保编码：{value}"
+    if key == "moved_units":
+        return f"库存转入乡镇目录药品：{value}（最小单位）"
     return ""  # an id (movement_id, reversal_id…) or a key of a newer version: not for reading
 
 

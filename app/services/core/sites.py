@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import LocalSite, Site, Store, SyncState, User
 from app.db.uow import Database, now
@@ -13,7 +14,7 @@ from app.domain.errors import RuleViolation, ValidationError
 from app.domain.ids import new_id
 from app.domain.passwords import hash_password
 from app.services.core.audit import write_audit
-from app.services.core.context import Session, requires
+from app.services.core.context import Actor, Session, requires
 from app.services.core.identity import SiteInfo
 
 
@@ -27,7 +28,8 @@ def _info(site: Site, store_id: str | None, enrolled: bool = False) -> SiteInfo:
 class EnrolledSite:
     """What the township hub said at enrollment, and how to reach it (``cunyi init --code``).
 
-    The village's ``township_id`` stays empty here: the township's site row arrives with the first pull.
+    The village's ``township_id`` stays empty here: the township's site row arrives with the first pull,
+    then :func:`link_township` fills it.
     """
 
     site_id: str
@@ -38,6 +40,35 @@ class EnrolledSite:
     hub_url: str
     fingerprint: str
     token: str
+
+
+def link_township(db: Database, actor: Actor) -> bool:
+    """An enrolled village's own site row names its township, once the township's row has been pulled.
+
+    The village owns its site row, so it writes the link itself (and the next push carries it to the
+    township, whose per-village reports find the village by it). Returns whether it wrote the link.
+    """
+    def unlinked(s: OrmSession) -> tuple[Site, str] | None:
+        local, state = s.get(LocalSite, 1), s.get(SyncState, 1)
+        site = s.get(Site, local.site_id) if local else None
+        township = state.township_site_id if state else None
+        if (site is None or site.kind != SiteKind.VILLAGE.value or site.township_id or not township
+                or site.owner_site_id != site.id or s.get(Site, township) is None):
+            return None
+        return site, township
+
+    with db.read() as s:  # the usual case, every sync: nothing to write, no write lock taken
+        if unlinked(s) is None:
+            return False
+    with db.unit_of_work() as uow:
+        found = unlinked(uow.session)
+        if found is None:
+            return False
+        site, township = found
+        site.township_id = township
+        name = uow.session.get(Site, township).name
+        write_audit(uow.session, actor, site.id, "site.link_township", "sites", site.id, township=name)
+        return True
 
 
 class SiteService:

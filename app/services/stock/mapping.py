@@ -157,8 +157,8 @@ def _map_one(session: Session, site_id: str, township: str, drug_id: str, actor:
     row.mapped_at, row.moved_units = at, moved
     drug.active = False
     session.flush()
-    write_audit(session, actor, site_id, "drug.map", "drugs", drug.id, national_code=drug.national_code,
-                township_drug_id=target.id, moved_units=moved)
+    write_audit(session, actor, site_id, "drug.map", "drugs", drug.id, drug=drug.generic_name,
+                national_code=drug.national_code, township_drug_id=target.id, moved_units=moved)
     return moved
 
 
