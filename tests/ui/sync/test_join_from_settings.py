@@ -48,6 +48,12 @@ def test_an_admin_joins_a_standalone_village_from_settings(qtbot, tmp_path, sync
     window.show()
     qtbot.waitExposed(window)
     assert wait_idle()
+    # standalone, the admin keeps the village's own catalog; the page stays open across the join
+    from ui.pages.stock.catalog import CatalogTab
+
+    catalog = _open(window, qtbot, "stock").show_tab("catalog")
+    assert isinstance(catalog, CatalogTab) and wait_idle()
+    assert all(b.isEnabled() and not b.isHidden() for b in (catalog.add_button, catalog.import_button))
     page = _open(window, qtbot, "settings")
     tab = page.site_tab
     assert not tab.join_button.isHidden()
@@ -91,14 +97,8 @@ def test_an_admin_joins_a_standalone_village_from_settings(qtbot, tmp_path, sync
     assert AMOX not in sync_page.unmapped.text()
     artifact(window, "sync-page-unmapped-drugs")
 
-    # the catalog is the township's now: its write buttons are off, with the reason
-    stock = _open(window, qtbot, "stock")
-    catalog = stock.catalog_tab if hasattr(stock, "catalog_tab") else None
-    if catalog is None:
-        from ui.pages.stock.catalog import CatalogTab
-
-        catalog = stock.findChild(CatalogTab)
-    assert catalog is not None
+    # the catalog is the township's now: the open page's write buttons are off, with the reason
+    assert _open(window, qtbot, "stock").show_tab("catalog") is catalog and wait_idle()
     for button in (catalog.add_button, catalog.edit_button, catalog.import_button):
         assert not button.isHidden() and not button.isEnabled()
         assert button.toolTip() == "药品目录由乡镇统一维护"

@@ -29,7 +29,6 @@ class CatalogTab(StockListTab):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.editable = page.can_edit_catalog
         self.search = self._search_box("拼音码 / 药名 / 条码 / 医保编码（Ctrl+F）", 280)
         self.inactive = QCheckBox("含停用")
         self.model = CatalogModel(self)
@@ -38,36 +37,43 @@ class CatalogTab(StockListTab):
         size_columns(self.view, (186, 90, 80, 204, 46, 100, 54, 68, 86, 52))
         self.add_button = button("新增药品 (Ctrl+N)", self.ask_add, primary=True)
         self.edit_button = button("编辑 (Enter)", self.ask_edit)
-        self.import_button = button("导入 CSV/Excel (Ctrl+I)", self.ask_import,
-                                    tip=f"表头第一行为列名：{IMPORT_COLUMNS}；整个文件检查无误后才导入")
+        self.import_button = button("导入 CSV/Excel (Ctrl+I)", self.ask_import)
         self.summary = hint()
-        note = ("Enter 编辑选中药品 · 导入时逐行检查，有错则一行也不导入" if self.editable
-                else TOWNSHIP_KEEPS + "并同步下发；如需修改请联系乡镇药管员 · Enter 查看库存台账")
+        self.note = hint("")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 4, 4)
         layout.setSpacing(10)
         layout.addLayout(row(self.search, self.inactive, None, self.add_button, self.edit_button, self.import_button))
-        # a maintainer at a village enrolled under a township sees why the catalog is read only here
-        ctx = page.ctx
-        self.held_by_township = (not self.editable and ctx.site.enrolled
-                                 and allowed("catalog.update", ctx.role, ctx.site_kind))
-        for b in (self.add_button, self.edit_button, self.import_button):
-            b.setHidden(not (self.editable or self.held_by_township))  # after they have a parent: a parentless shown button is a window
-            if self.held_by_township:
-                b.setEnabled(False)
-                b.setToolTip(TOWNSHIP_KEEPS)
         layout.addWidget(self.view, 1)
-        layout.addLayout(row(self.summary, None, hint(note)))
+        layout.addLayout(row(self.summary, None, self.note))
+        self._apply_rights()
         self._search_as_typed()
         self.inactive.toggled.connect(lambda _on: self.refresh())
         self.view.activated.connect(lambda _i: self.ask_edit())
         shortcut(self, "Ctrl+F", self.focus_first)
+        shortcut(self, "Ctrl+N", self.ask_add)  # both do nothing for whom the catalog is read only
+        shortcut(self, "Ctrl+I", self.ask_import)
+
+    def _apply_rights(self) -> None:
+        """Who may write the catalog here; read again at every refresh, so joining a township (设置 →
+        加入乡镇同步服务) turns the write buttons off without a restart."""
+        self.editable = self.page.can_edit_catalog
+        # a maintainer at a village enrolled under a township sees why the catalog is read only here
+        ctx = self.page.ctx
+        self.held_by_township = (not self.editable and ctx.site.enrolled
+                                 and allowed("catalog.update", ctx.role, ctx.site_kind))
+        for b in (self.add_button, self.edit_button, self.import_button):
+            b.setHidden(not (self.editable or self.held_by_township))
+            b.setEnabled(self.editable)
+            b.setToolTip(TOWNSHIP_KEEPS if self.held_by_township else "")
         if self.editable:
-            shortcut(self, "Ctrl+N", self.ask_add)
-            shortcut(self, "Ctrl+I", self.ask_import)
+            self.import_button.setToolTip(f"表头第一行为列名：{IMPORT_COLUMNS}；整个文件检查无误后才导入")
+        self.note.setText("Enter 编辑选中药品 · 导入时逐行检查，有错则一行也不导入" if self.editable
+                          else TOWNSHIP_KEEPS + "并同步下发；如需修改请联系乡镇药管员 · Enter 查看库存台账")
 
     def refresh(self) -> None:
         self._debounce.stop()
+        self._apply_rights()
         token, catalog = self._next_token(), self.sv.catalog
         text, inactive = self.search.text().strip(), self.inactive.isChecked()
         Op(self, lambda: catalog.search(text, limit=5000, include_inactive=inactive)).success(
