@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -152,8 +152,9 @@ def create_app(hub: Hub) -> FastAPI:
         return hub.push(bearer_token, req)
 
     @app.post(p.PULL_PATH, response_model=p.PullResponse, responses=_ERRORS, summary="取回一页本站可见的变化")
-    def pull(req: p.PullRequest, bearer_token: str | None = Depends(token)) -> p.PullResponse:
-        return hub.pull(bearer_token, req)
+    def pull(req: p.PullRequest, bearer_token: str | None = Depends(token)) -> Response:
+        # the stored payloads go out as they are: the page is the JSON of a PullResponse already
+        return Response(hub.pull(bearer_token, req).json(), media_type="application/json")
 
     return app
 

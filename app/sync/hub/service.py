@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -21,6 +21,9 @@ from app.sync.fault_points import fault_point
 
 from . import tables as t
 from .db import hash_secret, new_secret, transaction, verify_secret
+
+if TYPE_CHECKING:
+    from .pull import Page
 
 
 class HubError(Exception):
@@ -215,8 +218,9 @@ class Hub:
         fault_point("hub_after_apply")
         return p.PushResponse(results=results, acked_local_seq=max(site.acked_local_seq, acked or 0))
 
-    def pull(self, token: str | None, req: p.PullRequest) -> p.PullResponse:
-        """A page of the changes the site may see after its cursor (``app.sync.hub.pull``)."""
+    def pull(self, token: str | None, req: p.PullRequest) -> Page:
+        """A page of the changes the site may see after its cursor (``app.sync.hub.pull``), its payloads
+        as stored (``Page.json`` is the :class:`~app.sync.protocol.PullResponse` to send)."""
         from .pull import page
 
         self.authenticate(token, req.site_id)
