@@ -13,6 +13,7 @@ from app.db.models import AppSetting
 from app.db.uow import Database, now
 from app.domain.digits import parse_int
 from app.domain.errors import ValidationError
+from app.printing.thermal_connection import THERMAL_SETTING, parse_connection
 from app.services.core import policies
 from app.services.core.audit import write_audit
 from app.services.core.context import Session, requires
@@ -34,6 +35,7 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("idle_lock_minutes", "无操作自动锁屏（分钟，0=不锁屏）", int, 10, 0, 240),
         SettingSpec("printer_name", "收据打印机", str, ""),
         SettingSpec("receipt_paper", "收据纸张（A5 或 80mm）", str, "A5"),
+        SettingSpec(THERMAL_SETTING, "热敏小票打印机", str, ""),
         SettingSpec("backup_folder", "第二备份位置（如U盘）", str, ""),
         SettingSpec("near_expiry_days", "近效期预警天数", int, 180, 1, 730),
         SettingSpec("urgent_expiry_days", "近效期紧急天数", int, 90, 1, 365),
@@ -112,4 +114,7 @@ class SettingsService:
             if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
                 raise ValidationError(f"“{spec.label}”应在 {spec.minimum}–{spec.maximum} 之间", spec.label)
             return value
+        if spec.key == THERMAL_SETTING:  # one text for how the printer is reached, checked field by field
+            connection = parse_connection(str(value or ""))
+            return connection.text if connection else ""
         return str(value).strip()

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.errors import CunyiError, ValidationError
+from app.printing.thermal_connection import THERMAL_SETTING, parse_connection
 from app.services.core.settings import SPECS, SettingSpec
 from ui.pages.settings.admin import AuditTab, BackupTab, UsersTab
-from ui.pages.settings.printer import PrinterCombo
-from ui.widgets.forms import ErrorLabel
+from ui.pages.settings.printer import PrinterCombo, ThermalPrinterBox
+from ui.widgets.forms import ErrorLabel, focus_field
 from ui.widgets.page import Page
 from ui.workers import Op
 
@@ -147,6 +149,10 @@ class SiteSettingsTab(QWidget):
             editor = PrinterCombo()
             self.editors[spec.key] = editor
             return editor
+        if spec.key == THERMAL_SETTING:
+            editor = ThermalPrinterBox()
+            self.editors[spec.key] = editor
+            return editor
         if spec.key in _CHOICES:
             editor = QComboBox()
             editor.addItems(_CHOICES[spec.key])
@@ -181,7 +187,7 @@ class SiteSettingsTab(QWidget):
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, editor in self.editors.items():
-            if isinstance(editor, (QSpinBox, PrinterCombo)):
+            if isinstance(editor, (QSpinBox, PrinterCombo, ThermalPrinterBox)):
                 out[key] = editor.value()
             elif isinstance(editor, QComboBox):
                 out[key] = editor.currentText()
@@ -194,7 +200,7 @@ class SiteSettingsTab(QWidget):
             editor = self.editors.get(key)
             if isinstance(editor, QSpinBox):
                 editor.setValue(int(value))
-            elif isinstance(editor, PrinterCombo):
+            elif isinstance(editor, (PrinterCombo, ThermalPrinterBox)):
                 editor.set_value(str(value))
             elif isinstance(editor, QComboBox):
                 index = editor.findText(str(value))
@@ -243,6 +249,12 @@ class SiteSettingsTab(QWidget):
         if not changed:
             self.message.setText("没有需要保存的修改")
             return
+        if THERMAL_SETTING in changed:  # checked before anything is written: a refusal saves nothing
+            try:
+                parse_connection(changed[THERMAL_SETTING])
+            except ValidationError as error:
+                self._failed(error)
+                return
         settings = self.ctx.sv.settings
 
         def write() -> int:
@@ -261,6 +273,9 @@ class SiteSettingsTab(QWidget):
         self.save_button.setEnabled(True)
         self.message.clear()
         self.error.show_error(str(error))
+        thermal = self.editors.get(THERMAL_SETTING)
+        if isinstance(error, CunyiError) and isinstance(thermal, ThermalPrinterBox):
+            focus_field(error, thermal.fields)
 
 
 class SettingsPage(Page):
