@@ -15,6 +15,7 @@ caller runs all of this inside one transaction begun with ``mark_transaction(app
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, column, select, table, update
@@ -68,9 +69,16 @@ def check(change: p.Change, local_site_id: str) -> None:
         raise _refuse(change, f"缺少字段 {'、'.join(missing)}")
 
 
+@cache
+def _columns(name: str) -> frozenset[str]:
+    return frozenset(Base.metadata.tables[name].columns.keys())
+
+
 def _row(change: p.Change) -> dict[str, Any]:
-    columns = Base.metadata.tables[change.table_name].columns
-    return {k: v for k, v in change.payload.items() if k in columns}
+    payload, columns = change.payload, _columns(change.table_name)
+    if payload.keys() <= columns:
+        return dict(payload)
+    return {k: v for k, v in payload.items() if k in columns}
 
 
 def apply_changes(conn: Connection, local_site_id: str, changes: Iterable[p.Change]) -> set[str]:
@@ -137,6 +145,10 @@ def _target(name: str, columns: Iterable[str]) -> TableClause:
     return table(name, *(column(c) for c in columns))
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
     """Insert new rows; a column the sender's older schema did not have takes this release's default."""
     defaults = {col.name: col.default.arg for col in Base.metadata.tables[name].columns
@@ -147,7 +159,10 @@ def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
             values.setdefault(key, value)
         groups.setdefault(tuple(values), []).append(values)
     for columns, group in groups.items():
-        conn.execute(_target(name, columns).insert(), group)
+        # the site database is SQLite: one prepared INSERT run over plain tuples (no per-row SQLAlchemy work)
+        sql = (f"INSERT INTO {_quoted(name)} ({', '.join(_quoted(c) for c in columns)}) "
+               f"VALUES ({', '.join('?' * len(columns))})")
+        conn.exec_driver_sql(sql, [tuple(values.values()) for values in group])
 
 
 def _update(conn: Connection, name: str, rows: dict[str, dict[str, Any]]) -> None:
