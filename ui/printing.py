@@ -13,6 +13,10 @@ Where it goes is the setting ``printer_name``:
 - any other text: that printer; when it does not exist, the PDF is saved and the message says so.
 
 Everything here runs in the GUI thread; callers fetch the ``ReceiptData`` through ``Op`` first.
+
+Receipts and reversal slips go instead to an ESC/POS thermal printer when the 热敏小票打印机 setting
+names one (``print_receipt_thermal``, no Qt: it runs on the database thread, as a network printer may
+take seconds to answer). The 80 mm PDF is written first and kept whatever the printer does.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from app.paths import resource
 from app.printing.fonts import register_fonts
 from app.printing.prescription import PrescriptionData, draw_prescription, prescription_pdf_bytes
 from app.printing.receipt import PAPERS, Pen, ReceiptData, _draw, receipt_pdf_bytes
+from app.printing.thermal_connection import ThermalConnection, ThermalPrinterError
 
 #: the ``printer_name`` value that means "print to a PDF file"
 PDF_PRINTER = "PDF"
@@ -290,17 +295,39 @@ def receipt_title(data: ReceiptData) -> str:
     return f"{title}（{'·'.join(marks)}）" if marks else title
 
 
+def _receipt_stem(data: ReceiptData) -> str:
+    number = data.reversal.receipt_no if data.reversal else data.receipt_no
+    return f"{'冲正' if data.reversal else '收据'}-{number}" + ("-已冲正" if data.reversed_by else "") + (
+        "-补打" if data.reprint else "")
+
+
 def print_receipt(data: ReceiptData, paper: str, printer_name: str, folder: Path) -> PrintOutcome:
     """Print a receipt or reversal slip (``data.reversal``) on ``paper`` ("A5" or "80mm")."""
     paper = paper if paper in PAPERS else "A5"
     register_fonts()
     width = PAPERS[paper][0]
     height = receipt_height(data, paper)
-    number = data.reversal.receipt_no if data.reversal else data.receipt_no
-    stem = f"{'冲正' if data.reversal else '收据'}-{number}" + ("-已冲正" if data.reversed_by else "") + (
-        "-补打" if data.reprint else "")
-    return _deliver(printer_name, folder, stem, receipt_title(data), width, height,
+    return _deliver(printer_name, folder, _receipt_stem(data), receipt_title(data), width, height,
                     lambda c: draw_receipt(c, data, paper, height), lambda: receipt_pdf_bytes(data, paper))
+
+
+def print_receipt_thermal(data: ReceiptData, connection: ThermalConnection, folder: Path,
+                          opener=None) -> PrintOutcome:  # noqa: ANN001 - app.printing.thermal.Opener
+    """Write the 80 mm PDF of the receipt or reversal slip, then send the slip to the thermal printer.
+
+    A printer that does not answer leaves the PDF and a message that says what to check (``fallback``).
+    No Qt here: callers run it off the GUI thread.
+    """
+    from app.printing import thermal
+
+    title = receipt_title(data)
+    path = unique_path(folder, _receipt_stem(data))
+    path.write_bytes(receipt_pdf_bytes(data, "80mm"))
+    try:
+        thermal.send(connection, thermal.slip_bytes(data), opener or thermal.open_printer)
+    except ThermalPrinterError as exc:
+        return PrintOutcome(False, str(path), f"{exc}。{title}已保存为 PDF：{path}", path, fallback=True)
+    return PrintOutcome(True, connection.label, f"{title}已送热敏打印机（{connection.label}），PDF 副本：{path}", path)
 
 
 def print_prescription(data: PrescriptionData, printer_name: str, folder: Path) -> PrintOutcome:
@@ -323,5 +350,5 @@ def save_receipt_pdf(data: ReceiptData, paper: str, path: Path) -> Path:
 
 __all__ = [
     "PDF_PRINTER", "PrintOutcome", "QtCanvas", "draw_receipt", "print_prescription", "print_receipt",
-    "receipt_height", "receipts_folder", "save_receipt_pdf", "system_printers", "unique_path",
+    "print_receipt_thermal", "receipt_height", "receipts_folder", "save_receipt_pdf", "system_printers", "unique_path",
 ]
