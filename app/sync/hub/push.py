@@ -139,15 +139,16 @@ def _problem(op: p.Op, site: SiteRow, owners: dict, holder: dict, names: dict) -
     return None
 
 
-def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[p.OpResult]:
-    """Apply each transaction of the page whole, or reject it whole; a status per op, in page order.
+def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[dict[str, Any]]:
+    """Apply each transaction of the page whole, or reject it whole; a status per op, in page order
+    (each a :class:`~app.sync.protocol.OpResult` as its JSON object: no model per op).
 
     Each transaction is checked against the hub's records as the page's earlier transactions leave
     them (kept in memory); the rows of the whole page are then written with one statement per table.
     """
     state = _State(conn, site, ops)
     writes = _Writes(set(state.owners))
-    results: list[p.OpResult] = []
+    results: list[dict[str, Any]] = []
     groups: list[list[p.Op]] = []
     for op in ops:
         if groups and groups[-1][0].tx_id == op.tx_id:
@@ -168,13 +169,13 @@ def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[p.O
             results += _apply_tx(site, state, writes, fresh)
     writes.flush(conn)
     order = {op.op_id: i for i, op in enumerate(ops)}
-    return sorted(results, key=lambda r: order[r.op_id])
+    return sorted(results, key=lambda r: order[r["op_id"]])
 
 
 def _result(op: p.Op, status: str, field: str | None = None, reason: str | None = None,
-            action: str | None = None) -> p.OpResult:
-    return p.OpResult(op_id=op.op_id, local_seq=op.local_seq, status=status, table_name=op.table_name,
-                      record_id=op.record_id, field=field, reason=reason, action=action)
+            action: str | None = None) -> dict[str, Any]:
+    return {"op_id": op.op_id, "local_seq": op.local_seq, "status": status, "table_name": op.table_name,
+            "record_id": op.record_id, "field": field, "reason": reason, "action": action}
 
 
 class _Writes:
@@ -205,7 +206,7 @@ class _Writes:
             conn.execute(t.rejected_ops.insert(), self.rejected)
 
 
-def _apply_tx(site: SiteRow, state: _State, writes: _Writes, ops: list[p.Op]) -> list[p.OpResult]:
+def _apply_tx(site: SiteRow, state: _State, writes: _Writes, ops: list[p.Op]) -> list[dict[str, Any]]:
     mine: dict[tuple[str, str], str] = {}
     owners = ChainMap(mine, state.owners)  # the page so far, and this transaction on top
     residents = any(op.table_name == "residents" for op in ops)

@@ -204,8 +204,9 @@ class Hub:
         conn.execute(t.hub_sites.update().where(t.hub_sites.c.site_id == site.site_id).values(**values))
 
     # -- push and pull -----------------------------------------------------------------------------
-    def push(self, token: str | None, req: p.PushRequest) -> p.PushResponse:
-        """Apply a page of ops (``app.sync.hub.push``)."""
+    def push(self, token: str | None, req: p.PushRequest) -> dict[str, Any]:
+        """Apply a page of ops (``app.sync.hub.push``); the answer is a :class:`~app.sync.protocol.PushResponse`
+        as its JSON object (a plain dict per op result)."""
         from .push import apply_page, check_page
 
         self.authenticate(token, req.site_id)
@@ -216,7 +217,7 @@ class Hub:
             acked = req.ops[-1].local_seq if req.ops else None
             self.touch(conn, site, req, acked)
         fault_point("hub_after_apply")
-        return p.PushResponse(results=results, acked_local_seq=max(site.acked_local_seq, acked or 0))
+        return {"results": results, "acked_local_seq": max(site.acked_local_seq, acked or 0)}
 
     def pull(self, token: str | None, req: p.PullRequest) -> Page:
         """A page of the changes the site may see after its cursor (``app.sync.hub.pull``), its payloads
