@@ -10,11 +10,11 @@ with one statement per table.
 from __future__ import annotations
 
 import json
-from collections import ChainMap
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 
 from app.db.sync_schema import schema_versions
 from app.domain import clock
@@ -191,8 +191,8 @@ class _Writes:
 
     def flush(self, conn: Connection) -> None:
         if self.changes:
-            conn.execute(t.changelog.insert(), self.changes)
-            conn.execute(t.applied_ops.insert(), self.applied)
+            _insert(conn, t.changelog, self.changes)
+            _insert(conn, t.applied_ops, self.applied)
         _upsert_records(conn, self.held, self.latest)
         if self.numbers:
             rid = t.resident_ids.c
@@ -206,14 +206,30 @@ class _Writes:
             conn.execute(t.rejected_ops.insert(), self.rejected)
 
 
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys): on SQLite one prepared statement run over plain tuples,
+    as the values need no conversion (strings and integers); elsewhere SQLAlchemy's insert of many rows."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    values = itemgetter(*columns)
+    conn.exec_driver_sql(sql, [values(row) for row in rows])
+
+
 def _apply_tx(site: SiteRow, state: _State, writes: _Writes, ops: list[p.Op]) -> list[dict[str, Any]]:
+    # the records this transaction writes; their owner is the site. An op passes the ownership check only
+    # when the page so far (``state.owners``) has no other owner for its record, so that check needs
+    # ``state.owners`` alone, and a reference may name ``mine`` too (a record written earlier in the transaction)
     mine: dict[tuple[str, str], str] = {}
-    owners = ChainMap(mine, state.owners)  # the page so far, and this transaction on top
     residents = any(op.table_name == "residents" for op in ops)
     holder = dict(state.holder) if residents else state.holder  # only a resident changes it
     for op in ops:
-        problem = _problem(op, site, owners, holder, state.names) or references.missing(
-            op, state.names, state.referred, owners)
+        problem = _problem(op, site, state.owners, holder, state.names) or references.missing(
+            op, state.names, state.referred, state.owners, mine)
         if problem:
             writes.rejected += _reject(site, ops, op, *problem)
             return [_result(o, "rejected", r["field"], r["reason"], r["action"])
@@ -249,8 +265,8 @@ def _upsert_records(conn: Connection, held: set[tuple[str, str]], latest: dict) 
     new = [c for key, c in latest.items() if key not in held]
     old = [c for key, c in latest.items() if key in held]
     if new:
-        conn.execute(t.records.insert(), [{k: c[k] for k in ("table_name", "record_id", "owner_site_id",
-                                                              "schema_version", "payload", "seq")} for c in new])
+        _insert(conn, t.records, [{k: c[k] for k in ("table_name", "record_id", "owner_site_id",
+                                                      "schema_version", "payload", "seq")} for c in new])
     if old:
         conn.execute(t.records.update().where(rec.table_name == bindparam("k_table"), rec.record_id == bindparam("k_id"))
                      .values(schema_version=bindparam("v_version"), payload=bindparam("v_payload"), seq=bindparam("v_seq")),

@@ -60,6 +60,13 @@ def held(conn: Connection, ops: Sequence[p.Op]) -> set[tuple[str, str]]:
     return found
 
 
+def _in_any(key: tuple[str, str], containers: Iterable[Container[tuple[str, str]]]) -> bool:
+    for container in containers:
+        if key in container:
+            return True
+    return False
+
+
 def missing(op: p.Op, sites: Container[str], *known: Container[tuple[str, str]]) -> tuple[str, str, str] | None:
     """(field, reason, what to do) when ``op`` refers to a record the hub does not hold, else None.
 
@@ -68,14 +75,13 @@ def missing(op: p.Op, sites: Container[str], *known: Container[tuple[str, str]])
         sites: the site ids the hub knows.
         known: containers of (table, record id) the hub holds or the page wrote before ``op``.
     """
-    for column, target, value in _references([op]):
-        if target == "sites":
-            if value in sites:
-                continue
-        else:
-            key = (target, value)
-            if any(key in k for k in known):
-                continue
+    payload = op.payload
+    for column, target in reference_columns().get(op.table_name, ()):
+        value = payload.get(column)
+        if not isinstance(value, str) or not value:
+            continue
+        if value in sites if target == "sites" else _in_any((target, value), known):
+            continue
         what, field = TABLE_NAMES.get(target, target), FIELD_NAMES.get(column, column)
         return (column,
                 f"{TABLE_NAMES.get(op.table_name, op.table_name)}记录的“{field}”指向的{what}记录不在乡镇同步服务上"
