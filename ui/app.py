@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.paths import DataDir, default_data_dir, resource
+from app.paths import DataDir, default_data_dir, resource, settings_dir
 
 if TYPE_CHECKING:
     import argparse
@@ -96,10 +96,21 @@ def load_translations(app: QApplication) -> bool:
     return False
 
 
+def use_settings_folder(folder: Path | None) -> None:
+    """A portable installation keeps its desktop settings (QSettings) as INI files in ``folder``."""
+    if folder is None:
+        return
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
 def setup_application(app: QApplication) -> QApplication:
     """Font, translations and style sheet, once per application."""
     if app.property("cunyi_ready"):
         return app
+    use_settings_folder(settings_dir())
     app.setApplicationName("村医通")
     app.setOrganizationName("cunyi")
     load_font(app)
