@@ -7,6 +7,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "hub":  # ``cunyi hub serve …`` = ``cunyi-hub serve …`` (one program in the bundle)
+        from app.sync.hub_cli import main as hub_main
+
+        return hub_main(argv[1:])
     if "--smoke-test" in argv:
         from ui.smoke import run_smoke_test
 

@@ -28,6 +28,24 @@ def _quiet_offscreen() -> None:
     qInstallMessageHandler(handler)
 
 
+def _check_qt_setup(app) -> str:  # noqa: ANN001 - QApplication
+    """The bundled font is the app font, Qt speaks Chinese, the style sheet's icons are there."""
+    from PySide6.QtCore import QCoreApplication
+
+    from app.paths import resource
+
+    family = app.font().family()
+    if "WenQuanYi" not in family and "文泉驿" not in family:
+        raise RuntimeError(f"没有加载内置字体 {resource('fonts', 'wqy-microhei.ttc')}（当前字体：{family}）")
+    if QCoreApplication.translate("QPlatformTheme", "Cancel") != "取消":
+        raise RuntimeError("没有加载 Qt 的中文翻译 (qtbase_zh_CN)")
+    for parts in (("icons", "chevron-down.svg"), ("policies", "demo-2026.toml"), ("catalog", "drugs.csv"),
+                  ("catalog", "diagnoses.csv"), ("names", "surnames.csv")):
+        if not resource(*parts).is_file():
+            raise RuntimeError(f"缺少资源文件 {resource(*parts)}")
+    return family
+
+
 def _make_site(root: Path) -> None:
     from app.bootstrap import bootstrap
 
@@ -122,7 +140,7 @@ def run_smoke_test() -> int:
     try:
         from .app import make_application
 
-        make_application()
+        family = _check_qt_setup(make_application())
         with tempfile.TemporaryDirectory(prefix="cunyi-smoke-") as tmp:
             root = Path(tmp) / "data"
             out = Path(tmp) / "shots"
@@ -131,7 +149,7 @@ def run_smoke_test() -> int:
             shots = render_pages(root, out, require_all=True)
             pdfs = _write_pdfs(Path(tmp))
             print(f"冒烟测试通过：渲染 {len(shots)} 个页面（{'、'.join(p.stem for p in shots)}），"
-                  f"写出 {len(pdfs)} 个 PDF（{'、'.join(p.name for p in pdfs)}）")
+                  f"写出 {len(pdfs)} 个 PDF（{'、'.join(p.name for p in pdfs)}），字体 {family}，中文界面翻译已加载")
         return 0
     except Exception as exc:  # noqa: BLE001 - any failure is the test's answer
         traceback.print_exc()
