@@ -8,8 +8,9 @@
   - :meth:`SyncClient.pull_page` asks for the changes after ``pulled_seq``; the page is applied and the
     cursor moved in ONE local transaction begun with ``mark_transaction(applying_remote=True)``, so no
     pulled row is queued, and an interruption anywhere leaves either both or neither.
-  - :meth:`SyncClient.sync_once` pushes until nothing is left, then pulls until the hub has no more;
-    a first sync is simply a long pull that resumes at its last saved page.
+  - :meth:`SyncClient.sync_once` pushes until nothing is left, then pulls until the hub has no more
+    (:meth:`SyncClient.pull_pages`: the next page is fetched while one is saved); a first sync is simply
+    a long pull that resumes at its last saved page.
 
 Nothing here runs a use case: rows move as they are (``app.services`` is not imported).
 """
@@ -20,6 +21,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,6 +173,29 @@ class SyncClient:
         return len(rows), rejected
 
     # -- pull ------------------------------------------------------------------------------------
+    def _fetch(self, config: state.SyncConfig, envelope: dict[str, Any], cursor: int) -> p.PullResponse:
+        """The page of changes after ``cursor`` (a read at the hub: nothing is saved here)."""
+        page = self._client(config).post(
+            p.PULL_PATH, p.PullRequest(**envelope, cursor=cursor, limit=self.page_size), p.PullResponse)
+        if page.cursor < cursor:
+            raise SyncError(f"乡镇同步服务的变化序号倒退了（本机已取到 {cursor}，服务回答 {page.cursor}）。"
+                            "乡镇同步服务可能从备份恢复过，请联系乡镇管理员", "同步")
+        return page
+
+    def _save(self, config: state.SyncConfig, page: p.PullResponse) -> set[str]:
+        """Save ``page`` and move the cursor to its end, in one local transaction; the tables written."""
+        with self._write(applying_remote=True) as conn:
+            tables = apply_changes(conn, config.site_id, page.changes)
+            fault_point("pull_before_cursor")
+            state.save_pulled(conn, page.cursor)
+        fault_point("after_pull_commit")
+        return tables
+
+    def _pull_start(self) -> tuple[state.SyncConfig, dict[str, Any]]:
+        config = self._config()
+        with self.db.reader.connect() as conn:
+            return config, self._envelope(config, conn)
+
     def pull_page(self) -> tuple[p.PullResponse, set[str]]:
         """Fetch the next page of changes and save it with the new cursor in one transaction.
 
@@ -180,20 +205,31 @@ class SyncClient:
         Raises:
             SyncError: a change was refused (nothing of the page is saved), or the hub could not be reached.
         """
-        config = self._config()
-        with self.db.reader.connect() as conn:
-            envelope = self._envelope(config, conn)
-        page = self._client(config).post(
-            p.PULL_PATH, p.PullRequest(**envelope, cursor=config.pulled_seq, limit=self.page_size), p.PullResponse)
-        if page.cursor < config.pulled_seq:
-            raise SyncError(f"乡镇同步服务的变化序号倒退了（本机已取到 {config.pulled_seq}，服务回答 {page.cursor}）。"
-                            "乡镇同步服务可能从备份恢复过，请联系乡镇管理员", "同步")
-        with self._write(applying_remote=True) as conn:
-            tables = apply_changes(conn, config.site_id, page.changes)
-            fault_point("pull_before_cursor")
-            state.save_pulled(conn, page.cursor)
-        fault_point("after_pull_commit")
-        return page, tables
+        config, envelope = self._pull_start()
+        page = self._fetch(config, envelope, config.pulled_seq)
+        return page, self._save(config, page)
+
+    def pull_pages(self) -> Iterator[tuple[p.PullResponse, set[str]]]:
+        """Pull until the hub has no more, each page as :meth:`pull_page` saves it.
+
+        While a page is being saved, the next one is already being fetched (the hub's work and the
+        network overlap the local writes). Fetching is a read: a page fetched ahead is only saved after
+        the page before it, and is dropped unsaved when that save fails.
+
+        Raises:
+            SyncError: as :meth:`pull_page`; the pages saved before it stay saved.
+        """
+        config, envelope = self._pull_start()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cunyi-pull") as ahead:
+            upcoming = ahead.submit(self._fetch, config, envelope, config.pulled_seq)
+            while True:
+                page = upcoming.result()
+                if page.more:
+                    upcoming = ahead.submit(self._fetch, config, envelope, page.cursor)
+                # should the save fail, leaving the block waits for the fetch ahead, whose page is dropped
+                yield page, self._save(config, page)
+                if not page.more:
+                    return
 
     # -- both ------------------------------------------------------------------------------------
     def sync_once(self, progress: Progress | None = None) -> SyncResult:
@@ -214,16 +250,11 @@ class SyncClient:
                 result.rejected += sent[1]
                 if progress:
                     progress({"phase": "push", "pages": pages, "rows": result.pushed, "remaining": None})
-            pages = 0
-            while True:
-                page, tables = self.pull_page()
-                pages += 1
+            for pages, (page, tables) in enumerate(self.pull_pages(), start=1):
                 result.pulled += len(page.changes)
                 result.tables |= tables
                 if progress:
                     progress({"phase": "pull", "pages": pages, "rows": result.pulled, "remaining": page.remaining})
-                if not page.more:
-                    break
         except SyncError as error:
             self._note(str(error))
             raise
