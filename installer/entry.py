@@ -1,0 +1,26 @@
+"""The frozen bundle's entry point: ``cunyi`` (desktop app and CLI) or ``cunyi-hub`` (sync server).
+
+One program, two names: the executable (or link) called ``cunyi-hub`` runs the hub's command line,
+every other name the ``cunyi`` launcher. ``cunyi hub …`` reaches the hub too.
+"""
+
+import os
+import sys
+
+
+def main() -> int:
+    name = os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else sys.executable).lower()
+    if name.startswith("cunyi-hub"):
+        from app.sync.hub_cli import main as hub_main
+
+        return hub_main(sys.argv[1:])
+    from ui.launcher import main as cunyi_main
+
+    return cunyi_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    if sys.stdout is None or sys.stderr is None:  # a windowed program on Windows has no console
+        sys.stdout = sys.stdout or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        sys.stderr = sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    raise SystemExit(main())
