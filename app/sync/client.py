@@ -9,8 +9,9 @@
     cursor moved in ONE local transaction begun with ``mark_transaction(applying_remote=True)``, so no
     pulled row is queued, and an interruption anywhere leaves either both or neither.
   - :meth:`SyncClient.sync_once` pushes until nothing is left, then pulls until the hub has no more
-    (:meth:`SyncClient.pull_pages`: the next page is fetched while one is saved); a first sync is simply
-    a long pull that resumes at its last saved page.
+    (:meth:`SyncClient.push_pages` reads the next page while the hub applies one, :meth:`SyncClient.pull_pages`
+    fetches the next page while one is saved); a first sync is simply a long pull that resumes at its last
+    saved page.
 
 Nothing here runs a use case: rows move as they are (``app.services`` is not imported).
 """
@@ -148,15 +149,10 @@ class SyncClient:
                                     .order_by(o.local_seq)).all()
         return rows
 
-    def push_page(self) -> tuple[int, int] | None:
-        """Send the next page of the outbox; returns (ops sent, new rejections), or None when nothing is pending.
-
-        Raises:
-            SyncError: the hub refused the page or could not be reached; ``pushed_seq`` did not move.
-        """
-        config = self._config()
+    def _outgoing(self, config: state.SyncConfig, after: int) -> tuple[list[Any], bytes] | None:
+        """The next page of the outbox after ``after``: its rows and the JSON of its PushRequest, or None."""
         with self.db.reader.connect() as conn:
-            rows = self._pending(conn, config.pushed_seq)
+            rows = self._pending(conn, after)
             if not rows:
                 return None
             envelope = self._envelope(config, conn)
@@ -165,12 +161,47 @@ class SyncClient:
             sizes[row.tx_id] = sizes.get(row.tx_id, 0) + 1
         # a PushRequest, its ops as SQLite wrote them (the hub validates them; no decode and encode per op here)
         head = json.dumps({**envelope, "tx_sizes": sizes}, ensure_ascii=False, separators=(",", ":"))
-        body = f'{head[:-1]},"ops":[{",".join(row.op for row in rows)}]}}'.encode()
+        return rows, f'{head[:-1]},"ops":[{",".join(row.op for row in rows)}]}}'.encode()
+
+    def _send(self, config: state.SyncConfig, rows: list[Any], body: bytes) -> tuple[int, int, int]:
+        """Push one page; returns (ops sent, new rejections, the local_seq the hub acknowledged)."""
         answer = self._client(config).post(p.PUSH_PATH, body, p.PushResponse)
+        acked = min(answer.acked_local_seq, rows[-1].local_seq)
         with self._write() as conn:
-            rejected = state.save_pushed(conn, min(answer.acked_local_seq, rows[-1].local_seq), answer.results)
+            rejected = state.save_pushed(conn, acked, answer.results)
         fault_point("after_push_commit")
-        return len(rows), rejected
+        return len(rows), rejected, acked
+
+    def push_page(self) -> tuple[int, int] | None:
+        """Send the next page of the outbox; returns (ops sent, new rejections), or None when nothing is pending.
+
+        Raises:
+            SyncError: the hub refused the page or could not be reached; ``pushed_seq`` did not move.
+        """
+        config = self._config()
+        page = self._outgoing(config, config.pushed_seq)
+        return None if page is None else self._send(config, *page)[:2]
+
+    def push_pages(self) -> Iterator[tuple[int, int]]:
+        """Push until the outbox is empty, each page as :meth:`push_page` sends it.
+
+        While the hub applies a page, the next one is read from the outbox (a read: it is sent only once the
+        page before it is acknowledged, and read again should the hub acknowledge less than that page).
+
+        Raises:
+            SyncError: as :meth:`push_page`; the pages acknowledged before it stay acknowledged.
+        """
+        config = self._config()
+        page = self._outgoing(config, config.pushed_seq)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cunyi-push") as ahead:
+            while page is not None:
+                rows, body = page
+                upcoming = ahead.submit(self._outgoing, config, rows[-1].local_seq)
+                sent, rejected, acked = self._send(config, rows, body)
+                page = upcoming.result()
+                if acked < rows[-1].local_seq:
+                    page = self._outgoing(config, self._config().pushed_seq)
+                yield sent, rejected
 
     # -- pull ------------------------------------------------------------------------------------
     def _fetch(self, config: state.SyncConfig, envelope: dict[str, Any], cursor: int) -> p.PullResponse:
@@ -242,12 +273,11 @@ class SyncClient:
             SyncError: the hub refused a request or could not be reached in time; the error is also
                 recorded in ``sync_state`` for the 同步 page. What was saved before it stays saved.
         """
-        result, pages = SyncResult(), 0
+        result = SyncResult()
         try:
-            while (sent := self.push_page()) is not None:
-                pages += 1
-                result.pushed += sent[0]
-                result.rejected += sent[1]
+            for pages, (sent, rejected) in enumerate(self.push_pages(), start=1):
+                result.pushed += sent
+                result.rejected += rejected
                 if progress:
                     progress({"phase": "push", "pages": pages, "rows": result.pushed, "remaining": None})
             for pages, (page, tables) in enumerate(self.pull_pages(), start=1):
