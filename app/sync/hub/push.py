@@ -82,8 +82,12 @@ def _in(conn: Connection, build, values: Iterable[Any]) -> list[Any]:
     return rows
 
 
+#: a payload as the hub stores it; made once (``json.dumps`` with these options builds an encoder per call)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def _dumps(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(payload)
 
 
 class _State:
