@@ -12,8 +12,13 @@ so all kinds see the same machine load. Prints ONE JSON line:
   the 工作台 (tiles and 近 7 日门诊) is on screen. ``…_ratio`` = that time / ``bare_qt_s``;
   ``enter_to_figures_target_s`` = 0.5 (an idle machine).
 * ``big_db``: the township-10y demo used, and whether it was built in this run.
+* ``frozen`` (null when there is no bundle): the PyInstaller bundle (``dist/cunyi``, made by
+  ``installer/build.py``; ``--bundle DIR`` for another) against the source install, both started as
+  programs with ``cunyi --startup-probe`` (process start until the main window of the small demo has
+  been painted once): ``cold_start_s`` and ``source_cold_start_s`` (the venv's ``cunyi`` script),
+  ``ratio`` = frozen / source (target ≤ 1), ``bundle_mb`` (target < 150).
 
-Usage: ``python3 bench/startup.py [--runs N] [--data DIR] [--big DIR] [--rebuild] [--typing S]``.
+Usage: ``python3 bench/startup.py [--runs N] [--data DIR] [--big DIR] [--rebuild] [--typing S] [--bundle DIR]``.
 ``--data``: an existing small demo (default: a fresh one in a temp dir). ``--big``: the folder of the
 township-10y demo, installed as its first village (default ``/tmp/cunyi-10y/village``); built there
 once (minutes, ~8 GB, with ``CUNYI_TODAY`` fixed, see ``bench-startup.json``) and reused by later
@@ -142,6 +147,41 @@ def _run_child(code: str, marker: str, args: tuple[str, ...], env: dict[str, str
     raise RuntimeError(f"子进程没有显示窗口（退出码 {proc.returncode}）：{err[-2000:]}")
 
 
+def time_program(command: list[str], stdin: str) -> float:
+    """Seconds from spawning ``command`` (``stdin`` written to it) until it prints the marker."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    with tempfile.TemporaryDirectory(prefix="cunyi-bench-cwd-") as cwd:  # outside the source tree
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=env, text=True, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(stdin + "\n")
+        proc.stdin.close()
+        watchdog = threading.Timer(CHILD_TIMEOUT_S, proc.kill)
+        watchdog.start()
+        for line in proc.stdout:
+            if line.startswith(MARKER):
+                elapsed = time.perf_counter() - started
+                watchdog.cancel()
+                proc.kill()
+                proc.wait()
+                return elapsed
+        watchdog.cancel()
+        _, err = proc.communicate()
+    raise RuntimeError(f"{command[0]} 没有显示窗口（退出码 {proc.returncode}）：{err[-2000:]}")
+
+
+def source_program() -> list[str]:
+    """The source install's ``cunyi``: the console script beside this Python, else ``python -m ui.launcher``."""
+    script = Path(sys.executable).with_name("cunyi.exe" if sys.platform == "win32" else "cunyi")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "ui.launcher"]
+
+
+def bundle_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 2**20, 1)
+
+
 def time_to_window(code: str, *args: str) -> float:
     """Seconds from spawning ``python -c code`` until it prints the marker."""
     return _run_child(code, MARKER, args)[0]
@@ -210,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-big", action="store_true", help="skip Enter → figures on the township-10y demo")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the township-10y demo even if present")
     parser.add_argument("--typing", type=float, default=2.0, help="seconds the person types in the login dialog")
+    parser.add_argument("--bundle", default=str(REPO / "dist" / "cunyi"),
+                        help="the PyInstaller bundle's folder (installer/build.py); measured when it exists")
     args = parser.parse_args(argv)
+    frozen_program = Path(args.bundle).resolve() / ("cunyi.exe" if sys.platform == "win32" else "cunyi")
+    frozen = frozen_program.is_file()
     big = None if args.no_big else big_demo(Path(args.big), args.rebuild)
     with tempfile.TemporaryDirectory(prefix="cunyi-bench-") as tmp:
         if args.data:
@@ -222,13 +266,20 @@ def main(argv: list[str] | None = None) -> int:
         enter_to_figures(root, args.typing)
         if big:
             enter_to_figures(Path(big["folder"]), args.typing, big["today"])
-        bare, cold, enter, enter_big = [], [], [], []
+        probe = ["--startup-probe", "--data", str(root), "--user", user]
+        if frozen:
+            time_program([str(frozen_program), *probe], password)
+            time_program([*source_program(), *probe], password)
+        bare, cold, enter, enter_big, cold_frozen, cold_source = [], [], [], [], [], []
         for _ in range(args.runs):  # interleaved, so all see the same machine load
             bare.append(time_to_window(BARE))
             cold.append(time_to_window(MAIN, str(root), user, password))
             enter.append(enter_to_figures(root, args.typing))
             if big:
                 enter_big.append(enter_to_figures(Path(big["folder"]), args.typing, big["today"]))
+            if frozen:
+                cold_frozen.append(time_program([str(frozen_program), *probe], password))
+                cold_source.append(time_program([*source_program(), *probe], password))
     bare_s, cold_s, enter_s = statistics.median(bare), statistics.median(cold), statistics.median(enter)
     result = {"cold_start_s": round(cold_s, 3), "bare_qt_s": round(bare_s, 3), "ratio": round(cold_s / bare_s, 2),
               "enter_to_figures_s": round(enter_s, 3), "enter_to_figures_ratio": round(enter_s / bare_s, 2)}
@@ -236,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
         big_s = statistics.median(enter_big)
         result |= {"enter_to_figures_big_s": round(big_s, 3), "enter_to_figures_big_ratio": round(big_s / bare_s, 2)}
     result |= {"enter_to_figures_target_s": 0.5, "typing_s": args.typing, "big_db": big}
+    result["frozen"] = None
+    if frozen:
+        frozen_s, source_s = statistics.median(cold_frozen), statistics.median(cold_source)
+        result["frozen"] = {"cold_start_s": round(frozen_s, 3), "source_cold_start_s": round(source_s, 3),
+                            "ratio": round(frozen_s / source_s, 2), "ratio_target": 1.0,
+                            "bundle_mb": bundle_mb(Path(args.bundle)), "bundle_mb_target": 150}
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

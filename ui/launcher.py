@@ -11,6 +11,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.sync.hub_cli import main as hub_main
 
         return hub_main(argv[1:])
+    if argv and argv[0] == "--startup-probe":  # bench/startup.py: time to the main window
+        from ui.startup_probe import run
+
+        return run(argv[1:])
     if "--smoke-test" in argv:
         from ui.smoke import run_smoke_test
 
