@@ -20,6 +20,11 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # the township-10y demo generates villages in worker processes ("spawn"): a worker started from the
+    # bundle runs this program again, and freeze_support turns it into the worker instead of the app
+    multiprocessing.freeze_support()
     if sys.stdout is None or sys.stderr is None:  # a windowed program on Windows has no console
         sys.stdout = sys.stdout or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         sys.stderr = sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
