@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # One-command set-up for a fresh machine (Debian 12 or later, Python ≥ 3.11), then:
+#   bash installer/dev.sh setup        only the set-up (e.g. before installer/build.py)
 #   bash installer/dev.sh demo [DIR]   build the demo township in DIR (default ~/cunyi-demo) and open the app
 #   bash installer/dev.sh test         run the whole test suite (what CI runs)
 # The project and its tools live in a virtual environment of the project's own (.venv), so a system
@@ -11,13 +12,14 @@ python="${PYTHON:-python3}"
 venv="${CUNYI_VENV:-$here/.venv}"
 
 # System libraries: Qt's xcb/offscreen platform needs, poppler (pdftotext/pdffonts/pdftoppm), Xvfb,
-# and python3-venv for the project's virtual environment.
+# python3-venv for the project's virtual environment, and the shared libpython that PyInstaller puts
+# in the bundle (installer/build.py).
 apt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0
   libxcb-xinerama0 libxcb-xkb1 libxcb-image0 poppler-utils xvfb xauth)
 if [ "$("$python" -c 'import sys; print(sys.prefix)')" = "/usr" ]; then
   ver="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-  apt_packages+=(python3-venv "python${ver}-venv")
+  apt_packages+=(python3-venv "python${ver}-venv" "libpython${ver}")
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -50,6 +52,9 @@ fi
 export PATH="$venv/bin:$PATH"
 
 case "${1:-}" in
+  setup)
+    echo "已就绪：$venv" >&2
+    ;;
   demo)
     dir="${2:-$HOME/cunyi-demo}"
     if [ ! -f "$dir/cunyi.db" ]; then
@@ -67,7 +72,7 @@ case "${1:-}" in
     exec "$py" -m pytest -n 2 "$@"
     ;;
   *)
-    echo "用法：bash installer/dev.sh demo [数据文件夹] | test" >&2
+    echo "用法：bash installer/dev.sh setup | demo [数据文件夹] | test" >&2
     exit 2
     ;;
 esac
