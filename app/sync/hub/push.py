@@ -239,24 +239,27 @@ def _apply_tx(site: SiteRow, state: _State, writes: _Writes, ops: list[p.Op]) ->
             return [_result(o, "rejected", r["field"], r["reason"], r["action"])
                     for o, r in zip(ops, writes.rejected[-len(ops):])]
         mine[(op.table_name, op.record_id)] = site.site_id
-        number = _id_number(op) if op.table_name == "residents" else None
-        for key in [k for k, v in holder.items() if v[0] == op.record_id and k != number]:
-            del holder[key]
-        if number:
-            holder[number] = (op.record_id, site.site_id)
+        if op.table_name == "residents":  # the resident's ID number moves to it (only a resident holds one)
+            number = _id_number(op)
+            for key in [k for k, v in holder.items() if v[0] == op.record_id and k != number]:
+                del holder[key]
+            if number:
+                holder[number] = (op.record_id, site.site_id)
+    owner, township, seq = site.site_id, site.township or None, state.next_seq
     for op in ops:
-        seq, state.next_seq = state.next_seq, state.next_seq + 1
         to_site = op.payload.get(p.ADDRESSED_FIELD)
         change = {"seq": seq, "table_name": op.table_name, "record_id": op.record_id,
-                  "owner_site_id": site.site_id, "township_site_id": site.township or None,
+                  "owner_site_id": owner, "township_site_id": township,
                   "to_site_id": to_site if isinstance(to_site, str) and to_site else None,
                   "tx_id": op.tx_id, "schema_version": op.schema_version, "payload": _dumps(op.payload)}
         writes.changes.append(change)
-        writes.applied.append({"site_id": site.site_id, "op_id": op.op_id, "local_seq": op.local_seq,
+        writes.applied.append({"site_id": owner, "op_id": op.op_id, "local_seq": op.local_seq,
                                "tx_id": op.tx_id, "seq": seq})
         writes.latest[(op.table_name, op.record_id)] = change
         if op.table_name == "residents":
-            writes.numbers[op.record_id] = (_id_number(op), site.site_id)
+            writes.numbers[op.record_id] = (_id_number(op), owner)
+        seq += 1
+    state.next_seq = seq
     state.owners.update(mine)
     state.holder = holder
     state.applied.update(op.op_id for op in ops)
