@@ -159,9 +159,10 @@ class SyncClient:
         sizes: dict[str, int] = {}
         for row in rows:
             sizes[row.tx_id] = sizes.get(row.tx_id, 0) + 1
-        # a PushRequest, its ops as SQLite wrote them (the hub validates them; no decode and encode per op here)
+        # a PushRequest, its ops as SQLite wrote them (the hub validates them; no decode and encode per op here),
+        # compressed here so that a page read ahead is ready to go
         head = json.dumps({**envelope, "tx_sizes": sizes}, ensure_ascii=False, separators=(",", ":"))
-        return rows, f'{head[:-1]},"ops":[{",".join(row.op for row in rows)}]}}'.encode()
+        return rows, p.gzip_json(f'{head[:-1]},"ops":[{",".join(row.op for row in rows)}]}}'.encode())[0]
 
     def _send(self, config: state.SyncConfig, rows: list[Any], body: bytes) -> tuple[int, int, int]:
         """Push one page; returns (ops sent, new rejections, the local_seq the hub acknowledged)."""

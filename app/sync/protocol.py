@@ -195,10 +195,18 @@ class PullResponse(_Model):
                                                           "hub's latest seq less the cursor), for a progress bar")
 
 
-def gzip_json(model: BaseModel | bytes) -> tuple[bytes, dict[str, str]]:
-    """A request body: the model (or JSON already encoded) as gzip-compressed JSON, and the headers that say so."""
-    raw = model if isinstance(model, bytes) else model.model_dump_json().encode("utf-8")
-    body = gzip.compress(raw, compresslevel=GZIP_LEVEL)
+class GzippedJson(bytes):
+    """JSON already compressed by :func:`gzip_json` (a request body made ahead of its request)."""
+
+
+def gzip_json(model: BaseModel | bytes) -> tuple[GzippedJson, dict[str, str]]:
+    """A request body: the model (or JSON already encoded, or already compressed) as gzip-compressed JSON,
+    and the headers that say so."""
+    if isinstance(model, GzippedJson):
+        body = model
+    else:
+        raw = model if isinstance(model, bytes) else model.model_dump_json().encode("utf-8")
+        body = GzippedJson(gzip.compress(raw, compresslevel=GZIP_LEVEL))
     return body, {"Content-Type": "application/json", "Content-Encoding": "gzip", "Accept-Encoding": "gzip"}
 
 

@@ -123,8 +123,8 @@ class HubClient:
 
     # -- requests --------------------------------------------------------------------------------
     def post(self, path: str, body: BaseModel | bytes, answer: type[M]) -> M:
-        """POST ``body`` (gzip JSON; bytes are JSON already) to ``path`` and read the answer as ``answer``,
-        retrying transient failures.
+        """POST ``body`` (gzip JSON; bytes are JSON already, ``protocol.GzippedJson`` compressed already) to
+        ``path`` and read the answer as ``answer``, retrying transient failures.
 
         Raises:
             HubUnreachable: no answer within ``retry_seconds``.
