@@ -19,7 +19,24 @@ def main() -> int:
     return cunyi_main(sys.argv[1:])
 
 
+def _console_for_commands() -> None:
+    """The windowed Windows program started from a console (``cunyi check …``) writes to that console."""
+    if sys.platform != "win32" or (sys.stdout is not None and sys.stderr is not None):
+        return
+    if len(sys.argv) < 2 or sys.argv[1] == "gui" or sys.argv[1].startswith("--data"):
+        return  # the desktop app: no console
+    try:
+        import ctypes
+
+        if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+            sys.stdout = open("CONOUT$", "w", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+            sys.stderr = open("CONOUT$", "w", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+    except (OSError, AttributeError):
+        pass
+
+
 if __name__ == "__main__":
+    _console_for_commands()
     import multiprocessing
 
     # the township-10y demo generates villages in worker processes ("spawn"): a worker started from the
