@@ -6,21 +6,29 @@ go in with their ``versions/*.py`` and ``env.py`` as files alembic loads by path
 out.
 """
 
+from pathlib import Path
+
 from setuptools import find_namespace_packages, setup
 
-RESOURCE_FOLDERS = ["fonts", "policies", "catalog", "names", "icons"]
+#: in resources/ but not for the program (the README's pictures)
+NOT_SHIPPED = {"screenshots"}
+RESOURCES = Path(__file__).resolve().parent / "resources"
+#: every folder under resources/ (but NOT_SHIPPED) as a package of data files: a new one ships by itself
+RESOURCE_PACKAGES = ["app.resources"] + sorted(
+    "app.resources." + ".".join(path.relative_to(RESOURCES).parts)
+    for path in RESOURCES.rglob("*")
+    if path.is_dir() and path.relative_to(RESOURCES).parts[0] not in NOT_SHIPPED and path.name != "__pycache__"
+)
 
 setup(
     packages=[
         *find_namespace_packages(include=["app*", "ui*"], exclude=["*.__pycache__"]),
-        "app.resources",
-        *(f"app.resources.{folder}" for folder in RESOURCE_FOLDERS),
+        *RESOURCE_PACKAGES,
         "app.db.migrations.versions",
     ],
     package_dir={"app.resources": "resources"},
     package_data={
         "app.db.migrations": ["*.ini", "*.mako"],
-        "app.resources": ["style.qss"],
-        **{f"app.resources.{folder}": ["*"] for folder in RESOURCE_FOLDERS},
+        **{package: ["*"] for package in RESOURCE_PACKAGES},
     },
 )

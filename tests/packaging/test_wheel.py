@@ -64,6 +64,11 @@ def test_the_installed_wheel_runs_the_smoke_test_outside_the_source_tree(tmp_pat
                    "app/db/migrations/script.py.mako", "app/db/migrations/versions/0001_foundation_sites_users_catalog_stock_.py"):
         assert needed in names, needed
     assert not any("screenshots" in name or name.startswith("tests/") for name in names)
+    # every resource the program may read (all of resources/ but the README's screenshots) is in it
+    for path in (REPO / "resources").rglob("*"):
+        relative = path.relative_to(REPO / "resources")
+        if path.is_file() and relative.parts[0] != "screenshots":
+            assert f"app/resources/{relative.as_posix()}" in names, relative
     versions = {Path(p).name for p in (REPO / "app" / "db" / "migrations" / "versions").glob("*.py")}
     assert versions <= {Path(name).name for name in names if name.startswith("app/db/migrations/versions/")}
 
