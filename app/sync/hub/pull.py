@@ -15,8 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, union
 
-from app.sync import protocol as p
-
 from . import tables as t
 from .service import SiteRow
 
