@@ -178,8 +178,11 @@ def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[dic
 
 def _result(op: p.Op, status: str, field: str | None = None, reason: str | None = None,
             action: str | None = None) -> dict[str, Any]:
-    return {"op_id": op.op_id, "local_seq": op.local_seq, "status": status, "table_name": op.table_name,
-            "record_id": op.record_id, "field": field, "reason": reason, "action": action}
+    result = {"op_id": op.op_id, "local_seq": op.local_seq, "status": status, "table_name": op.table_name,
+              "record_id": op.record_id}
+    if status == "rejected":  # field, reason and action default to null: an applied op's answer leaves them out
+        result.update(field=field, reason=reason, action=action)
+    return result
 
 
 class _Writes:
