@@ -76,7 +76,13 @@ def check_page(req: p.PushRequest) -> None:
 
 
 def _in(conn: Connection, build, values: Iterable[Any]) -> list[Any]:
+    """The rows of ``build(ids)`` for all ``values``: on SQLite one query with the values as ONE JSON array
+    parameter (no statement of hundreds of parameters to build), elsewhere a query per chunk of values."""
     values, rows = list(dict.fromkeys(values)), []
+    if not values:
+        return rows
+    if conn.dialect.name == "sqlite":
+        return conn.execute(build(select(func.json_each(json.dumps(values)).table_valued("value").c.value))).all()
     for start in range(0, len(values), _CHUNK):
         rows += conn.execute(build(values[start:start + _CHUNK])).all()
     return rows
