@@ -38,12 +38,15 @@ EXE = ".exe" if WINDOWS else ""
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 VERSION = PROJECT["version"]
 
-#: the Debian packages the bundle expects from the system (Qt's display stack; see cunyi.spec)
+#: the Debian packages the bundle expects from the system (see cunyi.spec): Qt's display stack and
+#: printing; OpenSSL 3, SQLite (at least the 3.40 the bundle was tested with) and the C++ runtime that
+#: Python and Qt link to; libpq for a hub on PostgreSQL; udev for the bundle's libusb (USB printers)
 DEB_DEPENDS = (
     "libc6 (>= 2.36), libegl1, libgl1, libfontconfig1, libfreetype6, libglib2.0-0, libdbus-1-3, "
     "libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, "
     "libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xinerama0, libxcb-xkb1, libxkbcommon0, "
-    "libxkbcommon-x11-0, libcups2"
+    "libxkbcommon-x11-0, libcups2, libssl3, libsqlite3-0 (>= 3.40), libstdc++6 (>= 12), libgcc-s1, libpq5, "
+    "libudev1"
 )
 
 DESKTOP_ENTRY = """[Desktop Entry]

@@ -13,10 +13,12 @@ venv="${CUNYI_VENV:-$here/.venv}"
 
 # System libraries: Qt's xcb/offscreen platform needs, poppler (pdftotext/pdffonts/pdftoppm), Xvfb,
 # python3-venv for the project's virtual environment, and the shared libpython that PyInstaller puts
-# in the bundle (installer/build.py).
+# in the bundle (installer/build.py); libpq5, which the bundle's hub uses for PostgreSQL (a dependency
+# of its .deb, so that `dpkg -i` of the .deb works here); libusb-1.0-0, which the bundle carries for
+# USB thermal printers.
 apt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0
-  libxcb-xinerama0 libxcb-xkb1 libxcb-image0 libcups2 poppler-utils xvfb xauth)
+  libxcb-xinerama0 libxcb-xkb1 libxcb-image0 libcups2 libpq5 libusb-1.0-0 poppler-utils xvfb xauth)
 if [ "$("$python" -c 'import sys; print(sys.prefix)')" = "/usr" ]; then
   ver="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
   apt_packages+=(python3-venv "python${ver}-venv" "libpython${ver}")
