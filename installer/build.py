@@ -10,7 +10,8 @@ Usage (with the project's virtual environment, after ``bash installer/dev.sh``):
 Steps: PyInstaller into the virtual environment when it is missing (the ``build`` extra); the bundle
 from ``installer/cunyi.spec``; the frozen ``cunyi --smoke-test`` (offscreen); the bundle's size; then
 on Linux a ``.deb`` (dpkg-deb) and on Windows the Inno Setup installer (``installer/cunyi.iss``, when
-``ISCC.exe`` is found). The last stdout line is one JSON object with the figures. Exit 0 when all
+``ISCC.exe`` is found). With ``CUNYI_TEST_PG_URL`` (CI), the frozen ``cunyi-hub init`` also makes a hub
+in a new PostgreSQL database on that server. The last stdout line is one JSON object with the figures. Exit 0 when all
 worked, 1 with the reason on stderr otherwise.
 """
 
@@ -221,6 +222,43 @@ def hub_smoke_test(hub: Path, folder: Path) -> None:
         server.stdout.close()
 
 
+def hub_postgresql_test(hub: Path) -> str | None:
+    """With ``CUNYI_TEST_PG_URL`` (a PostgreSQL server, as in CI): ``cunyi-hub init --db`` a new database.
+
+    The Linux bundle reaches PostgreSQL through the system's libpq (psycopg's pure-Python implementation),
+    so this is what shows that it works. Returns the database's server version, or None without a server.
+    """
+    admin = os.environ.get("CUNYI_TEST_PG_URL")
+    if not admin:
+        return None
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin)
+    name = f"bundle_{uuid.uuid4().hex[:12]}"
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            version = conn.info.server_version
+    except psycopg.Error as error:
+        raise BuildError(f"CUNYI_TEST_PG_URL 的 PostgreSQL 不可用：{error}") from error
+    try:
+        with tempfile.TemporaryDirectory(prefix="cunyi-frozen-pg-") as folder:
+            db = url.set(database=name).render_as_string(hide_password=False)
+            done = subprocess.run([str(hub), "init", "--home", str(Path(folder) / "hub"), "--db", db], cwd=folder,
+                                  env=frozen_env(), capture_output=True, text=True, encoding="utf-8",
+                                  errors="replace", timeout=120)
+            if done.returncode != 0:
+                raise BuildError(f"{hub} init --db PostgreSQL 失败（退出码 {done.returncode}）：\n{done.stdout}{done.stderr}")
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return f"PostgreSQL {version // 10000}.{version % 10000}"
+
+
 def deb_architecture() -> str:
     return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
 
@@ -307,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         say(f"打包完成：{BUNDLE}，{size / 2**20:.1f} MB，用时 {report['build_s']} 秒")
         report["smoke"] = smoke_test(BUNDLE / f"cunyi{EXE}")
         say(f"打包后的冒烟测试：{report['smoke']}")
+        postgresql = hub_postgresql_test(BUNDLE / f"cunyi-hub{EXE}")
+        if postgresql:
+            report["hub_postgresql"] = postgresql
+            say(f"打包后的同步服务连上了 {postgresql}")
         if args.installer and sys.platform.startswith("linux"):
             started = time.monotonic()
             deb = build_deb(args.compress)
