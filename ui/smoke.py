@@ -86,16 +86,12 @@ def _check_pdf(path: Path) -> Path:
     return path
 
 
-def _write_pdfs(folder: Path) -> list[Path]:
-    """A receipt (A5 and 80 mm roll) and a report table, with the bundled CJK font."""
-
+def _receipt():  # noqa: ANN202 - ReceiptData, imported late
     from app.domain.policy import Split
-    from app.printing.receipt import ReceiptData, ReceiptLine, write_receipt_pdf
-    from app.printing.table import write_table_pdf
-    from app.services.core.reports import Column, Table
+    from app.printing.receipt import ReceiptData, ReceiptLine
 
     now = clock.now().replace(microsecond=0)
-    receipt = ReceiptData(
+    return ReceiptData(
         settlement_id="00000000-0000-7000-8000-000000000000", clinic="冒烟测试村卫生室", region="示例县（示例数值）",
         receipt_no=f"{now:%Y%m%d}-0001", settled_at=now, visit_date=now.date(), resident_name="测试居民",
         masked_id="410***********1234", sex="女", age=67, diagnosis="高血压 I10",
@@ -106,6 +102,15 @@ def _write_pdfs(folder: Path) -> list[Path]:
             self_funded_fen=0, b_pre_self_fen=0, deductible_fen=0, eligible=True, waiting_until=None, reason=""),
         pool_label="普通门诊统筹", ytd_fund_fen=12340, annual_cap_fen=40000, doctor="冒烟测试村医",
     )
+
+
+def _write_pdfs(folder: Path) -> list[Path]:
+    """A receipt (A5 and 80 mm roll) and a report table, with the bundled CJK font."""
+    from app.printing.receipt import write_receipt_pdf
+    from app.printing.table import write_table_pdf
+    from app.services.core.reports import Column, Table
+
+    receipt = _receipt()
     table = Table(
         "冒烟测试", (Column("name", "药品"), Column("qty", "数量", "int"), Column("amount", "金额", "fen")),
         [{"name": "阿莫西林胶囊", "qty": 12, "amount": 250}, {"name": "苯磺酸氨氯地平片", "qty": 1, "amount": 812}],
@@ -115,6 +120,22 @@ def _write_pdfs(folder: Path) -> list[Path]:
     write_table_pdf(table, folder / "table.pdf")
     written.append(folder / "table.pdf")
     return [_check_pdf(path) for path in written]
+
+
+def _check_thermal() -> str:
+    """The 80 mm slip as ESC/POS bytes (GB18030 text, the printer's QR command), and the USB and serial
+    drivers present: what a thermal printer needs from the bundle."""
+    from app.printing.thermal import slip_bytes
+
+    stream = slip_bytes(_receipt())  # first: it points python-escpos's cache at the app's own folder
+    from escpos.printer import Serial, Usb
+
+    if "冒烟测试村卫生室".encode("gb18030") not in stream or b"\x1d(k" not in stream:
+        raise RuntimeError("热敏小票的 ESC/POS 数据不完整（缺少中文或二维码指令）")
+    missing = [name for name, printer in (("USB", Usb), ("串口", Serial)) if not printer.is_usable()]
+    if missing:
+        raise RuntimeError(f"热敏打印机的{'、'.join(missing)}驱动组件缺失")
+    return f"热敏小票 {len(stream)} 字节"
 
 
 def render_pages(root: Path, out: Path, username: str = "admin", password: str = SMOKE_PASSWORD,
@@ -170,9 +191,10 @@ def run_smoke_test() -> int:
             _make_site(root)
             shots = render_pages(root, out, require_all=True)
             pdfs = _write_pdfs(Path(tmp))
+            thermal = _check_thermal()
             modules = _import_everything()
             print(f"冒烟测试通过：渲染 {len(shots)} 个页面（{'、'.join(p.stem for p in shots)}），"
-                  f"写出 {len(pdfs)} 个 PDF（{'、'.join(p.name for p in pdfs)}），字体 {family}，中文界面翻译已加载，"
+                  f"写出 {len(pdfs)} 个 PDF（{'、'.join(p.name for p in pdfs)}）和{thermal}（USB、串口可用），字体 {family}，中文界面翻译已加载，"
                   f"{modules} 个模块均可导入")
         return 0
     except Exception as exc:  # noqa: BLE001 - any failure is the test's answer

@@ -54,7 +54,7 @@ def test_smoke_test_command_exits_zero(tmp_path) -> None:
         capture_output=True, text=True, timeout=240,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "冒烟测试通过" in result.stdout
+    assert "冒烟测试通过" in result.stdout and "热敏小票" in result.stdout and "USB、串口可用" in result.stdout
 
 
 def test_run_gui_on_an_empty_folder_walks_wizard_login_and_main_window(tmp_path, monkeypatch) -> None:
