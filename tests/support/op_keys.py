@@ -90,3 +90,17 @@ def add_drug(qtbot, page, text: str) -> None:  # noqa: ANN001
     press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.rx.model.rowCount() == rows + 1, timeout=UNTIL_MS)
     settle()
+
+
+def reverse_by_keys(qtbot, page, reason: str) -> None:  # noqa: ANN001
+    """F8 on today's selected settlement: the 冲正 dialog opens with the cursor in 原因, ``reason`` is
+    typed and Enter confirms (the caller waits for what it expects: the slip, the reversal row…)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    press(Qt.Key.Key_F8)
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=UNTIL_MS)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
+    type_text(reason)
+    press(Qt.Key.Key_Return)

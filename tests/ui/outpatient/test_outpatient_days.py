@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, reverse_by_keys, settle
 from op_seed import settle_visit
 
 from app.domain import clock
@@ -50,12 +50,7 @@ def test_admin_lists_reprints_and_reverses_yesterdays_settlement(qtbot, doctor_w
     assert old.receipt_no in pdf_text(page.prints.last.path)
     receipt = page.prints.last
 
-    press(Qt.Key.Key_F8)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=UNTIL_MS)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
-    type_text("charged twice")
-    press(Qt.Key.Key_Return)
+    reverse_by_keys(qtbot, page, "charged twice")
     qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=UNTIL_MS)
     settle()
     rows = db("SELECT r.receipt_no, r.reason, r.reversed_at, u.username FROM reversals r JOIN users u ON u.id = r.user_id")

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text, wait_preview
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, reverse_by_keys, settle, type_text, wait_preview
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
@@ -113,12 +113,7 @@ def test_keyboard_only_visit_settles_prints_and_reverses(qtbot, doctor_window, c
     # 5. F3 today's list, F8 冲正, type the reason, Enter: reversed, the reversal slip printed
     press(Qt.Key.Key_F3)
     assert QApplication.focusWidget() is page.today.table
-    press(Qt.Key.Key_F8)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=UNTIL_MS)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
-    type_text("patient returned the drugs")
-    press(Qt.Key.Key_Return)
+    reverse_by_keys(qtbot, page, "patient returned the drugs")
     qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=UNTIL_MS)
     settle()
     reversal_no, reason = db("SELECT receipt_no, reason FROM reversals")[0]

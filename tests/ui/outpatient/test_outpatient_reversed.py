@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text, wait_preview
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, reverse_by_keys, settle, type_text, wait_preview
 from op_seed import PASSWORD, settle_visit
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -129,12 +129,7 @@ def test_status_bar_reports_settle_and_reversal_and_the_fee_box_resets(qtbot, do
 
     # F3, F8, a reason, Enter: the status bar names both numbers and the cash returned
     press(Qt.Key.Key_F3)
-    press(Qt.Key.Key_F8)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=UNTIL_MS)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
-    type_text("wrong patient")
-    press(Qt.Key.Key_Return)
+    reverse_by_keys(qtbot, page, "wrong patient")
     qtbot.waitUntil(lambda: db("SELECT count(*) FROM reversals") == [(1,)], timeout=UNTIL_MS)
     settle()
     reversal_no = db("SELECT receipt_no FROM reversals")[0][0]

@@ -6,10 +6,9 @@ leaves the PDF and a message saying what to check."""
 from __future__ import annotations
 
 import pytest
-from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, settle, type_text
+from op_keys import OFFSCREEN_POPUP_NOISE, UNTIL_MS, pdf_text, press, reverse_by_keys, settle
 from op_seed import PASSWORD, settle_visit
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from thermal_listener import LoopbackPrinter, closed_port
 
 from app.printing.thermal_connection import THERMAL_SETTING
@@ -69,12 +68,7 @@ def test_reprint_and_reversal_slip_go_to_the_thermal_printer_and_the_pdf_is_kept
         assert f"收据已送热敏打印机（网络 127.0.0.1:{printer.port}）" in page.banner.text()
         assert first.receipt_no in pdf_text(receipt.path)
 
-        press(Qt.Key.Key_F8)
-        dialog = page.dialog
-        qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=UNTIL_MS)
-        qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason, timeout=UNTIL_MS)
-        type_text("charged twice")
-        press(Qt.Key.Key_Return)
+        reverse_by_keys(qtbot, page, "charged twice")
         qtbot.waitUntil(lambda: page.prints.last is not receipt, timeout=UNTIL_MS)
         slip = page.prints.last
         assert slip.printed and slip.path.name.startswith("冲正-") and "冲正/退费凭证" in pdf_text(slip.path)

@@ -6,31 +6,23 @@ input naming the field; a printer on a loopback port gets the bytes, a closed po
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from escpos.printer import Dummy
+from receipt_sample import SAMPLE_RECEIPT
 from thermal_listener import LoopbackPrinter, closed_port
 
 from app.domain.errors import ValidationError
-from app.domain.policy import Split
 from app.printing.fonts import register_fonts
-from app.printing.receipt import PAPERS, Pen, ReceiptData, ReceiptLine, ReversalPart, _draw
+from app.printing.receipt import PAPERS, Pen, ReceiptData, ReversalPart, _draw
 from app.printing.thermal import COLUMNS, ThermalPrinterError, send, slip_bytes, text_width, write_slip
 from app.printing.thermal_connection import ThermalConnection, compose, parse_connection
 
-DATA = ReceiptData(
-    settlement_id="01a208e5-b5c9-7034-8380-34cb0101bbc4", clinic="示例村卫生室", region="示例县（示例数值）",
-    receipt_no="20261123-0007", settled_at=datetime(2026, 11, 23, 9, 30), visit_date=date(2026, 11, 23),
-    resident_name="张三", masked_id="410***********1234", sex="男", age=67, diagnosis="原发性高血压 I10",
-    lines=(ReceiptLine("苯磺酸氨氯地平片", "5mg×28片", "2盒", "8.12元/盒", 1624, "甲"),
-           ReceiptLine("阿莫西林胶囊", "0.25g×24粒", "12粒", "0.5208元/粒", 625, "乙")),
-    general_fee_fen=1000, split=Split(
-        total_fen=3449, fund_fen=1268, general_fee_fund_fen=800, assistance_fen=200, self_paid_fen=981,
-        self_funded_fen=200, b_pre_self_fen=0, deductible_fen=0, eligible=True, waiting_until=None, reason=""),
-    pool_label="普通门诊统筹", ytd_fund_fen=2068, annual_cap_fen=40000, doctor="张医生", agent="张小三（410***********1231）",
-    assistance_label="低保", clinic_code="H41010200001",
-)
+DATA = dataclasses.replace(
+    SAMPLE_RECEIPT, split=dataclasses.replace(SAMPLE_RECEIPT.split, total_fen=3449, assistance_fen=200, self_paid_fen=981,
+                                              self_funded_fen=200),
+    agent="张小三（410***********1231）", assistance_label="低保", clinic_code="H41010200001")
 REVERSAL = ReversalPart("CZ20261123-0001", datetime(2026, 11, 23, 10, 5), "患者退药", "王管理员")
 GS_QR = b"\x1d(k"
 
