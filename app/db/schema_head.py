@@ -30,7 +30,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "6d711614c4086c3e714f123d1da2c5dc455fa2a34a06239f96c1c375e362f446"
+TRIGGERS_DIGEST = "d49d8ca8898622e10ec7f481f52ec774258251f1f7cd1eae0038990558f6eeb5"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

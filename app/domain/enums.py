@@ -115,3 +115,62 @@ class StocktakeStatus(StrEnum):
     COUNTING = "counting"
     FINALISED = "finalised"
     CANCELLED = "cancelled"
+
+
+class CaseType(StrEnum):
+    """帮办代办事项的类型 (GLOSSARY: assisted filing); the checklist and due time of each are in
+    ``resources/cases/case_types.toml`` (``app.domain.cases``)."""
+
+    ENROLLMENT = "enrollment"
+    SUBSIDIZED_ENROLLMENT = "subsidized_enrollment"
+    REMOTE_CARE_FILING = "remote_care_filing"
+    CHRONIC_DISEASE = "chronic_disease"
+    SPECIAL_DRUG = "special_drug"
+    MEDICAL_ASSISTANCE = "medical_assistance"
+    MANUAL_REIMBURSEMENT = "manual_reimbursement"
+    MATERNITY = "maternity"
+    FAMILY_ACCOUNT = "family_account"
+
+    @property
+    def label(self) -> str:
+        return CASE_TYPE_LABELS[self]
+
+
+CASE_TYPE_LABELS = {
+    CaseType.ENROLLMENT: "参保登记",
+    CaseType.SUBSIDIZED_ENROLLMENT: "困难群众资助参保",
+    CaseType.REMOTE_CARE_FILING: "异地就医备案",
+    CaseType.CHRONIC_DISEASE: "门诊慢特病申报",
+    CaseType.SPECIAL_DRUG: "门诊特定药品待遇认定",
+    CaseType.MEDICAL_ASSISTANCE: "医疗救助申请",
+    CaseType.MANUAL_REIMBURSEMENT: "零星报销",
+    CaseType.MATERNITY: "生育保险待遇",
+    CaseType.FAMILY_ACCOUNT: "职工医保个人账户家庭共济",
+}
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands: the status of its latest ``CaseEvent`` (办理记录)."""
+
+    ACCEPTED = "accepted"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return CASE_STATUS_LABELS[self]
+
+    @property
+    def closed(self) -> bool:
+        return self in (CaseStatus.APPROVED, CaseStatus.REJECTED)
+
+
+CASE_STATUS_LABELS = {
+    CaseStatus.ACCEPTED: "已受理",
+    CaseStatus.SUBMITTED: "已报送",
+    CaseStatus.RETURNED: "退回补件",
+    CaseStatus.APPROVED: "已办结",
+    CaseStatus.REJECTED: "不予办理",
+}

@@ -12,6 +12,7 @@ from .care import (
     Settlement,
     Visit,
 )
+from .cases import Case, CaseEvent
 from .local import (
     AppSetting,
     AuditLog,
@@ -31,6 +32,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "Batch",
+    "Case",
+    "CaseEvent",
     "ChronicQualification",
     "Drug",
     "DrugMapping",
