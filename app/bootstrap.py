@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.services.residents.service import ResidentService
     from app.services.core.settings import SettingsService
     from app.services.settlement.service import SettlementService
+    from app.services.cases.service import CaseService
     from app.services.core.status import StatusService
     from app.joining import Joined
     from app.services.stock.mapping import UnmappedDrug
@@ -191,6 +192,13 @@ class Services:
         from app.services.stock.stocktake import StocktakeService
 
         return StocktakeService(self.db, self.session)
+
+    @cached_property
+    def cases(self) -> CaseService:
+        """帮办代办: cases opened at a village, reviewed by the township's case worker."""
+        from app.services.cases.service import CaseService
+
+        return CaseService(self.db, self.session)
 
     @cached_property
     def sync(self) -> SyncService:

@@ -154,6 +154,37 @@ def cmd_report(args: argparse.Namespace) -> int:
         sv.close()
 
 
+def cmd_case_open(args: argparse.Namespace) -> int:
+    """``cunyi case open``: a filing case at this village as the CLI actor (DESIGN §6, §9)."""
+    from datetime import date
+
+    from app.domain.errors import NotFoundError, ValidationError
+    from app.services.cases.types import CaseForm
+
+    on = None
+    if args.on:
+        try:
+            on = date.fromisoformat(args.on.strip())
+        except ValueError:
+            raise ValidationError(f"受理日期“{args.on}”格式不对，应为 YYYY-MM-DD", "受理日期") from None
+    with _folder_lock(args, "cunyi case open", "受理帮办代办事项"):
+        sv = _services(args)
+        try:
+            resident = sv.residents.by_id_number(args.resident)
+            if resident is None:
+                raise NotFoundError(f"身份证号 {args.resident} 的居民不存在，请先在居民档案中登记", "居民")
+            opened = sv.cases.open(CaseForm(
+                resident_id=resident.id, case_type=args.type, agent_name=args.agent_name or "",
+                agent_id_number=args.agent_id or "", agent_relation=args.agent_relation or "",
+                collected=tuple(args.collected or ()), note=args.note or "", accepted_on=on))
+        finally:
+            sv.close()
+    if opened.warning:
+        print(opened.warning, file=sys.stderr)
+    emit({"case_id": opened.case_id, "case_no": opened.case_no, "due_on": opened.due_on.isoformat()})
+    return EXIT_OK
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from app.domain import clock
     from app.paths import DataDir
@@ -236,6 +267,20 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--xlsx")
     fmt.add_argument("--pdf")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("case", help="帮办代办事项")
+    case_sub = p.add_subparsers(dest="case_command", parser_class=_Parser, required=True)
+    p = case_sub.add_parser("open", help="受理一件帮办代办事项（村卫生室）")
+    data_arg(p)
+    p.add_argument("--resident", required=True, help="居民身份证号")
+    p.add_argument("--type", required=True, help="事项类型，如 manual_reimbursement（零星报销）")
+    p.add_argument("--on", help="受理日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--agent-name", help="代办人姓名")
+    p.add_argument("--agent-id", help="代办人身份证号")
+    p.add_argument("--agent-relation", help="代办人与居民的关系")
+    p.add_argument("--collected", action="append", help="已收材料（可多次给出）")
+    p.add_argument("--note", help="备注")
+    p.set_defaults(func=cmd_case_open)
 
     p = sub.add_parser("simulate", help="模拟本机构的日常业务（经由业务服务写入）")
     data_arg(p)

@@ -27,6 +27,7 @@ D, P, C, A = Role.VILLAGE_DOCTOR, Role.TOWNSHIP_PHARMACIST, Role.CASE_WORKER, Ro
 #: every signed-in user
 STAFF = frozenset(Role)
 VILLAGE = frozenset({SiteKind.VILLAGE})
+TOWNSHIP = frozenset({SiteKind.TOWNSHIP})
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,14 @@ PERMISSIONS: dict[str, Permission] = {
     "settlement.reverse": _p("冲正结算", {D, A}, VILLAGE, area="outpatient"),
     "settlement.reverse_earlier_day": _p("冲正以前日期的结算", {A}, VILLAGE),
     "settlement.print": _p("打印收据", {D, A}, VILLAGE, area="outpatient"),
+    # assisted filing 帮办代办: the village opens and resubmits, the township's case worker reviews
+    "cases.read": _p("查看帮办代办事项", {D, C, A}),
+    "cases.open": _p("受理帮办代办事项", {D, A}, VILLAGE, area="cases"),
+    "cases.resubmit": _p("补齐材料后重新报送", {D, A}, VILLAGE, area="cases"),
+    "cases.submit": _p("报送帮办代办事项", {C, A}, TOWNSHIP, area="cases"),
+    "cases.return_for_material": _p("退回补件", {C, A}, TOWNSHIP, area="cases"),
+    "cases.approve": _p("办结帮办代办事项", {C, A}, TOWNSHIP, area="cases"),
+    "cases.reject": _p("不予办理", {C, A}, TOWNSHIP, area="cases"),
 }
 
 #: rules checked inside another use case (not a method of their own): rule → the use case

@@ -64,7 +64,7 @@ class DueDate:
         if not self.fallback_years:
             return ""
         years = "、".join(f"{y} 年" for y in self.fallback_years)
-        return (f"节假日日历没有{years}的法定节假日和调休安排，这段时间按周一至周五计算工作日，"
+        return (f"节假日日历没有 {years}的法定节假日和调休安排，这段时间按周一至周五计算工作日，"
                 f"到期日 {self.due_on.isoformat()} 请按当年的放假通知人工核对")
 
 

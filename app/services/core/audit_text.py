@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Batch, Drug, Resident, StockMovement, User
 from app.domain.drug_fields import LABELS
-from app.domain.enums import CoverageClass, Role, SiteKind
+from app.domain.enums import CaseStatus, CaseType, CoverageClass, Role, SiteKind
 from app.domain.money import fen_to_yuan
 
 #: action → 中文; every action the app writes
@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "catalog.create": "新增药品",
     "catalog.update": "修改药品信息或价格",
     "catalog.import": "导入药品目录",
+    "case.open": "受理帮办代办事项",
+    "case.step": "帮办代办办理记录",
 }
 
 #: demo sizes (``cunyi demo --scale``) → 中文
@@ -187,6 +189,18 @@ def _part(action: str, key: str, value: object, refs: Mapping[str, Ref], unit: s
         return f"所属乡镇：{value}"
     if key == "national_code":
         return f"医保编码：{value}"
+    if key == "case_no":
+        return f"事项编号：{value}"
+    if key == "case_type":
+        return f"事项：{CaseType(value).label if value in CaseType._value2member_map_ else value}"
+    if key == "due_on":
+        return f"办结时限：{value}"
+    if key == "status":
+        return f"办理：{CaseStatus(value).label if value in CaseStatus._value2member_map_ else value}"
+    if key == "note":
+        return f"说明：{value}" if value else ""
+    if key == "missing":
+        return f"缺少材料：{value}" if value else ""
     if key == "moved_units":
         return f"库存转入乡镇目录药品：{value}（最小单位）"
     return ""  # an id (movement_id, reversal_id…) or a key of a newer version: not for reading

@@ -47,7 +47,8 @@ Builder = Callable[[Any, Period], Table]
 REPORTS: dict[str, tuple[str, Builder]] = {}
 
 #: modules whose builders register themselves
-AREA_MODULES = ("app.services.stock.service", "app.services.settlement.service", "app.services.stock.mapping")
+AREA_MODULES = ("app.services.stock.service", "app.services.settlement.service", "app.services.stock.mapping",
+                "app.services.cases.reports")
 
 
 def report(name: str, title: str) -> Callable[[Builder], Builder]:

@@ -58,6 +58,7 @@ def _every_action(data: Path) -> None:
         settlement_id = _a_settlement(data)
         sv.settlement.reverse(settlement_id, "患者退药")
         _settle(sv)
+        _case(sv, data)
 
         identity.sign_in("admin", PASSWORD)  # corrections of the stock and the catalog are an administrator's
         moved = stock.adjust(batch_id, 2, "清点发现多出")
@@ -77,6 +78,23 @@ def _catalog(sv, data: Path) -> None:  # noqa: ANN001
     path.write_text("generic_name,strength,units_per_pack,price_fen,coverage_class,pack_unit,base_unit\n"
                     "审计导入胶囊,0.25g×24粒,24,990,乙,盒,粒\n", encoding="utf-8")
     sv.catalog.import_file(path)
+
+
+def _case(sv, data: Path) -> None:  # noqa: ANN001
+    """A case opened at the village, then a step of its timeline (the township's return arrives by sync)."""
+    from app.db.models import CaseEvent
+    from app.domain import clock
+    from app.services.cases.types import CaseForm
+
+    resident_id = _query(data, "SELECT r.id FROM residents r JOIN local_site l ON l.site_id = r.site_id LIMIT 1")[0][0]
+    opened = sv.cases.open(CaseForm(resident_id, "manual_reimbursement", note="门诊票据"))
+    township = _query(data, "SELECT id FROM sites WHERE kind = 'township'")[0][0]
+    with sv.db.unit_of_work(applying_remote=True) as uow:
+        for step, status in ((2, "submitted"), (3, "returned")):
+            uow.session.add(CaseEvent(owner_site_id=township, case_id=opened.case_id, step=step, status=status,
+                                      note="", missing='["处方底方"]', user_name="专干", occurred_at=clock.now(),
+                                      to_site_id=sv.db.local_site_id))
+    sv.cases.resubmit(opened.case_id, ["处方底方"], "已补处方底方")
 
 
 def _settle(sv) -> None:  # noqa: ANN001
@@ -155,6 +173,10 @@ def test_every_audit_action_reads_in_chinese_with_names_and_yuan(demo_copy: Path
     assert by_action["catalog.create"] == "药品：审计测试片；医保类别：甲类；进价：¥12.50；零售价：¥12.50"
     assert by_action["catalog.update"] == "药品：审计测试片；零售价：¥12.50 → ¥13.00；零差价：是 → 否"
     assert by_action["catalog.import"] == "文件：审计导入.csv；新增 1 种；更新 0 种"
+    assert re.fullmatch(r"居民：\S+；事项编号：BD\d{8}-\d{4}；事项：零星报销；办结时限：\d{4}-\d\d-\d\d",
+                        by_action["case.open"]), by_action["case.open"]
+    assert re.fullmatch(r"居民：\S+；事项编号：BD\d{8}-\d{4}；办理：已报送；说明：已补处方底方", by_action["case.step"]), \
+        by_action["case.step"]
 
 
 def test_every_action_the_app_writes_has_a_chinese_label() -> None:

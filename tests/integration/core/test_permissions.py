@@ -27,6 +27,7 @@ from app.domain.errors import CunyiError, PermissionDenied
 from app.domain.idcard import check_digit
 from app.domain.ids import new_id
 from app.domain.permissions import PERMISSIONS, RULES, allowed
+from app.services.cases.types import CaseFilter, CaseForm
 from app.services.core.context import SIGNED_OUT
 from app.services.core.sites import EnrolledSite
 from app.services.residents.types import ChronicRecord, EnrollmentRecord, ResidentForm
@@ -86,6 +87,18 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "catalog.reset_pinyin": lambda sv, f: sv.catalog.reset_pinyin(f.drug_id),
     "catalog.set_store_settings": lambda sv, f: sv.catalog.set_store_settings(f.drug_id, shelf="A3"),
     "catalog.import_file": lambda sv, f: sv.catalog.import_file(f.catalog_csv),
+    "cases.case_types": lambda sv, f: sv.cases.case_types(),
+    "cases.open": lambda sv, f: sv.cases.open(CaseForm(f.resident_id, "maternity")),
+    "cases.resubmit": lambda sv, f: sv.cases.resubmit(f.case_id or "no-such-case"),
+    "cases.submit": lambda sv, f: sv.cases.submit(f.case_id or "no-such-case"),
+    "cases.return_for_material": lambda sv, f: sv.cases.return_for_material(f.case_id or "no-such-case", ["处方底方"]),
+    "cases.approve": lambda sv, f: sv.cases.approve(f.case_id or "no-such-case"),
+    "cases.reject": lambda sv, f: sv.cases.reject(f.case_id or "no-such-case", "走查不予办理"),
+    "cases.get": lambda sv, f: sv.cases.get(f.case_id or "no-such-case"),
+    "cases.list": lambda sv, f: sv.cases.list(CaseFilter(case_type="maternity")),
+    "cases.attention": lambda sv, f: sv.cases.attention(),
+    "cases.monthly_counts": lambda sv, f: sv.cases.monthly_counts(date(2026, 1, 1), clock.today()),
+    "cases.report_rows": lambda sv, f: sv.cases.report_rows("2026-06"),
     "residents.create": lambda sv, f: sv.residents.create(_form(f, "135", "走查新建")),
     "residents.update": lambda sv, f: sv.residents.update(f.resident_id, _form(f, "123", "走查居民")),
     "residents.set_enrollment": lambda sv, f: sv.residents.set_enrollment(
@@ -194,10 +207,11 @@ def _build(root: Path, kind: str) -> SimpleNamespace:
         f = SimpleNamespace(site_id=site.id, store_id=site.store_id, drug_id=drug.id, batch_id=batch_id,
                             movement_id=movement_id, resident_id=resident.id, household_id=resident.household_id,
                             target_id=target.id, other_role=Role.TOWNSHIP_PHARMACIST if kind == "township"
-                            else Role.VILLAGE_DOCTOR, settlement_id=None, visit_id=None)
+                            else Role.VILLAGE_DOCTOR, settlement_id=None, visit_id=None, case_id=None)
         if kind == "village":
             info = sv.settlement.settle(_draft(f))
             f.settlement_id, f.visit_id = info.id, info.visit_id
+            f.case_id = sv.cases.open(CaseForm(resident.id, "manual_reimbursement")).case_id
         f.take_id = sv.stocktake.start(site.store_id).id
         csv = root / "catalog.csv"
         csv.write_text("generic_name,strength,units_per_pack,price_fen,coverage_class,pack_unit,base_unit\n"
@@ -282,9 +296,12 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
         # and at a township the settlements that do not exist there
         expected = {"sites.create_standalone", "sites.create_enrolled", "sync.sync_now", "sync.join", "stocktake.start", "stocktake.finalise", "stocktake.cancel",
                     "stocktake.record_count", "stocktake.scan"}
+        # a case just accepted is not the village's to send again; a township holds no case of its own
+        expected |= {"cases.resubmit"}
         if kind == "township":
             expected |= {"settlement.get", "settlement.for_visit", "settlement.prescription_data",
-                         "settlement.prescription_pdf"}
+                         "settlement.prescription_pdf", "cases.submit", "cases.return_for_material", "cases.approve",
+                         "cases.reject", "cases.get"}
         assert set(failed) <= expected, failed
 
 
