@@ -112,6 +112,7 @@ PERMISSIONS: dict[str, Permission] = {
     # assisted filing 帮办代办: the village opens and resubmits, the township's case worker reviews
     "cases.read": _p("查看帮办代办事项", {D, C, A}),
     "cases.open": _p("受理帮办代办事项", {D, A}, VILLAGE, area="cases"),
+    "cases.collect": _p("登记已收材料", {D, A}, VILLAGE, area="cases"),
     "cases.resubmit": _p("补齐材料后重新报送", {D, A}, VILLAGE, area="cases"),
     "cases.submit": _p("报送帮办代办事项", {C, A}, TOWNSHIP, area="cases"),
     "cases.return_for_material": _p("退回补件", {C, A}, TOWNSHIP, area="cases"),

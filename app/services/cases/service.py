@@ -221,22 +221,42 @@ class CaseService:
                 raise RuleViolation(f"这件事项现在是“{current.label}”，这一步由{who}办理", "办理状态")
             check_step(current, new)
             if collected is not None:
-                if row.owner_site_id != site_id:
-                    raise ForeignRecordError("这件事项属于其他机构，本站不能修改它的已收材料", "已收材料")
-                spec = _types(self._file)[CaseType(row.case_type)]
-                items = _texts(collected)
-                unknown = [c for c in items if c not in spec.materials]
-                if unknown:
-                    raise ValidationError(f"“{unknown[0]}”不在{spec.label}的材料清单中", "已收材料")
-                text = json.dumps(list(items), ensure_ascii=False)
-                if text != row.collected:
-                    row.collected = text
+                self._set_collected(row, site_id, collected)
             self._add_event(s, row, site_id, (last.step if last else 0) + 1, new, note, missing)
             resident = s.get(Resident, row.resident_id)
             write_audit(s, actor, site_id, "case.step", "cases", row.id, resident=resident.name if resident else "",
                         case_no=row.case_no, status=new.value, note=note, missing="、".join(missing))
             s.flush()
             return self._infos(s, [row], with_events=True)[0]
+
+    @requires("cases.collect")
+    def set_collected(self, case_id: str, collected: Sequence[str]) -> CaseInfo:
+        """The checklist items this village's case has received by now (ticked on the 一次性告知单)."""
+        actor = self.session.actor
+        with self.db.unit_of_work() as uow:
+            s, site_id = uow.session, uow.local_site_id
+            row = s.get(Case, case_id or "")
+            if row is None:
+                raise NotFoundError("帮办代办事项不存在（可能还没有同步到本站）", "事项")
+            before = row.collected
+            self._set_collected(row, site_id, collected)
+            if row.collected != before:
+                write_audit(s, actor, site_id, "case.collect", "cases", row.id, case_no=row.case_no,
+                            collected="、".join(_json_list(row.collected)))
+            s.flush()
+            return self._infos(s, [row], with_events=True)[0]
+
+    def _set_collected(self, row: Case, site_id: str, collected: Sequence[str]) -> None:
+        if row.owner_site_id != site_id:
+            raise ForeignRecordError("这件事项属于其他机构，本站不能修改它的已收材料", "已收材料")
+        spec = _types(self._file)[CaseType(row.case_type)]
+        items = _texts(collected)
+        unknown = [c for c in items if c not in spec.materials]
+        if unknown:
+            raise ValidationError(f"“{unknown[0]}”不在{spec.label}的材料清单中", "已收材料")
+        text = json.dumps([m for m in spec.materials if m in items], ensure_ascii=False)  # in checklist order
+        if text != row.collected:
+            row.collected = text
 
     def _add_event(self, s: OrmSession, case: Case, site_id: str, step: int, status: CaseStatus, note: str,
                    missing: tuple[str, ...]) -> CaseEvent:

@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "catalog.import": "导入药品目录",
     "case.open": "受理帮办代办事项",
     "case.step": "帮办代办办理记录",
+    "case.collect": "登记帮办代办已收材料",
 }
 
 #: demo sizes (``cunyi demo --scale``) → 中文
@@ -199,6 +200,8 @@ def _part(action: str, key: str, value: object, refs: Mapping[str, Ref], unit: s
         return f"办理：{CaseStatus(value).label if value in CaseStatus._value2member_map_ else value}"
     if key == "note":
         return f"说明：{value}" if value else ""
+    if key == "collected":
+        return f"已收材料：{value or '（无）'}"
     if key == "missing":
         return f"缺少材料：{value}" if value else ""
     if key == "moved_units":

@@ -348,3 +348,27 @@ def test_a_pharmacist_may_not_see_cases_and_a_case_worker_may_not_open_one(towns
     with pytest.raises(PermissionDenied, match="乡镇药管员不能查看帮办代办事项"):
         sv.cases.list()
     assert isinstance(CunyiError("x"), Exception)
+
+
+def test_the_village_ticks_what_the_resident_brought_and_resubmits_after_a_return(village) -> None:
+    opened = village.sv.cases.open(CaseForm(village.residents[0][0], "manual_reimbursement", collected=MANUAL[:1]))
+    case = village.sv.cases.set_collected(opened.case_id, [MANUAL[3], MANUAL[1], MANUAL[3]])
+    assert case.collected == (MANUAL[1], MANUAL[3]) and case.missing == (MANUAL[0], MANUAL[2])  # checklist order
+    before = db_fingerprint(village.data / "cunyi.db")
+    with pytest.raises(ValidationError, match="“结婚证”不在零星报销的材料清单中") as err:
+        village.sv.cases.set_collected(opened.case_id, ["结婚证"])
+    assert err.value.field == "已收材料"
+    assert db_fingerprint(village.data / "cunyi.db") == before
+    township = _sql(village.data, "SELECT id FROM sites WHERE kind = 'township'")[0][0]
+    with village.sv.db.unit_of_work(applying_remote=True) as uow:  # the township's steps arrive by sync
+        for step, status in ((2, "submitted"), (3, "returned")):
+            uow.session.add(CaseEvent(owner_site_id=township, case_id=opened.case_id, step=step, status=status,
+                                      note="", missing=json.dumps([MANUAL[2]], ensure_ascii=False), user_name="专干",
+                                      occurred_at=clock.now(), to_site_id=village.site_id))
+    with pytest.raises(ValidationError, match="“结婚证”不在零星报销的材料清单中") as err:
+        village.sv.cases.resubmit(opened.case_id, ["结婚证"])
+    assert err.value.field == "已收材料"
+    assert village.sv.cases.get(opened.case_id).status is CaseStatus.RETURNED
+    case = village.sv.cases.resubmit(opened.case_id, MANUAL, "已补齐")
+    assert case.status is CaseStatus.SUBMITTED and case.missing == () and case.events[-1].owner_site_id == village.site_id
+    assert _sql(village.data, "SELECT to_site_id FROM case_events WHERE id = ?", case.events[-1].id) == [(None,)]

@@ -88,6 +88,7 @@ def _case(sv, data: Path) -> None:  # noqa: ANN001
 
     resident_id = _query(data, "SELECT r.id FROM residents r JOIN local_site l ON l.site_id = r.site_id LIMIT 1")[0][0]
     opened = sv.cases.open(CaseForm(resident_id, "manual_reimbursement", note="门诊票据"))
+    sv.cases.set_collected(opened.case_id, ["医疗机构收费票据", "身份证件或医保电子凭证或社保卡"])
     township = _query(data, "SELECT id FROM sites WHERE kind = 'township'")[0][0]
     with sv.db.unit_of_work(applying_remote=True) as uow:
         for step, status in ((2, "submitted"), (3, "returned")):
@@ -175,6 +176,8 @@ def test_every_audit_action_reads_in_chinese_with_names_and_yuan(demo_copy: Path
     assert by_action["catalog.import"] == "文件：审计导入.csv；新增 1 种；更新 0 种"
     assert re.fullmatch(r"居民：\S+；事项编号：BD\d{8}-\d{4}；事项：零星报销；办结时限：\d{4}-\d\d-\d\d",
                         by_action["case.open"]), by_action["case.open"]
+    assert re.fullmatch(r"事项编号：BD\d{8}-\d{4}；已收材料：身份证件或医保电子凭证或社保卡、医疗机构收费票据",
+                        by_action["case.collect"]), by_action["case.collect"]
     assert re.fullmatch(r"居民：\S+；事项编号：BD\d{8}-\d{4}；办理：已报送；说明：已补处方底方", by_action["case.step"]), \
         by_action["case.step"]
 

@@ -89,6 +89,7 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "catalog.import_file": lambda sv, f: sv.catalog.import_file(f.catalog_csv),
     "cases.case_types": lambda sv, f: sv.cases.case_types(),
     "cases.open": lambda sv, f: sv.cases.open(CaseForm(f.resident_id, "maternity")),
+    "cases.set_collected": lambda sv, f: sv.cases.set_collected(f.case_id or "no-such-case", ["处方底方"]),
     "cases.resubmit": lambda sv, f: sv.cases.resubmit(f.case_id or "no-such-case"),
     "cases.submit": lambda sv, f: sv.cases.submit(f.case_id or "no-such-case"),
     "cases.return_for_material": lambda sv, f: sv.cases.return_for_material(f.case_id or "no-such-case", ["处方底方"]),
@@ -301,7 +302,7 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
         if kind == "township":
             expected |= {"settlement.get", "settlement.for_visit", "settlement.prescription_data",
                          "settlement.prescription_pdf", "cases.submit", "cases.return_for_material", "cases.approve",
-                         "cases.reject", "cases.get"}
+                         "cases.reject", "cases.get", "cases.set_collected"}
         assert set(failed) <= expected, failed
 
 
