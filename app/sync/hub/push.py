@@ -106,9 +106,13 @@ class _State:
                                                                                    a.op_id.in_(v)), ids)}
         self.rejected = {row.op_id: row for row in _in(conn, lambda v: select(r.op_id, r.field, r.reason, r.action).where(
             r.site_id == site.site_id, r.op_id.in_(v)), ids)}
-        self.owners = {(row[0], row[1]): row[2] for row in _in(
-            conn, lambda v: select(rec.table_name, rec.record_id, rec.owner_site_id).where(rec.record_id.in_(v)),
-            [op.record_id for op in ops])}
+        by_table: dict[str, list[str]] = {}
+        for op in ops:
+            by_table.setdefault(op.table_name, []).append(op.record_id)
+        # per table, so each lookup searches the primary key (table_name, record_id), not every record held
+        self.owners = {(row[0], row[1]): row[2] for table, record_ids in by_table.items() for row in _in(
+            conn, lambda v, table=table: select(rec.table_name, rec.record_id, rec.owner_site_id).where(
+                rec.table_name == table, rec.record_id.in_(v)), record_ids)}
         residents = [op for op in ops if op.table_name == "residents"]
         numbers = [n for n in (_id_number(op) for op in residents) if n]
         held = _in(conn, lambda v: select(rid.id_number, rid.record_id, rid.owner_site_id).where(rid.id_number.in_(v)),

@@ -51,12 +51,18 @@ def _references(ops: Iterable[p.Op]) -> Iterable[tuple[str, str, str]]:
 
 def held(conn: Connection, ops: Sequence[p.Op]) -> set[tuple[str, str]]:
     """The (table, record id) the page's ops refer to that the hub holds already (sites aside)."""
-    wanted = sorted({value for _c, target, value in _references(ops) if target != "sites"})
+    wanted: dict[str, set[str]] = {}
+    for _c, target, value in _references(ops):
+        if target != "sites":
+            wanted.setdefault(target, set()).add(value)
     found: set[tuple[str, str]] = set()
     rec = t.records.c
-    for start in range(0, len(wanted), _CHUNK):
-        rows = conn.execute(select(rec.table_name, rec.record_id).where(rec.record_id.in_(wanted[start:start + _CHUNK])))
-        found.update((row.table_name, row.record_id) for row in rows)
+    for table, values in wanted.items():  # per table: each lookup searches the primary key (table, id)
+        ids = sorted(values)
+        for start in range(0, len(ids), _CHUNK):
+            rows = conn.execute(select(rec.table_name, rec.record_id).where(
+                rec.table_name == table, rec.record_id.in_(ids[start:start + _CHUNK])))
+            found.update((row.table_name, row.record_id) for row in rows)
     return found
 
 

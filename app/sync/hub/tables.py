@@ -29,11 +29,12 @@ from sqlalchemy import (
     Table,
     Text,
     select,
+    text,
 )
 
 from app.domain.errors import RuleViolation
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -121,7 +122,8 @@ changelog = Table(
     Column("tx_id", String(64), nullable=False),
     Column("schema_version", Integer, nullable=False),
     Column("payload", Text, nullable=False),
-    Index("ix_changelog_owner_seq", "owner_site_id", "seq"),
+    #: a village reads its township's reference tables along this (not every row the township owns)
+    Index("ix_changelog_owner_table_seq", "owner_site_id", "table_name", "seq"),
     Index("ix_changelog_township_seq", "township_site_id", "seq"),
     Index("ix_changelog_to_site_seq", "to_site_id", "seq"),
 )
@@ -153,7 +155,15 @@ def check_version(conn: Connection) -> None:
 
 
 def upgrade(conn: Connection, version: int) -> None:
-    """Bring the hub's tables from ``version`` to ``SCHEMA_VERSION`` (no older versions exist yet)."""
+    """Bring the hub's tables from ``version`` to ``SCHEMA_VERSION``.
+
+    2: the changelog's owner index also holds the table name, so a village's pull of its township's
+    reference data does not read every row the township owns.
+    """
     metadata.create_all(conn)
+    if version < 2:
+        conn.execute(text("DROP INDEX IF EXISTS ix_changelog_owner_seq"))
+        for index in changelog.indexes:
+            index.create(conn, checkfirst=True)
     conn.execute(hub_meta.delete().where(hub_meta.c.key == "schema_version"))
     conn.execute(hub_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
