@@ -45,18 +45,33 @@ class Period:
 
 Builder = Callable[[Any, Period], Table]
 REPORTS: dict[str, tuple[str, Builder]] = {}
+#: per report: the use case a user needs to see it on the 报表 page (None: every user of the page), and
+#: whether the page lists it at all (a report of ids for other programs is for ``cunyi report`` only)
+PAGE_RULES: dict[str, tuple[str | None, bool]] = {}
 
 #: modules whose builders register themselves
 AREA_MODULES = ("app.services.stock.service", "app.services.settlement.service", "app.services.stock.mapping",
                 "app.services.cases.reports")
 
 
-def report(name: str, title: str) -> Callable[[Builder], Builder]:
+def report(name: str, title: str, *, use_case: str | None = None,
+           on_page: bool = True) -> Callable[[Builder], Builder]:
     def register(fn: Builder) -> Builder:
         REPORTS[name] = (title, fn)
+        PAGE_RULES[name] = (use_case, on_page)
         return fn
 
     return register
+
+
+def page_reports(allows: Callable[[str], bool]) -> list[str]:
+    """The reports the 报表 page lists for a user (``allows``: may this user do that use case)."""
+    names = []
+    for name in load_reports():
+        use_case, on_page = PAGE_RULES.get(name, (None, True))
+        if on_page and (use_case is None or allows(use_case)):
+            names.append(name)
+    return names
 
 
 def load_reports() -> dict[str, tuple[str, Builder]]:

@@ -227,12 +227,11 @@ def unmapped_drugs(session: Session, site_id: str) -> list[UnmappedDrug]:
     return out
 
 
-@report("unmapped-drugs", "待乡镇加入目录的药品")
+@report("unmapped-drugs", "待乡镇加入目录的药品", use_case="sync.read")
 def _unmapped_report(services, period: Period) -> Table:
-    with services.db.read() as session:
-        rows = [{"drug_id": d.drug_id, "national_code": d.national_code, "generic_name": d.generic_name,
-                 "strength": d.strength, "maker": d.maker, "on_hand_units": d.on_hand_units, "reason": d.reason}
-                for d in unmapped_drugs(session, period.site_id)]
+    rows = [{"drug_id": d.drug_id, "national_code": d.national_code, "generic_name": d.generic_name,
+             "strength": d.strength, "maker": d.maker, "on_hand_units": d.on_hand_units, "reason": d.reason}
+            for d in services.sync.unmapped_drugs(period.site_id)]  # the permission checked there
     return Table(
         title="待乡镇加入目录的药品",
         subtitle="村卫生室加入乡镇前自建的药品中，乡镇目录里还没有同医保编码药品的；" + TODO,

@@ -104,3 +104,20 @@ def test_township_picks_the_site_to_report_on(qtbot, open_window) -> None:
     page.select("monthly-summary")
     qtbot.waitUntil(lambda: page.table is not None and page.table.title == "月度统筹汇总", timeout=UNTIL_MS)
     assert page.period().site_id == window.ctx.site.id
+
+
+def test_the_list_holds_only_reports_this_user_may_see(qtbot, open_window) -> None:
+    """帮办代办事项 (ids, for cunyi report cases) is never on the page; 待乡镇加入目录的药品 needs sync.read,
+    which a township pharmacist has; a report the user may not read is not offered at all."""
+    from app.services.core.reports import load_reports, page_reports
+
+    assert "cases" in load_reports() and "cases" not in page_reports(lambda _use_case: True)
+    assert "unmapped-drugs" not in page_reports(lambda use_case: use_case != "sync.read")
+    window = open_window("township", "pharmacist")
+    window.go("reports")
+    settle()
+    page = window.pages["reports"]
+    shown = [page.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.list.count())]
+    assert shown[:4] == ["daily-log", "settlements", "monthly-summary", "stock"]
+    assert "cases" not in shown and "unmapped-drugs" in shown
+    assert page.list.count() == len(page_reports(window.ctx.allows))

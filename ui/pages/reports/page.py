@@ -1,4 +1,4 @@
-"""报表: every report of the registry (``app.services.core.reports.load_reports``) for a day or a month,
+"""报表: the reports this user may see (``app.services.core.reports.page_reports``) for a day or a month,
 shown in a table and exported as PDF or Excel — the same ``Table`` that ``cunyi report`` prints.
 
 门诊日志 takes a day (or a whole month), 收费日报 and 月度统筹汇总 a month, 库存报表 the stock now.
@@ -32,7 +32,7 @@ from app.domain import clock
 from app.domain.enums import SiteKind
 from app.domain.money import fen_to_yuan
 from app.paths import resource
-from app.services.core.reports import Period, Table, build, load_reports, write_xlsx
+from app.services.core.reports import Period, Table, build, load_reports, page_reports, write_xlsx
 from ui.models.residents import short_address
 from ui.models.sorting import pinyin_key
 from ui.widgets.page import Page
@@ -140,7 +140,8 @@ class ReportsPage(Page):
         super().__init__(ctx, parent)
         self.hint = self.add_header("选择报表和日期或月份，F5 生成；可导出 PDF 或 Excel")
         self.reports = load_reports()
-        self.names = [n for n in PREFERRED if n in self.reports] + sorted(n for n in self.reports if n not in PREFERRED)
+        listed = page_reports(ctx.allows)
+        self.names = [n for n in PREFERRED if n in listed] + sorted(n for n in listed if n not in PREFERRED)
 
         self.list = QListWidget()
         self.list.setObjectName("reportList")
