@@ -17,7 +17,9 @@ Prints ONE JSON line:
   page size, not by history: close to 1).
 
 Usage: ``python3 bench/sync.py [--work DIR] [--ops N] [--scale small|township-10y] [--skip-initial]``. Demo
-databases are kept in ``DIR/demo-SCALE`` and reused (``township-10y`` takes minutes and about 10 GB to build).
+databases are kept in ``DIR/demo-SCALE`` and reused (``township-10y`` takes about 10 minutes and 9 GB to
+build), and so are the hubs loaded with them (``DIR/hub-SCALE``: another 10 minutes and 17 GB), while the demo
+file and the hub's tables are unchanged.
 ``--skip-initial`` measures only the 10,000 ops (the line then has no ``initial_sync``).
 Progress goes to stderr.
 """
