@@ -79,6 +79,13 @@ def _note(text: str, field: str = "备注") -> str:
     return text
 
 
+
+def _case(s: OrmSession, case_id: str) -> Case:
+    row = s.get(Case, case_id or "")
+    if row is None:
+        raise NotFoundError("帮办代办事项不存在（可能还没有同步到本站）", "事项")
+    return row
+
 class CaseService:
     """帮办代办 of this site: a village's own cases, or at the township every case of its villages."""
 
@@ -207,9 +214,7 @@ class CaseService:
         actor = self.session.actor
         with self.db.unit_of_work() as uow:
             s, site_id = uow.session, uow.local_site_id
-            row = s.get(Case, case_id or "")
-            if row is None:
-                raise NotFoundError("帮办代办事项不存在（可能还没有同步到本站）", "事项")
+            row = _case(s, case_id)
             last = s.execute(select(CaseEvent.step, CaseEvent.status).where(CaseEvent.case_id == row.id)
                              .order_by(CaseEvent.step.desc()).limit(1)).first()
             current = CaseStatus(last.status) if last else None
@@ -235,9 +240,7 @@ class CaseService:
         actor = self.session.actor
         with self.db.unit_of_work() as uow:
             s, site_id = uow.session, uow.local_site_id
-            row = s.get(Case, case_id or "")
-            if row is None:
-                raise NotFoundError("帮办代办事项不存在（可能还没有同步到本站）", "事项")
+            row = _case(s, case_id)
             before = row.collected
             self._set_collected(row, site_id, collected)
             if row.collected != before:
@@ -274,9 +277,7 @@ class CaseService:
     def get(self, case_id: str) -> CaseInfo:
         """One case with its whole timeline."""
         with self.db.read() as s:
-            row = s.get(Case, case_id or "")
-            if row is None:
-                raise NotFoundError("帮办代办事项不存在（可能还没有同步到本站）", "事项")
+            row = _case(s, case_id)
             return self._infos(s, [row], with_events=True)[0]
 
     @requires("cases.read")
