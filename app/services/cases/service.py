@@ -79,12 +79,12 @@ def _note(text: str, field: str = "备注") -> str:
     return text
 
 
-
 def _case(s: OrmSession, case_id: str) -> Case:
     row = s.get(Case, case_id or "")
     if row is None:
         raise NotFoundError("帮办代办事项不存在（可能还没有同步到本站）", "事项")
     return row
+
 
 class CaseService:
     """帮办代办 of this site: a village's own cases, or at the township every case of its villages."""
