@@ -33,6 +33,7 @@ APPEND_ONLY = {
     "reversals": "冲正记录已定稿，不能修改",
     "policies": "待遇政策文件导入后不能修改，新版本请重新选择文件导入",
     "case_events": "办理记录只能追加，情况有变请再记一步",
+    "case_attachments": "附件添加后不能修改，有误请再添加一份",
     "audit_log": "审计日志只能追加",
 }
 

@@ -30,7 +30,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "d49d8ca8898622e10ec7f481f52ec774258251f1f7cd1eae0038990558f6eeb5"
+TRIGGERS_DIGEST = "6b62b55ac04fdc1d893c7eff32542eefcd8746b1167057e300f110229c335525"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

@@ -18,6 +18,7 @@ from .outbox import SYNC_COLUMNS
 #: table -> version -> its columns beyond the base ones, in model order, separated by spaces
 PINS: dict[str, dict[int, str]] = {
     "batches": {1: "store_id drug_id batch_no expiry pack_cost_fen on_hand received_on no_trace_codes"},
+    "case_attachments": {1: "case_id sha256 file_name media_type size added_at user_id user_name to_site_id"},
     "case_events": {1: "case_id step status note missing user_id user_name occurred_at to_site_id"},
     "cases": {1: "site_id case_no case_type resident_id agent_name agent_id_number agent_relation responsible_user_id responsible_name accepted_on due_workdays due_on due_fallback collected note"},
     "chronic_qualifications": {1: "resident_id disease_code disease_name valid_from valid_to"},

@@ -19,7 +19,7 @@ TABLE_NAMES = {
     "store_drug_settings": "药品货位设置", "stocktakes": "盘点", "stocktake_lines": "盘点明细",
     "visits": "就诊记录", "prescription_lines": "处方明细", "settlements": "结算记录", "reversals": "冲正记录",
     "receipt_prints": "票据打印记录", "drug_mappings": "药品目录对照",
-    "cases": "帮办代办事项", "case_events": "办理记录",
+    "cases": "帮办代办事项", "case_events": "办理记录", "case_attachments": "附件",
 }
 
 #: a field named by a rejection → 中文
@@ -27,6 +27,7 @@ FIELD_NAMES = {
     "owner_site_id": "所属站点", "id_number": "身份证号", "name": "名称", "site_id": "站点", "store_id": "药房",
     "drug_id": "药品", "resident_id": "居民", "batch_id": "批次", "quantity": "数量", "username": "用户名",
     "case_id": "帮办代办事项", "case_no": "事项编号", "to_site_id": "接收站点",
+    "sha256": "附件文件",
 }
 
 #: synced table → the ``data_changed`` areas of the pages that show it
@@ -39,7 +40,7 @@ TABLE_AREAS: dict[str, tuple[str, ...]] = {
     "store_drug_settings": ("stock",), "drug_mappings": ("catalog", "sync"), "stocktakes": ("stocktake",), "stocktake_lines": ("stocktake",),
     "visits": ("outpatient",), "prescription_lines": ("outpatient",), "settlements": ("outpatient",),
     "reversals": ("outpatient",), "receipt_prints": ("outpatient",),
-    "cases": ("cases",), "case_events": ("cases",),
+    "cases": ("cases",), "case_events": ("cases",), "case_attachments": ("cases",),
 }
 
 

@@ -12,7 +12,7 @@ from .care import (
     Settlement,
     Visit,
 )
-from .cases import Case, CaseEvent
+from .cases import Case, CaseAttachment, CaseEvent
 from .local import (
     AppSetting,
     AuditLog,
@@ -33,6 +33,7 @@ __all__ = [
     "Base",
     "Batch",
     "Case",
+    "CaseAttachment",
     "CaseEvent",
     "ChronicQualification",
     "Drug",

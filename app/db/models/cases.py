@@ -61,3 +61,26 @@ class CaseEvent(SyncedBase):
     user_name: Mapped[str] = mapped_column(String(32), default="")
     occurred_at: Mapped[datetime] = mapped_column(DateTime)
     to_site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))
+
+
+class CaseAttachment(SyncedBase):
+    """附件: a scan or photo of a case's material, owned by the site that added it. Never changed.
+
+    The file itself lives beside the database, content-addressed (``attachments/ab/abcdef…``, the
+    SHA-256 of its bytes, ``app.db.blobs``); the row names it by ``sha256`` and travels through the
+    hub only after the file has. An attachment added by another site than the case's is addressed to
+    the case's village (``to_site_id``), so the village pulls it.
+    """
+
+    __tablename__ = "case_attachments"
+    __table_args__ = (Index("ix_case_attachments_case_added", "case_id", "added_at"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(120))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    user_name: Mapped[str] = mapped_column(String(32), default="")
+    to_site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))
