@@ -118,6 +118,7 @@ PERMISSIONS: dict[str, Permission] = {
     "cases.return_for_material": _p("退回补件", {C, A}, TOWNSHIP, area="cases"),
     "cases.approve": _p("办结帮办代办事项", {C, A}, TOWNSHIP, area="cases"),
     "cases.reject": _p("不予办理", {C, A}, TOWNSHIP, area="cases"),
+    "cases.attach": _p("添加帮办代办附件", {D, C, A}, area="cases"),
 }
 
 #: rules checked inside another use case (not a method of their own): rule → the use case

@@ -34,6 +34,7 @@ from app.domain.errors import ForeignRecordError, NotFoundError, RuleViolation, 
 from app.domain.idcard import parse_id_number
 from app.domain.workdays import add_workdays
 from app.paths import resource
+from app.services.cases.attachments import AttachmentsMixin
 from app.services.core.audit import write_audit
 from app.services.core.context import Session, requires
 from app.services.cases.types import (
@@ -86,7 +87,7 @@ def _case(s: OrmSession, case_id: str) -> Case:
     return row
 
 
-class CaseService:
+class CaseService(AttachmentsMixin):
     """帮办代办 of this site: a village's own cases, or at the township every case of its villages."""
 
     def __init__(self, db: Database, session: Session, case_types_file: Path | str | None = None) -> None:

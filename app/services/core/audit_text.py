@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "case.open": "受理帮办代办事项",
     "case.step": "帮办代办办理记录",
     "case.collect": "登记帮办代办已收材料",
+    "case.attach": "添加帮办代办附件",
 }
 
 #: demo sizes (``cunyi demo --scale``) → 中文

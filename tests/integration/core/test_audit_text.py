@@ -96,6 +96,9 @@ def _case(sv, data: Path) -> None:  # noqa: ANN001
                                       note="", missing='["处方底方"]', user_name="专干", occurred_at=clock.now(),
                                       to_site_id=sv.db.local_site_id))
     sv.cases.resubmit(opened.case_id, ["处方底方"], "已补处方底方")
+    scan = data.parent / "收费票据.pdf"
+    scan.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    sv.cases.add_attachment(opened.case_id, scan)
 
 
 def _settle(sv) -> None:  # noqa: ANN001
@@ -170,6 +173,7 @@ def test_every_audit_action_reads_in_chinese_with_names_and_yuan(demo_copy: Path
     assert re.fullmatch(r"\S+ 批号 \S+；数量变化：\+2\S+；原因：清点发现多出", by_action["stock.adjust"])
     assert re.fullmatch(r"\S+ 批号 \S+；冲正数量：-2\S+；原因：录错", by_action["stock.reverse"])
     assert by_action["stocktake.cancel"] == "原因：改天再盘"
+    assert re.fullmatch(r"事项编号：BD\d{8}-\d{4}；文件：收费票据\.pdf", by_action["case.attach"])
     assert by_action["settings.change"] == "无操作自动锁屏（分钟，0=不锁屏）：10 → 20"
     assert by_action["catalog.create"] == "药品：审计测试片；医保类别：甲类；进价：¥12.50；零售价：¥12.50"
     assert by_action["catalog.update"] == "药品：审计测试片；零售价：¥12.50 → ¥13.00；零差价：是 → 否"

@@ -100,6 +100,9 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "cases.attention": lambda sv, f: sv.cases.attention(),
     "cases.monthly_counts": lambda sv, f: sv.cases.monthly_counts(date(2026, 1, 1), clock.today()),
     "cases.report_rows": lambda sv, f: sv.cases.report_rows("2026-06"),
+    "cases.add_attachment": lambda sv, f: sv.cases.add_attachment(f.case_id or "no-such-case", f.scan_pdf),
+    "cases.attachments": lambda sv, f: sv.cases.attachments(f.case_id or "no-such-case"),
+    "cases.open_attachment": lambda sv, f: sv.cases.open_attachment(f.attachment_id or "no-such-attachment"),
     "residents.create": lambda sv, f: sv.residents.create(_form(f, "135", "走查新建")),
     "residents.update": lambda sv, f: sv.residents.update(f.resident_id, _form(f, "123", "走查居民")),
     "residents.set_enrollment": lambda sv, f: sv.residents.set_enrollment(
@@ -208,11 +211,14 @@ def _build(root: Path, kind: str) -> SimpleNamespace:
         f = SimpleNamespace(site_id=site.id, store_id=site.store_id, drug_id=drug.id, batch_id=batch_id,
                             movement_id=movement_id, resident_id=resident.id, household_id=resident.household_id,
                             target_id=target.id, other_role=Role.TOWNSHIP_PHARMACIST if kind == "township"
-                            else Role.VILLAGE_DOCTOR, settlement_id=None, visit_id=None, case_id=None)
+                            else Role.VILLAGE_DOCTOR, settlement_id=None, visit_id=None, case_id=None,
+                            attachment_id=None, scan_pdf=root / "scan.pdf")
+        f.scan_pdf.write_bytes(b"%PDF-1.4\n% walk\n%%EOF\n")
         if kind == "village":
             info = sv.settlement.settle(_draft(f))
             f.settlement_id, f.visit_id = info.id, info.visit_id
             f.case_id = sv.cases.open(CaseForm(resident.id, "manual_reimbursement")).case_id
+            f.attachment_id = sv.cases.add_attachment(f.case_id, f.scan_pdf).attachment_id
         f.take_id = sv.stocktake.start(site.store_id).id
         csv = root / "catalog.csv"
         csv.write_text("generic_name,strength,units_per_pack,price_fen,coverage_class,pack_unit,base_unit\n"
@@ -302,7 +308,8 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
         if kind == "township":
             expected |= {"settlement.get", "settlement.for_visit", "settlement.prescription_data",
                          "settlement.prescription_pdf", "cases.submit", "cases.return_for_material", "cases.approve",
-                         "cases.reject", "cases.get", "cases.set_collected"}
+                         "cases.reject", "cases.get", "cases.set_collected", "cases.add_attachment",
+                         "cases.open_attachment"}
         assert set(failed) <= expected, failed
 
 
