@@ -44,6 +44,13 @@ from reportlab.lib.units import mm
 
 from app.domain import clock
 from app.paths import resource
+from app.printing.case_docs import (
+    CaseDocData,
+    acknowledgment_pdf_bytes,
+    draw_acknowledgment,
+    draw_notice,
+    notice_pdf_bytes,
+)
 from app.printing.fonts import register_fonts
 from app.printing.prescription import PrescriptionData, draw_prescription, prescription_pdf_bytes
 from app.printing.receipt import PAPERS, Pen, ReceiptData, _draw, receipt_pdf_bytes
@@ -337,6 +344,19 @@ def print_prescription(data: PrescriptionData, printer_name: str, folder: Path) 
                     lambda c: draw_prescription(c, data, font), lambda: prescription_pdf_bytes(data))
 
 
+#: 帮办代办 papers: kind → (title, draw, PDF bytes)
+CASE_DOCS = {"notice": ("一次性告知单", draw_notice, notice_pdf_bytes),
+             "acknowledgment": ("受理回执", draw_acknowledgment, acknowledgment_pdf_bytes)}
+
+
+def print_case_doc(data: CaseDocData, kind: str, printer_name: str, folder: Path) -> PrintOutcome:
+    """Print a case's 一次性告知单 (``kind="notice"``) or 受理回执 (``"acknowledgment"``) on A5."""
+    title, draw, pdf = CASE_DOCS[kind]
+    font = register_fonts()
+    return _deliver(printer_name, folder, f"{title}-{data.case_no}", title, A5[0], A5[1],
+                    lambda c: draw(c, data, font), lambda: pdf(data))
+
+
 def receipts_folder(exports: Path) -> Path:
     """Where printed-to-PDF and saved receipts go: ``<data>/exports/receipts/YYYY-MM``."""
     return exports / "receipts" / clock.now().strftime("%Y-%m")
@@ -349,6 +369,7 @@ def save_receipt_pdf(data: ReceiptData, paper: str, path: Path) -> Path:
 
 
 __all__ = [
-    "PDF_PRINTER", "PrintOutcome", "QtCanvas", "draw_receipt", "print_prescription", "print_receipt",
+    "CASE_DOCS", "PDF_PRINTER", "PrintOutcome", "QtCanvas", "draw_receipt", "print_case_doc", "print_prescription",
+    "print_receipt",
     "print_receipt_thermal", "receipt_height", "receipts_folder", "save_receipt_pdf", "system_printers", "unique_path",
 ]

@@ -33,6 +33,7 @@ PAGES: dict[str, str] = {
     "reports": "ui.pages.reports.page:ReportsPage",
     "stock": "ui.pages.stock.page:StockPage",
     "sync": "ui.pages.sync.page:SyncPage",
+    "cases": "ui.pages.cases.page:CasesPage",
 }
 
 #: "module:function" of every dashboard tile provider
@@ -40,6 +41,7 @@ TILE_PROVIDERS: tuple[str, ...] = (
     "ui.tiles:core_tiles",
     "ui.pages.outpatient.tiles:outpatient_tiles",
     "ui.pages.stock.tiles:stock_tiles",
+    "ui.pages.cases.tiles:cases_tiles",
 )
 
 
