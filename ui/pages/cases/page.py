@@ -89,7 +89,7 @@ class CasesPage(Page):
         self.search.setPlaceholderText("居民姓名 / 拼音首字母 / 身份证号")
         self.search.setClearButtonEnabled(True)
         self.type_filter = QComboBox()
-        self.type_filter.addItem("全部事项类型", "")
+        self.type_filter.addItem("全部类型", "")
         for case_type in CaseType:
             self.type_filter.addItem(case_type.label, case_type.value)
         self.status_filter = QComboBox()
@@ -106,7 +106,10 @@ class CasesPage(Page):
         self.village_filter.addItem("全部村卫生室", "")
         self.village_filter.setVisible(self.township)
         self.count_label = hint("正在读取…")
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(200)
+        for box in (self.type_filter, self.status_filter, self.due_filter, self.person_filter, self.village_filter):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(7)
         filters = row(self.search, self.village_filter, self.type_filter, self.status_filter, self.due_filter,
                       self.person_filter, spacing=8)
         filters.setStretch(0, 1)
@@ -125,15 +128,16 @@ class CasesPage(Page):
         self.table.setObjectName("caseTable")
         self.table.setModel(self.model)
         setup_table(self.table)
-        fit_columns(self.table, fit=[self.model.column_of(c) for c in ("事项编号", "受理日期", "办结时限")],
-                    elide_order=[self.model.column_of("居民")])
+        elide = ("负责人", "事项类型", "村卫生室", "居民") if self.township else ("负责人", "事项类型", "居民")
+        fit_columns(self.table, fit=[self.model.column_of(c) for c in ("事项编号", "受理日期", "办结时限", "办理状态")],
+                    elide_order=[self.model.column_of(c) for c in elide], min_text=64)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_row(cur.row()))
         if self.village:
             actions = [("ack", "打印受理回执"), ("notice", "打印告知单"), ("resubmit", "补齐材料重新报送")]
         else:
             actions = [("submit", "报送"), ("return", "退回补件"), ("approve", "办结"), ("reject", "不予办理")]
         self.detail = CaseDetail(actions)
-        self.detail.setMinimumWidth(380)
+        self.detail.setMinimumWidth(360)
         slots = {"ack": lambda: self.print_doc("acknowledgment"), "notice": lambda: self.print_doc("notice"),
                  "resubmit": self.resubmit, "submit": self.submit, "return": self.return_for_material,
                  "approve": self.approve, "reject": self.reject_case}
@@ -149,7 +153,7 @@ class CasesPage(Page):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([700, 400])
+        splitter.setSizes([760, 360])
         layout.addWidget(splitter, 1)
         layout.addLayout(row(self.count_label, None))
         return widget
