@@ -3,14 +3,18 @@ situations the screens must be able to show. ``today`` is the day the demo was b
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time
 
+from app.domain.cases import NEXT, check_family_relation, load_case_types
+from app.domain.enums import CaseStatus, CaseType
 from app.domain.idcard import parse_id_number
 from app.domain.policy import Case, Line, ResidentCover, YearToDate, load_policy, settle, waiting_until
 from app.domain.policy_file import parse_policy
+from app.domain.workdays import add_workdays
 from app.paths import resource
 
 
@@ -174,3 +178,54 @@ def history_spans_ninety_days(con: sqlite3.Connection, today: date) -> None:
                           ("reversals", "reversed_at"), ("receipt_prints", "printed_at")):
         assert datetime.fromisoformat(_one(con, f"SELECT max({column}) FROM {table}")) <= now, table  # nothing in the future
 
+
+def cases_show_every_situation(con: sqlite3.Connection, today: date) -> None:
+    """帮办代办 as Services.cases would have written it: every village holds a case in each status, some
+    overdue and some due within 3 working days; the timelines follow the rules and the owners are right."""
+    types = load_case_types(resource("cases", "case_types.toml"))
+    township = _one(con, "SELECT id FROM sites WHERE kind = 'township'")
+    soon_until = add_workdays(today, 3).due_on
+    now = datetime.combine(today, time.max)
+    events = defaultdict(list)
+    for case_id, step, status, owner, to_site, at, missing in con.execute(
+            "SELECT case_id, step, status, owner_site_id, to_site_id, occurred_at, missing FROM case_events "
+            "ORDER BY case_id, step"):
+        events[case_id].append((step, CaseStatus(status), owner, to_site, datetime.fromisoformat(at), missing))
+    by_village = defaultdict(lambda: defaultdict(int))
+    numbers = set()
+    for (case_id, owner, site, case_no, kind, accepted, workdays, due, fallback, collected, relation, agent_id,
+         resident_id) in con.execute(
+            "SELECT id, owner_site_id, site_id, case_no, case_type, accepted_on, due_workdays, due_on, due_fallback, "
+            "collected, agent_relation, agent_id_number, resident_id FROM cases"):
+        spec = types[CaseType(kind)]
+        accepted, due = date.fromisoformat(accepted), date.fromisoformat(due)
+        assert owner == site != township and (owner, case_no) not in numbers and case_no.startswith(f"BD{accepted:%Y%m%d}-")
+        numbers.add((owner, case_no))
+        counted = add_workdays(accepted, workdays)
+        assert workdays == spec.due_workdays and (due, bool(fallback)) == (counted.due_on, counted.fallback), case_no
+        assert set(json.loads(collected)) <= set(spec.materials), case_no
+        if kind == CaseType.FAMILY_ACCOUNT.value:
+            check_family_relation(relation)
+        assert agent_id != _one(con, "SELECT id_number FROM residents WHERE id = ?", resident_id)
+        timeline = events[case_id]
+        assert [e[0] for e in timeline] == list(range(1, len(timeline) + 1)) and timeline, case_no
+        previous, last_at = None, datetime.min
+        for _step, status, by, to_site, at, missing in timeline:
+            assert status in NEXT[previous], (case_no, previous, status)
+            assert last_at <= at <= now and at.date() >= accepted, case_no
+            village_step = status is CaseStatus.ACCEPTED or (status is CaseStatus.SUBMITTED
+                                                            and previous is CaseStatus.RETURNED)
+            assert (by, to_site) == ((site, None) if village_step else (township, site)), (case_no, status)
+            assert bool(json.loads(missing)) == (status is CaseStatus.RETURNED), case_no
+            previous, last_at = status, at
+        figures = by_village[site]
+        figures[previous.value] += 1
+        if not previous.closed:
+            figures["overdue"] += due < today
+            figures["due_soon"] += today <= due <= soon_until
+    villages = [v for (v,) in con.execute("SELECT id FROM sites WHERE kind = 'village'")]
+    assert set(by_village) == set(villages)
+    for site, figures in by_village.items():
+        assert all(figures[s.value] >= 1 for s in CaseStatus), (site, dict(figures))
+        assert 1 <= figures["overdue"] <= 6 and figures["due_soon"] >= 1, (site, dict(figures))
+        assert figures[CaseStatus.APPROVED.value] > figures[CaseStatus.REJECTED.value], (site, dict(figures))

@@ -28,8 +28,10 @@ from pathlib import Path
 
 from app.db.connection import begin_bulk_load, defer_foreign_keys, end_bulk_load
 from app.domain import clock
+from app.domain.cases import load_case_types
 from app.domain.errors import RuleViolation, ValidationError
-from app.paths import DataDir
+from app.paths import DataDir, resource
+from app.services.demo.case_history import CASE_HISTORY_DAYS, Staff, VillageCases
 from app.services.demo.rows import BulkWriter, IdFactory, drop_outbox_triggers, queue_local_rows, secondary_indexes
 from app.services.demo.sites import people_rows, set_up_sites
 from app.services.demo.township import township_history
@@ -159,6 +161,8 @@ class _Build:
         plans = self._plans(setup, ctx.regimen_pool)
         self.progress(f"居民档案：{sum(len(p.people) for p in plans)} 人（{len(plans)} 个村）")
         self._villages(config, ctx, plans, setup, big)
+        cases = self._cases(ctx, plans, setup)
+        self.progress(f"帮办代办：{cases} 件（近{min(CASE_HISTORY_DAYS, (self.today - self.start).days)}天）")
         self.progress(f"乡镇中转药库：采购入库与调拨出库（{len(ctx.shipments)} 行调拨）…")
         town = township_history(ctx, site_id=setup.township_id, store_id=setup.township_store_id,
                                 user_id=setup.pharmacist_id, user_name=setup.pharmacist_name, start=self.start)
@@ -173,7 +177,8 @@ class _Build:
             "residents": counts.get("residents", 0), "visits": counts.get("visits", 0),
             "settlements": counts.get("settlements", 0), "reversals": counts.get("reversals", 0),
             "movements": counts.get("stock_movements", 0), "batches": counts.get("batches", 0),
-            "trace_code_events": counts.get("trace_code_events", 0), "outbox": con.execute("SELECT count(*) FROM outbox").fetchone()[0],
+            "trace_code_events": counts.get("trace_code_events", 0), "cases": counts.get("cases", 0),
+            "outbox": con.execute("SELECT count(*) FROM outbox").fetchone()[0],
             "users": setup.users,
         }
 
@@ -217,6 +222,19 @@ class _Build:
         else:
             for plan in plans:
                 finished(simulate(ctx, plan, self.writer))
+
+    def _cases(self, ctx, plans: list[VillagePlan], setup) -> int:  # noqa: ANN001
+        """Every village's 帮办代办 cases of the recent months, with the township's reviews."""
+        types = load_case_types(resource("cases", "case_types.toml"))
+        worker = Staff(setup.township_id, *setup.case_worker)
+        total = 0
+        for plan in plans:
+            total += VillageCases(
+                ids=self.ids, add=ctx.add, types=types, village=Staff(plan.site_id, plan.doctor_id, plan.doctor_name),
+                worker=worker, local_site_id=setup.local_site_id, today=self.today, until=self.until,
+                start=self.start, people=plan.people, seed=f"cases:{plan.index}:{self.today}").run()
+            ctx.maybe_flush()
+        return total
 
     def _finish(self, dropped: list[tuple[str, str]]) -> None:
         """Rebuild the dropped indexes, queue the local site's rows, gather statistics, back to WAL."""

@@ -65,6 +65,7 @@ class SiteSetup:
     add: dict
     catalog_at: str
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    case_worker: tuple[str, str] = ("", "")  # the township's 医保专干: user id, name
 
     @property
     def drug_values(self) -> tuple[dict, ...]:
@@ -159,6 +160,7 @@ def set_up_sites(writer: BulkWriter, add: dict, ids, rng: random.Random, scale, 
                       Role.VILLAGE_DOCTOR))
     users.append((ids(), villages[0].site_id, "admin", _person_name(rng, "M", 1975), Role.ADMIN))
     setup.pharmacist_name = users[0][3]
+    setup.case_worker = (users[1][0], users[1][3])
     names = {township_id: TOWNSHIP, **{v.site_id: v.name for v in villages}}
     for user_id, site_id, username, display, role in users:
         add["users"]((user_id, site_id, stamp, stamp, 1, site_id, username, display, role.value,

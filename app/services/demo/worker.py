@@ -20,6 +20,7 @@ from typing import Any
 
 from app.domain.policy_file import parse_policy
 from app.paths import resource
+from app.services.demo.case_history import CASE_COLUMNS, EVENT_COLUMNS
 from app.services.demo.catalog import CHRONIC, demo_drugs, resolve
 from app.services.demo.ledger import BATCH_COLUMNS, MOVEMENT_COLUMNS, TRACE_EVENT_COLUMNS
 from app.services.demo.rows import BulkWriter, IdFactory
@@ -73,6 +74,8 @@ def define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
                                        "finalised_at", "user_id", "note")),
         "stocktake_lines": d("stocktake_lines", ("stocktake_id", "batch_id", "drug_id", "booked_qty", "counted_qty",
                                                  "counted_seq", "moved_during", "adjustment_qty", "reason")),
+        "cases": d("cases", CASE_COLUMNS),
+        "case_events": d("case_events", EVENT_COLUMNS),
         "audit_log": d("audit_log", ("at", "site_id", "user_id", "actor", "action", "target_table", "target_id",
                                      "detail"), synced=False),
     }

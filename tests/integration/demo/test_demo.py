@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import demo_checks as checks
@@ -145,3 +146,24 @@ def test_stock_holds_what_the_stock_screens_must_show(con: sqlite3.Connection) -
 
 def test_history_spans_ninety_days_until_today(con: sqlite3.Connection) -> None:
     checks.history_spans_ninety_days(con, clock.today())
+
+def test_cases_in_every_status_with_overdue_and_due_soon_ones(con: sqlite3.Connection, demo_copy: Path) -> None:
+    checks.cases_show_every_situation(con, clock.today())
+    local = _one(con, "SELECT site_id FROM local_site")
+    # the village's own steps are audited as the doctor's, the township's are not this site's to audit
+    assert _one(con, "SELECT count(*) FROM audit_log WHERE action = 'case.open'") == _one(
+        con, "SELECT count(*) FROM cases WHERE owner_site_id = ?", local)
+    assert _one(con, "SELECT count(DISTINCT actor) FROM audit_log WHERE action LIKE 'case.%'") == 1
+    sv = bootstrap(demo_copy)
+    try:
+        sv.identity.sign_in("doctor", "demo1234")
+        attention = sv.cases.attention()
+        mine = [c for c in attention.overdue + attention.due_soon if c.site_id == local]
+        assert {c.overdue for c in mine} == {True, False}
+        assert all(not c.status.closed for c in mine)
+        assert {c.status.value for c in sv.cases.list() if c.site_id == local} == {
+            "accepted", "submitted", "returned", "approved", "rejected"}
+        counts = sv.cases.monthly_counts(clock.today().replace(day=1) - timedelta(days=100), clock.today())
+        assert sum(c.count for c in counts) == _one(con, "SELECT count(*) FROM cases") > 30
+    finally:
+        sv.close()

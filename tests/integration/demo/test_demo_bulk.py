@@ -54,9 +54,11 @@ def test_bulk_build_with_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert local == summary["site_id"] == con.execute("SELECT id FROM sites WHERE kind = 'township'").fetchone()[0]
         queued = dict(con.execute("SELECT table_name, count(*) FROM outbox GROUP BY table_name"))
         # the township's own rows: its sites, store (and that store's drug settings), users, catalog,
-        # policy files and stock
+        # policy files and stock, and its case worker's steps in the villages' 帮办代办 cases
         assert set(queued) <= {"sites", "stores", "store_drug_settings", "users", "drugs", "policies", "batches",
-                               "stock_movements"}
+                               "stock_movements", "case_events"}
+        assert queued["case_events"] == con.execute(
+            "SELECT count(*) FROM case_events WHERE owner_site_id = ? AND to_site_id IS NOT NULL", (local,)).fetchone()[0] > 0
         assert queued["drugs"] == 90 and queued["sites"] == 3
         years = [y for (y,) in con.execute("SELECT DISTINCT policy_year FROM settlements ORDER BY 1")]
         assert years == [start.year, start.year + 1]

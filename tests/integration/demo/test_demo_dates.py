@@ -37,5 +37,6 @@ def test_the_demo_holds_on_any_day(today: date, today_is, tmp_path: Path) -> Non
         checks.residents_are_realistic(con, today)
         checks.stock_shows_every_situation(con, today)
         checks.history_spans_ninety_days(con, today)
+        checks.cases_show_every_situation(con, today)
     finally:
         con.close()
