@@ -9,9 +9,10 @@ import subprocess
 
 import pytest
 import shiboken6
-from conftest import JOIN_PASSWORD, add_residents
+from cases_ui import add_residents
 from op_keys import OFFSCREEN_POPUP_NOISE, press, settle
 from PySide6.QtCore import Qt
+from site_harness import PASSWORD as JOIN_PASSWORD
 
 from app.domain.enums import CaseStatus
 from ui.app import create_main_window

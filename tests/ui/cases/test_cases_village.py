@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 import shiboken6
-from conftest import add_residents
+from cases_ui import add_residents
 from op_keys import OFFSCREEN_POPUP_NOISE, press, settle
 from PySide6.QtCore import Qt
 
