@@ -198,7 +198,19 @@ class Services:
         """帮办代办: cases opened at a village, reviewed by the township's case worker."""
         from app.services.cases.service import CaseService
 
-        return CaseService(self.db, self.session)
+        service = CaseService(self.db, self.session)
+        service.fetch_blob = self._fetch_attachment
+        return service
+
+    def _fetch_attachment(self, attachment_id: str, root: Path) -> None:
+        """Fetch an attachment's file from the hub (a case opened before its files were fetched)."""
+        from app.sync.client import SyncClient
+
+        client = SyncClient(self.db, retry_seconds=10.0)
+        try:
+            client.fetch_file(attachment_id, root)
+        finally:
+            client.close()
 
     @cached_property
     def sync(self) -> SyncService:

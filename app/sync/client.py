@@ -8,6 +8,9 @@
   - :meth:`SyncClient.pull_page` asks for the changes after ``pulled_seq``; the page is applied and the
     cursor moved in ONE local transaction begun with ``mark_transaction(applying_remote=True)``, so no
     pulled row is queued, and an interruption anywhere leaves either both or neither.
+  - before a page is pushed, the files of its case attachments are uploaded (:meth:`SyncClient.upload_file`:
+    content-addressed chunks, resumed from what the hub holds); after a pull that brought attachment rows,
+    their files are fetched ahead of time (:meth:`SyncClient.fetch_missing_files`).
   - :meth:`SyncClient.sync_once` pushes until nothing is left, then pulls until the hub has no more
     (:meth:`SyncClient.push_pages` reads the next page while the hub applies one, :meth:`SyncClient.pull_pages`
     fetches the next page while one is saved); a first sync is simply a long pull that resumes at its last
@@ -18,6 +21,7 @@ Nothing here runs a use case: rows move as they are (``app.services`` is not imp
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import sqlite3
@@ -25,22 +29,25 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
+from app.db import blobs
 from app.db.connection import defer_foreign_keys
 from app.db.models import Base
 from app.db.outbox import clear_transaction, mark_transaction
 from app.db.uow import Database
+from app.paths import DataDir
 from app.sync import codes
 from app.sync import protocol as p
 
 from . import state
 from .apply import apply_changes
 from .fault_points import fault_point
-from .transport import HubClient, SyncError
+from .transport import HubClient, HubRefused, SyncError
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -51,6 +58,9 @@ _OP_JSON = literal_column(
     "'record_id', record_id, 'schema_version', schema_version, 'payload', json(payload), 'created_at', created_at)"
 ).label("op")
 _log = logging.getLogger(__name__)
+_attachments = Base.metadata.tables["case_attachments"]
+#: the most times an upload starts again from what the hub says it holds, before it gives up
+_RESUMES = 5
 
 
 @dataclass
@@ -61,6 +71,7 @@ class SyncResult:
     pulled: int = 0
     rejected: int = 0
     tables: set[str] = field(default_factory=set)
+    files: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"pushed": self.pushed, "pulled": self.pulled, "rejected": self.rejected, "tables": self.tables}
@@ -165,7 +176,11 @@ class SyncClient:
         return rows, p.gzip_json(f'{head[:-1]},"ops":[{",".join(row.op for row in rows)}]}}'.encode())[0]
 
     def _send(self, config: state.SyncConfig, rows: list[Any], body: bytes) -> tuple[int, int, int]:
-        """Push one page; returns (ops sent, new rejections, the local_seq the hub acknowledged)."""
+        """Push one page; returns (ops sent, new rejections, the local_seq the hub acknowledged).
+
+        The files of the page's case attachments go first: the hub takes an attachment row only once it
+        holds the file the row names."""
+        self._upload_files(config, rows)
         answer = self._client(config).post(p.PUSH_PATH, body, p.PushResponse)
         acked = min(answer.acked_local_seq, rows[-1].local_seq)
         with self._write() as conn:
@@ -203,6 +218,100 @@ class SyncClient:
                 if acked < rows[-1].local_seq:
                     page = self._outgoing(config, self._config().pushed_seq)
                 yield sent, rejected
+
+    # -- the files of case attachments -----------------------------------------------------------
+    @property
+    def attachments_dir(self) -> Path:
+        """The data folder's ``attachments/``, beside the database."""
+        return DataDir(self.db.path.parent).attachments
+
+    def _upload_files(self, config: state.SyncConfig, rows: list[Any]) -> None:
+        for row in rows:
+            if '"table_name":"case_attachments"' not in row.op:
+                continue
+            payload = json.loads(row.op)["payload"]
+            sha, size = payload.get("sha256"), payload.get("size")
+            if not blobs.has_blob(self.attachments_dir, sha):
+                continue  # the hub rejects the row, naming the missing file, and the 同步 page shows it
+            self.upload_file(config, sha, int(size))
+
+    def upload_file(self, config: state.SyncConfig, sha256: str, size: int) -> None:
+        """Upload the local file ``sha256`` in chunks, resuming from what the hub already holds.
+
+        Raises:
+            SyncError: the hub refused the file or could not be reached; what it received stays there.
+        """
+        path = blobs.blob_path(self.attachments_dir, sha256)
+        hub = self._client(config)
+        with self.db.reader.connect() as conn:
+            envelope = self._envelope(config, conn)
+        ask = p.BlobStatusRequest(**envelope, sha256=sha256, size=size)
+        status = hub.post(p.BLOB_STATUS_PATH, ask, p.BlobStatus)
+        resumes = 0
+        with open(path, "rb") as f:
+            while not status.complete:
+                f.seek(status.received)
+                data = f.read(p.BLOB_CHUNK_BYTES)
+                if not data:
+                    raise SyncError(f"本机附件文件 {sha256[:12]}… 比记录的 {size} 字节短，无法上传", "附件")
+                chunk = p.BlobChunk(**envelope, sha256=sha256, size=size, offset=status.received,
+                                    data=base64.b64encode(data).decode("ascii"))
+                try:
+                    status = hub.post(p.BLOB_PUT_PATH, chunk, p.BlobStatus)
+                except HubRefused as error:
+                    # a chunk that arrived although its answer was lost: carry on from what the hub holds
+                    if error.code != p.BLOB_OFFSET or resumes >= _RESUMES:
+                        raise
+                    resumes += 1
+                    status = hub.post(p.BLOB_STATUS_PATH, ask, p.BlobStatus)
+                fault_point("after_blob_chunk")
+
+    def fetch_file(self, attachment_id: str, root: Path | None = None) -> str:
+        """Fetch the file of the attachment ``attachment_id`` from the hub into ``root`` (the data folder's
+        ``attachments/``) and check its hash; returns its SHA-256.
+
+        Raises:
+            SyncError: the hub has no such file this site may see, the file arrived damaged, or the hub
+                could not be reached.
+        """
+        config = self._config()
+        root = root if root is not None else self.attachments_dir
+        hub = self._client(config)
+        with self.db.reader.connect() as conn:
+            envelope = self._envelope(config, conn)
+        parts: list[bytes] = []
+        offset = 0
+        while True:
+            got = hub.post(p.BLOB_GET_PATH, p.BlobGetRequest(**envelope, attachment_id=attachment_id, offset=offset),
+                           p.BlobData)
+            data = base64.b64decode(got.data)
+            parts.append(data)
+            offset += len(data)
+            if got.done or not data:
+                break
+        whole = b"".join(parts)
+        if blobs.sha256_of(whole) != got.sha256 or len(whole) != got.size:
+            raise SyncError("从乡镇同步服务取回的附件文件校验不符，没有保存，请稍后再试", "附件")
+        return blobs.write_blob(root, whole)
+
+    def fetch_missing_files(self) -> int:
+        """Fetch the files of the attachments other sites added that are not here yet; how many were fetched.
+
+        A file that cannot be fetched now is left for the next sync (or for when someone opens it)."""
+        with self.db.reader.connect() as conn:
+            config = state.load(conn)
+            a = _attachments.c
+            rows = conn.execute(select(a.id, a.sha256).where(a.owner_site_id != config.site_id)).all()
+        fetched = 0
+        for row in rows:
+            if blobs.has_blob(self.attachments_dir, row.sha256):
+                continue
+            try:
+                self.fetch_file(row.id)
+                fetched += 1
+            except SyncError as error:
+                _log.warning("attachment %s not fetched: %s", row.id, error)
+        return fetched
 
     # -- pull ------------------------------------------------------------------------------------
     def _fetch(self, config: state.SyncConfig, envelope: dict[str, Any], cursor: int) -> p.PullResponse:
@@ -286,6 +395,8 @@ class SyncClient:
                 result.tables |= tables
                 if progress:
                     progress({"phase": "pull", "pages": pages, "rows": result.pulled, "remaining": page.remaining})
+            if "case_attachments" in result.tables:
+                result.files = self.fetch_missing_files()  # ahead of time: the case worker opens them at once
         except SyncError as error:
             self._note(str(error))
             raise

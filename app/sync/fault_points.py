@@ -7,6 +7,7 @@ Unset, :func:`fault_point` does nothing. The points:
 - ``pull_before_cursor``: a pulled page is applied, its cursor not yet saved, the transaction still open;
 - ``after_pull_commit``: the transaction saving a pulled page and its cursor has committed;
 - ``after_push_commit``: the hub's acknowledgment of a pushed page has been saved (``pushed_seq``);
+- ``after_blob_chunk``: a chunk of an attachment's file has been uploaded (the hub holds it);
 - ``hub_after_apply``: the hub has committed a pushed page and not yet answered.
 """
 

@@ -56,7 +56,7 @@ def _hub(home):
     try:
         with engine.begin() as conn:
             check_version(conn)
-        yield Hub(engine)
+        yield Hub(engine, home.root / "blobs")
     except CunyiError:
         raise
     except OperationalError as error:

@@ -7,6 +7,12 @@ responses gzip-compressed when the client sends ``Accept-Encoding: gzip``):
   one-time secret from the enrollment code (``app.sync.codes``) proves the site may join.
 - ``PUSH_PATH`` ``/v1/push``: :class:`PushRequest` → :class:`PushResponse`.
 - ``PULL_PATH`` ``/v1/pull``: :class:`PullRequest` → :class:`PullResponse`.
+- ``BLOB_STATUS_PATH``, ``BLOB_PUT_PATH``, ``BLOB_GET_PATH``: the files of case attachments, content-addressed
+  by SHA-256. A site uploads a file in chunks of at most ``BLOB_CHUNK_BYTES`` (:class:`BlobChunk`, appended
+  at ``offset``; :class:`BlobStatusRequest` says how much the hub has, so an interrupted upload resumes
+  there) BEFORE it pushes the row that names it; the hub checks the hash when the last chunk arrives and
+  refuses a pushed attachment row whose file it does not hold. A site fetches a file by the attachment's
+  id (:class:`BlobGetRequest`), only for a row it may see.
 
 Every request but enrollment carries ``Authorization: Bearer <token>`` and, in its body, the site's id,
 its ``db_instance_id`` and ``last_local_seq`` (:class:`SiteRequest`). A refusal of the whole request is
@@ -37,6 +43,14 @@ PROTOCOL_VERSION = 1
 ENROLL_PATH = "/v1/enroll"
 PUSH_PATH = "/v1/push"
 PULL_PATH = "/v1/pull"
+BLOB_STATUS_PATH = "/v1/blobs/status"
+BLOB_PUT_PATH = "/v1/blobs/put"
+BLOB_GET_PATH = "/v1/blobs/get"
+
+#: bytes of a file per upload or download request (base64 in the JSON body)
+BLOB_CHUNK_BYTES = 512 * 1024
+#: the largest file the hub takes (a case attachment is at most 10 MB)
+MAX_BLOB_BYTES = 16 * 1024 * 1024
 
 #: the most outbox rows (or changelog rows) one page carries
 MAX_PAGE_OPS = 1000
@@ -80,6 +94,11 @@ COPIED_DATABASE = "copied_database"
 MALFORMED = "malformed"
 PAGE_TOO_BIG = "page_too_big"
 SCHEMA_TOO_NEW = "schema_too_new"
+BLOB_OFFSET = "blob_offset"
+BLOB_MISMATCH = "blob_mismatch"
+NOT_FOUND = "not_found"
+
+_Sha256 = Field(pattern="^[0-9a-f]{64}$", description="the file's SHA-256, 64 lower-case hex digits")
 
 
 class EnrollRequest(_Model):
@@ -193,6 +212,46 @@ class PullResponse(_Model):
     more: bool = Field(description="more changes wait after this page")
     remaining: int = Field(default=0, ge=0, description="at most this many changes wait after this page (the "
                                                           "hub's latest seq less the cursor), for a progress bar")
+
+
+class BlobStatusRequest(SiteRequest):
+    """How much of the file ``sha256`` (of ``size`` bytes) the hub holds."""
+
+    sha256: str = _Sha256
+    size: int = Field(ge=1, le=MAX_BLOB_BYTES)
+
+
+class BlobChunk(BlobStatusRequest):
+    """A chunk of the file, to be appended at ``offset`` (what the hub said it holds)."""
+
+    offset: int = Field(ge=0, le=MAX_BLOB_BYTES)
+    data: str = Field(min_length=1, max_length=(BLOB_CHUNK_BYTES * 4) // 3 + 4, description="the bytes in base64")
+
+
+class BlobStatus(_Model):
+    """The hub holds ``received`` bytes of the file; ``complete``: all of it, its hash checked."""
+
+    sha256: str
+    size: int
+    received: int
+    complete: bool
+
+
+class BlobGetRequest(SiteRequest):
+    """A chunk of the file of the case attachment ``attachment_id``, from ``offset``."""
+
+    attachment_id: str = _Id
+    offset: int = Field(default=0, ge=0, le=MAX_BLOB_BYTES)
+
+
+class BlobData(_Model):
+    """Bytes ``offset``… of the file (base64); ``done``: they reach its end."""
+
+    sha256: str
+    size: int
+    offset: int
+    data: str
+    done: bool
 
 
 class GzippedJson(bytes):

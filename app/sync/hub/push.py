@@ -21,6 +21,7 @@ from app.domain import clock
 from app.sync import protocol as p
 from app.sync.names import TABLE_NAMES
 
+from . import blobs as hub_blobs
 from . import references
 from . import tables as t
 from .service import HubError, SiteRow
@@ -123,6 +124,7 @@ class _State:
         self.names = dict(conn.execute(select(s.site_id, s.name)).all())
         self.referred = references.held(conn, ops)
         self.next_seq = (conn.execute(select(func.max(t.changelog.c.seq))).scalar() or 0) + 1
+        self.store: hub_blobs.BlobStore | None = None  # the files of case attachments (``apply_page``)
 
 
 def _id_number(op: p.Op) -> str | None:
@@ -153,14 +155,17 @@ def _problem(op: p.Op, site: SiteRow, owners: dict, holder: dict, names: dict) -
     return None
 
 
-def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op]) -> list[dict[str, Any]]:
+def apply_page(conn: Connection, site: SiteRow, ops: Sequence[p.Op],
+               store: hub_blobs.BlobStore | None = None) -> list[dict[str, Any]]:
     """Apply each transaction of the page whole, or reject it whole; a status per op, in page order
     (each a :class:`~app.sync.protocol.OpResult` as its JSON object: no model per op).
 
     Each transaction is checked against the hub's records as the page's earlier transactions leave
-    them (kept in memory); the rows of the whole page are then written with one statement per table.
+    them (kept in memory); the rows of the whole page are then written with one statement per table. A case
+    attachment row is applied only when ``store`` holds its file.
     """
     state = _State(conn, site, ops)
+    state.store = store
     writes = _Writes(set(state.owners))
     results: list[dict[str, Any]] = []
     groups: list[list[p.Op]] = []
@@ -246,7 +251,7 @@ def _apply_tx(site: SiteRow, state: _State, writes: _Writes, ops: list[p.Op]) ->
     holder = dict(state.holder) if residents else state.holder  # only a resident changes it
     for op in ops:
         problem = _problem(op, site, state.owners, holder, state.names) or references.missing(
-            op, state.names, state.referred, state.owners, mine)
+            op, state.names, state.referred, state.owners, mine) or hub_blobs.missing(op, state.store)
         if problem:
             writes.rejected += _reject(site, ops, op, *problem)
             return [_result(o, "rejected", r["field"], r["reason"], r["action"])

@@ -213,6 +213,21 @@ def create_app(hub: Hub) -> FastAPI:
         # the stored payloads go out as they are: the page is the JSON of a PullResponse already
         return Response(hub.pull(bearer_token, req).json(), media_type="application/json")
 
+    blob_errors = {**_ERRORS, 404: {"model": p.ErrorBody, "description": "没有这个附件文件，或本站不能查看"},
+                   409: {"model": p.ErrorBody, "description": "本机数据库是复制或恢复来的，或上传位置与已收到的不符"}}
+
+    @app.post(p.BLOB_STATUS_PATH, response_model=p.BlobStatus, responses=blob_errors, summary="附件文件已收到多少")
+    def blob_status(req: p.BlobStatusRequest, bearer_token: str | None = Depends(token)) -> p.BlobStatus:
+        return hub.blob_status(bearer_token, req)
+
+    @app.post(p.BLOB_PUT_PATH, response_model=p.BlobStatus, responses=blob_errors, summary="上传附件文件的一块")
+    def blob_put(req: p.BlobChunk, bearer_token: str | None = Depends(token)) -> p.BlobStatus:
+        return hub.blob_put(bearer_token, req)
+
+    @app.post(p.BLOB_GET_PATH, response_model=p.BlobData, responses=blob_errors, summary="取回附件文件的一块")
+    def blob_get(req: p.BlobGetRequest, bearer_token: str | None = Depends(token)) -> p.BlobData:
+        return hub.blob_get(bearer_token, req)
+
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -23,6 +24,7 @@ from . import tables as t
 from .db import hash_secret, new_secret, transaction, verify_secret
 
 if TYPE_CHECKING:
+    from .blobs import BlobStore
     from .pull import Page
 
 
@@ -65,10 +67,19 @@ def _site(conn: Connection, site_id: str) -> SiteRow | None:
 
 
 class Hub:
-    """The hub over its database. Thread-safe: uvicorn runs requests on a thread pool."""
+    """The hub over its database. Thread-safe: uvicorn runs requests on a thread pool.
 
-    def __init__(self, engine: Engine) -> None:
+    ``blobs_root`` is where the files of case attachments live (the home's ``blobs/``); by default the
+    ``blobs/`` beside a SQLite database, and none for a PostgreSQL one (its attachment rows are refused).
+    """
+
+    def __init__(self, engine: Engine, blobs_root: Path | None = None) -> None:
+        from .blobs import BlobStore
+
         self.engine = engine
+        if blobs_root is None and engine.url.get_backend_name() == "sqlite" and engine.url.database:
+            blobs_root = Path(engine.url.database).parent / "blobs"
+        self.blobs: BlobStore | None = BlobStore(blobs_root) if blobs_root is not None else None
         # site_id -> (stored token hash, sha256 of the token): a token proven once is not scrypt-hashed again
         self._proven: dict[str, tuple[str, bytes]] = {}
         self._lock = threading.Lock()
@@ -213,7 +224,7 @@ class Hub:
         check_page(req)
         with transaction(self.engine, apply_lock=True) as conn:
             site = self.check_database(conn, req)
-            results = apply_page(conn, site, req.ops)
+            results = apply_page(conn, site, req.ops, self.blobs)
             acked = req.ops[-1].local_seq if req.ops else None
             self.touch(conn, site, req, acked)
         fault_point("hub_after_apply")
@@ -229,6 +240,32 @@ class Hub:
             site = self.check_database(conn, req)
             self.touch(conn, site, req)
             return page(conn, site, req.cursor, req.limit)
+
+    # -- the files of case attachments ---------------------------------------------------------------
+    def _site_for_blobs(self, token: str | None, req: p.SiteRequest) -> SiteRow:
+        self.authenticate(token, req.site_id)
+        with self.engine.connect() as conn:
+            site = self.check_database(conn, req)
+        if self.blobs is None:
+            raise HubError(404, p.NOT_FOUND, "这个乡镇同步服务没有附件文件存储，请乡镇管理员用 cunyi-hub serve --home 启动",
+                           "sha256")
+        return site
+
+    def blob_status(self, token: str | None, req: p.BlobStatusRequest) -> p.BlobStatus:
+        """How much of a file the site is uploading the hub holds (its upload resumes there)."""
+        site = self._site_for_blobs(token, req)
+        return self.blobs.status(site.site_id, req.sha256, req.size)
+
+    def blob_put(self, token: str | None, req: p.BlobChunk) -> p.BlobStatus:
+        """Append a chunk of a file (``app.sync.hub.blobs.BlobStore.put``)."""
+        site = self._site_for_blobs(token, req)
+        return self.blobs.put(site.site_id, req)
+
+    def blob_get(self, token: str | None, req: p.BlobGetRequest) -> p.BlobData:
+        """A chunk of the file of an attachment the site may see."""
+        site = self._site_for_blobs(token, req)
+        with self.engine.connect() as conn:
+            return self.blobs.get(conn, site, req)
 
     # -- the admin's view ---------------------------------------------------------------------------
     def sites(self) -> list[dict[str, Any]]:
