@@ -114,7 +114,9 @@ def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_sc
     assert _closed(step) and tpage.detail.case.status is CaseStatus.SUBMITTED
     tpage.detail.buttons["reject"].click()
     step = tpage.dialog
-    step.submit()
+    settle()
+    assert step.note.hasFocus()
+    press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter: 不予办理, with no reason
     assert step.error.text() == "请填写不予办理原因" and step.isVisible()
     step.reject()
     tpage.detail.buttons["return"].click()

@@ -158,3 +158,33 @@ def test_a_village_opens_a_case_prints_its_papers_and_follows_it(open_window, ma
     assert wait_idle()
     assert page.counts_label.text() == "2026 年共受理 2 件"
     artifact(window, "cases-village-counts")
+
+
+def test_the_township_inbox_has_no_受理_and_tiles_follow_the_area(open_window, make_site, qtbot, artifact) -> None:
+    from app.domain.enums import Role, SiteKind
+    from ui.pages.cases.tiles import cases_tiles
+    from ui.tiles import TileScope
+
+    window = open_window("township", "caseworker")
+    window.activateWindow()
+    window.go("cases")
+    settle()
+    page = window.pages["cases"]
+    assert not page.new_button.isVisible() and page.village_filter.isVisible()
+    assert page.count_label.text() == "没有符合条件的事项"
+    assert page.model.COLUMNS[1] == "村卫生室"
+    assert [b.text() for b in page.detail.buttons.values()] == ["报送", "退回补件", "办结", "不予办理"]
+    page.focus_first()
+    press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # no 受理 at the township
+    settle()
+    assert page.dialog is None
+    press(Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    settle()
+    assert page.tabs.currentIndex() == 1 and page.counts_label.text() == "这一年还没有受理事项"
+    artifact(window, "cases-township-empty")
+    sv = window.ctx.sv
+    scope = TileScope(Role.CASE_WORKER, SiteKind.TOWNSHIP, date(2026, 6, 15), frozenset({"dashboard", "cases"}))
+    assert [(t.key, t.figure, t.target) for t in cases_tiles(sv, scope)] == [
+        ("cases.overdue", "0 件", "overdue"), ("cases.due_soon", "0 件", "due_soon")]
+    assert cases_tiles(sv, TileScope(Role.CASE_WORKER, SiteKind.TOWNSHIP, date(2026, 6, 15),
+                                     frozenset({"dashboard"}))) == []

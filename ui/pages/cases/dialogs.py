@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,7 +30,7 @@ from app.domain.enums import CaseType
 from app.domain.errors import CunyiError
 from app.services.cases.types import CaseForm
 from ui.widgets.forms import ErrorLabel, focus_field
-from ui.widgets.layout import EnterAdvances, form_layout, hint
+from ui.widgets.layout import EnterAdvances, form_layout, hint, shortcut
 from ui.widgets.resident_box import ResidentBox, resident_line
 from ui.workers import Op
 
@@ -211,7 +212,7 @@ class StepDialog(QDialog):
         self.checklist.set_items(items, ticked)
         self.checklist.setVisible(bool(items))
         layout.addWidget(self.checklist)
-        layout.addWidget(QLabel(note_label + ("（必填）" if note_required else "（可不填）")))
+        layout.addWidget(QLabel(note_label + ("（必填）" if note_required else "（可不填）") + " · Ctrl+Enter 确定"))
         self.note = QPlainTextEdit()
         self.note.setFixedHeight(72)
         layout.addWidget(self.note)
@@ -226,7 +227,14 @@ class StepDialog(QDialog):
         layout.addWidget(buttons)
         self.fields: dict[str, QWidget] = {note_label: self.note, field or "缺少材料": self.checklist,
                                            "已收材料": self.checklist}
-        self.note.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.ok_button.setToolTip(f"{action}（Ctrl+Enter）")
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut(self, keys, self.submit)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        first = self.checklist.boxes[0] if self.checklist.boxes else self.note
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def submit(self) -> None:
         note = self.note.toPlainText().strip()

@@ -104,7 +104,6 @@ class CasesPage(Page):
         self.person_filter.addItem("全部负责人", "")
         self.village_filter = QComboBox()
         self.village_filter.addItem("全部村卫生室", "")
-        self.village_filter.setVisible(self.township)
         self.count_label = hint("正在读取…")
         self.search.setMinimumWidth(200)
         for box in (self.type_filter, self.status_filter, self.due_filter, self.person_filter, self.village_filter):
@@ -114,6 +113,7 @@ class CasesPage(Page):
                       self.person_filter, spacing=8)
         filters.setStretch(0, 1)
         layout.addLayout(filters)
+        self.village_filter.setVisible(self.township)  # once it has a parent (a parentless widget shown is a window)
         for box in (self.type_filter, self.status_filter, self.due_filter, self.person_filter, self.village_filter):
             box.currentIndexChanged.connect(lambda _i: self.load_list())
         self._timer = QTimer(self)
@@ -172,6 +172,7 @@ class CasesPage(Page):
         self.counts = QTableWidget()
         self.counts.setObjectName("caseCounts")
         setup_table(self.counts)
+        self.counts.horizontalHeader().setStretchLastSection(False)
         layout.addWidget(self.counts, 1)
         return widget
 
