@@ -181,8 +181,7 @@ class CasesPage(Page):
         if self.tabs.currentIndex() == 1:
             self.load_counts()
             return
-        if self.types is None or self.person_filter.count() <= 1:
-            self._load_choices()
+        self._load_choices()  # a new responsible person or village shows up in the filters
         self.load_list()
 
     def _load_choices(self) -> None:
