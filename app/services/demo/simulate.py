@@ -2,10 +2,13 @@
 
 Each simulated day runs as that day (``app.domain.clock`` is fixed to it, and every operation is
 stamped at a time of that day): a village clinic receives stock now and then, sees 3–15 insured
-residents and settles their visits, now and then reverses one, and counts its store once a month; a
-township edits its catalog, changes prices and receives purchases into its transfer warehouse (see
-``app.services.demo.simulate_days``). Every write goes through the service a user would use, so each
-one queues its outbox rows and audit entries exactly as at the desk.
+residents and settles their visits, now and then reverses one, counts its store once a month, and
+opens 帮办代办 cases for its residents (about one a week) and resubmits returned ones; a township edits
+its catalog, changes prices, receives purchases into its transfer warehouse and reviews the cases its
+villages' sync brought (see ``app.services.demo.simulate_days`` and ``simulate_cases``). Every write
+goes through the service a user would use, so each one queues its outbox rows and audit entries
+exactly as at the desk. Cases are handled as the site's village doctor or case worker (医保专干) when it
+has one, the rest as the CLI.
 
 The days run from ``start``, else from the day after the site's last simulated day (a local setting,
 ``simulate_last_day``), else ``days`` days before today; never past today. The random choices come
@@ -28,6 +31,7 @@ from sqlalchemy import text
 from app.db.models import AppSetting
 from app.domain import clock
 from app.domain.errors import RuleViolation, ValidationError
+from app.services.demo import simulate_cases as sc
 from app.services.demo import simulate_days as ops
 
 #: the local (never synced) setting holding the last simulated day, ISO date
@@ -160,6 +164,8 @@ def simulate(sv: Any, days: int, seed: int = 0, start: date | None = None,
             clock.set_today(day)  # the services' "today" and "now" are that day while it runs
             kind_day = ops.village_day if site.kind == "village" else ops.township_day
             kind_day(sv, site, day, ops.day_rng(seed, site, day), result.counts, note)
+            cases_day = sc.village_cases if site.kind == "village" else sc.township_reviews
+            cases_day(sv, site, day, sc.cases_rng(seed, site, day), result.counts, note)
             _remember(sv, day)
     finally:
         clock.set_today(fixed)

@@ -6,8 +6,10 @@ a few days only; the folders are made by ``cunyi init`` and copied where a test 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,80 @@ def test_days_zero_does_nothing_and_bad_usage_exits_2(fresh) -> None:  # noqa: A
         result = run_cunyi("simulate", "--data", str(data), *args)
         assert result.returncode == 2, (args, result.stderr)
     assert db_fingerprint(data / "cunyi.db") == before
+
+
+# -- 帮办代办: cases at the village, reviews at the township ------------------------------------------
+LATER = ("--from", "2026-06-16", "--days", "10")  # the ten days after the demo's today (2026-06-15)
+
+
+def _user(data: Path, username: str) -> tuple[str, str]:
+    return query(data, f"SELECT id, display_name FROM users WHERE username = '{username}'")[0]
+
+
+def test_a_village_opens_cases_ticks_material_and_resubmits_returned_ones(demo_copy: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("CUNYI_TODAY", "2026-06-26")
+    local = query(demo_copy, "SELECT site_id FROM local_site")[0][0]
+    returned = {r[0] for r in query(demo_copy, "SELECT case_id FROM case_events e WHERE status = 'returned' AND step = "
+                                               "(SELECT max(step) FROM case_events x WHERE x.case_id = e.case_id)")}
+    summary = simulate(demo_copy, *LATER, "--seed", "5")
+    counts = summary["counts"]
+    assert counts.get("cases_opened", 0) >= 1 and counts.get("cases_resubmitted", 0) >= 1, counts
+    check_ok(demo_copy)
+    doctor_id, doctor = _user(demo_copy, "doctor")
+    # new cases of the simulated days, the village's own, accepted by its doctor and queued for the hub
+    opened = query(demo_copy, "SELECT c.id, c.responsible_user_id, e.user_id FROM cases c JOIN case_events e "
+                              "ON e.case_id = c.id AND e.step = 1 WHERE c.accepted_on >= '2026-06-16'")
+    assert len(opened) == counts["cases_opened"]
+    assert {(r[1], r[2]) for r in opened} == {(doctor_id, doctor_id)}
+    assert query(demo_copy, "SELECT count(*) FROM outbox WHERE table_name = 'cases' AND record_id IN "
+                            "(SELECT id FROM cases WHERE accepted_on >= '2026-06-16')")[0][0] == len(opened)
+    assert query(demo_copy, "SELECT min(owner_site_id = ?), max(site_id = ?) FROM cases WHERE accepted_on >= "
+                            "'2026-06-16'".replace("?", f"'{local}'"))[0] == (1, 1)
+    # a returned case of this village is sent again by the village, with what was missing now collected
+    again = query(demo_copy, "SELECT e.case_id, e.owner_site_id, e.to_site_id, e.user_name, e.note, c.collected, "
+                             "r.missing FROM case_events e JOIN cases c ON c.id = e.case_id JOIN case_events r "
+                             "ON r.case_id = e.case_id AND r.step = e.step - 1 WHERE e.status = 'submitted' "
+                             "AND r.status = 'returned' AND date(e.occurred_at) >= '2026-06-16'")
+    assert len(again) == counts["cases_resubmitted"] and {r[0] for r in again} <= returned
+    for _case, owner, to_site, user, note, collected, missing in again:
+        assert (owner, to_site, user) == (local, None, doctor) and note.startswith("已补交：")
+        assert set(json.loads(missing)) <= set(json.loads(collected))
+    actors = query(demo_copy, "SELECT DISTINCT actor FROM audit_log WHERE action LIKE 'case.%' AND at >= '2026-06-16'")
+    assert actors == [(doctor,)]
+
+
+def test_a_township_reviews_its_villages_cases_and_the_same_seed_does_the_same(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    built = tmp_path / "built"
+    assert run_cunyi("demo", "--data", str(built), "--site", "township").returncode == 0
+    monkeypatch.setenv("CUNYI_TODAY", "2026-06-26")
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(built, first)
+    shutil.copytree(built, second)
+    a = simulate(first, *LATER, "--seed", "7")
+    b = simulate(second, *LATER, "--seed", "7")
+    counts = a["counts"]
+    assert a["counts"] == b["counts"]
+    for kind in ("cases_forwarded", "cases_approved"):
+        assert counts.get(kind, 0) >= 1, (kind, counts)
+    check_ok(first)
+    township, worker = query(first, "SELECT site_id FROM local_site")[0][0], _user(first, "caseworker")
+    steps = ("SELECT c.case_no, c.site_id, e.step, e.status, e.owner_site_id, e.to_site_id, e.user_id, e.user_name, "
+             "e.note, e.missing FROM case_events e JOIN cases c ON c.id = e.case_id "
+             "WHERE date(e.occurred_at) >= '2026-06-16' ORDER BY c.site_id, c.case_no, e.step")
+    done = query(first, steps)
+    assert done == query(second, steps)
+    by_status = Counter(r[3] for r in done)
+    assert by_status["approved"] == counts["cases_approved"] and by_status["submitted"] == counts["cases_forwarded"]
+    assert by_status["returned"] == counts.get("cases_returned", 0)
+    assert by_status["rejected"] == counts.get("cases_rejected", 0)
+    for _no, village, _step, status, owner, to_site, user_id, user_name, note, missing in done:
+        # the township's own steps, addressed to the case's village, as its case worker
+        assert (owner, to_site, (user_id, user_name)) == (township, village, worker)
+        assert bool(json.loads(missing)) == (status == "returned") and (note or status != "rejected")
+    # the villages' case rows are theirs and untouched; the township queues only its own steps
+    assert query(first, "SELECT count(*) FROM cases WHERE version != 1 OR owner_site_id != site_id")[0][0] == 0
+    assert query(first, "SELECT count(*) FROM outbox WHERE table_name = 'cases'")[0][0] == 0
+    assert query(first, "SELECT count(*) FROM outbox WHERE table_name = 'case_events' AND record_id IN "
+                        "(SELECT id FROM case_events WHERE date(occurred_at) >= '2026-06-16')")[0][0] == len(done)
+    assert query(first, "SELECT count(*) FROM audit_log WHERE action = 'case.step' AND actor = ? AND at >= "
+                        "'2026-06-16'".replace("?", f"'{worker[1]}'"))[0][0] == len(done)
