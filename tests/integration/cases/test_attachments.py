@@ -5,7 +5,6 @@ naming 附件 and nothing written (neither the database nor the attachments fold
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import sqlite3
 from contextlib import closing
