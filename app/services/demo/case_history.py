@@ -116,18 +116,26 @@ class VillageCases:
         return self.count
 
     def _situations(self) -> None:
-        """The cases the 帮办代办 screens and 工作台 must show: every status, overdue and due soon."""
+        """The cases the 帮办代办 screens and 工作台 must show: every status, overdue and due soon.
+
+        A case of N working days accepted k working days before today is due within 3 working days of
+        today (today included) when 0 ≤ N − k ≤ 2, and is overdue when k > N."""
         today, rng = self.today, self.rng
-        self._planted(CaseType.MANUAL_REIMBURSEMENT, workdays_back(today, 1), [])  # 已受理, not forwarded yet
+        back = lambda k: workdays_back(today, k)  # noqa: E731
+        self._planted(rng.choice((CaseType.MANUAL_REIMBURSEMENT, CaseType.CHRONIC_DISEASE)), back(rng.randint(1, 2)),
+                      [])  # 已受理, not forwarded yet
         # due within 3 working days: forwarded, and returned for material
-        self._planted(CaseType.REMOTE_CARE_FILING, workdays_back(today, 1), ["submit"])
-        self._planted(CaseType.ENROLLMENT, workdays_back(today, 3), ["submit", "return"])
-        # overdue: the township has not decided, and the resident has not brought what is missing
-        self._planted(CaseType.ENROLLMENT, workdays_back(today, 7), ["submit"])
-        self._planted(CaseType.REMOTE_CARE_FILING, workdays_back(today, 6), ["submit", "return"])
+        self._planted(CaseType.REMOTE_CARE_FILING, back(rng.randint(1, 3)), ["submit"])
+        self._planted(rng.choice((CaseType.ENROLLMENT, CaseType.FAMILY_ACCOUNT)), back(rng.randint(3, 5)),
+                      ["submit", "return"])
+        # overdue by a few working days: the township has not decided, the resident has not brought what is missing
+        self._planted(rng.choice((CaseType.ENROLLMENT, CaseType.FAMILY_ACCOUNT)), back(5 + rng.randint(2, 4)),
+                      ["submit"])
+        self._planted(CaseType.REMOTE_CARE_FILING, back(3 + rng.randint(2, 4)), ["submit", "return"])
         # closed not long ago
-        self._planted(CaseType.CHRONIC_DISEASE, workdays_back(today, 18 + rng.randrange(5)), ["submit", "approve"])
-        self._planted(CaseType.MEDICAL_ASSISTANCE, workdays_back(today, 14 + rng.randrange(5)), ["submit", "reject"])
+        self._planted(CaseType.CHRONIC_DISEASE, back(18 + rng.randrange(5)), ["submit", "approve"])
+        self._planted(rng.choice((CaseType.MEDICAL_ASSISTANCE, CaseType.MANUAL_REIMBURSEMENT)),
+                      back(14 + rng.randrange(5)), ["submit", "reject"])
 
     def _planted(self, case_type: CaseType, day: date, steps: list[str]) -> None:
         day = max(day, self.start)
