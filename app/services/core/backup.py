@@ -6,6 +6,8 @@ setting ``backup_folder`` names one (a USB stick), to that folder too.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -95,10 +97,43 @@ def rotate(folder: Path, today: date | None = None) -> list[Path]:
     return removed
 
 
+#: a stored attachment file: the SHA-256 of its bytes
+_BLOB_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def mirror_attachments(source: Path, folder: Path) -> int:
+    """Copy the case attachment files of ``source`` that ``folder`` lacks into it; returns how many.
+
+    The files are named by the SHA-256 of their bytes and never change, so a file already there is the
+    same file: a backup copies only what was added since the last one. A copy is written under a
+    temporary name and renamed, so an interrupted backup leaves no half file under a real name.
+    """
+    if not source.is_dir():
+        return 0
+    copied = 0
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or not _BLOB_NAME.fullmatch(path.name):  # a download or a copy under way
+            continue
+        target = folder / path.relative_to(source)
+        if target.exists() and target.stat().st_size == path.stat().st_size:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        shutil.copy2(path, partial)
+        os.replace(partial, target)
+        copied += 1
+    return copied
+
+
 def make_backup(db: Database, data: DataDir, to: Path | None = None, extra_folder: str = "", tag: str = "") -> BackupResult:
-    """Back up to ``to`` (a file) or into the rotated ``backups/`` folder (plus ``extra_folder``)."""
+    """Back up to ``to`` (a file) or into the rotated ``backups/`` folder (plus ``extra_folder``).
+
+    A copy that leaves this data folder (``to``, ``extra_folder``: a USB drive) takes the case attachment
+    files along, into ``attachments/`` beside it, so a dead PC's clinic can be restored whole.
+    """
     if to is not None:
         vacuum_into(db, to)
+        mirror_attachments(data.attachments, to.parent / "attachments")
         return BackupResult(to, to.stat().st_size, None, ())
     target = data.backups / backup_name(datetime.now(), tag)
     vacuum_into(db, target)
@@ -110,6 +145,7 @@ def make_backup(db: Database, data: DataDir, to: Path | None = None, extra_folde
             extra = folder / target.name
             shutil.copy2(target, extra)  # a verified, closed copy: safe to copy byte-wise
             removed += rotate(folder)
+            mirror_attachments(data.attachments, folder / "attachments")
     return BackupResult(target, target.stat().st_size, extra, tuple(removed))
 
 

@@ -178,4 +178,8 @@ def restore_database(data: DataDir, source: Path, *, replace_site: bool = False)
     except BaseException:
         incoming.unlink(missing_ok=True)
         raise
+    # the case attachment files a backup took along (``attachments/`` beside it) that this folder lacks
+    from app.services.core.backup import mirror_attachments
+
+    mirror_attachments(Path(source).parent / "attachments", data.attachments)
     return RestoreResult(database, backup, kept, damaged, previous if another else None, previous)

@@ -149,3 +149,41 @@ def test_a_damaged_data_file_is_refused_with_what_to_do_and_left_as_it_is(tmp_pa
     result = run_cunyi("check", "--data", str(folder))
     assert result.returncode == 1 and "已损坏或不是村医通的数据库" in result.stderr and "Traceback" not in result.stderr
     assert damaged.read_bytes() == before
+
+
+def test_a_backup_on_a_usb_drive_takes_the_case_attachments_and_a_new_pc_gets_them_back(
+        demo_copy: Path, tmp_path: Path) -> None:
+    """``backup --to`` copies the attachment files into ``attachments/`` beside the copy; restoring that
+    copy into an empty folder (a new PC) brings them back."""
+    from PIL import Image
+
+    photo = tmp_path / "发票.png"
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(photo)
+    sv = bootstrap(demo_copy, backup_before_migrate=False)
+    try:
+        sv.identity.sign_in("doctor", "demo1234")
+        case = sv.cases.list()[0]
+        added = sv.cases.add_attachment(case.id, photo)
+    finally:
+        sv.close()
+    stored = sorted(p for p in (demo_copy / "attachments").rglob("*") if p.is_file())
+    assert stored and any(p.name == added.sha256 for p in stored)
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    made = run_cunyi("backup", "--data", str(demo_copy), "--to", str(usb / "cunyi-backup.db"))
+    assert made.returncode == 0, made.stderr
+    copied = sorted((usb / "attachments").rglob("*"))
+    assert [p.read_bytes() for p in copied if p.is_file()] == [p.read_bytes() for p in stored]
+
+    fresh = tmp_path / "new-pc"
+    restored = run_cunyi("restore", "--data", str(fresh), "--from", str(usb / "cunyi-backup.db"))
+    assert restored.returncode == 0, restored.stderr
+    sv = bootstrap(fresh, backup_before_migrate=False)
+    try:
+        sv.identity.sign_in("doctor", "demo1234")
+        path = Path(sv.cases.open_attachment(added.attachment_id))
+        assert path.is_file() and path.read_bytes() == (demo_copy / "attachments" / path.relative_to(
+            fresh / "attachments")).read_bytes()
+    finally:
+        sv.close()
