@@ -22,14 +22,14 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Case, CaseEvent, Resident, Site, User
 from app.db.uow import Database, now
 from app.domain import clock
 from app.domain.cases import NEXT, CaseTypes, case_type_of, check_family_relation, check_step, load_case_types
-from app.domain.enums import CaseStatus, CaseType
+from app.domain.enums import CaseStatus, CaseType, SiteKind
 from app.domain.errors import ForeignRecordError, NotFoundError, RuleViolation, ValidationError
 from app.domain.idcard import parse_id_number
 from app.domain.workdays import add_workdays
@@ -311,7 +311,7 @@ class CaseService(AttachmentsMixin):
             rows = s.execute(
                 select(month.label("month"), Case.site_id, Site.name, Case.case_type, func.count())
                 .join(Site, Site.id == Case.site_id)
-                .where(Case.accepted_on >= start, Case.accepted_on <= end)
+                .where(self._mine(), Case.accepted_on >= start, Case.accepted_on <= end)
                 .group_by("month", Case.site_id, Site.name, Case.case_type)
                 .order_by("month", Site.name, Case.case_type)).all()
         return [MonthlyCount(r[0], r[1], r[2], CaseType(r[3]), int(r[4])) for r in rows]
@@ -334,13 +334,20 @@ class CaseService(AttachmentsMixin):
                 for c in sorted(cases, key=lambda c: (c.accepted_on, c.site_id, c.case_no))]
 
     # -- queries ------------------------------------------------------------------------------------
+    def _mine(self) -> ColumnElement[bool]:
+        """The cases this site deals with: a village its own, a township those of its villages."""
+        local = self.db.local_site_id or ""
+        if self.db.local_site_kind == SiteKind.TOWNSHIP.value:
+            return Case.site_id.in_(select(Site.id).where(Site.township_id == local))
+        return Case.site_id == local
+
     def _query(self, s: OrmSession, where: CaseFilter, before: date | None = None) -> list[CaseInfo]:
         latest = (select(CaseEvent.case_id.label("case_id"), func.max(CaseEvent.step).label("step"))
                   .group_by(CaseEvent.case_id).subquery())
         status = (select(CaseEvent.case_id, CaseEvent.status, CaseEvent.occurred_at)
                   .join(latest, and_(CaseEvent.case_id == latest.c.case_id, CaseEvent.step == latest.c.step))
                   .subquery())
-        stmt = select(Case).join(status, status.c.case_id == Case.id)
+        stmt = select(Case).join(status, status.c.case_id == Case.id).where(self._mine())
         today = clock.today()
         closed = (CaseStatus.APPROVED.value, CaseStatus.REJECTED.value)
         if where.case_type:
