@@ -1,6 +1,6 @@
-"""One case beside the list: who, what, when due, the checklist (✓ collected, □ still missing), the
-timeline (办理记录: each step with its note, user and time) and the buttons of the steps this user may
-take now."""
+"""One case beside the list: who, what, when due, the checklist (✓ collected, □ still missing), its 附件
+(``ui.pages.cases.attachments``), the timeline (办理记录: each step with its note, user and time) and the
+buttons of the steps this user may take now."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.enums import CaseStatus
+from ui.pages.cases.attachments import AttachmentsPanel
 from ui.pages.cases.models import due_text
 from ui.widgets.layout import hint, row, section
 
@@ -56,6 +64,7 @@ class CaseDetail(QScrollArea):
         self.checklist = QLabel()
         self.checklist.setTextFormat(Qt.TextFormat.RichText)
         self.checklist.setWordWrap(True)
+        self.attachments = AttachmentsPanel()
         self.timeline_title = section("办理记录")
         self.timeline = QLabel()
         self.timeline.setObjectName("caseTimeline")
@@ -72,6 +81,7 @@ class CaseDetail(QScrollArea):
             layout.addLayout(row(*(self.buttons[k] for k in keys[start:start + 2]), None, spacing=8))
         layout.addWidget(self.checklist_title)
         layout.addWidget(self.checklist)
+        layout.addWidget(self.attachments)
         layout.addWidget(self.timeline_title)
         layout.addWidget(self.timeline)
         layout.addStretch(1)
@@ -81,8 +91,8 @@ class CaseDetail(QScrollArea):
     def show_case(self, case: Any, enabled: dict[str, bool] | None = None) -> None:
         self.case = case
         shown = case is not None
-        for w in (self.title, self.status, self.facts, self.checklist_title, self.checklist, self.timeline_title,
-                  self.timeline, *self.buttons.values()):
+        for w in (self.title, self.status, self.facts, self.checklist_title, self.checklist, self.attachments,
+                  self.timeline_title, self.timeline, *self.buttons.values()):
             w.setVisible(shown)
         self.empty.setVisible(not shown)
         if not shown:

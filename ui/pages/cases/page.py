@@ -1,19 +1,24 @@
 """帮办代办: a village's cases (受理 Ctrl+N, print the 受理回执 and 一次性告知单, 补齐材料重新报送) and the
 township's inbox of its villages' cases (报送, 退回补件, 办结, 不予办理), with the monthly counts per type
-and village.
+and village. Both sides add 附件 to the case shown (Ctrl+U) and open them (Enter or a double-click; at the
+township a file only its row has reached yet is fetched from the hub first).
 
-Keyboard: Alt+1 事项, Alt+2 月度统计; Ctrl+F searches by resident; Ctrl+N 受理 (village); F5 refreshes.
+Keyboard: Alt+1 事项, Alt+2 月度统计; Ctrl+F searches by resident; Ctrl+N 受理 (village); Ctrl+U 添加附件;
+F5 refreshes.
 工作台 tiles open the list through ``open_target``: ``overdue`` (已超期) and ``due_soon`` (3 个工作日内到期).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -30,6 +35,7 @@ from app.domain import clock
 from app.domain.enums import CaseStatus, CaseType, SiteKind
 from app.printing.case_docs import doc_data
 from app.services.cases.types import CaseFilter
+from ui.pages.cases.attachments import FILE_FILTER, FOLDER_SETTING, named_copy
 from ui.pages.cases.detail import CaseDetail
 from ui.pages.cases.dialogs import OpenCaseDialog, StepDialog, saved_phone
 from ui.pages.cases.models import CasesModel
@@ -78,6 +84,7 @@ class CasesPage(Page):
         shortcut(self, "Ctrl+F", self.focus_first)
         if self.village:
             shortcut(self, "Ctrl+N", self.new_case)
+        shortcut(self, "Ctrl+U", self.ask_attachment)
 
     # -- building ---------------------------------------------------------------------------------
     def _build_list(self) -> QWidget:
@@ -143,6 +150,10 @@ class CasesPage(Page):
                  "approve": self.approve, "reject": self.reject_case}
         for key, b in self.detail.buttons.items():
             b.clicked.connect(lambda _=False, k=key: slots[k]())
+        panel = self.detail.attachments
+        panel.add_button.clicked.connect(lambda _=False: self.ask_attachment())
+        panel.open_button.clicked.connect(lambda _=False: self.open_attachment())
+        panel.table.activated.connect(lambda _index: self.open_attachment())  # Enter, double-click
         if self.township:
             self.detail.buttons["submit"].setProperty("kind", "primary")
             self.detail.buttons["approve"].setProperty("kind", "primary")
@@ -275,7 +286,83 @@ class CasesPage(Page):
             "approve": status is CaseStatus.SUBMITTED and self.ctx.allows("cases.approve"),
             "reject": status is CaseStatus.SUBMITTED and self.ctx.allows("cases.reject"),
         }
+        shown = self.detail.case
         self.detail.show_case(case, enabled)
+        panel = self.detail.attachments
+        if shown is None or shown.id != case.id:
+            panel.error.clear_error()
+            panel.set_rows([])
+        panel.add_button.setEnabled(self.ctx.allows("cases.attach"))
+        self.load_attachments()
+
+    # -- 附件 -------------------------------------------------------------------------------------
+    def load_attachments(self, select_id: str | None = None) -> None:
+        case = self.detail.case
+        if case is None:
+            return
+        cases, case_id = self.ctx.sv.cases, case.id
+
+        def listed(found: list[Any]) -> None:
+            if self.detail.case is not None and self.detail.case.id == case_id:
+                self.detail.attachments.set_rows(found)
+                if select_id:
+                    self.detail.attachments.select(select_id)
+
+        Op(self, lambda: cases.attachments(case_id)).success(listed).run()
+
+    def ask_attachment(self) -> None:
+        """添加附件 (Ctrl+U): pick a scan or photo for the case shown."""
+        if self.detail.case is None or not self.ctx.allows("cases.attach") or self.tabs.currentIndex() != 0:
+            return
+        settings = QSettings()
+        folder = str(settings.value(FOLDER_SETTING, str(Path.home())))
+        chosen, _ = QFileDialog.getOpenFileName(self, "添加附件", folder, FILE_FILTER)
+        if chosen:
+            settings.setValue(FOLDER_SETTING, str(Path(chosen).parent))
+            self.add_attachment(Path(chosen))
+
+    def add_attachment(self, path: Path) -> None:
+        """Attach the file at ``path`` to the case shown; a refusal is said in red under the 附件 list."""
+        case = self.detail.case
+        if case is None:
+            return
+        cases, panel = self.ctx.sv.cases, self.detail.attachments
+        panel.error.clear_error()
+
+        def added(info: Any) -> None:
+            self.report(f"{case.case_no} 已添加附件：{info.file_name}")
+            self.load_attachments(info.attachment_id)
+
+        Op(self, lambda: cases.add_attachment(case.id, path)).busy("正在压缩并保存附件…").success(added) \
+            .failure(self._attachment_refused).changes("cases").run()
+
+    def open_attachment(self) -> None:
+        """打开 (Enter, double-click): the selected attachment in the system's viewer, fetched first when
+        only its row is here."""
+        chosen = self.detail.attachments.current()
+        if chosen is None:
+            return
+        cases, panel = self.ctx.sv.cases, self.detail.attachments
+        panel.error.clear_error()
+
+        def fetch() -> Path:
+            return named_copy(cases.open_attachment(chosen.attachment_id), chosen.file_name, chosen.sha256)
+
+        def opened(path: Path) -> None:
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self._attachment_refused(f"附件“{chosen.file_name}”没有能打开的程序，文件在：{path}")
+                return
+            self.report(f"已打开附件：{chosen.file_name}")
+            if not chosen.present:
+                self.load_attachments(chosen.attachment_id)
+
+        busy = "" if chosen.present else "正在从乡镇同步服务取回附件…"
+        Op(self, fetch).busy(busy).success(opened).failure(self._attachment_refused).run()
+
+    def _attachment_refused(self, error: Any) -> None:
+        panel = self.detail.attachments
+        panel.error.show_error(str(error))
+        QTimer.singleShot(0, lambda: self.detail.ensureWidgetVisible(panel.error))  # after the label's layout
 
     def load_counts(self) -> None:
         year = self.year.value()
