@@ -1,19 +1,24 @@
 """帮办代办 across two sites with a REAL hub on loopback, in the order of issue 13's acceptance:
 (1) the village opens a case and prints the 受理回执 (its PDF text checked); (2) sync; (3) the township
 returns the case for material (after refusing a return naming nothing and a rejection without a reason);
-(4) the village sees the return and resubmits; (5) the township approves, and both sides show 已办结."""
+(4) the village sees the return and resubmits; (5) the township approves, and both sides show 已办结.
+Along the way a photo of the receipt the village attached opens at the township after sync, the same bytes."""
 
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 import shiboken6
 from cases_ui import add_residents
 from op_keys import OFFSCREEN_POPUP_NOISE, press, settle
+from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices
 from site_harness import PASSWORD as JOIN_PASSWORD
 
+from app.db import blobs
 from app.domain.enums import CaseStatus
 from ui.app import create_main_window
 from ui.workers import wait_idle
@@ -54,8 +59,8 @@ def _status(page) -> str:  # noqa: ANN001
     return page.model.index(0, page.model.column_of("办理状态")).data()
 
 
-def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_screens(join_site, qtbot,
-                                                                                      artifact) -> None:
+def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_screens(join_site, qtbot, artifact,
+                                                                                      tmp_path, monkeypatch) -> None:
     township = join_site("township")
     village = join_site("village", township.site_id)
     with village.services() as sv:
@@ -93,6 +98,16 @@ def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_sc
                   f"办结时限： {case.due_on.year}年{case.due_on.month}月{case.due_on.day}日前（30 个工作日）",
                   "负责人： 张医生", "联系电话： 0371-5550123", "王秀英"):
         assert words in ack, words
+    # a phone photo of the receipt, attached (shrunk to 2000 px on its long side)
+    photo = tmp_path / "收费票据.jpg"
+    Image.new("RGB", (2400, 1800), (230, 225, 210)).save(photo, "JPEG", quality=95)
+    vpage.add_attachment(photo)
+    settle()
+    [attached] = vpage.detail.attachments.rows
+    stored = blobs.blob_path(village.data / "attachments", attached.sha256).read_bytes()
+    assert attached.file_name == "收费票据.jpg" and len(stored) == attached.size
+    opened: list[Path] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(Path(url.toLocalFile())) or True)
 
     # (2) sync: the village sends, the township fetches
     _sync(vwin)
@@ -104,6 +119,22 @@ def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_sc
     assert not tpage.new_button.isVisible()
     assert tpage.detail.buttons["submit"].isEnabled() and not tpage.detail.buttons["approve"].isEnabled()
     artifact(twin, "cases-township-inbox")
+    # the village's photo opens at the township, the very bytes the village stored; sync brought the file,
+    # which is removed here so that opening it fetches it from the hub
+    assert [a.attachment_id for a in tpage.detail.attachments.rows] == [attached.attachment_id]
+    here = blobs.blob_path(township.data / "attachments", attached.sha256)
+    assert here.read_bytes() == stored
+    here.unlink()
+    tpage.load_attachments()
+    settle()
+    assert not tpage.detail.attachments.rows[0].present
+    tpage.detail.attachments.table.setFocus()
+    press(Qt.Key.Key_Return)
+    settle()
+    assert not tpage.detail.attachments.error.isVisible(), tpage.detail.attachments.error.text()
+    assert [p.name for p in opened] == ["收费票据.jpg"] and opened[0].read_bytes() == stored
+    assert here.read_bytes() == stored and tpage.detail.attachments.rows[0].present
+    artifact(twin, "cases-township-attachment")
 
     # (3) the township forwards, refuses a return naming nothing and a rejection without a reason, returns
     tpage.detail.buttons["submit"].click()
@@ -170,3 +201,6 @@ def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_sc
     assert not any(b.isEnabled() for k, b in tpage.detail.buttons.items())
     artifact(twin, "cases-township-done")
     artifact(vwin, "cases-village-done")
+    for window in (twin, vwin):  # everything either side wrote has reached the hub, and the status bar says so
+        assert window.ctx.sv.sync.status().pending == 0
+        qtbot.waitUntil(lambda window=window: window.sync_label.text().startswith("已同步"), timeout=10_000)
