@@ -203,4 +203,4 @@ def test_a_case_goes_to_the_township_is_returned_resubmitted_and_done_on_both_sc
     artifact(vwin, "cases-village-done")
     for window in (twin, vwin):  # everything either side wrote has reached the hub, and the status bar says so
         assert window.ctx.sv.sync.status().pending == 0
-        qtbot.waitUntil(lambda window=window: window.sync_label.text().startswith("已同步"), timeout=10_000)
+        qtbot.waitUntil(lambda window=window: window.sync_label.text().startswith("已同步"), timeout=1_000)
