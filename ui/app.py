@@ -117,6 +117,10 @@ def setup_application(app: QApplication) -> QApplication:
     load_translations(app)
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE_FILE.read_text(encoding="utf-8").replace("@ICONS@", resource("icons").as_posix()))
+    from ui.widgets.file_copies import forget_copies
+
+    forget_copies()  # left by a run that did not quit normally
+    app.aboutToQuit.connect(forget_copies)
     app.setProperty("cunyi_ready", True)
     return app
 

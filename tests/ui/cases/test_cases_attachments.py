@@ -125,3 +125,21 @@ def test_a_village_adds_opens_and_is_refused_attachments(open_window, make_site,
         assert opened[1].read_bytes() == blobs.blob_path(data / "attachments", panel.rows[0].sha256).read_bytes()
     finally:
         QSettings().remove(FOLDER_SETTING)
+
+
+def test_the_named_copies_of_opened_attachments_go_when_the_program_quits(qapp, tmp_path, monkeypatch) -> None:
+    """Patients' papers opened under their own names do not stay in the temporary folder."""
+    import tempfile
+
+    from ui.widgets.file_copies import copies_root, named_copy
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # this test's own temporary folder
+    (tmp_path / "temp").mkdir()
+
+    stored = tmp_path / ("ab" * 32)
+    stored.write_bytes(b"%PDF-1.4 test")
+    copy = named_copy(stored, "发票.pdf", stored.name)
+    assert copy.name == "发票.pdf" and copy.read_bytes() == stored.read_bytes()
+    assert copy.is_relative_to(copies_root())
+    qapp.aboutToQuit.emit()
+    assert not copies_root().exists()

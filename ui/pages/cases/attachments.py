@@ -5,16 +5,13 @@
 service calls through ``Op``.
 
 A stored file is named by the SHA-256 of its bytes, without an extension, so it is opened as a copy that
-has the attachment's own file name (``named_copy``): the system then picks the program by its extension.
+has the attachment's own file name (``ui.widgets.file_copies``, removed when the program quits).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -55,21 +52,6 @@ def added_text(when: datetime) -> str:
 def type_text(media_type: str) -> str:
     """``PNG 图片`` → ``PNG``: the short name of a stored type."""
     return TYPES[media_type][2].split()[0] if media_type in TYPES else media_type
-
-
-def named_copy(path: Path, file_name: str, sha256: str) -> Path:
-    """A copy of the stored file at ``path`` named ``file_name``, in this user's temporary folder.
-
-    Made once per file (a copy already there with the same size is kept)."""
-    folder = Path(tempfile.gettempdir()) / "cunyi-附件" / sha256[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    name = Path(file_name).name.strip() or sha256[:16]
-    target = folder / name
-    if not target.is_file() or target.stat().st_size != path.stat().st_size:
-        tmp = folder / f".{name}.tmp"
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
-    return target
 
 
 class AttachmentsPanel(QWidget):

@@ -35,11 +35,12 @@ from app.domain import clock
 from app.domain.enums import CaseStatus, CaseType, SiteKind
 from app.printing.case_docs import doc_data
 from app.services.cases.types import CaseFilter
-from ui.pages.cases.attachments import FILE_FILTER, FOLDER_SETTING, named_copy
+from ui.pages.cases.attachments import FILE_FILTER, FOLDER_SETTING
 from ui.pages.cases.detail import CaseDetail
 from ui.pages.cases.dialogs import OpenCaseDialog, StepDialog, saved_phone
 from ui.pages.cases.models import CasesModel
 from ui.printing import PrintOutcome, print_case_doc, receipts_folder
+from ui.widgets.file_copies import named_copy
 from ui.widgets.layout import button, hint, row, setup_table, shortcut
 from ui.widgets.page import Page
 from ui.widgets.tables import fit_columns
