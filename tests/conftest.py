@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -11,6 +13,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# each test process has a temporary folder of its own: what the app keeps there (copies of opened
+# attachments, removed at start and quit) is never another parallel test's
+_temp = Path(tempfile.gettempdir()) / f"cunyi-tests-{os.getpid()}"
+_temp.mkdir(exist_ok=True)
+atexit.register(shutil.rmtree, _temp, True)
+os.environ["TMPDIR"] = str(_temp)
+tempfile.tempdir = None
 # Qt warns (and qt_log_level_fail=WARNING fails the test) when XDG_RUNTIME_DIR is missing
 if not os.environ.get("XDG_RUNTIME_DIR"):
     _runtime = os.path.join(tempfile.gettempdir(), f"cunyi-xdg-{os.getuid()}")
