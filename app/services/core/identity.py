@@ -34,6 +34,8 @@ class SiteInfo:
     store_id: str | None
     #: a village enrolled under a township hub reads the township's catalog and may not write it
     enrolled: bool = False
+    #: the clinic's phone, printed on the papers it gives residents (受理回执, 一次性告知单)
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class UserInfo:
 
 
 _LOCAL_SITE = (
-    "SELECT s.id, s.kind, s.name, s.code, s.township_id, s.region, "
+    "SELECT s.id, s.kind, s.name, s.code, s.township_id, s.region, s.phone, "
     "(SELECT st.id FROM stores st WHERE st.site_id = s.id LIMIT 1) AS store_id, l.enrolled_at "
     "FROM local_site l JOIN sites s ON s.id = l.site_id WHERE l.id = 1"
 )
@@ -82,7 +84,7 @@ class IdentityService:
         if row is None:
             raise RuleViolation("本机尚未建站，请先完成建站向导")
         return SiteInfo(row["id"], SiteKind(row["kind"]), row["name"], row["code"], row["township_id"], row["region"],
-                        row["store_id"], row["enrolled_at"] is not None)
+                        row["store_id"], row["enrolled_at"] is not None, row["phone"] or "")
 
     def sign_in(self, username: str, password: str, at: datetime | None = None) -> UserInfo:
         """Check the password and make the user the session's actor.

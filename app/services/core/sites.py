@@ -20,7 +20,8 @@ from app.services.core.identity import SiteInfo
 
 def _info(site: Site, store_id: str | None, enrolled: bool = False) -> SiteInfo:
     return SiteInfo(
-        site.id, SiteKind(site.kind), site.name, site.code, site.township_id, site.region, store_id, enrolled
+        site.id, SiteKind(site.kind), site.name, site.code, site.township_id, site.region, store_id, enrolled,
+        site.phone or "",
     )
 
 

@@ -188,3 +188,32 @@ def test_the_township_inbox_has_no_受理_and_tiles_follow_the_area(open_window,
         ("cases.overdue", "0 件", "overdue"), ("cases.due_soon", "0 件", "due_soon")]
     assert cases_tiles(sv, TileScope(Role.CASE_WORKER, SiteKind.TOWNSHIP, date(2026, 6, 15),
                                      frozenset({"dashboard"}))) == []
+
+
+def test_the_papers_phone_is_the_clinics_own_until_one_is_typed_here(qapp, clinic) -> None:  # noqa: ANN001
+    """The 受理 dialog's 联系电话 starts as the clinic's phone from its site row; a number typed on this
+    computer is kept and used from then on."""
+    import sqlite3
+    from contextlib import closing
+
+    from PySide6.QtCore import QSettings
+
+    from app.bootstrap import bootstrap
+    from ui.pages.cases.dialogs import PHONE_SETTING, saved_phone
+
+    data, _ = clinic
+    with closing(sqlite3.connect(data / "cunyi.db")) as con, con:
+        con.execute("UPDATE sites SET phone = '0376-8562001' WHERE id = (SELECT site_id FROM local_site)")
+    sv = bootstrap(data, backup_before_migrate=False)
+    try:
+        assert sv.identity.local_site().phone == "0376-8562001"
+    finally:
+        sv.close()
+    settings = QSettings()
+    settings.remove(PHONE_SETTING)
+    try:
+        assert saved_phone("0376-8562001") == "0376-8562001"
+        settings.setValue(PHONE_SETTING, "0371-5550123")
+        assert saved_phone("0376-8562001") == "0371-5550123"
+    finally:
+        settings.remove(PHONE_SETTING)

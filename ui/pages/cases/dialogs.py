@@ -38,8 +38,9 @@ from ui.workers import Op
 PHONE_SETTING = "cases/phone"
 
 
-def saved_phone() -> str:
-    return str(QSettings().value(PHONE_SETTING, "") or "")
+def saved_phone(site_phone: str = "") -> str:
+    """The phone for the papers: the one typed last on this computer, else the clinic's own (its site row)."""
+    return str(QSettings().value(PHONE_SETTING, "") or "") or site_phone
 
 
 class _Checklist(QGroupBox):
@@ -72,7 +73,7 @@ class OpenCaseDialog(QDialog):
 
     opened = Signal(object, object)  # CaseOpened, phone text
 
-    def __init__(self, sv: Any, types: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, sv: Any, types: Any, parent: QWidget | None = None, site_phone: str = "") -> None:
         super().__init__(parent)
         self.sv = sv
         self.types = types
@@ -100,7 +101,7 @@ class OpenCaseDialog(QDialog):
         self.agent_relation.lineEdit().setPlaceholderText("如 子女、配偶")
         self.note = QLineEdit()
         self.note.setPlaceholderText("可不填")
-        self.phone = QLineEdit(saved_phone())
+        self.phone = QLineEdit(saved_phone(site_phone))
         self.phone.setPlaceholderText("印在回执和告知单上，如 0371-5550123")
         form.addRow("居民", self.resident_box)
         form.addRow("", self.resident_label)

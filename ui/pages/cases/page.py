@@ -420,7 +420,7 @@ class CasesPage(Page):
             cases = self.ctx.sv.cases
             Op(self, cases.case_types).success(lambda t: (setattr(self, "types", t), self.new_case())).run()
             return None
-        dialog = OpenCaseDialog(self.ctx.sv, self.types, self)
+        dialog = OpenCaseDialog(self.ctx.sv, self.types, self, site_phone=self.ctx.site.phone)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.opened.connect(self._opened)
         self.dialog = dialog
@@ -443,7 +443,7 @@ class CasesPage(Page):
         case_id = case_id or (self.detail.case.id if self.detail.case else None)
         if not case_id:
             return
-        sv, clinic, phone = self.ctx.sv, self.ctx.site.name, saved_phone()
+        sv, clinic, phone = self.ctx.sv, self.ctx.site.name, saved_phone(self.ctx.site.phone)
 
         def fetch() -> tuple[str, Any]:
             return str(sv.settings.get("printer_name")), doc_data(sv.cases.get(case_id), clinic, phone)
