@@ -30,15 +30,22 @@ def test_manual_reimbursement_within_30_working_days_across_the_spring_festival(
     assert workdays_between(date(2026, 2, 10), date(2026, 3, 30)) == 30
 
 
+#: the last year the installed chinese-calendar knows (each release adds the year just announced)
+LAST_KNOWN = max(year for year in range(2004, 2100) if year_known(year))
+
+
 def test_a_year_the_calendar_does_not_know_counts_monday_to_friday_with_a_warning() -> None:
-    assert year_known(2026) and not year_known(2027)
-    assert is_workday(date(2027, 1, 1)) == (True, False)  # a Friday: New Year's Day unknown, counted
-    assert is_workday(date(2027, 1, 2)) == (False, False)
-    due = add_workdays(date(2027, 3, 1), 5)  # Monday
-    assert due.due_on == date(2027, 3, 8) and due.fallback_years == (2027,)
-    assert "2027 年" in due.warning and "周一至周五" in due.warning and "2027-03-08" in due.warning
-    across = add_workdays(date(2026, 12, 30), 5)  # 12-31 from the calendar, then Mon–Fri in 2027
-    assert across.due_on == date(2027, 1, 6) and across.fallback_years == (2027,)
+    # 2101: no release of the calendar will know it, whatever version is installed
+    assert year_known(2026) and not year_known(2101)
+    assert is_workday(date(2101, 1, 3)) == (True, False)  # a Monday: counted, unknown
+    assert is_workday(date(2101, 1, 1)) == (False, False)  # a Saturday
+    due = add_workdays(date(2101, 3, 7), 5)  # Monday
+    assert due.due_on == date(2101, 3, 14) and due.fallback_years == (2101,)
+    assert "2101 年" in due.warning and "周一至周五" in due.warning and "2101-03-14" in due.warning
+    # across the end of the last year the calendar knows: Mon–Fri from then on, and said so
+    across = add_workdays(date(LAST_KNOWN, 12, 30), 5)
+    assert across.due_on.year == LAST_KNOWN + 1 and across.due_on.weekday() < 5
+    assert across.fallback_years == (LAST_KNOWN + 1,)
     assert not add_workdays(date(2026, 12, 1), 3).fallback
 
 
