@@ -117,6 +117,7 @@ class CasesPage(Page):
         for box in (self.type_filter, self.status_filter, self.due_filter, self.person_filter, self.village_filter):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(7)
+        self.village_filter.setMinimumContentsLength(11)  # 全部村卫生室 and a village's name, whole
         filters = row(self.search, self.village_filter, self.type_filter, self.status_filter, self.due_filter,
                       self.person_filter, spacing=8)
         filters.setStretch(0, 1)
