@@ -13,16 +13,14 @@ few calls (``drawString``, ``line``, ``setFont``…).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import register_fonts
+from .prescription import a5_pdf_bytes
 from .receipt import Pen
 
 #: the box of a checklist line, in points
@@ -155,26 +153,14 @@ def draw_acknowledgment(canvas, data: CaseDocData, font: str) -> None:
     pen.columns([(pen.inner, _date(data.accepted_on), "r")], 10)
 
 
-def _pdf(draw, data: CaseDocData, title: str) -> bytes:
-    font = register_fonts()
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A5, pageCompression=1, initialFontName=font)
-    canvas.setTitle(f"{title} {data.case_no}")
-    canvas.setCreator("村医通")
-    draw(canvas, data, font)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
-
-
 def notice_pdf_bytes(data: CaseDocData) -> bytes:
     """The 一次性告知单 as a PDF (A5)."""
-    return _pdf(draw_notice, data, "一次性告知单")
+    return a5_pdf_bytes(draw_notice, data, f"一次性告知单 {data.case_no}")
 
 
 def acknowledgment_pdf_bytes(data: CaseDocData) -> bytes:
     """The 受理回执 as a PDF (A5)."""
-    return _pdf(draw_acknowledgment, data, "受理回执")
+    return a5_pdf_bytes(draw_acknowledgment, data, f"受理回执 {data.case_no}")
 
 
 def write_case_doc(path: Path | str, data: CaseDocData, kind: str) -> Path:

@@ -51,17 +51,22 @@ class PrescriptionData:
     agent: str = ""
 
 
-def prescription_pdf_bytes(data: PrescriptionData) -> bytes:
-    """Draw the 处方笺 on A5 and return the PDF."""
+def a5_pdf_bytes(draw, data, title: str) -> bytes:  # noqa: ANN001 - draw(canvas, data, font)
+    """One A5 page drawn by ``draw(canvas, data, font)`` with the bundled font, as a PDF titled ``title``."""
     font = register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1, initialFontName=font)
-    canvas.setTitle(f"处方笺 {data.number}")
+    canvas.setTitle(title)
     canvas.setCreator("村医通")
-    draw_prescription(canvas, data, font)
+    draw(canvas, data, font)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def prescription_pdf_bytes(data: PrescriptionData) -> bytes:
+    """Draw the 处方笺 on A5 and return the PDF."""
+    return a5_pdf_bytes(draw_prescription, data, f"处方笺 {data.number}")
 
 
 def draw_prescription(canvas, data: PrescriptionData, font: str) -> None:  # noqa: ANN001 - a reportlab Canvas or alike
