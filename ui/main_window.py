@@ -315,9 +315,6 @@ class MainWindow(QMainWindow):
                 self.ctx.background_sync.schedule).run()
 
     def _sync_finished(self, _result: object, error: str | None) -> None:
-        """A sync ended: the indicator reads the status again (a sync that only pushed changed no page's
-        data, so nothing else would refresh it and it kept saying 待上传)."""
-        self._status_soon.start()
         if error:
             self.sync_label.setToolTip(error)
 
