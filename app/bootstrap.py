@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from app.services.core.settings import SettingsService
     from app.services.settlement.service import SettlementService
     from app.services.cases.service import CaseService
+    from app.services.statements.service import StatementService
+    from app.services.transfers.overview import OverviewService
+    from app.services.transfers.service import TransfersService
     from app.services.core.status import StatusService
     from app.joining import Joined
     from app.services.stock.mapping import UnmappedDrug
@@ -201,6 +204,27 @@ class Services:
         service = CaseService(self.db, self.session)
         service.fetch_blob = self._fetch_attachment
         return service
+
+    @cached_property
+    def transfers(self) -> TransfersService:
+        """三统: purchasing, requisitions 报量, shipments 调拨 and receipts 调拨入库, returns."""
+        from app.services.transfers.service import TransfersService
+
+        return TransfersService(self.db, self.session)
+
+    @cached_property
+    def overview(self) -> OverviewService:
+        """村室药品一览: every village's stock as the township sees it."""
+        from app.services.transfers.overview import OverviewService
+
+        return OverviewService(self.db, self.session)
+
+    @cached_property
+    def statements(self) -> StatementService:
+        """统一结算单: the township's monthly statements, a village's month-end marks and acknowledgments."""
+        from app.services.statements.service import StatementService
+
+        return StatementService(self.db, self.session)
 
     def _fetch_attachment(self, attachment_id: str, root: Path) -> None:
         """Fetch an attachment's file from the hub (a case opened before its files were fetched)."""

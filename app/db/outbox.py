@@ -34,6 +34,14 @@ APPEND_ONLY = {
     "policies": "待遇政策文件导入后不能修改，新版本请重新选择文件导入",
     "case_events": "办理记录只能追加，情况有变请再记一步",
     "case_attachments": "附件添加后不能修改，有误请再添加一份",
+    "purchase_receipts": "采购入库单已定稿，不能修改，有误请做采购退货",
+    "purchase_lines": "采购入库明细已定稿，不能修改，有误请做采购退货",
+    "transfer_receipts": "调拨入库单已确认，不能修改",
+    "transfer_receipt_lines": "调拨入库明细已确认，不能修改",
+    "stock_returns": "退回乡镇单已发出，不能修改",
+    "return_receipts": "退货验收已确认，不能修改",
+    "month_closes": "月结标记只能追加",
+    "statement_acknowledgments": "结算单确认后不能修改",
     "audit_log": "审计日志只能追加",
 }
 

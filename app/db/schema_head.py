@@ -30,7 +30,7 @@ GENERATED_TRIGGERS = (
 )
 
 #: ``triggers_digest(app.db.outbox.trigger_sql().items())``; a unit test keeps it true
-TRIGGERS_DIGEST = "6b62b55ac04fdc1d893c7eff32542eefcd8746b1167057e300f110229c335525"
+TRIGGERS_DIGEST = "6ae82aff0bfd68df6180e3bebff2a49e6afee639beb4498e7032de504f86c1f0"
 
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

@@ -57,6 +57,7 @@ class MovementKind(StrEnum):
     RETURN_TO_TOWNSHIP = "return"  # 退回乡镇
     TRANSFER_IN = "transfer_in"  # 调拨入库
     TRANSFER_OUT = "transfer_out"  # 调拨出库
+    SUPPLIER_RETURN = "supplier_return"  # 采购退货 (the township returns to the distributor)
     REVERSAL = "reversal"  # 冲正
 
     @property
@@ -72,6 +73,7 @@ MOVEMENT_LABELS = {
     MovementKind.RETURN_TO_TOWNSHIP: "退回乡镇",
     MovementKind.TRANSFER_IN: "调拨入库",
     MovementKind.TRANSFER_OUT: "调拨出库",
+    MovementKind.SUPPLIER_RETURN: "采购退货",
     MovementKind.REVERSAL: "冲正",
 }
 
@@ -85,6 +87,7 @@ class TraceEventKind(StrEnum):
     UNSOLD = "unsold"  # the sale was reversed: the box is back on the shelf
     SHIPPED = "shipped"  # 调拨出库 to another store
     RETURNED = "returned"  # 退回乡镇
+    SUPPLIER_RETURNED = "supplier_return"  # 采购退货: back to the distributor
 
     @property
     def label(self) -> str:
@@ -98,6 +101,7 @@ TRACE_EVENT_LABELS = {
     TraceEventKind.UNSOLD: "销售冲正",
     TraceEventKind.SHIPPED: "调出",
     TraceEventKind.RETURNED: "退回乡镇",
+    TraceEventKind.SUPPLIER_RETURNED: "退回配送企业",
 }
 
 

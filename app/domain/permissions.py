@@ -8,8 +8,8 @@ page hides a button whose use case ``allowed`` says no. So the screens and the s
 disagree.
 
 A use case with an ``area`` opens that area of the app to its roles. Entries named ``view.<area>`` are
-areas whose use cases are still to come (transfers, cases) or that every user has (dashboard,
-reports, sync). ``settlement.reverse_earlier_day`` is a rule inside ``settlement.reverse``: a village
+areas every user of those roles has (dashboard, reports, sync, and the lists of transfers and
+statements). ``settlement.reverse_earlier_day`` is a rule inside ``settlement.reverse``: a village
 doctor reverses the same day's settlements, an administrator also earlier days'.
 
 The signed-out actor has no role (``""``) and so may do nothing.
@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, Permission] = {
     # areas every user sees, or whose use cases are still to come
     "view.dashboard": _p("查看工作台", STAFF, area="dashboard"),
     "view.transfers": _p("查看调拨与报量", {D, P, A}, area="transfers"),
+    "view.statements": _p("查看统一结算单", {D, P, A}, area="statements"),
     "view.cases": _p("查看帮办代办", {D, C, A}, area="cases"),
     "view.reports": _p("查看报表", STAFF, area="reports"),
     "view.sync": _p("查看同步", STAFF, area="sync"),
@@ -119,6 +120,29 @@ PERMISSIONS: dict[str, Permission] = {
     "cases.approve": _p("办结帮办代办事项", {C, A}, TOWNSHIP, area="cases"),
     "cases.reject": _p("不予办理", {C, A}, TOWNSHIP, area="cases"),
     "cases.attach": _p("添加帮办代办附件", {D, C, A}, area="cases"),
+    # township operations 三统 (DESIGN §1, §4): purchasing, requisitions 报量, shipments 调拨, receipts
+    "transfers.read": _p("查看调拨与报量", {D, P, A}),
+    "transfers.save_distributor": _p("维护配送企业", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.set_reference_price": _p("维护集采前参考价", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.receive_purchase": _p("采购入库", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.return_purchase": _p("采购退货", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.create_requisition": _p("报量", {D, A}, VILLAGE, area="transfers"),
+    "transfers.cancel_requisition": _p("撤回报量单", {D, A}, VILLAGE, area="transfers"),
+    "transfers.review_requisition": _p("审核报量", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.draft_shipment": _p("开调拨出库单", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.cancel_shipment": _p("作废调拨出库单", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.ship": _p("调拨出库", {P, A}, TOWNSHIP, area="transfers"),
+    "transfers.receive_shipment": _p("调拨入库", {D, A}, VILLAGE, area="transfers"),
+    "transfers.receive_return": _p("验收村卫生室退回的药品", {P, A}, TOWNSHIP, area="transfers"),
+    # the township's overview of its villages' drugs 村室药品一览
+    "overview.read": _p("查看村室药品一览", {P, A}, TOWNSHIP, area="village_stock"),
+    # monthly unified statements 统一结算单
+    "statements.read": _p("查看统一结算单", {D, P, A}),
+    "statements.set_subsidy": _p("录入基药补助", {P, A}, TOWNSHIP, area="statements"),
+    "statements.draft": _p("生成统一结算单", {P, A}, TOWNSHIP, area="statements"),
+    "statements.finalise": _p("统一结算单定稿", {P, A}, TOWNSHIP, area="statements"),
+    "statements.acknowledge": _p("确认统一结算单", {D, A}, VILLAGE, area="statements"),
+    "statements.close_month": _p("月结", STAFF, VILLAGE),
 }
 
 #: rules checked inside another use case (not a method of their own): rule → the use case

@@ -11,6 +11,8 @@ AREAS: dict[str, str] = {
     "outpatient": "门诊收费",
     "stock": "药品库存",
     "transfers": "调拨与报量",
+    "village_stock": "村室药品",
+    "statements": "统一结算",
     "residents": "居民档案",
     "cases": "帮办代办",
     "reports": "报表",

@@ -20,6 +20,12 @@ TABLE_NAMES = {
     "visits": "就诊记录", "prescription_lines": "处方明细", "settlements": "结算记录", "reversals": "冲正记录",
     "receipt_prints": "票据打印记录", "drug_mappings": "药品目录对照",
     "cases": "帮办代办事项", "case_events": "办理记录", "case_attachments": "附件",
+    "distributors": "配送企业", "drug_reference_prices": "集采前参考价", "purchase_receipts": "采购入库单",
+    "purchase_lines": "采购入库明细", "requisitions": "报量单", "requisition_lines": "报量明细",
+    "shipments": "调拨出库单", "shipment_lines": "调拨出库明细", "transfer_receipts": "调拨入库单",
+    "transfer_receipt_lines": "调拨入库明细", "stock_returns": "退回乡镇单", "return_receipts": "退货验收",
+    "essential_drug_subsidies": "基药补助", "month_closes": "月结标记", "statements": "统一结算单",
+    "statement_acknowledgments": "结算单确认",
 }
 
 #: a field named by a rejection → 中文
@@ -27,7 +33,8 @@ FIELD_NAMES = {
     "owner_site_id": "所属站点", "id_number": "身份证号", "name": "名称", "site_id": "站点", "store_id": "药房",
     "drug_id": "药品", "resident_id": "居民", "batch_id": "批次", "quantity": "数量", "username": "用户名",
     "case_id": "帮办代办事项", "case_no": "事项编号", "to_site_id": "接收站点",
-    "sha256": "附件文件",
+    "sha256": "附件文件", "shipment_id": "调拨出库单", "shipment_line_id": "调拨出库明细",
+    "requisition_id": "报量单", "statement_id": "统一结算单", "return_id": "退回乡镇单", "month": "月份",
 }
 
 #: synced table → the ``data_changed`` areas of the pages that show it
@@ -41,6 +48,14 @@ TABLE_AREAS: dict[str, tuple[str, ...]] = {
     "visits": ("outpatient",), "prescription_lines": ("outpatient",), "settlements": ("outpatient",),
     "reversals": ("outpatient",), "receipt_prints": ("outpatient",),
     "cases": ("cases",), "case_events": ("cases",), "case_attachments": ("cases",),
+    "distributors": ("transfers",), "drug_reference_prices": ("statements",),
+    "purchase_receipts": ("transfers", "stock"), "purchase_lines": ("transfers", "stock"),
+    "requisitions": ("transfers",), "requisition_lines": ("transfers",),
+    "shipments": ("transfers",), "shipment_lines": ("transfers",),
+    "transfer_receipts": ("transfers", "stock", "statements"), "transfer_receipt_lines": ("transfers", "stock", "statements"),
+    "stock_returns": ("transfers", "stock", "statements"), "return_receipts": ("transfers", "statements"),
+    "essential_drug_subsidies": ("statements",), "month_closes": ("statements",),
+    "statements": ("statements",), "statement_acknowledgments": ("statements",),
 }
 
 

@@ -14,10 +14,10 @@ ALL = set(AREAS)
     ("role", "kind", "expected"),
     [
         (Role.VILLAGE_DOCTOR, SiteKind.VILLAGE,
-         ["dashboard", "outpatient", "stock", "transfers", "residents", "cases", "reports", "sync"]),
-        (Role.ADMIN, SiteKind.VILLAGE, list(AREAS)),
+         ["dashboard", "outpatient", "stock", "transfers", "statements", "residents", "cases", "reports", "sync"]),
+        (Role.ADMIN, SiteKind.VILLAGE, [a for a in AREAS if a != "village_stock"]),
         (Role.ADMIN, SiteKind.TOWNSHIP, [a for a in AREAS if a != "outpatient"]),
-        (Role.TOWNSHIP_PHARMACIST, SiteKind.TOWNSHIP, ["dashboard", "stock", "transfers", "reports", "sync"]),
+        (Role.TOWNSHIP_PHARMACIST, SiteKind.TOWNSHIP, ["dashboard", "stock", "transfers", "village_stock", "statements", "reports", "sync"]),
         (Role.CASE_WORKER, SiteKind.TOWNSHIP, ["dashboard", "residents", "cases", "reports", "sync"]),
     ],
 )

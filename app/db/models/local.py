@@ -145,3 +145,20 @@ class LoginState(Base):
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PeerSyncStatus(Base):
+    """What the hub last said about another site of this township (never synced; the township's copy).
+
+    Filled by the sync client after each sync of a township from the hub's list of its villages, so the
+    村室药品一览 and the township 工作台 can show when each village last synced, and how far the hub has
+    received its outbox, without a network call.
+    """
+
+    __tablename__ = "peer_sync_status"
+
+    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: the highest ``local_seq`` of that site the hub has received
+    last_local_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)

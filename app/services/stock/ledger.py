@@ -24,7 +24,8 @@ from app.domain.fefo import check_quantity, is_expired, parse_quantity
 from app.services.stock import tracecodes
 
 #: movements that send boxes out of the store, and what they mean for the boxes' trace codes
-SENDING = {MovementKind.TRANSFER_OUT: TraceEventKind.SHIPPED, MovementKind.RETURN_TO_TOWNSHIP: TraceEventKind.RETURNED}
+SENDING = {MovementKind.TRANSFER_OUT: TraceEventKind.SHIPPED, MovementKind.RETURN_TO_TOWNSHIP: TraceEventKind.RETURNED,
+           MovementKind.SUPPLIER_RETURN: TraceEventKind.SUPPLIER_RETURNED}
 
 @dataclass(frozen=True)
 class Allocation:

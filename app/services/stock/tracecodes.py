@@ -31,7 +31,7 @@ from app.domain.errors import RuleViolation, ValidationError
 #: latest event kinds that leave the box on the store's shelf
 ON_SHELF = (K.RECEIVED, K.UNSOLD)
 #: latest event kinds that took the box out of the store (not sold there)
-SENT_AWAY = (K.SHIPPED, K.RETURNED)
+SENT_AWAY = (K.SHIPPED, K.RETURNED, K.SUPPLIER_RETURNED)
 
 
 @dataclass(frozen=True)
