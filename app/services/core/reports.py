@@ -34,6 +34,8 @@ class Table:
     rows: list[dict[str, Any]]
     subtitle: str = ""
     totals: dict[str, Any] = field(default_factory=dict)
+    #: ``cunyi report`` prints the one row as a JSON object, not a list (``statement``, DESIGN §9)
+    one_object: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ PAGE_RULES: dict[str, tuple[str | None, bool]] = {}
 
 #: modules whose builders register themselves
 AREA_MODULES = ("app.services.stock.service", "app.services.settlement.service", "app.services.stock.mapping",
-                "app.services.cases.reports")
+                "app.services.cases.reports", "app.services.transfers.overview_report",
+                "app.services.statements.reports")
 
 
 def report(name: str, title: str, *, use_case: str | None = None,
@@ -161,6 +164,7 @@ def run_report(services: Any, name: str, *, site: str | None, month: str | None,
         write_table_pdf(table, Path(pdf))
         print(json.dumps({"pdf": pdf, "rows": len(table.rows)}, ensure_ascii=False))
     else:
-        json.dump(table.rows, sys.stdout, ensure_ascii=False, default=str)
+        json.dump(table.rows[0] if table.one_object and table.rows else table.rows, sys.stdout, ensure_ascii=False,
+                  default=str)
         sys.stdout.write("\n")
     return 0

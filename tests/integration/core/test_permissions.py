@@ -88,6 +88,11 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "catalog.set_store_settings": lambda sv, f: sv.catalog.set_store_settings(f.drug_id, shelf="A3"),
     "catalog.import_file": lambda sv, f: sv.catalog.import_file(f.catalog_csv),
     "cases.case_types": lambda sv, f: sv.cases.case_types(),
+    "overview.village_list": lambda sv, f: sv.overview.village_list(),
+    "overview.villages": lambda sv, f: sv.overview.villages(),
+    "overview.village_stock": lambda sv, f: sv.overview.village_stock(f.site_id),
+    "overview.village_card_page": lambda sv, f: sv.overview.village_card_page(f.site_id, f.drug_id, None, 50),
+    "overview.monthly_usage": lambda sv, f: sv.overview.monthly_usage(months=6),
     "cases.open": lambda sv, f: sv.cases.open(CaseForm(f.resident_id, "maternity")),
     "cases.set_collected": lambda sv, f: sv.cases.set_collected(f.case_id or "no-such-case", ["处方底方"]),
     "cases.resubmit": lambda sv, f: sv.cases.resubmit(f.case_id or "no-such-case"),
@@ -310,6 +315,8 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
                          "settlement.prescription_pdf", "cases.submit", "cases.return_for_material", "cases.approve",
                          "cases.reject", "cases.get", "cases.set_collected", "cases.add_attachment",
                          "cases.open_attachment"}
+            # the walk's township has no village: its own site is not one to drill into
+            expected |= {"overview.village_stock", "overview.village_card_page"}
         assert set(failed) <= expected, failed
 
 
