@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ _OP_JSON = literal_column(
 ).label("op")
 _log = logging.getLogger(__name__)
 _attachments = Base.metadata.tables["case_attachments"]
+_sites = Base.metadata.tables["sites"]
+_peers = Base.metadata.tables["peer_sync_status"]
 #: the most times an upload starts again from what the hub says it holds, before it gives up
 _RESUMES = 5
 
@@ -72,6 +75,8 @@ class SyncResult:
     rejected: int = 0
     tables: set[str] = field(default_factory=set)
     files: int = 0
+    #: villages whose sync status a township saved (``peer_sync_status``); 0 at a village
+    peers: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"pushed": self.pushed, "pulled": self.pulled, "rejected": self.rejected, "tables": self.tables}
@@ -91,6 +96,14 @@ def enroll(code: codes.EnrollmentCode, db_instance_id: str, *, site_id: str | No
                               site_id=site_id, kind=kind)
     with HubClient(code.hub_url, code.fingerprint, **client_args) as hub:
         return hub.post(p.ENROLL_PATH, request, p.EnrollResponse)
+
+
+def _naive(text: str | None) -> datetime | None:
+    """The hub's ISO time as the naive local datetime the site's tables keep."""
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
 
 
 class SyncClient:
@@ -372,6 +385,31 @@ class SyncClient:
                 if not page.more:
                     return
 
+    # -- the villages' sync status (a township) ---------------------------------------------------
+    def fetch_peers(self) -> int:
+        """At a township: ask the hub when each village last synced and how far it has received its outbox,
+        and keep the answer in ``peer_sync_status`` (replacing the last one); returns how many villages.
+        A village asks nothing and returns 0.
+
+        Raises:
+            SyncError: the hub refused or could not be reached; the last answer stays.
+        """
+        config = self._config()
+        with self.db.reader.connect() as conn:
+            kind = conn.execute(select(_sites.c.kind).where(_sites.c.id == config.site_id)).scalar()
+            envelope = self._envelope(config, conn)
+        if kind != "township":
+            return 0
+        answer = self._client(config).post(p.PEERS_PATH, p.PeersRequest(**envelope), p.PeersResponse)
+        fetched = state._now()
+        rows = [{"site_id": peer.site_id, "last_sync_at": _naive(peer.last_sync_at),
+                 "last_local_seq": peer.last_local_seq, "fetched_at": fetched} for peer in answer.sites]
+        with self._write() as conn:
+            conn.execute(_peers.delete())
+            if rows:
+                conn.execute(_peers.insert(), rows)
+        return len(rows)
+
     # -- both ------------------------------------------------------------------------------------
     def sync_once(self, progress: Progress | None = None) -> SyncResult:
         """Push until the outbox is empty, then pull until the hub has nothing more.
@@ -397,6 +435,7 @@ class SyncClient:
                     progress({"phase": "pull", "pages": pages, "rows": result.pulled, "remaining": page.remaining})
             if "case_attachments" in result.tables:
                 result.files = self.fetch_missing_files()  # ahead of time: the case worker opens them at once
+            result.peers = self.fetch_peers()
         except SyncError as error:
             self._note(str(error))
             raise

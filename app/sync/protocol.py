@@ -7,6 +7,10 @@ responses gzip-compressed when the client sends ``Accept-Encoding: gzip``):
   one-time secret from the enrollment code (``app.sync.codes``) proves the site may join.
 - ``PUSH_PATH`` ``/v1/push``: :class:`PushRequest` → :class:`PushResponse`.
 - ``PULL_PATH`` ``/v1/pull``: :class:`PullRequest` → :class:`PullResponse`.
+- ``PEERS_PATH`` ``/v1/peers``: :class:`PeersRequest` → :class:`PeersResponse`, a township only: when each of
+  its villages last synced and how far the hub has received its outbox (a village is refused, 403
+  ``NOT_TOWNSHIP``). The township's client asks at the end of each sync and keeps the answer in
+  ``peer_sync_status`` (村室药品一览, 工作台, and a statement's ``covers_local_seq``).
 - ``BLOB_STATUS_PATH``, ``BLOB_PUT_PATH``, ``BLOB_GET_PATH``: the files of case attachments, content-addressed
   by SHA-256. A site uploads a file in chunks of at most ``BLOB_CHUNK_BYTES`` (:class:`BlobChunk`, appended
   at ``offset``; :class:`BlobStatusRequest` says how much the hub has, so an interrupted upload resumes
@@ -43,6 +47,7 @@ PROTOCOL_VERSION = 1
 ENROLL_PATH = "/v1/enroll"
 PUSH_PATH = "/v1/push"
 PULL_PATH = "/v1/pull"
+PEERS_PATH = "/v1/peers"
 BLOB_STATUS_PATH = "/v1/blobs/status"
 BLOB_PUT_PATH = "/v1/blobs/put"
 BLOB_GET_PATH = "/v1/blobs/get"
@@ -97,6 +102,7 @@ SCHEMA_TOO_NEW = "schema_too_new"
 BLOB_OFFSET = "blob_offset"
 BLOB_MISMATCH = "blob_mismatch"
 NOT_FOUND = "not_found"
+NOT_TOWNSHIP = "not_township"
 
 _Sha256 = Field(pattern="^[0-9a-f]{64}$", description="the file's SHA-256, 64 lower-case hex digits")
 
@@ -212,6 +218,26 @@ class PullResponse(_Model):
     more: bool = Field(description="more changes wait after this page")
     remaining: int = Field(default=0, ge=0, description="at most this many changes wait after this page (the "
                                                           "hub's latest seq less the cursor), for a progress bar")
+
+
+class PeersRequest(SiteRequest):
+    """A township asks how its villages stand with the hub."""
+
+
+class PeerStatus(_Model):
+    """One village of the asking township, as the hub knows it."""
+
+    site_id: str
+    name: str
+    last_sync_at: str | None = Field(description="when the village last pushed or pulled (ISO, the hub's clock), "
+                                                 "None before its first sync")
+    last_local_seq: int = Field(ge=0, description="the highest outbox local_seq of the village the hub has seen")
+
+
+class PeersResponse(_Model):
+    """Every village registered under the township, enrolled or not, by name."""
+
+    sites: list[PeerStatus]
 
 
 class BlobStatusRequest(SiteRequest):

@@ -33,7 +33,7 @@ def test_openapi_is_published_by_the_running_hub(hub) -> None:
         response = client.get("/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {p.ENROLL_PATH, p.PUSH_PATH, p.PULL_PATH} <= set(paths)
+    assert {p.ENROLL_PATH, p.PUSH_PATH, p.PULL_PATH, p.PEERS_PATH} <= set(paths)
     assert "ErrorBody" in str(paths[p.PUSH_PATH]["post"]["responses"]["409"])
 
 
@@ -42,7 +42,7 @@ def test_no_server_error_and_no_schema_violation(hub_app) -> None:
     api = schemathesis.openapi.from_asgi("/openapi.json", app)
     checks = [not_a_server_error, response_schema_conformance, status_code_conformance]
     operations = [result.ok() for result in api.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))

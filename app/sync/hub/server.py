@@ -213,6 +213,12 @@ def create_app(hub: Hub) -> FastAPI:
         # the stored payloads go out as they are: the page is the JSON of a PullResponse already
         return Response(hub.pull(bearer_token, req).json(), media_type="application/json")
 
+    peer_errors = {**_ERRORS, 403: {"model": p.ErrorBody, "description": "只有乡镇卫生院可以查看所辖村卫生室"}}
+
+    @app.post(p.PEERS_PATH, response_model=p.PeersResponse, responses=peer_errors, summary="所辖村卫生室的同步情况")
+    def peers(req: p.PeersRequest, bearer_token: str | None = Depends(token)) -> p.PeersResponse:
+        return hub.peers(bearer_token, req)
+
     blob_errors = {**_ERRORS, 404: {"model": p.ErrorBody, "description": "没有这个附件文件，或本站不能查看"},
                    409: {"model": p.ErrorBody, "description": "本机数据库是复制或恢复来的，或上传位置与已收到的不符"}}
 

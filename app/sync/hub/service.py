@@ -241,6 +241,26 @@ class Hub:
             self.touch(conn, site, req)
             return page(conn, site, req.cursor, req.limit)
 
+    def peers(self, token: str | None, req: p.PeersRequest) -> p.PeersResponse:
+        """The asking township's villages: last sync and the highest local_seq the hub has seen.
+
+        Raises:
+            HubError: 401/409 as every request; 403 ``NOT_TOWNSHIP`` for a village (it sees no other site).
+        """
+        self.authenticate(token, req.site_id)
+        s = t.hub_sites.c
+        with self.engine.connect() as conn:
+            site = self.check_database(conn, req)
+            if site.kind != "township":
+                raise HubError(403, p.NOT_TOWNSHIP, "只有乡镇卫生院可以查看所辖村卫生室的同步情况", "site_id")
+            rows = conn.execute(select(s.site_id, s.name, s.last_sync_at, s.last_local_seq)
+                                .where(s.township_site_id == site.site_id, s.kind == "village")
+                                .order_by(s.name, s.site_id)).all()
+        return p.PeersResponse(sites=[p.PeerStatus(
+            site_id=row.site_id, name=row.name,
+            last_sync_at=row.last_sync_at.isoformat(timespec="seconds") if row.last_sync_at else None,
+            last_local_seq=int(row.last_local_seq or 0)) for row in rows])
+
     # -- the files of case attachments ---------------------------------------------------------------
     def _site_for_blobs(self, token: str | None, req: p.SiteRequest) -> SiteRow:
         self.authenticate(token, req.site_id)
