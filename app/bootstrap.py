@@ -83,6 +83,7 @@ class SyncService:
         from app.services.core.sites import link_township
         from app.services.stock.mapping import MAPPING_TABLES, map_own_drugs
 
+        self._close_months()
         result = self.site_sync.sync_now(progress)
         linked = link_township(self.db, self.session.actor)
         mapping = map_own_drugs(self.db, self.session.actor)
@@ -94,6 +95,21 @@ class SyncService:
             result.tables |= again.tables | (MAPPING_TABLES if mapping.changed else frozenset()) | (
                 {"sites"} if linked else set())
         return result
+
+    def _close_months(self) -> None:
+        """At a village enrolled under a township: the month-end marks of the months ended since its last
+        mark (``StatementService.close_months``), so this push carries them to the township's statements. A
+        failure to write a mark never stops the sync (the next sync tries again)."""
+        if self.db.local_site_kind != "village" or not self.db.local_site_enrolled:
+            return
+        try:
+            from app.services.statements.service import StatementService
+
+            StatementService(self.db, self.session).close_months()
+        except Exception:  # the sync goes on; the mark follows with the next one
+            import logging
+
+            logging.getLogger(__name__).warning("月结标记未能写入，下次同步时重试", exc_info=True)
 
     @requires("sync.join")
     def join(self, code_text: str, progress: Progress | None = None) -> Joined:

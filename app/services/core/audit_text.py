@@ -54,6 +54,11 @@ ACTION_LABELS = {
     "case.step": "帮办代办办理记录",
     "case.collect": "登记帮办代办已收材料",
     "case.attach": "添加帮办代办附件",
+    "statement.close_month": "月结标记",
+    "statement.set_subsidy": "录入基药补助",
+    "statement.draft": "生成统一结算单",
+    "statement.finalise": "统一结算单定稿",
+    "statement.acknowledge": "确认统一结算单",
 }
 
 #: demo sizes (``cunyi demo --scale``) → 中文
@@ -64,6 +69,10 @@ _ABOUT_A_USER = {"user.unlock", "user.reset_password", "user.disable", "user.ena
 _REASONS = {"unknown user": "用户不存在"}
 #: details of a new drug (``catalog.create``) → 中文
 _DRUG_FIELDS = {"coverage_class": "医保类别", "price_fen": "进价", "retail_price_fen": "零售价"}
+#: details of the unified statement's actions → 中文
+_STATEMENT_FIELDS = {"village": "村卫生室", "month": "月份", "months": "月份", "last_local_seq": "数据截至序号",
+                     "statement_no": "结算单号", "amount_fen": "金额", "old_amount_fen": "原金额", "due_fen": "应扣",
+                     "from_fund_fen": "从统筹基金扣", "from_subsidy_fen": "从基药补助扣", "carried_out_fen": "结转下月"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -207,6 +216,9 @@ def _part(action: str, key: str, value: object, refs: Mapping[str, Ref], unit: s
         return f"缺少材料：{value}" if value else ""
     if key == "moved_units":
         return f"库存转入乡镇目录药品：{value}（最小单位）"
+    if key in _STATEMENT_FIELDS:  # 统一结算单: the village, the month, its number and amounts
+        label = _STATEMENT_FIELDS[key]
+        return f"{label}：{_yuan(value)}" if key.endswith("_fen") else f"{label}：{_plain(value)}"
     return ""  # an id (movement_id, reversal_id…) or a key of a newer version: not for reading
 
 

@@ -106,33 +106,47 @@ def daily_log(services: Any, period: Period) -> Table:
 
 
 # -- 收费日报 ------------------------------------------------------------------------------------
-@report("settlements", "收费日报")
-def settlements_daily(services: Any, period: Period) -> Table:
-    month = _month_of(period)
+def daily_money(s: OrmSession, site_id: str, month: str) -> dict[str, dict[str, int]]:
+    """Per day of ``month`` at ``site_id``: settlements and reversals counted, and the money split net of
+    reversals, a reversal on the day it was made (the ``settlements`` report's rows, and the fund receivable
+    of the unified statement, ``fund_receivable_fen``)."""
     start, end = _month_bounds(month)
     lo, hi = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())
     days: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("visits", "reversals", *MONEY), 0))
     sums = [func.coalesce(func.sum(getattr(Settlement, m)), 0) for m in MONEY]
+    days_in = (end - start).days
+    sday = day_of(Settlement.settled_at, start, days_in)
+    for day, count, *money in s.execute(
+        select(sday, func.count(), *sums).where(
+            Settlement.site_id == site_id, Settlement.settled_at >= lo, Settlement.settled_at < hi)
+        .group_by(sday)
+    ):
+        days[day]["visits"] += count
+        for key, value in zip(MONEY, money, strict=True):
+            days[day][key] += int(value)
+    rday = day_of(Reversal.reversed_at, start, days_in)
+    for day, count, *money in s.execute(
+        select(rday, func.count(), *sums).join(Settlement, Settlement.id == Reversal.settlement_id)
+        .where(Settlement.site_id == site_id, Reversal.reversed_at >= lo, Reversal.reversed_at < hi)
+        .group_by(rday)
+    ):
+        days[day]["reversals"] += count
+        for key, value in zip(MONEY, money, strict=True):
+            days[day][key] -= int(value)
+    return dict(days)
+
+
+def fund_receivable_fen(s: OrmSession, site_id: str, month: str) -> int:
+    """What the pooling fund owes the village for ``month``: fund + general-fee fund of its settlements, net
+    of reversals on the day reversed (= Σ over the ``settlements`` report's rows; DESIGN §9)."""
+    return sum(d["fund_fen"] + d["general_fee_fund_fen"] for d in daily_money(s, site_id, month).values())
+
+
+@report("settlements", "收费日报")
+def settlements_daily(services: Any, period: Period) -> Table:
+    month = _month_of(period)
     with services.db.read() as s:
-        days_in = (end - start).days
-        sday = day_of(Settlement.settled_at, start, days_in)
-        for day, count, *money in s.execute(
-            select(sday, func.count(), *sums).where(
-                Settlement.site_id == period.site_id, Settlement.settled_at >= lo, Settlement.settled_at < hi)
-            .group_by(sday)
-        ):
-            days[day]["visits"] += count
-            for key, value in zip(MONEY, money, strict=True):
-                days[day][key] += int(value)
-        rday = day_of(Reversal.reversed_at, start, days_in)
-        for day, count, *money in s.execute(
-            select(rday, func.count(), *sums).join(Settlement, Settlement.id == Reversal.settlement_id)
-            .where(Settlement.site_id == period.site_id, Reversal.reversed_at >= lo, Reversal.reversed_at < hi)
-            .group_by(rday)
-        ):
-            days[day]["reversals"] += count
-            for key, value in zip(MONEY, money, strict=True):
-                days[day][key] -= int(value)
+        days = daily_money(s, period.site_id, month)
     rows = []
     for day in sorted(days):
         row: dict[str, Any] = {"date": day, **days[day]}

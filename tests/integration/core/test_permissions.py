@@ -93,6 +93,18 @@ CALLS: dict[str, Callable[[Services, SimpleNamespace], object]] = {
     "overview.village_stock": lambda sv, f: sv.overview.village_stock(f.site_id),
     "overview.village_card_page": lambda sv, f: sv.overview.village_card_page(f.site_id, f.drug_id, None, 50),
     "overview.monthly_usage": lambda sv, f: sv.overview.monthly_usage(months=6),
+    "statements.close_months": lambda sv, f: sv.statements.close_months(),
+    "statements.set_subsidy": lambda sv, f: sv.statements.set_subsidy(f.site_id, "2026-05", 120000, "走查"),
+    "statements.subsidies": lambda sv, f: sv.statements.subsidies("2026-05"),
+    "statements.compute": lambda sv, f: sv.statements.compute(f.site_id, "2026-05"),
+    "statements.draft": lambda sv, f: sv.statements.draft(f.site_id, "2026-05"),
+    "statements.finalise": lambda sv, f: sv.statements.finalise("no-such-statement"),
+    "statements.acknowledge": lambda sv, f: sv.statements.acknowledge("no-such-statement"),
+    "statements.statements": lambda sv, f: sv.statements.statements(month="2026-05"),
+    "statements.get": lambda sv, f: sv.statements.get("no-such-statement"),
+    "statements.savings": lambda sv, f: sv.statements.savings("2026-05"),
+    "statements.print_statement": lambda sv, f: sv.statements.print_statement("no-such-statement",
+                                                                               f.scratch / "statement.pdf"),
     "cases.open": lambda sv, f: sv.cases.open(CaseForm(f.resident_id, "maternity")),
     "cases.set_collected": lambda sv, f: sv.cases.set_collected(f.case_id or "no-such-case", ["处方底方"]),
     "cases.resubmit": lambda sv, f: sv.cases.resubmit(f.case_id or "no-such-case"),
@@ -317,6 +329,10 @@ def test_the_permission_table_holds_in_the_services(templates, tmp_path: Path, k
                          "cases.open_attachment"}
             # the walk's township has no village: its own site is not one to drill into
             expected |= {"overview.village_stock", "overview.village_card_page"}
+            # nor a village to settle with (the walk's statements are of its own site, not a village)
+            expected |= {"statements.set_subsidy", "statements.compute", "statements.draft"}
+        # no statement of that id exists at either site
+        expected |= {"statements.finalise", "statements.acknowledge", "statements.get", "statements.print_statement"}
         assert set(failed) <= expected, failed
 
 
