@@ -33,11 +33,13 @@ def _signed(q: int) -> tuple[str, str]:
 
 # -- stock card ----------------------------------------------------------------------------------
 DOC_LABELS = {"visit": "就诊", "receipt": "入库单", "manual": "手工发药", "write_off": "报损单", "return": "退回单",
-              "stocktake": "盘点单", "adjustment": "调整单", "shipment": "调拨单"}
+              "stocktake": "盘点单", "adjustment": "调整单", "shipment": "调拨单", "stock_return": "退回单",
+              "purchase": "采购入库单", "purchase_return": "采购退货单", "transfer_receipt": "调拨入库单",
+              "return_receipt": "退回验收单"}
 CARD_HEADER = ["序号", "日期时间", "类型", "单据", "批号", "效期", "入库", "出库", "结存", "原因"]
 
 
-def _card_cells(r) -> list:  # noqa: ANN001 - stock_queries.CardRow
+def _card_cells(r) -> list:
     qty_in, qty_out = _signed(r.quantity)
     doc = f"{DOC_LABELS.get(r.doc_type, r.doc_type)} {r.doc_no}".strip()
     return [r.seq, r.occurred_at.strftime("%Y-%m-%d %H:%M"), r.kind_label, doc, r.batch_no, r.expiry.isoformat(),
@@ -80,7 +82,7 @@ LIST_HEADER = ["通用名", "规格", "医保编码", "类别", "集采", "结�
 ALERT_LABELS = {"expired": "有过期", "urgent": "效期紧急", "near_expiry": "近效期", "low": "库存不足", "no_code": "无码库"}
 
 
-def _list_cells(r) -> list:  # noqa: ANN001 - stock_queries.OnHandRow
+def _list_cells(r) -> list:
     flags = "、".join(label for key, label in ALERT_LABELS.items() if key in r.alerts)
     return [r.generic_name, r.strength, r.national_code, r.coverage_class, "是" if r.is_vbp else "",
             format_quantity(r.on_hand_units, r.pack_unit, r.base_unit, r.units_per_pack), r.on_hand_units,

@@ -54,6 +54,18 @@ ACTION_LABELS = {
     "case.step": "帮办代办办理记录",
     "case.collect": "登记帮办代办已收材料",
     "case.attach": "添加帮办代办附件",
+    "transfers.distributor": "维护配送企业",
+    "transfers.reference_price": "设置集采前参考价",
+    "transfers.purchase": "采购入库",
+    "transfers.purchase_return": "采购退货",
+    "transfers.requisition": "报量",
+    "transfers.requisition_cancel": "撤回报量单",
+    "transfers.review": "审核报量",
+    "transfers.draft": "开调拨出库单",
+    "transfers.shipment_cancel": "作废调拨出库单",
+    "transfers.ship": "调拨出库",
+    "transfers.receive": "调拨入库",
+    "transfers.return_receive": "验收退回的药品",
     "statement.close_month": "月结标记",
     "statement.set_subsidy": "录入基药补助",
     "statement.draft": "生成统一结算单",
@@ -73,6 +85,9 @@ _DRUG_FIELDS = {"coverage_class": "医保类别", "price_fen": "进价", "retail
 _STATEMENT_FIELDS = {"village": "村卫生室", "month": "月份", "months": "月份", "last_local_seq": "数据截至序号",
                      "statement_no": "结算单号", "amount_fen": "金额", "old_amount_fen": "原金额", "due_fen": "应扣",
                      "from_fund_fen": "从统筹基金扣", "from_subsidy_fen": "从基药补助扣", "carried_out_fen": "结转下月"}
+#: details of the transfers area (采购、报量、调拨) → 中文
+_TRANSFER_FIELDS = {"purchase_no": "单号", "distributor": "配送企业", "delivery_note_no": "随货单号",
+                    "requisition_no": "报量单号", "shipment_no": "调拨单号", "village": "村卫生室", "return_no": "退回单号"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -216,6 +231,12 @@ def _part(action: str, key: str, value: object, refs: Mapping[str, Ref], unit: s
         return f"缺少材料：{value}" if value else ""
     if key == "moved_units":
         return f"库存转入乡镇目录药品：{value}（最小单位）"
+    if key in _TRANSFER_FIELDS:
+        return f"{_TRANSFER_FIELDS[key]}：{value}"
+    if key == "lines":
+        return f"明细 {value} 行"
+    if key in ("received_units", "lost_units"):
+        return f"{'实收' if key == 'received_units' else '短少'} {value}（最小单位）"
     if key in _STATEMENT_FIELDS:  # 统一结算单: the village, the month, its number and amounts
         label = _STATEMENT_FIELDS[key]
         return f"{label}：{_yuan(value)}" if key.endswith("_fen") else f"{label}：{_plain(value)}"

@@ -12,13 +12,14 @@ rules and the ``stock`` report.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.db.models import Site, Store
+from app.db.models import Site, StockReturn, Store
 from app.db.uow import Database, now
 from app.domain.enums import MovementKind
 from app.domain.errors import RuleViolation, ValidationError
@@ -52,6 +53,14 @@ from app.services.stock.ledger import (
 WRITE_OFF_REASONS = {"expired": "过期", "damaged": "破损", "lost": "丢失", "other": "其他"}
 
 
+def _next_return_no(s, site_id: str, day: date) -> str:
+    """The site's next 退回单 number of the day, 'THYYYYMMDD-NNNN'."""
+    head = f"TH{day:%Y%m%d}-"
+    last = s.scalar(select(func.max(StockReturn.return_no)).where(StockReturn.owner_site_id == site_id,
+                                                                 StockReturn.return_no.like(head + "%")))
+    return f"{head}{int(last[len(head):]) + 1 if last else 1:04d}"
+
+
 class StockService:
     """Stock operations and queries of one installation's store(s)."""
 
@@ -75,13 +84,13 @@ class StockService:
     def _store(self, store_id: str | None) -> str:
         return store_id or self.local_store_id()
 
-    def _quantity(self, session, drug_id: str, quantity: int | str) -> int:  # noqa: ANN001
+    def _quantity(self, session, drug_id: str, quantity: int | str) -> int:
         if isinstance(quantity, str):
             drug = get_drug(session, drug_id)
             return parse_quantity(quantity, drug.pack_unit, drug.base_unit, drug.units_per_pack)
         return quantity
 
-    def _audit(self, session, action: str, table: str, target: str | None, **detail: object) -> None:  # noqa: ANN001
+    def _audit(self, session, action: str, table: str, target: str | None, **detail: object) -> None:
         write_audit(session, self.session.actor, self.db.local_site_id, action, table, target, **detail)
 
     # -- writes ----------------------------------------------------------------------------------
@@ -170,12 +179,23 @@ class StockService:
                            trace_codes: Sequence[str] = ()) -> str:
         """退回乡镇: stock sent back to the township, with a reason (and the boxes' trace codes, which are
         then no longer sellable here); returns the movement id."""
+        at = at or now()
         with self.db.unit_of_work() as uow:
             s = uow.session
             batch = q.batch_row(s, batch_id)
+            return_id = new_id()
             row = remove_in(s, batch_id=batch_id, quantity_units=self._quantity(s, batch.drug_id, quantity),
-                            kind=MovementKind.RETURN_TO_TOWNSHIP, at=at or now(), user_id=self.session.actor.user_id,
-                            reason=reason, doc_type="return", doc_id=new_id(), trace_codes=trace_codes)
+                            kind=MovementKind.RETURN_TO_TOWNSHIP, at=at, user_id=self.session.actor.user_id,
+                            reason=reason, doc_type="stock_return", doc_id=return_id, trace_codes=trace_codes)
+            store = s.get(Store, batch.store_id)
+            actor = self.session.actor
+            s.add(StockReturn(
+                id=return_id, site_id=store.site_id, store_id=store.id, returned_at=at, drug_id=batch.drug_id,
+                return_no=_next_return_no(s, store.owner_site_id, at.date()), batch_id=batch.id,
+                batch_no=batch.batch_no, expiry=batch.expiry, quantity=-row.quantity, pack_price_fen=batch.pack_cost_fen,
+                trace_codes=json.dumps(tracecodes.normalise_codes(trace_codes)), reason=row.reason,
+                user_id=actor.user_id, user_name=actor.name[:32]))
+            s.flush()
             self._audit(s, "stock.return", "batches", batch_id, movement_id=row.id, quantity=-row.quantity, reason=row.reason)
             return row.id
 
@@ -273,7 +293,9 @@ class StockService:
                     return
                 after = page.next_after_seq
 
-        from app.printing import stock_docs  # reportlab loads on first export, not at start-up
+        from app.printing import (
+            stock_docs,  # reportlab loads on first export, not at start-up
+        )
 
         writer = stock_docs.stock_card_xlsx if path.suffix.lower() == ".xlsx" else stock_docs.stock_card_pdf
         return writer(path, title=title, subtitle=subtitle, rows=all_rows())
