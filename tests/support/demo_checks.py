@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from app.domain.cases import NEXT, check_family_relation, load_case_types
 from app.domain.enums import CaseStatus, CaseType
 from app.domain.idcard import parse_id_number
+from app.domain.ids import derived_id
 from app.domain.policy import Case, Line, ResidentCover, YearToDate, load_policy, settle, waiting_until
 from app.domain.policy_file import parse_policy
 from app.domain.workdays import add_workdays
@@ -91,10 +92,51 @@ def ledgers_run_in_sequence(con: sqlite3.Connection, today: date) -> None:
         for batch_id, total in batch.items():
             assert on_hand[batch_id] == total
     assert len(reversed_ids) > 1
-    # every shipment out of the township arrived in full at a village
-    out = _one(con, "SELECT -sum(quantity) FROM stock_movements WHERE kind = 'transfer_out'")
-    arrived = _one(con, "SELECT sum(quantity) FROM stock_movements WHERE kind = 'transfer_in'")
-    assert out == arrived > 0
+    shipments_close(con)
+
+
+def shipments_close(con: sqlite3.Connection) -> None:
+    """Every shipment: its lines are the township's TRANSFER_OUT (lot by lot); a received one's receipt
+    (id uuid5 of the shipment) is the village's TRANSFER_IN, and |OUT| = IN + loss; one in transit has no
+    receipt and no TRANSFER_IN."""
+    lines = defaultdict(list)
+    for row in con.execute("SELECT shipment_id, id, batch_id, quantity FROM shipment_lines"):
+        lines[row[0]].append(row[1:])
+    out = defaultdict(int)
+    for doc_id, batch_id, qty in con.execute(
+            "SELECT doc_id, batch_id, quantity FROM stock_movements WHERE kind = 'transfer_out'"):
+        out[(doc_id, batch_id)] -= qty
+    arrived = defaultdict(int)
+    for doc_id, doc_type, qty in con.execute(
+            "SELECT doc_id, doc_type, quantity FROM stock_movements WHERE kind = 'transfer_in'"):
+        assert doc_type == "transfer_receipt"
+        arrived[doc_id] += qty
+    counted = {r[0]: r[1:] for r in con.execute(
+        "SELECT shipment_line_id, id, receipt_id, qty_shipped, qty_received, qty_lost FROM transfer_receipt_lines")}
+    receipts = dict(con.execute("SELECT shipment_id, id FROM transfer_receipts"))
+    in_transit = received = lost = 0
+    for shipment_id, status in con.execute("SELECT id, status FROM shipments"):
+        assert status == "shipped"
+        assert sum(out[(shipment_id, batch_id)] for _, batch_id, _ in lines[shipment_id]) == \
+            sum(q for _, _, q in lines[shipment_id]) > 0
+        receipt_id = receipts.get(shipment_id)
+        if receipt_id is None:
+            in_transit += 1
+            assert not any(line_id in counted for line_id, _, _ in lines[shipment_id])
+            assert arrived[derived_id(shipment_id, "transfer_receipt")] == 0
+            continue
+        received += 1
+        assert receipt_id == derived_id(shipment_id, "transfer_receipt")
+        total_in = total_lost = 0
+        for line_id, _batch_id, qty in lines[shipment_id]:
+            row_id, of_receipt, shipped, got, gone = counted[line_id]
+            assert row_id == derived_id(line_id, "transfer_receipt_line") and of_receipt == receipt_id
+            assert shipped == qty == got + gone and gone >= 0
+            total_in, total_lost = total_in + got, total_lost + gone
+        assert arrived.pop(receipt_id) == total_in
+        lost += total_lost
+    assert not {k for k, v in arrived.items() if v}  # every TRANSFER_IN answers a shipment
+    assert received > 0 and in_transit > 0
 
 def residents_are_realistic(con: sqlite3.Connection, today: date) -> None:
     people = con.execute("SELECT id, id_number, name, sex, birth_date, household_id, assistance_category "

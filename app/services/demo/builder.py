@@ -155,7 +155,8 @@ class _Build:
         setup.write_drugs(list(drug_ids), self.ids)
         self.progress(f"药品目录：{len(drug_ids)} 种（集采 {sum(1 for v in setup.drug_values if v.get('is_vbp'))} 种）")
         config = SimConfig(self.today, self.until, self.start, drug_ids, setup.local_site_id, max(self.start, date(2025, 1, 1)),
-                           scale.print_receipts)
+                           scale.print_receipts, (setup.township_id, setup.township_store_id, setup.pharmacist_id,
+                                                  setup.pharmacist_name))
         ctx = make_context(config, self.ids, add, self.writer.maybe_flush)
         setup.write_policies(demo_policy_texts(self.start.year, self.today.year), self.ids, self.today.year)
         plans = self._plans(setup, ctx.regimen_pool)

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from app.domain.ids import derived_id
 from app.domain.money import round_half_up_div
 from app.domain.policy import Case, Line, Policy, ResidentCover, YearToDate, settle
 from app.services.demo.catalog import (
@@ -34,6 +33,7 @@ from app.services.demo.catalog import (
 from app.services.demo.ledger import StoreLedger
 from app.services.demo.people import Person
 from app.services.demo.rows import day_text, dt_text
+from app.services.demo.transfers import ShipLine, VillageTransfers, month_of
 from app.services.demo.village_ops import VillageOps, is_workday
 
 SEASON = (1.25, 1.2, 1.1, 1.0, 0.9, 0.85, 0.9, 0.9, 0.95, 1.0, 1.1, 1.2)
@@ -54,6 +54,7 @@ class DemoContext:
     maybe_flush: Callable[[], None]
     trace_from: date
     print_receipts: bool
+    township: tuple[str, str, str, str] = ("", "", "", "")  # site id, store id, pharmacist's user id and name
     shipments: list[tuple] = field(default_factory=list)
     regimen_pool: dict[str, list[int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -75,7 +76,7 @@ class VillagePlan:
     category_stocktake: tuple[date, str] | None = None
 
 
-class VillageSim(VillageOps):
+class VillageSim(VillageOps, VillageTransfers):
     """Generates one village's history from ``plan.start`` to ``ctx.today``."""
 
     def __init__(self, ctx: DemoContext, plan: VillagePlan, seed: str) -> None:
@@ -116,6 +117,7 @@ class VillageSim(VillageOps):
         self.near_lots = [d.index for d in used[6:9]]
         self.ship_day = 2 + plan.index % 5  # the day of the month this village's shipment is due
         self.expired_done = self.near_done = False  # the end-of-history lots were shipped
+        self.transfers_init()
 
     # -- who comes ------------------------------------------------------------------------------
     def _visit_weight(self, p: Person) -> float:
@@ -176,6 +178,7 @@ class VillageSim(VillageOps):
         shipped = (day.year, day.month) if day.day >= self.ship_day else None
         while day <= ctx.today:
             if day.day == 1 and day != plan.start:
+                self.closes[month_of(day - timedelta(days=1))] = self.ops_so_far()
                 self.month_start(day)
             month = (day.year, day.month)
             if month != shipped and day.day >= self.ship_day and is_workday(day):
@@ -188,6 +191,8 @@ class VillageSim(VillageOps):
                 self.stocktake(day, "category", plan.category_stocktake[1])
             ctx.maybe_flush()
             day += timedelta(days=1)
+        self.in_transit()
+        self.statements()
 
     def clinic_day(self, day: date) -> None:
         rng = self.rng
@@ -302,6 +307,8 @@ class VillageSim(VillageOps):
         if rng.random() < 0.004 and when.hour < 18:  # reversed the same day, before any evening stocktake
             self.pending.append((when, (visit_id, settlement_id, receipt_no, dispensed, ytd, split, pool, p)))
         ctx.counts["visits"] = ctx.counts.get("visits", 0) + 1
+        self.visits_done += 1
+        self.fund[month_of(settled_at)] += split.fund_fen + split.general_fee_fund_fen
 
     def _cover(self, p: Person, year: int, policy: Policy) -> ResidentCover:
         key = (p.id, year)
@@ -332,13 +339,12 @@ class VillageSim(VillageOps):
 
     # -- shipments in -------------------------------------------------------------------------
     def shipment(self, day: date) -> None:
-        """The township's monthly shipment arrives and is received (调拨入库, counted in full)."""
+        """The township's monthly shipment (most of them answering the village's requisition) arrives and is
+        counted in before the clinic opens (调拨入库)."""
         ctx, rng, ledger = self.ctx, self.rng, self.ledger
         at = datetime(day.year, day.month, day.day, 7, 10, self.plan.index % 60)  # before the clinic opens
         if at > ctx.until:
             return
-        shipment_id = ctx.ids()
-        doc_id = derived_id(shipment_id, "receipt")
         final = (ctx.today - day).days
         lines = []
         for drug in ctx.drugs:
@@ -349,7 +355,7 @@ class VillageSim(VillageOps):
             need = estimate * 1.6 + drug.min_stock_units - ledger.usable(i, day + timedelta(days=45))
             if need > 0:
                 packs = math.ceil(need / drug.units_per_pack)
-                lines.append((drug, *lot(drug, day.year, day.month), packs, False))
+                lines.append(ShipLine(drug, *lot(drug, day.year, day.month), packs))
         if final <= 95 and not self.expired_done:
             self.expired_done = True
             for i in self.expired_lots:
@@ -358,26 +364,17 @@ class VillageSim(VillageOps):
                 days = max(1, (expiry - day).days)
                 # more than can be sold before it expires (it is first out), so some is left on the shelf
                 packs = 3 + math.ceil(self.expected[i] * days / 30 * 3 / drug.units_per_pack)
-                lines.append((drug, lot(drug, day.year, day.month, "S")[0], expiry, packs, True))
+                lines.append(ShipLine(drug, lot(drug, day.year, day.month, "S")[0], expiry, packs, True, False))
         if final <= 35 and not self.near_done:
             self.near_done = True
             for i in self.near_lots:
                 drug = ctx.drugs[i]
                 expiry = ctx.today + timedelta(days=rng.randint(30, 170))
                 packs = 2 + math.ceil(self.expected[i] * 2 / drug.units_per_pack)  # outlasts the month
-                lines.append((drug, lot(drug, day.year, day.month, "N")[0], expiry, packs, False))
-        for drug, batch_no, expiry, packs, keep in lines:
-            quantity = packs * drug.units_per_pack
-            coded = day >= ctx.trace_from and rng.random() < 0.85
-            batch = ledger.receive(drug.index, batch_no, expiry, quantity, drug.price_on(day), at, "transfer_in",
-                                   "receipt", doc_id, self.plan.doctor_id, no_codes=not coded)
-            batch.keep = batch.keep or keep
-            if coded:
-                for _ in range(packs):
-                    self.code_no += 1
-                    code = f"{drug.trace_prefix}{self.plan.index:03d}{self.code_no:010d}"
-                    batch.codes.append(code)
-                    ledger.code_event(code, "received", batch, at, "receipt", doc_id)
-            ctx.shipments.append((at - timedelta(days=1), self.plan.index, drug.index, batch_no, expiry, quantity,
-                                  drug.price_on(day), shipment_id))
+                lines.append(ShipLine(drug, lot(drug, day.year, day.month, "N")[0], expiry, packs, False, False))
+        shipped = at - timedelta(days=1) + timedelta(hours=7, minutes=20)  # 14:30 the day before
+        asked = shipped - timedelta(days=1) + timedelta(hours=2)  # 16:30 the day before that
+        if lines:
+            self.deliver(lines, shipped, at, requisition_at=asked if self.trng.random() < 0.85 else None,
+                         coded_from_rng=True)
         self.used = [0] * len(ctx.drugs)

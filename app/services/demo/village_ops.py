@@ -65,6 +65,7 @@ class VillageOps:
                     self.ledger.code_event(code, "unsold", batch, at, "visit", visit_id)
         if ytd[0] == at.year:
             self._apply_ytd(ytd, split, pool, -1)
+        self.fund[f"{at.year:04d}-{at.month:02d}"] -= split.fund_fen + split.general_fee_fund_fen
         reversal_id = ctx.ids()
         stamp = dt_text(at)
         number = self._number(at.date(), "CZ")

@@ -24,6 +24,7 @@ from app.services.demo.case_history import CASE_COLUMNS, EVENT_COLUMNS
 from app.services.demo.catalog import CHRONIC, demo_drugs, resolve
 from app.services.demo.ledger import BATCH_COLUMNS, MOVEMENT_COLUMNS, TRACE_EVENT_COLUMNS
 from app.services.demo.rows import BulkWriter, IdFactory
+from app.services.demo.transfers import transfer_tables
 from app.services.demo.village import DemoContext, VillagePlan, VillageSim
 
 
@@ -38,6 +39,7 @@ class SimConfig:
     local_site_id: str
     trace_from: date
     print_receipts: bool
+    township: tuple[str, str, str, str] = ("", "", "", "")  # site id, store id, pharmacist's user id and name
 
 
 def define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
@@ -74,6 +76,7 @@ def define_tables(writer: BulkWriter) -> dict[str, Callable[[tuple], None]]:
                                        "finalised_at", "user_id", "note")),
         "stocktake_lines": d("stocktake_lines", ("stocktake_id", "batch_id", "drug_id", "booked_qty", "counted_qty",
                                                  "counted_seq", "moved_during", "adjustment_qty", "reason")),
+        **transfer_tables(writer),
         "cases": d("cases", CASE_COLUMNS),
         "case_events": d("case_events", EVENT_COLUMNS),
         "audit_log": d("audit_log", ("at", "site_id", "user_id", "actor", "action", "target_table", "target_id",
@@ -89,7 +92,7 @@ def make_context(config: SimConfig, ids: Callable[[], str], add: dict, maybe_flu
     return DemoContext(
         ids=ids, today=config.today, until=config.until, drugs=drugs, by_name=resolve(drugs), policies=policies,
         local_site_id=config.local_site_id, add=add, maybe_flush=maybe_flush, trace_from=config.trace_from,
-        print_receipts=config.print_receipts,
+        print_receipts=config.print_receipts, township=config.township,
         regimen_pool={c: [i for i, (w, _) in enumerate(regs) for _ in range(w)] for c, regs in CHRONIC.items()},
     )
 

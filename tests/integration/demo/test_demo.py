@@ -24,6 +24,7 @@ from app.db.models import synced_tables
 from app.domain import clock
 from app.domain.errors import AuthError
 
+DERIVED_IDS = {"transfer_receipts", "transfer_receipt_lines", "return_receipts"}
 USERS = {"doctor", "admin", "doctor2", "doctor3", "pharmacist", "caseworker", "tadmin"}
 
 
@@ -106,7 +107,8 @@ def test_only_the_local_sites_rows_are_queued(con: sqlite3.Connection) -> None:
         queued_elsewhere += _one(con, f"SELECT count(*) FROM outbox o JOIN {table} t ON t.id = o.record_id "
                                       "AND o.table_name = ? WHERE t.owner_site_id != ?", table, local)
         ids = [r for (r,) in con.execute(f"SELECT id FROM {table} LIMIT 50")]
-        assert all(uuid.UUID(i).version == 7 for i in ids), table
+        # a receipt of a shipment answers it with a deterministic id (uuid5), everything else is a UUIDv7
+        assert all(uuid.UUID(i).version == (5 if table in DERIVED_IDS else 7) for i in ids), table
         assert _one(con, f"SELECT count(*) FROM {table} WHERE version != 1 OR created_at > updated_at") == 0
     assert queued_elsewhere == 0
     # the payload is the whole row, as the trigger writes it, and parents are queued before children
@@ -134,6 +136,25 @@ def test_only_the_local_sites_rows_are_queued(con: sqlite3.Connection) -> None:
     assert _one(con, "SELECT count(*) FROM residents WHERE owner_site_id != site_id") == 0
     assert _one(con, "SELECT count(*) FROM batches b JOIN stores s ON s.id = b.store_id "
                      "WHERE b.owner_site_id != s.site_id") == 0
+    # township operations: the township's documents, the villages' own, and what the township addresses to them
+    for table in ("distributors", "drug_reference_prices", "purchase_receipts", "purchase_lines", "shipments",
+                  "shipment_lines", "essential_drug_subsidies", "statements"):
+        assert _one(con, f"SELECT count(*) FROM {table}") > 0, table
+        assert _one(con, f"SELECT count(*) FROM {table} WHERE owner_site_id != ?", township) == 0, table
+    for table in ("requisitions", "transfer_receipts", "month_closes", "statement_acknowledgments"):
+        assert _one(con, f"SELECT count(*) FROM {table}") > 0, table
+        assert _one(con, f"SELECT count(*) FROM {table} WHERE owner_site_id != site_id OR site_id = ?", township) == 0
+    for table in ("shipments", "shipment_lines", "essential_drug_subsidies", "statements"):
+        assert _one(con, f"SELECT count(*) FROM {table} t JOIN sites s ON s.id = t.to_site_id "
+                         "WHERE s.kind != 'village'") == 0, table
+    assert _one(con, "SELECT count(*) FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id "
+                     "WHERE l.to_site_id != s.to_site_id OR l.owner_site_id != s.owner_site_id") == 0
+    assert _one(con, "SELECT count(*) FROM essential_drug_subsidies WHERE to_site_id != site_id") == 0
+    assert _one(con, "SELECT count(*) FROM statements WHERE to_site_id != site_id") == 0
+    for child, parent, key in (("requisition_lines", "requisitions", "requisition_id"),
+                               ("transfer_receipt_lines", "transfer_receipts", "receipt_id")):
+        assert _one(con, f"SELECT count(*) FROM {child} c JOIN {parent} p ON p.id = c.{key} "
+                         "WHERE c.owner_site_id != p.owner_site_id") == 0, child
 
 
 def test_residents_are_realistic_and_valid(con: sqlite3.Connection) -> None:
