@@ -13,8 +13,10 @@ from collections import defaultdict
 import demo_checks as checks
 import pytest
 
+from app.bootstrap import bootstrap
 from app.domain import clock
 from app.domain.money import round_half_up_div
+from app.services.demo.builder import build_demo
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +138,38 @@ def test_statements_follow_the_design_to_the_fen(con: sqlite3.Connection) -> Non
         marks = [m for (m,) in con.execute("SELECT last_local_seq FROM month_closes WHERE site_id = ? ORDER BY month",
                                            (village,))]
         assert marks == sorted(marks) and marks[0] > 0
+
+
+def test_the_statements_are_what_the_statements_service_computes(tmp_path) -> None:  # noqa: ANN001
+    """Seen from the township: every month of every village, recomputed by ``Services.statements.compute``
+    (a final statement is recomputed on a copy where it is set back to draft), equals the demo's statement."""
+    build_demo(tmp_path / "t", site="township", progress=lambda _text: None)
+    data = tmp_path / "t"
+    sv = bootstrap(data)
+    try:
+        stored = sv.statements.statements()
+        assert {s.status for s in stored} == {"draft", "acknowledged"}
+        shown = {(s.site_id, s.month): s for s in stored}
+        for s in stored:  # as stored, through the service
+            figures = sv.statements.compute(s.site_id, s.month)
+            assert figures.status == s.status and figures.covers_local_seq == s.covers_local_seq is not None
+    finally:
+        sv.close()
+    con = sqlite3.connect(data / "cunyi.db")
+    try:  # every final statement back to draft (a copy of the folder): compute() then recomputes it from the rows
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'statements'"
+                                   ).fetchall():
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute("UPDATE statements SET status = 'draft'")
+        con.commit()
+    finally:
+        con.close()
+    sv = bootstrap(data)
+    try:
+        keys = ("supplied_fen", "returned_fen", "carried_in_fen", "due_fen", "fund_receivable_fen", "subsidy_fen",
+                "from_fund_fen", "from_subsidy_fen", "carried_out_fen", "savings_fen", "covers_local_seq")
+        for (site_id, month), info in shown.items():
+            figures = sv.statements.compute(site_id, month)
+            assert {k: getattr(figures, k) for k in keys} == {k: getattr(info, k) for k in keys}, (info.site_name, month)
+    finally:
+        sv.close()
