@@ -34,6 +34,7 @@ PAGES: dict[str, str] = {
     "stock": "ui.pages.stock.page:StockPage",
     "sync": "ui.pages.sync.page:SyncPage",
     "cases": "ui.pages.cases.page:CasesPage",
+    "statements": "ui.pages.statements.page:StatementsPage",
 }
 
 #: "module:function" of every dashboard tile provider
