@@ -34,6 +34,7 @@ PAGES: dict[str, str] = {
     "stock": "ui.pages.stock.page:StockPage",
     "sync": "ui.pages.sync.page:SyncPage",
     "cases": "ui.pages.cases.page:CasesPage",
+    "village_stock": "ui.pages.village_stock.page:VillageStockPage",
     "statements": "ui.pages.statements.page:StatementsPage",
 }
 
@@ -43,6 +44,7 @@ TILE_PROVIDERS: tuple[str, ...] = (
     "ui.pages.outpatient.tiles:outpatient_tiles",
     "ui.pages.stock.tiles:stock_tiles",
     "ui.pages.cases.tiles:cases_tiles",
+    "ui.pages.village_stock.tiles:village_stock_tiles",
 )
 
 
