@@ -15,9 +15,16 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    DateTime,
+    TextClause,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import aliased
 
 from app.db.models import (
     Batch,
@@ -26,7 +33,6 @@ from app.db.models import (
     Requisition,
     Shipment,
     Site,
-    StockMovement,
     Store,
     StoreDrugSettings,
     TransferReceipt,
@@ -47,6 +53,8 @@ from app.services.transfers.overview_types import (
 #: days of dispensing behind stock-outs and days of stock (the low-stock alert's window)
 USAGE_DAYS = q.AlertWindows.usage_days
 _DISPENSE, _REVERSAL = MovementKind.DISPENSE.value, MovementKind.REVERSAL.value
+#: ``on_hand > 0`` written literally, so SQLite may use the partial index of the lots with stock
+_ZERO = literal_column("0")
 
 
 class OverviewService:
@@ -178,7 +186,7 @@ def village_figures(s: OrmSession, villages: list[VillageInfo], *, today: date,
             select(Batch.store_id, Batch.drug_id, Batch.on_hand, Batch.pack_cost_fen, Batch.expiry, Drug.units_per_pack,
                    Drug.is_vbp)
             .join(Drug, Drug.id == Batch.drug_id)
-            .where(Batch.store_id.in_(store_ids), Batch.on_hand > 0))
+            .where(Batch.store_id.in_(store_ids), Batch.on_hand > _ZERO))
         for store, drug_id, on_hand, cost, expiry, upp, is_vbp in lots:
             worth = q.batch_value_fen(on_hand, cost, upp)
             value[store] += worth
@@ -251,25 +259,36 @@ def _days_of_stock(store: str | None, use: dict[str, int], usable: dict[tuple[st
     return int(have * USAGE_DAYS // need)
 
 
+#: net dispensing of some stores since a time: dispensing rows, and reversals of dispensing rows (net of
+#: the two: dispensing is negative, its reversal positive). The rows come from the index on (store, kind,
+#: time) — named, because sampled statistics can tempt SQLite to walk the stock-card index for the GROUP
+#: BY instead, every movement of ten years — and a reversal's original is one primary-key probe.
+_NET_USE = """
+SELECT {month} m.store_id, m.drug_id, sum(m.quantity){cost}
+FROM stock_movements AS m INDEXED BY ix_stock_movements_store_kind_time{join}
+WHERE m.store_id IN :stores AND m.kind IN ('dispense', 'reversal') AND m.occurred_at >= :since{drug}
+  AND (m.kind = 'dispense' OR EXISTS (
+       SELECT 1 FROM stock_movements AS o WHERE o.id = m.reverses_id AND o.kind = 'dispense'))
+GROUP BY {group}m.store_id, m.drug_id
+"""
+
+
+def _net_use_sql(*, monthly: bool = False, drug: bool = False) -> TextClause:
+    sql = _NET_USE.format(
+        month="strftime('%Y-%m', m.occurred_at)," if monthly else "",  # a site's database is SQLite
+        cost=", sum(m.quantity * b.pack_cost_fen)" if monthly else "",
+        join=" JOIN batches AS b ON b.id = m.batch_id" if monthly else "",
+        drug=" AND m.drug_id = :drug" if drug else "", group="1, " if monthly else "")
+    return text(sql).bindparams(bindparam("stores", expanding=True), bindparam("since", type_=DateTime))
+
+
 def net_use(s: OrmSession, store_ids: list[str], since: datetime) -> dict[str, dict[str, int]]:
     """store → drug → net units dispensed since ``since`` (``queries.used_units`` for many stores at once)."""
     out: dict[str, dict[str, int]] = defaultdict(dict)
     if not store_ids:
         return out
-    m = StockMovement
-    for store, drug_id, total in s.execute(
-            select(m.store_id, m.drug_id, func.sum(m.quantity))
-            .where(m.store_id.in_(store_ids), m.kind == _DISPENSE, m.occurred_at >= since)
-            .group_by(m.store_id, m.drug_id)):
+    for store, drug_id, total in s.execute(_net_use_sql(), {"stores": store_ids, "since": since}):
         out[store][drug_id] = -int(total or 0)
-    original = aliased(StockMovement)
-    for store, drug_id, total in s.execute(
-            select(m.store_id, m.drug_id, func.sum(m.quantity))
-            .join(original, original.id == m.reverses_id)
-            .where(m.store_id.in_(store_ids), m.kind == _REVERSAL, m.occurred_at >= since,
-                   original.kind == _DISPENSE)
-            .group_by(m.store_id, m.drug_id)):
-        out[store][drug_id] = out[store].get(drug_id, 0) - int(total or 0)
     return out
 
 
@@ -278,25 +297,15 @@ def usage_points(s: OrmSession, by_store: dict[str, str], since: datetime, drug_
     """Monthly net use of the stores ``by_store`` (store → site) since ``since`` (see ``monthly_usage``)."""
     if not by_store:
         return []
-    m = StockMovement
-    month = func.strftime("%Y-%m", m.occurred_at)  # a site's database is SQLite
     units: dict[tuple[str, str, str], int] = defaultdict(int)
     cost: dict[tuple[str, str, str], int] = defaultdict(int)
-    original = aliased(StockMovement)
-    dispensed = (select(month, m.store_id, m.drug_id, func.sum(m.quantity), func.sum(m.quantity * Batch.pack_cost_fen))
-                 .join(Batch, Batch.id == m.batch_id)
-                 .where(m.store_id.in_(list(by_store)), m.kind == _DISPENSE, m.occurred_at >= since))
-    undone = (select(month, m.store_id, m.drug_id, func.sum(m.quantity), func.sum(m.quantity * Batch.pack_cost_fen))
-              .join(Batch, Batch.id == m.batch_id).join(original, original.id == m.reverses_id)
-              .where(m.store_id.in_(list(by_store)), m.kind == _REVERSAL, original.kind == _DISPENSE,
-                     m.occurred_at >= since))
+    params: dict[str, Any] = {"stores": list(by_store), "since": since}
     if drug_id:
-        dispensed, undone = dispensed.where(m.drug_id == drug_id), undone.where(m.drug_id == drug_id)
-    for stmt in (dispensed, undone):
-        for mon, store, d_id, qty, worth in s.execute(stmt.group_by(month, m.store_id, m.drug_id)):
-            key = (mon, by_store[store], d_id)
-            units[key] -= int(qty or 0)
-            cost[key] -= int(worth or 0)
+        params["drug"] = drug_id
+    for mon, store, d_id, qty, worth in s.execute(_net_use_sql(monthly=True, drug=bool(drug_id)), params):
+        key = (mon, by_store[store], d_id)
+        units[key] -= int(qty or 0)
+        cost[key] -= int(worth or 0)
     upp = dict(s.execute(select(Drug.id, Drug.units_per_pack).where(Drug.id.in_({k[2] for k in units}))).all())
     grouped: dict[tuple[Any, ...], list[int]] = {}
     for key, n in units.items():
