@@ -226,6 +226,9 @@ def test_the_township_settles_may_and_the_village_acknowledges(join_site, today_
     assert "已经确认过了" in vpage.error.text()
     assert w.village.sql("SELECT count(*) FROM statement_acknowledgments") == [(1,)]
     artifact(vwin, "statements-village-acknowledged")
+    press(Qt.Key.Key_P, CTRL)  # the village prints its copy
+    settle()
+    assert vpage.printed and statement_no in " ".join(pdf_text(vpage.printed[-1]).split())
     qtmodeltester.check(vpage.model)
     # the township sees it acknowledged after both sync
     _sync(vwin)

@@ -72,7 +72,7 @@ class SubsidyDialog(QDialog):
         self.note.setPlaceholderText("可不填，如 拨付文号")
         form.addRow("村卫生室", self.village)
         form.addRow("月份", self.month)
-        form.addRow("补助金额（元）", self.amount)
+        form.addRow("基药补助金额（元）", self.amount)
         form.addRow("", self.current)
         form.addRow("备注", self.note)
         layout.addLayout(form)

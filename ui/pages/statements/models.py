@@ -111,7 +111,8 @@ class StatementsModel(RowsModel):
         if st is None:
             return "本月尚未生成结算单：Ctrl+G 生成草稿"
         if st.status == "draft":
-            return "草稿：数据变化后可重算（Ctrl+R），核对无误后定稿（Ctrl+Enter）"
+            return ("草稿：数据变化后可重算（Ctrl+R），核对无误后定稿（Ctrl+Enter）" if self.township else
+                    "草稿：乡镇卫生院定稿后才能确认")
         return None
 
 

@@ -77,7 +77,7 @@ class StatementsPage(Page):
     """The 统一结算 area."""
 
     area = "statements"
-    watches = ("statements", "outpatient")
+    watches = ("statements", "settings")  # settings: a village that joined (its site row) is listed
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
