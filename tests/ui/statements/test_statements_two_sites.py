@@ -158,6 +158,19 @@ def test_the_township_settles_may_and_the_village_acknowledges(join_site, today_
     settle()
     assert "已定稿" in page.error.text()
     artifact(window, "statements-township-final")
+    # the subsidy of a final month can no longer change: refused in the dialog, nothing written
+    press(Qt.Key.Key_B, CTRL)
+    settle()
+    dialog = page.dialog
+    assert "已定稿，不能再修改" in dialog.current.text()
+    dialog.amount.setText("60")
+    dialog.submit()
+    settle()
+    assert dialog.isVisible() and "已定稿，基药补助不能再修改" in dialog.error.text()
+    assert w.town.sql("SELECT amount_fen FROM essential_drug_subsidies") == [(5000,)]
+    dialog.reject()
+    settle()
+    _focus(qtbot, window, page)
 
     # 打印 (Ctrl+P): the PDF, read back
     press(Qt.Key.Key_P, CTRL)

@@ -65,11 +65,11 @@ def recent_months(today: date, back: int = MONTHS_BACK) -> list[str]:
 def finalise_advice(error: CunyiError) -> str:
     """What to do about a refused 定稿, from what the refusal is about."""
     text = str(error)
-    if any(word in text for word in ("同步", "月结", "上传", "尚未到", "未到齐", "序号")):
+    if any(word in text for word in ("顺序", "先生成并定稿", "之前月份", "更早")):
+        return "怎么办：先在月份里选前一个月，把该村之前月份的结算单定稿，再回来定稿这个月。"
+    if any(word in text for word in ("同步", "月结数据", "月结标记", "上传", "未到齐")):
         return ("怎么办：请该村卫生室联网后在“同步”页立即同步一次（同步时会先做上月月结并上传）；"
                 "乡镇同步收到后，选中这一行按 Ctrl+R 重算草稿，核对后再按 Ctrl+Enter 定稿。")
-    if any(word in text for word in ("上月", "之前", "前一", "以前", "更早")):
-        return "怎么办：先在月份里选前一个月，把该村之前月份的结算单定稿，再回来定稿这个月。"
     return ""
 
 
