@@ -55,7 +55,7 @@ def _load_area_rules() -> None:
     """Import the modules whose rules register themselves."""
     import importlib
 
-    for module in ("app.services.stock.service", "app.services.settlement.service"):
+    for module in ("app.services.stock.service", "app.services.settlement.service", "app.services.transfers.service"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -54,7 +54,7 @@ PAGE_RULES: dict[str, tuple[str | None, bool]] = {}
 #: modules whose builders register themselves
 AREA_MODULES = ("app.services.stock.service", "app.services.settlement.service", "app.services.stock.mapping",
                 "app.services.cases.reports", "app.services.transfers.overview_report",
-                "app.services.statements.reports")
+                "app.services.statements.reports", "app.services.transfers.reports")
 
 
 def report(name: str, title: str, *, use_case: str | None = None,
