@@ -51,6 +51,11 @@ def nav_areas(ctx: AppContext) -> list[str]:
     return visible_areas(ctx.role, ctx.site_kind, available_areas())
 
 
+def nav_key(position: int) -> str:
+    """The shortcut of the navigation's ``position``-th area (from 1): Ctrl+1…Ctrl+9, then Ctrl+0; "" after that."""
+    return f"Ctrl+{position % 10}" if position <= 10 else ""
+
+
 class _NavDelegate(QStyledItemDelegate):
     """Draws each area's shortcut (Ctrl+n) in grey at the right of its row."""
 
@@ -131,7 +136,7 @@ class MainWindow(QMainWindow):
         for i, area in enumerate(self.areas, start=1):
             item = QListWidgetItem(AREAS[area])
             item.setData(Qt.ItemDataRole.UserRole, area)
-            key = f"Ctrl+{i}" if i <= 9 else ""
+            key = nav_key(i)
             item.setData(Qt.ItemDataRole.UserRole + 1, key)
             item.setToolTip(f"{AREAS[area]}（{key}）" if key else AREAS[area])
             self.nav.addItem(item)
@@ -228,8 +233,8 @@ class MainWindow(QMainWindow):
 
     def _build_shortcuts(self) -> None:
         self.shortcuts: list[QShortcut] = []
-        for i, area in enumerate(self.areas[:9], start=1):
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{i}"), self)
+        for i, area in enumerate(self.areas[:10], start=1):
+            shortcut = QShortcut(QKeySequence(nav_key(i)), self)
             shortcut.activated.connect(lambda a=area: self.go(a))
             self.shortcuts.append(shortcut)
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
@@ -306,7 +311,7 @@ class MainWindow(QMainWindow):
         bold.setBold(True)  # room for the bold of 同步出错 whatever the state
         self.sync_label.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(status.label) + 20)
         where = "sync" in self.areas
-        tip = f"（{AREAS['sync']}：Ctrl+{self.areas.index('sync') + 1}）" if where and self.areas.index("sync") < 9 else ""
+        tip = f"（{AREAS['sync']}：{nav_key(self.areas.index('sync') + 1)}）" if where and self.areas.index("sync") < 10 else ""
         self.sync_label.setToolTip((status.last_error or status.label) + "\n点击打开同步页" + tip)
         if status.joined and not self._sync_scheduled:
             self._sync_scheduled = True

@@ -51,7 +51,7 @@ def test_navigation_shows_the_areas_of_the_role_that_have_pages(open_window, kin
     assert _nav(window) == [AREAS[a] for a in expected]
     assert window.nav.item(0).toolTip() == "工作台（Ctrl+1）"
     assert [window.nav.item(i).toolTip() for i in range(len(expected))] == [
-        f"{AREAS[a]}（Ctrl+{i}）" for i, a in enumerate(expected, start=1)
+        f"{AREAS[a]}（Ctrl+{i % 10}）" if i <= 10 else AREAS[a] for i, a in enumerate(expected, start=1)
     ]
 
 
@@ -79,7 +79,7 @@ def test_pages_are_built_on_first_visit_and_ctrl_digits_switch_areas(open_window
     assert list(window.pages) == ["dashboard"]  # no other page built yet
     assert window.current_area() == "dashboard"
     n = window.areas.index("settings") + 1
-    qtbot.keyClick(window, getattr(Qt.Key, f"Key_{n}"), Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, getattr(Qt.Key, f"Key_{n % 10}"), Qt.KeyboardModifier.ControlModifier)  # the 10th: Ctrl+0
     assert wait_idle()
     assert window.current_area() == "settings" and window.nav.currentRow() == n - 1
     assert set(window.pages) == {"dashboard", "settings"}

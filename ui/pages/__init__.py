@@ -35,6 +35,7 @@ PAGES: dict[str, str] = {
     "sync": "ui.pages.sync.page:SyncPage",
     "cases": "ui.pages.cases.page:CasesPage",
     "village_stock": "ui.pages.village_stock.page:VillageStockPage",
+    "transfers": "ui.pages.transfers.page:TransfersPage",
     "statements": "ui.pages.statements.page:StatementsPage",
 }
 
@@ -44,6 +45,7 @@ TILE_PROVIDERS: tuple[str, ...] = (
     "ui.pages.outpatient.tiles:outpatient_tiles",
     "ui.pages.stock.tiles:stock_tiles",
     "ui.pages.cases.tiles:cases_tiles",
+    "ui.pages.transfers.tiles:transfers_tiles",
     "ui.pages.village_stock.tiles:village_stock_tiles",
 )
 

@@ -1,0 +1,153 @@
+"""What the tabs and dialogs of 调拨与报量 share: a tab that knows its page, a list table, an editable line
+table where Enter commits a quantity and moves down, and a scanner box (a scanner types like a keyboard and
+ends with Enter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QLineEdit,
+    QTableView,
+    QWidget,
+)
+
+from ui.widgets.layout import setup_table
+
+
+class TransfersTab(QWidget):
+    """A tab of the 调拨与报量 page: services through ``Op``, refreshed when shown after its data changed."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__()
+        self.page = page
+        self.ctx = page.ctx
+        self.sv = page.ctx.sv
+        self._token = 0
+
+    def next_token(self) -> int:
+        self._token += 1
+        return self._token
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def focus_first(self) -> None:
+        self.focusNextChild()
+
+
+def list_table(model: Any, name: str) -> QTableView:
+    """A read-only list (whole rows, Tab leaves it) over ``model``."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    setup_table(view)
+    return view
+
+
+def current_row(view: QTableView) -> Any:
+    """The DTO of the view's current row, or None."""
+    index = view.currentIndex()
+    model = view.model()
+    if not index.isValid() or index.row() >= model.rowCount():
+        return None
+    return model.row(index.row())
+
+
+def select_row(view: QTableView, row: int) -> None:
+    model = view.model()
+    if 0 <= row < model.rowCount():
+        view.setCurrentIndex(model.index(row, 0))
+        view.selectRow(row)
+
+
+def keep_selection(view: QTableView, rows: list[Any], key: Callable[[Any], object], wanted: object = None) -> None:
+    """Put ``rows`` in the view's model, keeping the current row (or selecting ``wanted``, else the first)."""
+    model = view.model()
+    old = current_row(view)
+    target = wanted if wanted is not None else (key(old) if old is not None else None)
+    model.set_rows(rows)
+    found = model.find(lambda r: key(r) == target) if target is not None else -1
+    if rows:
+        select_row(view, max(found, 0))
+
+
+class LinesTable(QTableView):
+    """An editable line table: typing in an editable cell starts editing it, Enter commits it and moves to the
+    same column of the next row (so a column of quantities is typed top to bottom), Tab leaves the table."""
+
+    def __init__(self, model: Any, name: str, edit_column: int) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setModel(model)
+        self.edit_column = edit_column
+        setup_table(self)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.EditKeyPressed
+                             | QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.SelectedClicked)
+
+    def start(self, row: int = 0, column: int | None = None) -> None:
+        """Focus the table on a row's editable cell."""
+        if self.model().rowCount():
+            self.setCurrentIndex(self.model().index(max(0, min(row, self.model().rowCount() - 1)),
+                                                    self.edit_column if column is None else column))
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:  # Enter
+            index = self.currentIndex()
+            if index.isValid() and index.row() + 1 < self.model().rowCount():
+                self.setCurrentIndex(self.model().index(index.row() + 1, index.column()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers()
+                and index.isValid() and self.state() != QAbstractItemView.State.EditingState):
+            if index.flags() & Qt.ItemFlag.ItemIsEditable:
+                self.edit(index)
+            else:
+                self.setCurrentIndex(self.model().index(index.row(), self.edit_column))
+                self.edit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def current_index(self) -> QModelIndex:
+        return self.currentIndex()
+
+
+class ScanBox(QLineEdit):
+    """Where a scanner types trace codes: each Enter emits ``scanned(code)`` and empties the box."""
+
+    scanned = Signal(str)
+    #: Enter on the empty box (a form may take it as "this line is done")
+    empty = Signal()
+
+    def __init__(self, placeholder: str = "扫描药品追溯码（扫码枪扫完自动回车）") -> None:
+        super().__init__()
+        self.setObjectName("scanBox")
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self.handles_enter = True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            event.accept()  # a scan's Enter is the scan's: never a dialog's default button
+            self._enter()
+            return
+        super().keyPressEvent(event)
+
+    def _enter(self) -> None:
+        code = self.text().strip()
+        self.clear()
+        if code:
+            self.scanned.emit(code)
+        else:
+            self.empty.emit()

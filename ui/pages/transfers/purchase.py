@@ -1,0 +1,572 @@
+"""The township's purchasing tabs: 采购入库 (a distributor's delivery: 随货单号, 发票号 and its lines, each with
+a batch, an expiry, a quantity, a price and its scanned trace codes), 采购记录 (receipts, 采购退货 from one),
+and 配送企业 (the distributors, added and edited in place)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QVBoxLayout,
+)
+
+from app.domain import clock
+from app.domain.dates import parse_date
+from app.domain.errors import CunyiError, ValidationError
+from app.domain.fefo import parse_quantity
+from app.domain.money import yuan_to_fen
+from app.services.stock.service import NearExpiryError, check_receivable_expiry
+from ui.dialogs.stock_confirm import ConfirmDialog
+from ui.models.base import RowsModel
+from ui.models.stock import yuan
+from ui.pages.transfers.base import (
+    ScanBox,
+    TransfersTab,
+    current_row,
+    keep_selection,
+    list_table,
+)
+from ui.pages.transfers.dialogs import PurchaseReturnDialog
+from ui.pages.transfers.models import (
+    DistributorsModel,
+    PurchaseLinesModel,
+    PurchaseRow,
+    PurchasesModel,
+    drug_text,
+    line_qty,
+    when,
+)
+from ui.widgets.forms import ErrorLabel, focus_field
+from ui.widgets.layout import (
+    EnterAdvances,
+    button,
+    form_layout,
+    hint,
+    row,
+    section,
+    shortcut,
+    success_label,
+)
+from ui.widgets.search_box import DrugSearchBox
+from ui.widgets.tables import fit_columns
+from ui.workers import Op
+
+
+class PurchaseTab(TransfersTab):
+    """采购入库: the delivery's header, a line form (Enter moves on; an Enter on the empty 追溯码 box adds the
+    line), the lines so far; Ctrl+Enter receives the whole delivery into the township store."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__(page)
+        self.drug: Any = None
+        self.codes: list[str] = []
+        self.editing: int | None = None
+        self.dialog: Any = None
+        # header
+        self.distributor = QComboBox()
+        self.distributor.setObjectName("distributor")
+        self.distributor.setMinimumContentsLength(16)
+        self.distributor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.note_no = QLineEdit()
+        self.note_no.setPlaceholderText("随货同行单上的单号")
+        self.note_no.setMinimumWidth(200)
+        self.invoice_no = QLineEdit()
+        self.invoice_no.setPlaceholderText("发票号（可后补）")
+        self.invoice_no.setMinimumWidth(180)
+        # the line form
+        self.drug_box = DrugSearchBox(self, self.sv.catalog.search)
+        self.drug_box.handles_enter = True
+        self.drug_box.picked.connect(self.set_drug)
+        self.drug_info = hint("输入拼音码（如 amxl）或扫条码，回车选中")
+        self.drug_info.setWordWrap(True)
+        self.batch_no = QLineEdit()
+        self.batch_no.setPlaceholderText("药盒上的批号")
+        self.expiry = QLineEdit()
+        self.expiry.setPlaceholderText("如 2027-06-30、20270630 或 2027-06")
+        self.quantity = QLineEdit()
+        self.quantity.setPlaceholderText("如 10（盒）或 14片")
+        self.price = QLineEdit()
+        self.price.setPlaceholderText("每包装进价，元")
+        self.no_codes = QCheckBox("无追溯码(&W)")
+        self.scan = ScanBox("逐盒扫描追溯码；扫完在空框按回车加入明细")
+        self.scan.scanned.connect(self.add_code)
+        self.scan.empty.connect(self.add_line)
+        self.codes_said = hint("已扫 0 个")
+        form = form_layout()
+        form.addRow("药品(&D)", self.drug_box)
+        form.addRow("", self.drug_info)
+        form.addRow("批号(&B)", self.batch_no)
+        form.addRow("效期(&X)", self.expiry)
+        form.addRow("数量(&Q)", self.quantity)
+        form.addRow("进价(&C)", self.price)
+        form.addRow("追溯码(&T)", self.scan)
+        form.addRow("", row(self.codes_said, None, self.no_codes))
+        self.line_error = ErrorLabel()
+        self.add_button = button("加入明细 (Alt+A)", self.add_line)
+        card = QFrame()
+        card.setObjectName("card")
+        card.setMaximumWidth(440)
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(16, 12, 16, 12)
+        card_layout.addWidget(section("逐行录入"))
+        card_layout.addLayout(form)
+        card_layout.addWidget(self.line_error)
+        card_layout.addLayout(row(self.add_button, None))
+        card_layout.addStretch(1)
+        # the lines
+        self.lines = PurchaseLinesModel(self)
+        self.lines_view = list_table(self.lines, "purchaseLines")
+        fit_columns(self.lines_view, (1, 2, 3, 4, 5, 6), (0,))
+        self.lines_view.activated.connect(lambda index: self.edit_line(index.row()))
+        self.total = hint("还没有明细")
+        self.error = ErrorLabel()
+        self.message = success_label()
+        self.submit_button = button("入库 (Ctrl+Enter)", self.submit, primary=True)
+        self.remove_button = button("删除行 (Del)", self.remove_line)
+        self.clear_button = button("清空", self.clear_all)
+        right = QVBoxLayout()
+        right.addWidget(section("本次入库明细（Enter 修改选中行）"))
+        right.addWidget(self.lines_view, 1)
+        right.addWidget(self.total)
+        right.addWidget(self.error)
+        right.addWidget(self.message)
+        right.addLayout(row(self.remove_button, self.clear_button, None, self.submit_button))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 10, 0, 0)
+        header = row(QLabel("配送企业(&G)"), self.distributor, QLabel("随货单号(&H)"), self.note_no,
+                     QLabel("发票号(&I)"), self.invoice_no, None, spacing=10)
+        for label, buddy in ((0, self.distributor), (2, self.note_no), (4, self.invoice_no)):
+            header.itemAt(label).widget().setBuddy(buddy)
+        layout.addLayout(header)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addWidget(card, 5)
+        body.addLayout(right, 7)
+        layout.addLayout(body, 1)
+        self.fields = {"配送企业": self.distributor, "随货单号": self.note_no, "发票号": self.invoice_no,
+                       "药品": self.drug_box, "批号": self.batch_no, "效期": self.expiry, "数量": self.quantity,
+                       "进价": self.price, "追溯码": self.scan, "药品追溯码": self.scan, "明细": self.drug_box}
+        EnterAdvances([self.distributor, self.note_no, self.invoice_no, self.drug_box])
+        EnterAdvances([self.batch_no, self.expiry, self.quantity, self.price, self.scan])
+        shortcut(self, "Alt+A", self.add_line)
+        for keys in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
+            shortcut(self, keys, self.submit)
+        shortcut(self.lines_view, "Delete", self.remove_line)
+        shortcut(self, "Ctrl+N", self.clear_all)
+
+    # -- header -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        transfers = self.sv.transfers
+        Op(self, lambda: transfers.distributors()).success(self._distributors).run()
+
+    def _distributors(self, rows: list[Any]) -> None:
+        keep = self.distributor.currentData()
+        self.distributor.clear()
+        for d in rows:
+            self.distributor.addItem(d.name, d.id)
+        if not rows:
+            self.distributor.addItem("（请先在“配送企业”中添加）", None)
+        self.distributor.setCurrentIndex(max(0, self.distributor.findData(keep)))
+
+    # -- the line form ----------------------------------------------------------------------------
+    def set_drug(self, drug: Any) -> None:
+        self.drug = drug
+        per = f"每{drug.pack_unit} {drug.units_per_pack}{drug.base_unit}" if drug.units_per_pack > 1 else drug.pack_unit
+        self.drug_info.setText(f"{drug.generic_name} {drug.strength} · {per} · {drug.maker or '生产企业未填'}")
+        if not self.price.text().strip():
+            self.price.setText(yuan(drug.price_fen))
+        self.batch_no.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def add_code(self, code: str) -> None:
+        if code in self.codes:
+            self.codes_said.setText(f"追溯码 {code} 已经扫过 · 已扫 {len(self.codes)} 个")
+            return
+        self.codes.append(code)
+        self.codes_said.setText(f"已扫 {len(self.codes)} 个 · 最后：{code}")
+
+    def line_values(self) -> PurchaseRow:
+        """The line form as a ``PurchaseRow``; raises ``ValidationError`` naming the field."""
+        if self.drug is None:
+            raise ValidationError("药品：请先选择药品（输入拼音码或扫条码后回车）", "药品")
+        batch_no = self.batch_no.text().strip()
+        if not batch_no:
+            raise ValidationError("批号不能为空，请照药盒上的批号填写", "批号")
+        expiry = check_receivable_expiry(batch_no, parse_date(self.expiry.text(), "效期"), clock.today())
+        d = self.drug
+        units = parse_quantity(self.quantity.text(), d.pack_unit, d.base_unit, d.units_per_pack)
+        if units <= 0:
+            raise ValidationError("数量要大于 0", "数量")
+        price = yuan_to_fen(self.price.text(), "进价")
+        if price < 0:
+            raise ValidationError("进价不能为负数", "进价")
+        if not self.codes and not self.no_codes.isChecked():
+            raise ValidationError("追溯码：请逐盒扫描追溯码；药品没有追溯码时请勾选“无追溯码”", "追溯码")
+        return PurchaseRow(d, batch_no, expiry, self.quantity.text().strip(), units, price,
+                           () if self.no_codes.isChecked() else tuple(self.codes))
+
+    def add_line(self) -> None:
+        try:
+            line = self.line_values()
+        except CunyiError as exc:
+            self.line_error.show_error(str(exc))
+            focus_field(exc, self.fields, self.drug_box)
+            return
+        if self.editing is not None and self.editing < self.lines.rowCount():
+            self.lines.replace(self.editing, line)
+        else:
+            self.lines.append(line)
+        self.editing = None
+        self.clear_line()
+        self._total()
+
+    def edit_line(self, index: int) -> None:
+        """Put a line back into the form to change it (Enter on the line)."""
+        line: PurchaseRow = self.lines.row(index)
+        self.editing = index
+        self.drug = line.drug
+        self.drug_box.current = line.drug
+        self.drug_box.setText(self.drug_box.label_fn(line.drug))
+        self.set_drug(line.drug)
+        self.batch_no.setText(line.batch_no)
+        self.expiry.setText(line.expiry.isoformat())
+        self.quantity.setText(line.quantity)
+        self.price.setText(yuan(line.pack_price_fen))
+        self.codes = list(line.trace_codes)
+        self.no_codes.setChecked(not line.trace_codes)
+        self.codes_said.setText(f"已扫 {len(self.codes)} 个（修改第 {index + 1} 行）")
+        self.batch_no.setFocus()
+
+    def remove_line(self) -> None:
+        index = self.lines_view.currentIndex()
+        if index.isValid():
+            self.lines.remove(index.row())
+            self._total()
+
+    def clear_line(self) -> None:
+        self.drug = None
+        self.drug_box.current = None
+        for edit in (self.drug_box, self.batch_no, self.expiry, self.quantity, self.price, self.scan):
+            edit.clear()
+        self.codes = []
+        self.no_codes.setChecked(False)
+        self.codes_said.setText("已扫 0 个")
+        self.drug_info.setText("输入拼音码（如 amxl）或扫条码，回车选中")
+        self.line_error.clear_error()
+        self.drug_box.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear_all(self) -> None:
+        self.lines.set_rows([])
+        self.note_no.clear()
+        self.invoice_no.clear()
+        self.error.clear_error()
+        self.editing = None
+        self.clear_line()
+        self._total()
+        self.note_no.setFocus()
+
+    def _total(self) -> None:
+        rows: list[PurchaseRow] = self.lines.rows()
+        total = sum(r.amount_fen for r in rows)
+        self.total.setText(f"{len(rows)} 行 · 合计 ¥{total / 100:,.2f}" if rows else "还没有明细：左边逐行录入后回车加入")
+
+    # -- submit -----------------------------------------------------------------------------------
+    def form(self) -> Any:
+        from app.services.transfers.types import PurchaseForm, PurchaseLineForm
+
+        lines = [PurchaseLineForm(r.drug.id, r.batch_no, r.expiry, r.quantity, r.pack_price_fen, r.trace_codes,
+                                  accept_near_expiry=r.accept_near_expiry) for r in self.lines.rows()]
+        return PurchaseForm(self.distributor.currentData() or "", self.note_no.text().strip(),
+                            self.invoice_no.text().strip(), lines)
+
+    def submit(self) -> None:
+        if not self.submit_button.isEnabled():
+            return
+        self.message.clear()
+        self.error.clear_error()
+        if self.distributor.currentData() is None:
+            self.error.show_error("配送企业：请先在“配送企业”中添加")
+            return
+        if not self.lines.rowCount():
+            self.error.show_error("明细：还没有加入任何药品（左边录入后回车加入）")
+            self.drug_box.setFocus()
+            return
+        form, transfers = self.form(), self.sv.transfers
+        self.submit_button.setEnabled(False)
+        Op(self, lambda: transfers.receive_purchase(form)).success(self._done).failure(self._refused).busy() \
+            .changes("transfers", "stock").run()
+
+    def _refused(self, error: CunyiError) -> None:
+        self.submit_button.setEnabled(True)
+        self.error.show_error(str(error))
+        if isinstance(error, NearExpiryError):
+            self.ask_near_expiry(error)
+            return
+        focus_field(error, self.fields, self.drug_box)
+
+    def ask_near_expiry(self, error: NearExpiryError) -> None:
+        """A near-expiry line is received only once confirmed, as on the 入库 form of the stock page."""
+        index = self.lines.find(lambda r: r.batch_no == error.batch_no and r.expiry == error.expiry)
+        if index < 0:
+            return
+        line: PurchaseRow = self.lines.row(index)
+        details = [("药品", drug_text(line.drug)), ("批号", line.batch_no), ("效期", line.expiry.isoformat()),
+                   ("剩余天数", f"{error.days_left} 天"), ("数量", line.quantity)]
+
+        def accept(_reason: str) -> Any:
+            self.lines.replace(index, PurchaseRow(**{**line.__dict__, "accept_near_expiry": True}))
+            return lambda: None
+
+        self.dialog = ConfirmDialog(
+            self, "近效期药品入库",
+            f"该批次效期 {error.expiry.isoformat()}，距今只剩 {error.days_left} 天（近效期为 {error.near_days} 天内）。"
+            "确认入库吗？", accept, on_done=lambda _r: self.submit(), details=details, confirm_text="确认入库",
+            changes=())
+        self.dialog.open()
+
+    def _done(self, done: Any) -> None:
+        self.submit_button.setEnabled(True)
+        rows = self.lines.rowCount()
+        text = (f"已入库：采购单 {done.receipt_no} · {self.distributor.currentText()} · 随货单号 "
+                f"{self.note_no.text().strip()} · {rows} 行 · 合计 ¥{done.total_fen / 100:,.2f}")
+        self.clear_all()
+        self.message.setText(text)
+        self.page.report(text)
+
+    def unsaved_work(self) -> str | None:
+        return "未入库的采购明细" if self.lines.rowCount() else None
+
+    def focus_first(self) -> None:
+        (self.note_no if not self.lines.rowCount() else self.drug_box).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+class PurchaseDetailModel(RowsModel):
+    """The lines of one purchase: 药品, 批号, 效期, 数量, 进价, 金额."""
+
+    COLUMNS = ("药品", "批号", "效期", "数量", "进价", "金额")
+    NUMERIC = frozenset({3, 4, 5})
+
+    def cell(self, row: Any, column: int) -> str:
+        if column == 0:
+            return drug_text(row)
+        if column == 1:
+            return row.batch_no
+        if column == 2:
+            return when(row.expiry)
+        if column == 3:
+            return line_qty(row, row.quantity)
+        if column == 4:
+            return yuan(getattr(row, "pack_price_fen", 0))
+        return yuan(getattr(row, "amount_fen", 0))
+
+
+def recent_months(today: date, count: int = 12) -> list[str]:
+    year, month, out = today.year, today.month, []
+    for _ in range(count):
+        out.append(f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out
+
+
+class PurchasesTab(TransfersTab):
+    """采购记录: the receipts of a month (采购入库 and 采购退货); 采购退货 from the selected receipt."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__(page)
+        self.dialog: Any = None
+        self.month = QComboBox()
+        self.month.setObjectName("purchaseMonth")
+        for month in recent_months(clock.today()):
+            self.month.addItem(month, month)
+        self.month.addItem("全部", None)
+        self.month.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.return_button = button("采购退货 (Ctrl+R)", self.return_purchase)
+        self.count = hint()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 10, 0, 0)
+        layout.addLayout(row(hint("月份"), self.month, self.count, None, self.return_button, spacing=8))
+        self.model = PurchasesModel(self)
+        self.view = list_table(self.model, "purchasesTable")
+        fit_columns(self.view, (0, 1, 5, 6, 7), (2, 3, 4))
+        self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
+        self.lines = PurchaseDetailModel(self)
+        self.lines_view = list_table(self.lines, "purchaseDetail")
+        fit_columns(self.lines_view, (1, 2, 3, 4, 5), (0,))
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(self.lines_view)
+        split.setSizes([260, 240])
+        layout.addWidget(split, 1)
+        shortcut(self, "Ctrl+R", self.return_purchase)
+
+    def refresh(self) -> None:
+        token, transfers, month = self.next_token(), self.sv.transfers, self.month.currentData()
+        Op(self, lambda: transfers.purchases(month)).success(lambda rows: self._listed(token, rows)).run()
+
+    def _listed(self, token: int, rows: list[Any]) -> None:
+        if token != self._token:
+            return
+        keep_selection(self.view, rows, lambda r: r.id)
+        total = sum(getattr(r, "total_fen", 0) * (-1 if getattr(r, "kind", "") == "return" else 1) for r in rows)
+        self.count.setText(f"共 {len(rows)} 张 · 净额 ¥{total / 100:,.2f}" if rows else "这个月还没有采购入库")
+        self.return_button.setEnabled(bool(rows))
+        if not rows:
+            self.lines.set_rows([])
+
+    def load_lines(self) -> None:
+        chosen = current_row(self.view)
+        if chosen is None:
+            return
+        self.return_button.setEnabled(getattr(chosen, "kind", "purchase") != "return")
+        transfers = self.sv.transfers
+        Op(self, lambda: transfers.purchase(chosen.id)).success(self._show_lines).run()
+
+    def _show_lines(self, detail: Any) -> None:
+        chosen = current_row(self.view)
+        if chosen is not None and chosen.id == detail.info.id:
+            self.lines.set_rows(detail.lines)
+
+    def return_purchase(self) -> None:
+        chosen = current_row(self.view)
+        if chosen is None or getattr(chosen, "kind", "purchase") == "return" or \
+                not self.ctx.allows("transfers.return_purchase"):
+            return
+        transfers = self.sv.transfers
+        Op(self, lambda: transfers.purchase(chosen.id)).success(self._open_return).run()
+
+    def _open_return(self, detail: Any) -> None:
+        dialog = PurchaseReturnDialog(self.sv, detail, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.done_with.connect(lambda done: self.page.report(
+            f"已退货：{done.receipt_no} · ¥{done.total_fen / 100:,.2f}"))
+        self.dialog = dialog
+        dialog.open()
+
+    def focus_first(self) -> None:
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+class DistributorsTab(TransfersTab):
+    """配送企业: the list on the left, the selected one's form on the right (Ctrl+N new, Ctrl+S save)."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__(page)
+        self.editing: str | None = None
+        self._select: str | None = None
+        self.model = DistributorsModel(self)
+        self.view = list_table(self.model, "distributorsTable")
+        fit_columns(self.view, (1, 3, 4), (0, 2))
+        self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.show_current())
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("如 某某医药有限公司")
+        self.credit_code = QLineEdit()
+        self.credit_code.setPlaceholderText("18 位统一社会信用代码（可不填）")
+        self.contact = QLineEdit()
+        self.phone = QLineEdit()
+        self.active = QCheckBox("在用（停用后不再出现在采购入库的选择里）")
+        self.active.setChecked(True)
+        self.title = section("新增配送企业")
+        self.error = ErrorLabel()
+        self.message = success_label()
+        self.save_button = button("保存 (Ctrl+S)", self.save, primary=True)
+        self.new_button = button("新增 (Ctrl+N)", self.new)
+        form = form_layout()
+        form.addRow("名称(&N)", self.name)
+        form.addRow("信用代码", self.credit_code)
+        form.addRow("联系人", self.contact)
+        form.addRow("电话", self.phone)
+        form.addRow("", self.active)
+        card = QFrame()
+        card.setObjectName("card")
+        card.setMaximumWidth(460)
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(16, 12, 16, 12)
+        card_layout.addWidget(self.title)
+        card_layout.addLayout(form)
+        card_layout.addWidget(self.error)
+        card_layout.addWidget(self.message)
+        card_layout.addLayout(row(self.save_button, self.new_button, None))
+        card_layout.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 10, 0, 0)
+        layout.setSpacing(16)
+        layout.addWidget(self.view, 7)
+        layout.addWidget(card, 5)
+        self.fields = {"名称": self.name, "配送企业名称": self.name, "统一社会信用代码": self.credit_code,
+                       "信用代码": self.credit_code, "联系人": self.contact, "电话": self.phone}
+        EnterAdvances([self.name, self.credit_code, self.contact, self.phone], self.save)
+        for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
+            shortcut(self, keys, self.save)
+        shortcut(self, "Ctrl+N", self.new)
+        self.view.activated.connect(lambda _i: self.name.setFocus())
+
+    def refresh(self) -> None:
+        token, transfers = self.next_token(), self.sv.transfers
+        Op(self, lambda: transfers.distributors(include_inactive=True)).success(
+            lambda rows: self._listed(token, rows)).run()
+
+    def _listed(self, token: int, rows: list[Any]) -> None:
+        if token != self._token:
+            return
+        self.model.set_rows(rows)
+        if self._select or self.editing:
+            found = self.model.find(lambda r: r.id == (self._select or self.editing))
+            if found >= 0:
+                self.view.setCurrentIndex(self.model.index(found, 0))
+        self._select = None
+
+    def show_current(self) -> None:
+        chosen = current_row(self.view)
+        if chosen is None:
+            return
+        self.editing = chosen.id
+        self.title.setText(f"修改：{chosen.name}")
+        self.name.setText(chosen.name)
+        self.credit_code.setText(chosen.credit_code)
+        self.contact.setText(chosen.contact)
+        self.phone.setText(chosen.phone)
+        self.active.setChecked(chosen.active)
+        self.error.clear_error()
+
+    def new(self) -> None:
+        self.editing = None
+        self.view.clearSelection()
+        self.view.setCurrentIndex(self.model.index(-1, -1))
+        self.title.setText("新增配送企业")
+        for edit in (self.name, self.credit_code, self.contact, self.phone):
+            edit.clear()
+        self.active.setChecked(True)
+        self.error.clear_error()
+        self.message.clear()
+        self.name.setFocus()
+
+    def save(self) -> None:
+        from app.services.transfers.types import DistributorForm
+
+        form = DistributorForm(self.name.text().strip(), self.credit_code.text().strip(), self.contact.text().strip(),
+                               self.phone.text().strip(), self.active.isChecked())
+        transfers, editing = self.sv.transfers, self.editing
+        self.error.clear_error()
+        Op(self, lambda: transfers.save_distributor(form, editing)).success(lambda i: self._saved(i, form.name)) \
+            .failure(self._failed).changes("transfers").run()
+
+    def _saved(self, distributor_id: str, name: str) -> None:
+        self.editing = distributor_id
+        self._select = distributor_id
+        self.message.setText(f"已保存：{name}")
+        self.page.report(f"配送企业已保存：{name}")
+
+    def _failed(self, error: CunyiError) -> None:
+        self.error.show_error(str(error))
+        focus_field(error, self.fields, self.name)
+
+    def focus_first(self) -> None:
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
