@@ -73,6 +73,7 @@ def test_every_list_model_keeps_qts_model_contract(qtmodeltester) -> None:
         (RequisitionsModel(), [requisition]),
         (RequisitionLinesModel(), [req_line()]),
         (ShipmentsModel(), [shipment(), shipment("draft"), shipment("in_transit")]),
+        (ShipmentsModel(with_village=False), [shipment()]),
         (ShipmentLinesModel(), [ship_line()]),
         (PickModel(), [PickLine("d1", "阿莫西林胶囊", "0.25g×24粒", "A1", "b1", "A2409", date(2027, 9, 30), 72, 24,
                                 "盒", "粒"),
@@ -88,14 +89,16 @@ def test_every_list_model_keeps_qts_model_contract(qtmodeltester) -> None:
     for model, rows in models:
         model.set_rows(rows)
         qtmodeltester.check(model)
-    shipments, picks = models[3][0], models[5][0]
+    shipments, picks = models[3][0], models[6][0]
+    assert models[4][0].COLUMNS[1:3] == ("类型", "报量单")
     assert [shipments.index(0, c).data() for c in range(shipments.columnCount())] == [
-        "DB202606150001", "东村卫生室", "报量", "BL202606100001", "已入库", "2026-06-15 09:30", "2", "72", "48", "24",
-        "36.00"]
-    assert shipments.index(1, 4).data() == "待出库" and shipments.index(1, 8).data() == ""
+        "DB202606150001", "东村卫生室", "报量", "BL202606100001", "已入库", "2026-06-15 09:30", "2026-06-15 09:30", "2",
+        "36.00", "有短少"]
+    assert shipments.index(1, 4).data() == "待出库" and shipments.index(1, 9).data() == ""
+    assert shipments.index(2, 4).data() == "在途" and shipments.index(2, 6).data() == ""
     assert picks.index(1, 2).data() == "库存不足" and picks.short() == [picks.row(1)]
     assert models[0][0].index(0, 5).data() == "已配送"
-    assert models[7][0].index(1, 4).data() == "停用"
+    assert models[8][0].index(1, 4).data() == "停用"
 
 
 def test_a_requisition_quantity_is_typed_in_packs_or_units(qtmodeltester) -> None:

@@ -4,7 +4,7 @@ ends with Enter)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.widgets.layout import setup_table
+from ui.widgets.tables import FitColumns
 
 
 class TransfersTab(QWidget):
@@ -39,6 +40,43 @@ class TransfersTab(QWidget):
 
     def focus_first(self) -> None:
         self.focusNextChild()
+
+
+class FitSpare(FitColumns):
+    """``FitColumns`` that gives the room left over to the ``spare`` column (a drug's or a village's name)
+    instead of the last one, so a number is never pushed to the far right of a wide table."""
+
+    def __init__(self, view: QTableView, fit: Iterable[int], elide_order: Sequence[int], spare: int | None,
+                 wide: dict[int, int] | None = None) -> None:
+        self.spare = spare
+        self.wide = dict(wide or {})
+        super().__init__(view, fit, elide_order, min_text=100)
+
+    def widths(self, available: int) -> list[int]:
+        widths = super().widths(available)
+        last = len(widths) - 1
+        spare = getattr(self, "spare", None)
+        if spare is None or last <= 0 or spare == last or spare > last:
+            return widths
+        natural = max(self.view.horizontalHeader().sectionSizeHint(last), self.content_width(last),
+                      self.wide.get(last, 0))
+        extra = widths[last] - natural
+        if extra > 0:
+            widths[last] -= extra
+            widths[spare] += extra
+        for col, least in self.wide.items():  # room to type in an editable column, taken from the spare one
+            if col < len(widths) and widths[col] < least and col != spare:
+                take = min(least - widths[col], max(0, widths[spare] - 120))
+                widths[col] += take
+                widths[spare] -= take
+        return widths
+
+
+def fit(view: QTableView, numbers: Iterable[int], elide: Sequence[int] = (0,), spare: int | None = -1,
+        wide: dict[int, int] | None = None) -> FitSpare:
+    """Numbers whole, text elided first (``elide``), the room left over to ``spare`` (default: ``elide[0]``);
+    ``wide``: column → the least width it gets (an editable quantity needs room to type ``1盒4片``)."""
+    return FitSpare(view, numbers, elide, (elide[0] if elide else None) if spare == -1 else spare, wide)
 
 
 def list_table(model: Any, name: str) -> QTableView:

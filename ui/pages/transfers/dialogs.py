@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import CunyiError, ValidationError
-from ui.pages.transfers.base import LinesTable, ScanBox, list_table
+from ui.pages.transfers.base import LinesTable, ScanBox, fit, list_table
 from ui.pages.transfers.models import (
     ApproveModel,
     CountModel,
@@ -51,7 +51,6 @@ from ui.pages.transfers.models import (
 from ui.widgets.forms import ErrorLabel
 from ui.widgets.layout import hint, row, shortcut
 from ui.widgets.search_box import DrugSearchBox
-from ui.widgets.tables import fit_columns
 from ui.workers import Op
 
 
@@ -95,6 +94,11 @@ class LinesDialog(QDialog):
         super().showEvent(event)
         self.ok_button.setDefault(False)  # the button box made it default: Enter is the table's, Ctrl+Enter confirms
 
+    def lines_changed(self, model: EditLinesModel) -> None:
+        """A typed cell changed: the red line goes once no line is wrong any more."""
+        if model.first_error() is None:
+            self.error.clear_error()
+
     def finish_layout(self, note: bool = True) -> None:
         if note:
             self.layout_.addWidget(self.note)
@@ -133,7 +137,8 @@ class LinesDialog(QDialog):
 
 
 def _fit(view: QTableView, numbers: tuple[int, ...], elide: tuple[int, ...] = (0,)) -> None:
-    fit_columns(view, numbers, elide, min_text=120)
+    edit = getattr(view, "edit_column", None)
+    fit(view, numbers, elide, wide={edit: 110} if edit is not None else None)
 
 
 # -- 报量 ---------------------------------------------------------------------------------------
@@ -194,6 +199,7 @@ class RequisitionDialog(LinesDialog):
         self.table.start(found)
 
     def _changed(self) -> None:
+        self.lines_changed(self.model)
         for line in self.model.lines():
             if line.texts.get("qty") != pack_text(line.source, line.source.suggested_units):
                 line.texts["edited"] = "1"
@@ -227,6 +233,7 @@ class CountDialog(LinesDialog):
         self.heading.setText(f"调拨单 {info.shipment_no} · {when(info.shipped_at)} 出库 · {len(detail.lines)} 行 · "
                              "逐行清点实收数量")
         self.scan = ScanBox()
+        self.scan.setMinimumWidth(380)
         self.scan.scanned.connect(self.scanned)
         self.scan_said = hint()
         self.layout_.addLayout(row(QLabel("扫码(&S)"), self.scan, self.scan_said, spacing=8))
@@ -258,6 +265,7 @@ class CountDialog(LinesDialog):
         self.table.setCurrentIndex(self.model.index(found, 4))
 
     def _changed(self) -> None:
+        self.lines_changed(self.model)
         short, _bad = self.model.totals()
         lost = [f"{drug_text(r.source)} {line_qty(r.source, self.model.shortfall(r))}" for r in self.model.lines()
                 if self.model.shortfall(r)]
@@ -303,6 +311,7 @@ class ReviewDialog(LinesDialog):
         self.table.start()
 
     def _changed(self) -> None:
+        self.lines_changed(self.model)
         over = sum(1 for r in self.model.lines() if self.model.over_stock(r))
         zero = 0
         for r in self.model.lines():
@@ -371,6 +380,7 @@ class DraftShipmentDialog(LinesDialog):
         self._changed()
 
     def _changed(self) -> None:
+        self.lines_changed(self.model)
         self.summary.setText(f"共 {self.model.rowCount()} 个品种")
 
     def submit(self) -> None:
@@ -401,6 +411,7 @@ class ShipDialog(LinesDialog):
         self.info = info
         self.heading.setText(f"调拨给 {info.to_site_name} · {len(picks)} 个批次 · 按配货单（先到期先出）拣货后确认出库")
         self.scan = ScanBox("可选：选中一行后扫描这一药品的追溯码")
+        self.scan.setMinimumWidth(380)
         self.scan.scanned.connect(self.scanned)
         self.scan_said = hint()
         print_button = QPushButton("打印配货单 (Ctrl+P)")

@@ -120,44 +120,61 @@ class RequisitionLinesModel(RowsModel):
 
 
 class ShipmentsModel(RowsModel):
-    """调拨单号, 村卫生室, 类型, 报量单, 状态, 时间, 品种, 发出, 实收, 短少, 金额."""
+    """调拨单号, (村卫生室), 类型, 报量单, 状态, 开单/出库, 入库, 品种, 金额, 短少 (quantities per line are in the
+    detail: a sum over drugs of different units would mean nothing)."""
 
-    COLUMNS = ("调拨单号", "村卫生室", "类型", "报量单", "状态", "开单/出库", "品种", "发出", "实收", "短少", "金额")
-    NUMERIC = frozenset({6, 7, 8, 9, 10})
+    def __init__(self, parent: Any = None, *, with_village: bool = True) -> None:
+        super().__init__(parent)
+        cols = ["调拨单号", "村卫生室", "类型", "报量单", "状态", "开单/出库", "村卫生室入库", "品种", "金额", "短少"]
+        if not with_village:
+            cols.remove("村卫生室")
+            cols[cols.index("村卫生室入库")] = "入库"
+        self.COLUMNS = tuple(cols)  # type: ignore[misc]
+        self.NUMERIC = frozenset({self.COLUMNS.index("品种"), self.COLUMNS.index("金额")})  # type: ignore[misc]
+
+    def column_of(self, name: str) -> int:
+        return self.COLUMNS.index(name)
 
     def cell(self, row: Any, column: int) -> str:
-        if column == 0:
+        key = self.COLUMNS[column]
+        if key == "调拨单号":
             return row.shipment_no or "（草稿）"
-        if column == 1:
+        if key == "村卫生室":
             return row.to_site_name
-        if column == 2:
+        if key == "类型":
             return SHIPMENT_KINDS.get(row.kind, row.kind)
-        if column == 3:
+        if key == "报量单":
             return row.requisition_no or ""
-        if column == 4:
+        if key == "状态":
             return shipment_status(row)
-        if column == 5:
+        if key == "开单/出库":
             return when(row.shipped_at or row.drafted_at)
-        if column == 6:
+        if key in ("村卫生室入库", "入库"):
+            return when(row.received_at)
+        if key == "品种":
             return str(row.line_count)
-        if column in (7, 8, 9):
-            value = (row.qty_shipped, row.qty_received, row.qty_lost)[column - 7]
-            if row.status in ("draft", "cancelled") or (column > 7 and row.status != "received"):
-                return ""
-            return count(value or 0)
-        return yuan(row.amount_fen) if row.amount_fen else ""
+        if key == "金额":
+            return yuan(row.amount_fen) if row.amount_fen else ""
+        return "有短少" if row.status == "received" and row.qty_lost else ""
 
     def foreground(self, row: Any, column: int) -> QColor | None:
-        if column == 4:
+        key = self.COLUMNS[column]
+        if key == "状态":
             return _SHIPMENT_COLOUR.get(row.status)
-        if column == 9 and row.status == "received" and row.qty_lost:
+        if key == "短少":
             return RED
         return None
 
     def tooltip(self, row: Any, column: int) -> str | None:
-        if column in (7, 8, 9):
-            return "数量按最小单位（片、粒、支…）合计"
+        if self.COLUMNS[column] == "金额":
+            return "按采购价计" + ("（待出库的为核准数量）" if row.status == "draft" else "")
         return None
+
+
+def shortfall_text(lines: list[Any]) -> str:
+    """'阿莫西林胶囊 1盒（破损）；…' of the lines received short ('' when none)."""
+    return "；".join(f"{drug_text(line)} {line_qty(line, line.qty_lost)}" + (f"（{line.reason}）" if line.reason else "")
+                    for line in lines if line.qty_lost)
 
 
 class ShipmentLinesModel(RowsModel):

@@ -32,6 +32,7 @@ from ui.pages.transfers.base import (
     ScanBox,
     TransfersTab,
     current_row,
+    fit,
     keep_selection,
     list_table,
 )
@@ -57,7 +58,6 @@ from ui.widgets.layout import (
     success_label,
 )
 from ui.widgets.search_box import DrugSearchBox
-from ui.widgets.tables import fit_columns
 from ui.workers import Op
 
 
@@ -125,7 +125,7 @@ class PurchaseTab(TransfersTab):
         # the lines
         self.lines = PurchaseLinesModel(self)
         self.lines_view = list_table(self.lines, "purchaseLines")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5, 6), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5, 6), (0,))
         self.lines_view.activated.connect(lambda index: self.edit_line(index.row()))
         self.total = hint("还没有明细")
         self.error = ErrorLabel()
@@ -395,11 +395,11 @@ class PurchasesTab(TransfersTab):
         layout.addLayout(row(hint("月份"), self.month, self.count, None, self.return_button, spacing=8))
         self.model = PurchasesModel(self)
         self.view = list_table(self.model, "purchasesTable")
-        fit_columns(self.view, (0, 1, 5, 6, 7), (2, 3, 4))
+        fit(self.view, (0, 1, 5, 6, 7), (2, 3, 4))
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
         self.lines = PurchaseDetailModel(self)
         self.lines_view = list_table(self.lines, "purchaseDetail")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5), (0,))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
         split.addWidget(self.lines_view)
@@ -463,7 +463,7 @@ class DistributorsTab(TransfersTab):
         self._select: str | None = None
         self.model = DistributorsModel(self)
         self.view = list_table(self.model, "distributorsTable")
-        fit_columns(self.view, (1, 3, 4), (0, 2))
+        fit(self.view, (1, 3, 4), (0, 2))
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.show_current())
         self.name = QLineEdit()
         self.name.setPlaceholderText("如 某某医药有限公司")

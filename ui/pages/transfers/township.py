@@ -12,6 +12,7 @@ from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.pages.transfers.base import (
     TransfersTab,
     current_row,
+    fit,
     keep_selection,
     list_table,
 )
@@ -25,10 +26,10 @@ from ui.pages.transfers.models import (
     ShipmentLinesModel,
     ShipmentsModel,
     shipment_status,
+    shortfall_text,
     when,
 )
 from ui.widgets.layout import button, hint, row, shortcut
-from ui.widgets.tables import fit_columns
 from ui.workers import Op
 
 
@@ -71,12 +72,12 @@ class ReviewTab(TransfersTab):
         layout.addLayout(row(self.village, self.status, self.count, None, self.review_button, spacing=8))
         self.model = RequisitionsModel(self, with_village=True)
         self.view = list_table(self.model, "reviewTable")
-        fit_columns(self.view, (0, 2, 3, 4, 5, 6), (1,))
+        fit(self.view, (0, 2, 3, 4, 5, 6), (1,))
         self.view.activated.connect(lambda _i: self.review())
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
         self.lines = RequisitionLinesModel(self)
         self.lines_view = list_table(self.lines, "reviewLines")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5), (0,))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
         split.addWidget(self.lines_view)
@@ -165,15 +166,16 @@ class ShipmentsTab(TransfersTab):
                              self.print_button, self.cancel_button, self.ship_button, spacing=8))
         self.model = ShipmentsModel(self)
         self.view = list_table(self.model, "shipmentTable")
-        fit_columns(self.view, (0, 2, 4, 5, 6, 7, 8, 9, 10), (1, 3))
+        fit(self.view, (0, 2, 4, 5, 6, 7, 8, 9), (1, 3))
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_detail())
         self.view.activated.connect(lambda _i: self.ship())
         self.picks = PickModel(self)
         self.picks_view = list_table(self.picks, "pickTable")
-        fit_columns(self.picks_view, (0, 2, 3, 4, 5), (1,))
+        self.picks_view.hideColumn(5)  # 已扫码: scanned in the 出库 dialog
+        fit(self.picks_view, (0, 2, 3, 4, 5), (1,))
         self.lines = ShipmentLinesModel(self)
         self.lines_view = list_table(self.lines, "shipmentLines")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
         self.detail = QStackedWidget()
         self.detail.addWidget(self.picks_view)
         self.detail.addWidget(self.lines_view)
@@ -263,8 +265,9 @@ class ShipmentsTab(TransfersTab):
         text = f"调拨单 {info.shipment_no} · {shipment_status(info)} · 出库 {when(info.shipped_at)}"
         if info.received_at:
             text += f" · 村卫生室入库 {when(info.received_at)}"
-            if info.qty_lost:
-                text += f" · 短少 {info.qty_lost} 个最小单位（记为乡镇损耗）"
+            short = shortfall_text(detail.lines)
+            if short:
+                text += f" · 短少：{short}（记为乡镇卫生院的损耗）"
         self.detail_title.setStyleSheet("")
         self.detail_title.setText(text)
 
@@ -337,11 +340,11 @@ class InTransitTab(TransfersTab):
         layout.addLayout(row(self.village, self.count, None, spacing=8))
         self.model = ShipmentsModel(self)
         self.view = list_table(self.model, "inTransitTable")
-        fit_columns(self.view, (0, 2, 4, 5, 6, 7, 8, 9, 10), (1, 3))
+        fit(self.view, (0, 2, 4, 5, 6, 7, 8, 9), (1, 3))
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
         self.lines = ShipmentLinesModel(self)
         self.lines_view = list_table(self.lines, "inTransitLines")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
         split.addWidget(self.lines_view)
@@ -398,7 +401,7 @@ class ReturnsTab(TransfersTab):
         layout.addLayout(row(self.village, self.status, self.count, None, self.receive_button, spacing=8))
         self.model = ReturnsModel(self)
         self.view = list_table(self.model, "returnsTable")
-        fit_columns(self.view, (1, 3, 4, 5, 7), (6, 2, 0))
+        fit(self.view, (1, 3, 4, 5, 7), (6, 2, 0))
         self.view.activated.connect(lambda _i: self.receive())
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self._buttons())
         layout.addWidget(self.view, 1)

@@ -12,6 +12,7 @@ from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.pages.transfers.base import (
     TransfersTab,
     current_row,
+    fit,
     keep_selection,
     list_table,
 )
@@ -21,10 +22,10 @@ from ui.pages.transfers.models import (
     RequisitionsModel,
     ShipmentLinesModel,
     ShipmentsModel,
+    drug_text,
     line_qty,
 )
 from ui.widgets.layout import button, hint, row, section, shortcut
-from ui.widgets.tables import fit_columns
 from ui.workers import Op
 
 REQUISITION_FILTERS = (("全部报量单", None), ("待审核", "waiting"), ("已审核/已配送", "answered"), ("已撤回", "cancelled"))
@@ -49,11 +50,11 @@ class RequisitionsTab(TransfersTab):
         layout.addLayout(row(self.new_button, self.cancel_button, self.status, None, self.count, spacing=8))
         self.model = RequisitionsModel(self)
         self.view = list_table(self.model, "requisitionTable")
-        fit_columns(self.view, (0, 1, 2, 3, 4, 5))
+        fit(self.view, (0, 1, 2, 3, 4), (5,))
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
         self.lines = RequisitionLinesModel(self)
         self.lines_view = list_table(self.lines, "requisitionLines")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5), (0,))
         self.detail = hint("选中一张报量单查看明细")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
@@ -149,9 +150,9 @@ class IncomingTab(TransfersTab):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.addLayout(row(section("待入库的调拨单"), self.waiting, None, self.receive_button, spacing=8))
-        self.incoming = ShipmentsModel(self)
+        self.incoming = ShipmentsModel(self, with_village=False)
         self.incoming_view = list_table(self.incoming, "incomingTable")
-        fit_columns(self.incoming_view, (0, 4, 5, 6, 7, 8, 9, 10), (1, 3))
+        fit(self.incoming_view, (0, 1, 3, 4, 5, 6, 7, 8), (2,))
         self.incoming_view.activated.connect(lambda _i: self.open_count())
         self.incoming_view.setMaximumHeight(190)
         layout.addWidget(self.incoming_view)
@@ -160,13 +161,13 @@ class IncomingTab(TransfersTab):
         self.result.setObjectName("receiptResult")
         layout.addWidget(self.result)
         layout.addWidget(section("入库记录"))
-        self.history = ShipmentsModel(self)
+        self.history = ShipmentsModel(self, with_village=False)
         self.history_view = list_table(self.history, "receivedTable")
-        fit_columns(self.history_view, (0, 4, 5, 6, 7, 8, 9, 10), (1, 3))
+        fit(self.history_view, (0, 1, 3, 4, 5, 6, 7, 8), (2,))
         self.history_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
         self.lines = ShipmentLinesModel(self)
         self.lines_view = list_table(self.lines, "receivedLines")
-        fit_columns(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.history_view)
         split.addWidget(self.lines_view)
@@ -218,14 +219,15 @@ class IncomingTab(TransfersTab):
 
     def _received(self, detail: Any, model: Any, done: Any) -> None:
         info = detail.info
-        short = [f"{r.source.generic_name} {line_qty(r.source, model.shortfall(r))}（{r.texts.get('reason', '')}）"
-                 for r in model.lines() if model.shortfall(r)]
-        text = f"调拨单 {info.shipment_no} 已入库，实收 {done.received_units} 个最小单位"
+        got = "、".join(f"{drug_text(r.source)} {line_qty(r.source, model.counted(r) or 0)}" for r in model.lines())
+        short = "；".join(f"{drug_text(r.source)} {line_qty(r.source, model.shortfall(r))}（{r.texts.get('reason', '')}）"
+                         for r in model.lines() if model.shortfall(r))
+        text = f"调拨单 {info.shipment_no} 已入库。实收：{got}"
         if done.lost_units:
-            text += f"；短少 {done.lost_units} 个最小单位：" + "；".join(short) + "。短少部分记为乡镇卫生院的损耗"
+            text += f"。短少：{short}，记为乡镇卫生院的损耗"
         self.result.setText(text)
         self.result.setStyleSheet("color: #b42318;" if done.lost_units else "color: #067647;")
-        self.page.report(text)
+        self.page.report(f"调拨单 {info.shipment_no} 已入库" + (f"，短少：{short}" if done.lost_units else ""))
         self._select = info.id
         self.refresh()
 
