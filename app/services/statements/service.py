@@ -267,6 +267,12 @@ class StatementService:
             if row is not None and row.status != "draft":
                 raise RuleViolation(f"{village.name}{month_label(month)}的统一结算单已定稿（{row.statement_no}），"
                                     "不能重新生成", "结算单")
+            later = s.scalar(select(func.min(MonthlyStatement.month)).where(
+                MonthlyStatement.site_id == village.id, MonthlyStatement.month > month,
+                MonthlyStatement.status != "draft"))
+            if row is None and later is not None:
+                raise RuleViolation(f"{village.name}{month_label(later)}的统一结算单已定稿，不能再补开更早月份"
+                                    f"（{month_label(month)}）的结算单：结转金额已按当时的结算单计入", "月份")
             figures = self._compute(s, village.id, month)
             actor = self.session.actor
             if row is None:

@@ -235,6 +235,11 @@ def test_months_are_finalised_in_order(world) -> None:  # noqa: ANN001
             st.finalise(mar.id)
         st.finalise(st.draft(v, FEB).id)
         assert st.finalise(mar.id).status == "final"
+        before = db_fingerprint(_db(world.town))
+        with pytest.raises(RuleViolation) as err:  # a month before the first statement, once later ones are final
+            st.draft(v, "2025-12")
+        assert err.value.field == "月份" and "2026年1月的统一结算单已定稿，不能再补开更早月份（2025年12月）" in err.value.message
+        assert db_fingerprint(_db(world.town)) == before
         assert [s.month for s in st.statements()] == [MAR, FEB, JAN]
         assert [s.month for s in st.statements(month=FEB, site_id=v)] == [FEB]
 
