@@ -179,6 +179,9 @@ def test_distributors_are_added_and_edited_and_a_receipt_is_partly_returned(town
     records.month.setCurrentIndex(records.month.findData(None))
     settle()
     assert sorted(cell_texts(records.model, "类型")) == ["入库", "退货"]
+    records.view.setCurrentIndex(records.model.index(records.model.find(lambda p: p.kind == "purchase"), 0))
+    settle()
+    assert cell_texts(records.lines, "已退货") == ["2盒", ""]
     window.close()
 
 

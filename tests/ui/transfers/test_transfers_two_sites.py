@@ -208,6 +208,9 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     assert cell_texts(incoming.history, "短少") == ["有短少"]
     assert sorted(cell_texts(incoming.lines, "短少")) == ["", "1盒"]
     artifact(vwin, "transfers-village-received")
+    # one box of 硝苯地平 goes back to the township (退回乡镇 on the stock page; here through the service)
+    [nife_lot] = vwin.ctx.sv.stock.batches(seeded.nife.id)
+    vwin.ctx.sv.stock.return_to_township(nife_lot.batch_id, "1", "近效期调剂")
     _sync(vwin)
 
     # (5) the township: the shipment is closed with the loss, and the month's statement bills what arrived
@@ -220,11 +223,70 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
         (shipped.id, 72 + 30, 48 + 30, 24)]
     assert "短少：阿莫西林胶囊 0.25g×24粒 1盒（破损）" in shipments.detail_title.text()
     artifact(twin, "transfers-township-received")
-    received_fen = 48 * 1100 // 24 + 30 * 700 // 30  # the lines as the village counted them, at the purchase price
+    # 退货验收: the box the village sent back goes into the township's store (Enter, then 验收入库)
+    returns = tpage.show_tab("returns", focus=True)
+    settle()
+    assert cell_texts(returns.model, "村卫生室") == [vwin.ctx.site.name]
+    assert cell_texts(returns.model, "数量") == ["1盒"] and cell_texts(returns.model, "状态") == ["待验收"]
+    artifact(twin, "transfers-township-returns")
+    press(Qt.Key.Key_Return)
+    settle()
+    confirm = returns.dialog
+    assert confirm.isVisible()
+    confirm.confirm()
+    settle()
+    assert _closed(confirm), confirm.error.text()
+    _activate(qtbot, twin)
+    assert returns.model.rowCount() == 0  # 待验收 is empty now
+    returns.status.setCurrentIndex(returns.status.findData("received"))
+    settle()
+    assert cell_texts(returns.model, "状态") == ["已验收"]
+    # the month's statement: what arrived at the purchase price, minus what came back
+    received_fen = 48 * 1100 // 24 + 30 * 700 // 30  # the lines as the village counted them
+    returned_fen = 30 * 700 // 30
     figures = twin.ctx.sv.statements.compute(village.site_id, MONTH)
-    assert (figures.supplied_fen, figures.returned_fen, figures.due_fen) == (received_fen, 0, received_fen)
+    assert (figures.supplied_fen, figures.returned_fen) == (received_fen, returned_fen)
+    assert figures.due_fen == received_fen - returned_fen
     assert (figures.fund_receivable_fen, figures.from_fund_fen, figures.from_subsidy_fen) == (0, 0, 0)
-    assert figures.carried_out_fen == received_fen
+    assert figures.carried_out_fen == received_fen - returned_fen
+
+    # an ad-hoc 调拨单 (Ctrl+N): a village and a drug by pinyin, then 作废 (Del) with a reason
+    shipments = tpage.show_tab("shipments")
+    shipments.view.setFocus()
+    press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    dialog = shipments.dialog
+    assert dialog.isVisible() and dialog.village.currentData() == village.site_id
+    assert QApplication.focusWidget() is dialog.drug_box
+    qtbot.keyClicks(dialog.drug_box, "amxl")
+    qtbot.keyClick(dialog.drug_box, Qt.Key.Key_Return)
+    settle()
+    assert dialog.model.rowCount() == 1
+    qtbot.keyClicks(QApplication.focusWidget(), "2")  # the quantity cell is open for typing
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    settle()
+    assert cell_texts(dialog.model, "数量") == ["2"]
+    artifact(dialog, "transfers-township-new-shipment")
+    press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert _closed(dialog), dialog.error.text()
+    _activate(qtbot, twin)
+    assert cell_texts(shipments.model, "状态") == ["待出库"] and cell_texts(shipments.model, "类型") == ["临时"]
+    assert cell_texts(shipments.picks, "数量") == ["2盒"]
+    shipments.view.setFocus()
+    press(Qt.Key.Key_Delete)
+    settle()
+    confirm = shipments.dialog
+    assert confirm.isVisible()
+    confirm.confirm()  # no reason: refused, nothing written
+    assert confirm.isVisible() and "作废原因" in confirm.error.text()
+    confirm.reason.setText("村卫生室不需要了")
+    confirm.confirm()
+    settle()
+    assert _closed(confirm)
+    shipments.status.setCurrentIndex(shipments.status.findData("cancelled"))
+    settle()
+    assert cell_texts(shipments.model, "状态") == ["已作废"]
     statements_page = _statements_page(twin)
     if statements_page is not None:  # the 统一结算 page, where it exists, shows the same money
         twin.grab()

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +39,7 @@ from ui.pages.transfers.base import (
 )
 from ui.pages.transfers.dialogs import PurchaseReturnDialog
 from ui.pages.transfers.models import (
+    RED,
     DistributorsModel,
     PurchaseLinesModel,
     PurchaseRow,
@@ -351,8 +353,8 @@ class PurchaseTab(TransfersTab):
 class PurchaseDetailModel(RowsModel):
     """The lines of one purchase: 药品, 批号, 效期, 数量, 进价, 金额."""
 
-    COLUMNS = ("药品", "批号", "效期", "数量", "进价", "金额")
-    NUMERIC = frozenset({3, 4, 5})
+    COLUMNS = ("药品", "批号", "效期", "数量", "进价", "金额", "追溯码", "已退货")
+    NUMERIC = frozenset({3, 4, 5, 6, 7})
 
     def cell(self, row: Any, column: int) -> str:
         if column == 0:
@@ -364,8 +366,15 @@ class PurchaseDetailModel(RowsModel):
         if column == 3:
             return line_qty(row, row.quantity)
         if column == 4:
-            return yuan(getattr(row, "pack_price_fen", 0))
-        return yuan(getattr(row, "amount_fen", 0))
+            return yuan(row.pack_price_fen)
+        if column == 5:
+            return yuan(row.amount_fen)
+        if column == 6:
+            return str(row.code_count) if row.code_count else "无码"
+        return line_qty(row, row.returned_units) if row.returned_units else ""
+
+    def foreground(self, row: Any, column: int) -> QColor | None:
+        return RED if column == 7 else None
 
 
 def recent_months(today: date, count: int = 12) -> list[str]:
@@ -399,7 +408,7 @@ class PurchasesTab(TransfersTab):
         self.view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
         self.lines = PurchaseDetailModel(self)
         self.lines_view = list_table(self.lines, "purchaseDetail")
-        fit(self.lines_view, (1, 2, 3, 4, 5), (0,))
+        fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.view)
         split.addWidget(self.lines_view)
