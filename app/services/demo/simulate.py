@@ -3,9 +3,11 @@
 Each simulated day runs as that day (``app.domain.clock`` is fixed to it, and every operation is
 stamped at a time of that day): a village clinic receives stock now and then, sees 3–15 insured
 residents and settles their visits, now and then reverses one, counts its store once a month, and
-opens 帮办代办 cases for its residents (about one a week) and resubmits returned ones; a township edits
-its catalog, changes prices, receives purchases into its transfer warehouse and reviews the cases its
-villages' sync brought (see ``app.services.demo.simulate_days`` and ``simulate_cases``). Every write
+opens 帮办代办 cases for its residents (about one a week) and resubmits returned ones; a village of a township
+receives its shipments, sends requisitions and marks ended months; a township edits its catalog, changes
+prices, buys from its 配送企业, answers its villages' requisitions with shipments, finalises their
+statements once their month-end marks have arrived, and reviews the cases its villages' sync brought (see
+``app.services.demo.simulate_days``, ``simulate_transfers`` and ``simulate_cases``). Every write
 goes through the service a user would use, so each one queues its outbox rows and audit entries
 exactly as at the desk. Cases are handled as the site's village doctor or case worker (医保专干) when it
 has one, the rest as the CLI.

@@ -6,7 +6,10 @@
   now and then reverses one of the day's settlements; counts the whole store when the last count is
   30 days old or more, with a small difference on some batches.
 - Township: now and then edits catalog entries (基药 flag, minimum stock, a new drug) and changes a
-  price or two; on most days receives purchases from distributors into its transfer warehouse.
+  price or two; then its 三统 day (``app.services.demo.simulate_transfers``): purchases from its 配送企业,
+  answers to its villages' requisitions, returns received, statements finalised.
+- A village of a township gets its stock by shipment (received each morning) and requisition, not by
+  receipts of its own, marks ended months and acknowledges its statements.
 
 What a site lacks is set up first through the services, and said (``note``): the bundled catalog, a
 few households of insured residents, the bundled policy. Lists are read in a fixed order (never by
@@ -27,6 +30,7 @@ from sqlalchemy import text
 from app.domain.errors import CunyiError, PolicyError
 from app.paths import resource
 from app.services.demo.catalog import ACUTE, DIAGNOSIS_WEIGHTS, diagnoses, usage_for
+from app.services.demo import simulate_transfers as st
 from app.services.demo.people import PeopleFactory
 from app.services.residents.types import EnrollmentRecord, ResidentForm
 from app.services.settlement.types import DraftLine, VisitDraft
@@ -226,9 +230,13 @@ def village_day(sv: Any, site: SiteFacts, day: date, rng: random.Random, counts:
         by_name.setdefault(d.name, d)
     names = {n for options in ACUTE.values() for option in options for n, _ in option}
     formulary = [d for d in catalog if d.name in names] or catalog
+    township = st.has_township(sv, site.site_id)
+    trng = random.Random(rng.random()) if township else rng  # the township's part draws from a stream of its own
+    if township:
+        st.village_morning(sv, site.site_id, day, trng, counts, note)
     stock = _stock(sv, site, day)
     low = [d for d in formulary if stock[d.id] < 2 * d.units_per_pack]
-    if low and (rng.random() < 0.6 or sum(stock.values()) == 0):
+    if low and (not township or sum(stock.values()) == 0) and (rng.random() < 0.6 or sum(stock.values()) == 0):
         picks = low[:24] if sum(stock.values()) == 0 else rng.sample(low, min(len(low), rng.randint(2, 8)))
         receive_lines(sv, day, rng, [(d, rng.randint(3, 10)) for d in picks], counts, "stock_receipts", 10)
         stock = _stock(sv, site, day)
@@ -264,6 +272,8 @@ def village_day(sv: Any, site: SiteFacts, day: date, rng: random.Random, counts:
         sv.settlement.reverse(rng.choice(settled), rng.choice(REVERSAL_REASONS), at=_at(day, minutes))
         counts["reversals"] += 1
     monthly_stocktake(sv, site, day, rng, counts, note, max(minutes + 10, 10 * 60))
+    if township:
+        st.village_evening(sv, site.site_id, site.store_id, day, trng, counts, note, max(minutes + 60, 11 * 60))
 
 
 def monthly_stocktake(sv: Any, site: SiteFacts, day: date, rng: random.Random, counts: Counter, note: Note,
@@ -321,6 +331,4 @@ def township_day(sv: Any, site: SiteFacts, day: date, rng: random.Random, counts
                 sv.catalog.update(drug.id, price_fen=price)
                 counts["price_changes"] += 1
         catalog = drugs(sv)
-    if rng.random() < 0.6 or not _stock(sv, site, day):
-        picks = rng.sample(catalog, min(len(catalog), rng.randint(3, 8)))
-        receive_lines(sv, day, rng, [(d, rng.randint(10, 40)) for d in picks], counts, "purchases", 60)
+    st.township_operations(sv, site.site_id, day, rng, catalog, counts, note)

@@ -212,7 +212,8 @@ class VillageTransfers:
 
     def in_transit(self) -> None:
         """The last shipments, still on the road: the drugs the village let run low, asked for three days ago
-        and shipped yesterday; and for every other village a small extra sent this morning."""
+        and shipped yesterday; and for every other village a small extra sent this morning, and for the
+        others a requisition sent yesterday evening that the township has not answered yet."""
         ctx, plan, trng = self.ctx, self.plan, self.trng
         today = ctx.today
         yesterday = today - timedelta(days=1)
@@ -227,6 +228,11 @@ class VillageTransfers:
             self.deliver(lines, shipped, None, requisition_at=datetime(asked.year, asked.month, asked.day, 17, 10))
         morning = datetime(today.year, today.month, today.day, 7, 40)
         used = [d for d in ctx.drugs if self.expected[d.index] > 0 and d.index not in self.low_stock]
+        evening = datetime(yesterday.year, yesterday.month, yesterday.day, 17, 40)
+        if plan.index % 2 == 0 and evening <= ctx.until and len(used) >= 3:  # a requisition the township has not answered
+            picks = sorted(trng.sample(used, 3), key=lambda d: d.index)
+            self._requisition(evening, [ShipLine(d, "", today, max(1, math.ceil(self.expected[d.index] / d.units_per_pack)))
+                                        for d in picks])
         if plan.index % 2 == 1 and morning <= ctx.until and used:
             picks = sorted(trng.sample(used, min(2, len(used))), key=lambda d: d.index)
             self.deliver([ShipLine(d, *lot(d, today.year, today.month), trng.randint(2, 4), asked=False) for d in picks],
