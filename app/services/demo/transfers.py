@@ -54,6 +54,8 @@ TRANSFER_COLUMNS: dict[str, tuple[str, ...]] = {
                    "savings_fen", "covers_local_seq", "status", "drafted_at", "finalised_at", "user_id", "user_name",
                    "to_site_id"),
     "statement_acknowledgments": ("statement_id", "site_id", "acknowledged_at", "user_id", "user_name", "note"),
+    "stock_returns": ("site_id", "store_id", "return_no", "returned_at", "drug_id", "batch_id", "batch_no", "expiry",
+                      "quantity", "pack_price_fen", "trace_codes", "reason", "user_id", "user_name"),
 }
 
 LOSS_REASONS = ("破损：运输途中药盒压破", "破损：外包装受潮", "短少：到货少一盒")
@@ -237,6 +239,35 @@ class VillageTransfers:
             picks = sorted(trng.sample(used, min(2, len(used))), key=lambda d: d.index)
             self.deliver([ShipLine(d, *lot(d, today.year, today.month), trng.randint(2, 4), asked=False) for d in picks],
                          morning, None, kind="ad_hoc")
+
+    def return_near_expiry(self, day: date) -> None:
+        """退回乡镇 after closing time: half of a near-expiry lot goes back for 调剂 (the township has not
+        received it yet), with the trace codes of the boxes sent."""
+        ctx, plan, ledger = self.ctx, self.plan, self.ledger
+        at = datetime(day.year, day.month, day.day, 18, 50)
+        lots = [b for i in self.near_lots for b in ledger.batches[i]
+                if b.batch_no.endswith("N") or b.expiry <= day + timedelta(days=180)]
+        lots = [b for b in lots if b.on_hand >= 2 * ctx.drugs[b.drug].units_per_pack and b.expiry > day]
+        if at > ctx.until or not lots:
+            return
+        batch = min(lots, key=lambda b: (b.expiry, b.batch_no))
+        upp = ctx.drugs[batch.drug].units_per_pack
+        quantity = batch.on_hand // upp // 2 * upp
+        return_id = ctx.ids()
+        reason = "近效期调剂，退回乡镇"
+        ledger.move(batch, -quantity, at, "return", "stock_return", return_id, plan.doctor_id, reason=reason)
+        sent = []
+        while len(batch.codes) > batch.on_hand // upp:
+            code = batch.codes.pop()
+            sent.append(code)
+            ledger.code_event(code, "returned", batch, at, "stock_return", return_id)
+        stamp = dt_text(at)
+        ctx.add["stock_returns"]((return_id, plan.site_id, stamp, stamp, 1, plan.site_id, plan.store_id,
+                                  self._number(day, "TH"), stamp, ctx.drugs[batch.drug].id, batch.id, batch.batch_no,
+                                  batch.expiry.isoformat(), quantity, batch.cost, json.dumps(sent), reason,
+                                  plan.doctor_id, plan.doctor_name))
+        if self.local:
+            self.audit(at, "stock.return", "batches", batch.id, quantity=quantity, reason=reason)
 
     # -- month ends and statements ----------------------------------------------------------------
     def statements(self) -> None:

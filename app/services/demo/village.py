@@ -185,6 +185,8 @@ class VillageSim(VillageOps, VillageTransfers):
                 shipped = month
                 self.shipment(day)
             self.clinic_day(day)
+            if day == ctx.today - timedelta(days=1) and plan.index % 2 == 1:
+                self.return_near_expiry(day)
             if day in plan.stocktake_days:
                 self.stocktake(day)
             if plan.category_stocktake and day == plan.category_stocktake[0]:

@@ -141,7 +141,7 @@ def test_only_the_local_sites_rows_are_queued(con: sqlite3.Connection) -> None:
                   "shipment_lines", "essential_drug_subsidies", "statements"):
         assert _one(con, f"SELECT count(*) FROM {table}") > 0, table
         assert _one(con, f"SELECT count(*) FROM {table} WHERE owner_site_id != ?", township) == 0, table
-    for table in ("requisitions", "transfer_receipts", "month_closes", "statement_acknowledgments"):
+    for table in ("requisitions", "transfer_receipts", "month_closes", "statement_acknowledgments", "stock_returns"):
         assert _one(con, f"SELECT count(*) FROM {table}") > 0, table
         assert _one(con, f"SELECT count(*) FROM {table} WHERE owner_site_id != site_id OR site_id = ?", township) == 0
     for table in ("shipments", "shipment_lines", "essential_drug_subsidies", "statements"):

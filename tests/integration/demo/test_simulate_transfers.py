@@ -1,5 +1,5 @@
-"""``cunyi simulate`` and township operations 三统: a township buys, answers its villages' requisitions and
-finalises their statements; a village receives what was shipped to it, sends a requisition, marks the
+"""``cunyi simulate`` and township operations 三统: a township buys, answers its villages' requisitions,
+receives their returns and sends some on (调剂), and finalises their statements; a village receives what was shipped to it, sends a requisition, marks the
 ended month and sends a near-expiry lot back — all through the real services, on the small demo."""
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ def test_a_township_buys_answers_requisitions_and_finalises_statements(township_
     assert waiting and len(drafts) == 3  # the demo: a requisition not answered yet, May's statements drafts
     summary = simulate(data, "--from", "2026-06-16", "--days", "2", "--seed", "4")
     counts = summary["counts"]
-    for kind in ("purchases", "purchase_lines", "requisitions_reviewed", "shipments"):
+    returns = query(data, "SELECT count(*) FROM stock_returns")[0][0]
+    for kind in ("purchases", "purchase_lines", "requisitions_reviewed", "shipments", "redistributions"):
         assert counts.get(kind, 0) > 0, (kind, counts)
-    assert counts["statements"] == 3
+    assert counts["statements"] == 3 and counts["returns_received"] == returns > 0  # the villages' 退回 of the demo
     check_ok(data)
+    # each return received into the township store (receipt id derived from it), some sent on to another village
+    assert query(data, "SELECT count(*) FROM return_receipts")[0][0] == returns
+    assert query(data, "SELECT count(*) FROM shipments s JOIN shipment_lines l ON l.shipment_id = s.id "
+                       "JOIN stock_returns r ON r.batch_no = l.batch_no AND r.drug_id = l.drug_id "
+                       "WHERE s.kind = 'redistribution' AND s.status = 'shipped' AND s.to_site_id != r.site_id")[0][0] \
+        == counts["redistributions"]
     # the purchases are receipts of a distributor's 随货单 into the township store
     assert query(data, "SELECT count(*) FROM purchase_receipts")[0][0] == purchases + counts["purchases"]
     assert query(data, "SELECT count(*) FROM purchase_receipts WHERE date(received_at) >= '2026-06-16' AND "
