@@ -12,6 +12,7 @@ from app.services.transfers.types import (
     DistributorInfo,
     PickLine,
     PurchaseInfo,
+    PurchaseLineInfo,
     RequisitionInfo,
     RequisitionLineInfo,
     ReturnInfo,
@@ -19,6 +20,7 @@ from app.services.transfers.types import (
     ShipmentLineInfo,
     SuggestedLine,
 )
+from ui.pages.transfers.dialogs import ReturnLinesModel
 from ui.pages.transfers.models import (
     ApproveModel,
     CountModel,
@@ -38,6 +40,7 @@ from ui.pages.transfers.models import (
     SuggestModel,
     pack_text,
 )
+from ui.pages.transfers.purchase import PurchaseDetailModel
 
 AT = datetime(2026, 6, 15, 9, 30)
 AMOX = {"generic_name": "阿莫西林胶囊", "strength": "0.25g×24粒", "units_per_pack": 24, "pack_unit": "盒",
@@ -151,6 +154,24 @@ def test_approved_quantities_over_township_stock_are_allowed_but_marked(qtmodelt
     assert model.index(0, 6).data(Qt.ItemDataRole.ForegroundRole) is not None
     edit(model, 0, 7, "12粒")
     assert model.approved() == {"r1": "12粒"} and not model.over_stock(model.lines()[0])
+
+
+def test_a_purchase_and_its_return_lines(qtmodeltester) -> None:
+    line = PurchaseLineInfo("pl1", 1, "d1", **AMOX, batch_id="b1", batch_no="A2409", expiry=date(2027, 9, 30),
+                            quantity=240, pack_price_fen=1100, amount_fen=11000, code_count=10, returned_units=48)
+    detail = PurchaseDetailModel()
+    detail.set_rows([line])
+    qtmodeltester.check(detail)
+    assert [detail.index(0, c).data() for c in range(detail.columnCount())] == [
+        "阿莫西林胶囊 0.25g×24粒", "A2409", "2027-09-30", "10盒", "11.00", "110.00", "10", "2盒"]
+    returns = ReturnLinesModel()
+    returns.set_lines([EditLine(line, {"qty": "0"})])
+    qtmodeltester.check(returns)
+    assert returns.index(0, 4).data() == "2盒" and returns.first_error() is None
+    edit(returns, 0, 5, "9")
+    assert "最多还能退 8盒" in returns.first_error()[1]
+    edit(returns, 0, 5, "8")
+    assert returns.first_error() is None and returns.units(returns.lines()[0]) == 192
 
 
 def test_draft_and_purchase_lines_add_and_remove(qtmodeltester) -> None:

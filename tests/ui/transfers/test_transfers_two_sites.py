@@ -6,6 +6,7 @@ village for what arrived (the township's own figures, recomputed here from the s
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from site_harness import PASSWORD as JOIN_PASSWORD
 from transfers_ui import cell_texts, pdf_text, seed_township, type_cell
 
+from app.domain.money import fen_to_yuan
 from ui.app import create_main_window
 from ui.workers import wait_idle
 
@@ -61,7 +63,7 @@ def _row_of(model, name: str) -> int:
 
 
 def test_township_ships_village_receives_short_and_the_statement_bills_what_arrived(
-        join_site, qtbot, artifact, monkeypatch) -> None:
+        join_site, qtbot, artifact, monkeypatch, today_is) -> None:
     township = join_site("township")
     village = join_site("village", township.site_id)
     with township.services() as sv:
@@ -265,7 +267,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     qtbot.keyClicks(QApplication.focusWidget(), "2")  # the quantity cell is open for typing
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     settle()
-    assert cell_texts(dialog.model, "数量") == ["2"]
+    assert cell_texts(dialog.model, "数量") == ["2"] and QApplication.focusWidget() is dialog.drug_box
     artifact(dialog, "transfers-township-new-shipment")
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
@@ -287,11 +289,21 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     shipments.status.setCurrentIndex(shipments.status.findData("cancelled"))
     settle()
     assert cell_texts(shipments.model, "状态") == ["已作废"]
+    today_is(date(2026, 7, 1))  # a month's statement is drafted once the month has ended
     statements_page = _statements_page(twin)
-    if statements_page is not None:  # the 统一结算 page, where it exists, shows the same money
-        twin.grab()
-        shown = statements_page.grab()
-        assert not shown.isNull()
+    if statements_page is not None:  # the 统一结算 page, where it exists, drafts the same money
+        statements_page.set_month(MONTH)
+        settle()
+        model = statements_page.model
+        statements_page.select_row(model.find(lambda r: r.site_id == village.site_id))
+        statements_page.draft_selected()
+        settle()
+        row = model.find(lambda r: r.site_id == village.site_id)
+        shown = {name: model.index(row, model.column_of(name)).data() for name in ("本月供药", "退回", "应扣合计",
+                                                                                  "结转下月")}
+        assert shown == {"本月供药": fen_to_yuan(received_fen), "退回": fen_to_yuan(returned_fen),
+                         "应扣合计": fen_to_yuan(received_fen - returned_fen),
+                         "结转下月": fen_to_yuan(received_fen - returned_fen)}
         artifact(twin, "transfers-township-statement")
     vwin.close()
     twin.close()

@@ -124,6 +124,8 @@ class LinesTable(QTableView):
         self.setObjectName(name)
         self.setModel(model)
         self.edit_column = edit_column
+        #: called after Enter committed the last row's cell (a dialog goes back to its drug box)
+        self.on_last_enter: Callable[[], object] | None = None
         setup_table(self)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
@@ -143,6 +145,8 @@ class LinesTable(QTableView):
             index = self.currentIndex()
             if index.isValid() and index.row() + 1 < self.model().rowCount():
                 self.setCurrentIndex(self.model().index(index.row() + 1, index.column()))
+            elif self.on_last_enter is not None:
+                self.on_last_enter()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         index = self.currentIndex()

@@ -359,6 +359,7 @@ class DraftShipmentDialog(LinesDialog):
         self.model = DraftLinesModel(self)
         self.model.changed_cb = self._changed
         self.table = LinesTable(self.model, "draftTable", 2)
+        self.table.on_last_enter = lambda: self.drug_box.setFocus(Qt.FocusReason.OtherFocusReason)
         _fit(self.table, (1, 2))
         self.layout_.addWidget(self.table, 1)
         self.layout_.addWidget(hint("数量：3 = 3 盒，14片 = 14 片；回车回到药品框继续添加；Del 删除选中的行"))
@@ -418,7 +419,9 @@ class ShipDialog(LinesDialog):
         print_button.setAutoDefault(False)
         print_button.clicked.connect(lambda _=False: self.print_asked.emit())
         shortcut(self, "Ctrl+P", self.print_asked.emit)
-        self.layout_.addLayout(row(QLabel("扫码(&S)"), self.scan, self.scan_said, None, print_button, spacing=8))
+        scan_row = row(QLabel("扫码(&S)"), self.scan, self.scan_said, print_button, spacing=8)
+        scan_row.setStretch(2, 1)
+        self.layout_.addLayout(scan_row)
         self.model = PickModel(self)
         self.model.set_rows(picks)
         self.table = list_table(self.model, "shipPickTable")
