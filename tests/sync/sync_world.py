@@ -133,7 +133,8 @@ def _open_sites(root: Path) -> dict[str, Services]:
 
 
 def build_template(root: Path) -> Template:
-    """Enroll a township (policy, catalog, stock) and two villages; every site synced once."""
+    """Enroll a township (policy, catalog, stock) and two villages; every site synced once, and the township
+    once more to learn of its villages."""
     (root / "hub").mkdir(parents=True)
     engine = open_engine(f"sqlite:///{root / 'hub' / 'hub.db'}")
     with transaction(engine) as conn:
@@ -172,6 +173,13 @@ def build_template(root: Path) -> Template:
             finally:
                 sync.close()
             sv.close()
+        township = bootstrap(root / "township", backup_before_migrate=False)  # it learns of its villages
+        sync = SyncClient(township.db, retry_seconds=0, transport=line)
+        try:
+            sync.sync_once()
+        finally:
+            sync.close()
+            township.close()
     finally:
         line.shut()
         engine.dispose()
