@@ -85,8 +85,10 @@ class StockMovement(SyncedBase):
         Index("ix_stock_movements_card", "store_id", "drug_id", "seq"),
         #: seq is the store's ledger order: unique, and max(seq) per store is one index probe
         Index("ix_stock_movements_store_seq", "store_id", "seq", unique=True),
-        #: usage over a period (average daily use for low-stock alerts, daily logs)
-        Index("ix_stock_movements_store_kind_time", "store_id", "kind", "occurred_at"),
+        #: usage over a period (average daily use for low-stock alerts, daily logs, 村室药品一览): the drug,
+        #: quantity and lot of each row are in the index, so a period's net use never reads the table
+        Index("ix_stock_movements_store_kind_time", "store_id", "kind", "occurred_at", "drug_id", "quantity",
+              "batch_id"),
         Index("ix_stock_movements_doc", "doc_type", "doc_id"),
     )
 

@@ -5,7 +5,9 @@ distributors, reference prices, purchase receipts and lines, shipments and lines
 village), receipts of returns, basic-drug subsidies and statements; a village's requisitions and lines,
 its receipt of each shipment (``uuid5(shipment_id)``) and lines, returns, month-end marks and statement
 acknowledgments. A local table, ``peer_sync_status``, keeps what the hub last said about the township's
-villages (last sync, highest sequence received). Nothing existing changes.
+villages (last sync, highest sequence received). One existing index widens: the ledger's
+``ix_stock_movements_store_kind_time`` also holds each row's drug, quantity and lot, so the township's
+村室药品一览 sums its villages' recent dispensing from the index alone.
 
 Revision ID: 0014
 Revises: 0013
@@ -424,10 +426,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_transfer_receipt_lines_owner_site_id'), ['owner_site_id'], unique=False)
         batch_op.create_index('ix_transfer_receipt_lines_receipt', ['receipt_id'], unique=False)
 
+    # net use per store and drug over a period (村室药品一览, low-stock alerts) from the index alone
+    op.drop_index('ix_stock_movements_store_kind_time', table_name='stock_movements')
+    op.create_index('ix_stock_movements_store_kind_time', 'stock_movements',
+                    ['store_id', 'kind', 'occurred_at', 'drug_id', 'quantity', 'batch_id'], unique=False)
+
 
 
 def downgrade() -> None:
     drop_generated_triggers(op.get_bind())
+    op.drop_index('ix_stock_movements_store_kind_time', table_name='stock_movements')
+    op.create_index('ix_stock_movements_store_kind_time', 'stock_movements', ['store_id', 'kind', 'occurred_at'],
+                    unique=False)
     with op.batch_alter_table('transfer_receipt_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_transfer_receipt_lines_receipt')
         batch_op.drop_index(batch_op.f('ix_transfer_receipt_lines_owner_site_id'))
