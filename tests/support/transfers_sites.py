@@ -21,7 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "sync"))
 
 from site_harness import run  # noqa: F401  (cunyi ARGS in this process, for the tests)
-from sync_world import Template, World, build_template
+from sync_world import Template, World, build_template, scratch  # noqa: F401  (a memory disk for examples)
 
 from app.services.transfers.types import DistributorForm, PurchaseForm, PurchaseLineForm
 
