@@ -252,7 +252,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     assert (figures.fund_receivable_fen, figures.from_fund_fen, figures.from_subsidy_fen) == (0, 0, 0)
     assert figures.carried_out_fen == received_fen - returned_fen
 
-    # an ad-hoc 调拨单 (Ctrl+N): a village and a drug by pinyin, then 作废 (Del) with a reason
+    # an ad-hoc 调拨单 (Ctrl+N): a village and a drug by pinyin, more than the store holds: 出库 refused; 作废 (Del)
     shipments = tpage.show_tab("shipments")
     shipments.view.setFocus()
     press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -264,17 +264,34 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     qtbot.keyClick(dialog.drug_box, Qt.Key.Key_Return)
     settle()
     assert dialog.model.rowCount() == 1
-    qtbot.keyClicks(QApplication.focusWidget(), "2")  # the quantity cell is open for typing
+    qtbot.keyClicks(QApplication.focusWidget(), "20")  # the quantity cell is open for typing: more than is left
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     settle()
-    assert cell_texts(dialog.model, "数量") == ["2"] and QApplication.focusWidget() is dialog.drug_box
+    assert cell_texts(dialog.model, "数量") == ["20"] and QApplication.focusWidget() is dialog.drug_box
     artifact(dialog, "transfers-township-new-shipment")
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     assert _closed(dialog), dialog.error.text()
     _activate(qtbot, twin)
     assert cell_texts(shipments.model, "状态") == ["待出库"] and cell_texts(shipments.model, "类型") == ["临时"]
-    assert cell_texts(shipments.picks, "数量") == ["2盒"]
+    assert cell_texts(shipments.picks, "批号") == ["A2409", "库存不足"]
+    assert cell_texts(shipments.picks, "数量") == ["7盒", "13盒"]
+    # 出库 is refused whole, naming the drug, what is needed and what is on hand; nothing is written
+    before = twin.ctx.sv.stock.batches(seeded.amox.id)
+    shipments.view.setFocus()
+    press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    dialog = shipments.dialog
+    assert "库存（未过期）不足" in dialog.summary.text()
+    press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settle()
+    assert dialog.isVisible() and "阿莫西林胶囊" in dialog.error.text() and "20盒" in dialog.error.text()
+    assert "7盒" in dialog.error.text()
+    artifact(dialog, "transfers-township-ship-refused")
+    dialog.reject()
+    assert twin.ctx.sv.stock.batches(seeded.amox.id) == before
+    _activate(qtbot, twin)
+    assert cell_texts(shipments.model, "状态") == ["待出库"]
     shipments.view.setFocus()
     press(Qt.Key.Key_Delete)
     settle()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -51,6 +51,11 @@ class FitSpare(FitColumns):
         self.spare = spare
         self.wide = dict(wide or {})
         super().__init__(view, fit, elide_order, min_text=100)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.view.viewport():
+            self._pad = None  # measured again once the style sheet's padding applies (a dialog's rows come before)
+        return super().eventFilter(watched, event)
 
     def widths(self, available: int) -> list[int]:
         widths = super().widths(available)

@@ -76,8 +76,8 @@ class PurchaseTab(TransfersTab):
         # header
         self.distributor = QComboBox()
         self.distributor.setObjectName("distributor")
-        self.distributor.setMinimumContentsLength(16)
-        self.distributor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.distributor.setMinimumWidth(260)
+        self.distributor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # a company's whole name
         self.note_no = QLineEdit()
         self.note_no.setPlaceholderText("随货同行单上的单号")
         self.note_no.setMinimumWidth(200)
