@@ -54,8 +54,8 @@ class KindPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         for button, text in (
-            (self.village, "门诊收费与门诊统筹结算、药品收货与发药、报量、帮办代办。"),
-            (self.township, "中转药库、向各村调拨、统一结算、审核帮办代办，并运行同步服务。"),
+            (self.village, "门诊收费与门诊统筹结算、药品收货与发药、向乡镇报量与调拨入库、帮办代办。"),
+            (self.township, "中转药库的采购入库、向各村调拨、村室药品一览、统一结算、审核帮办代办。同步服务（cunyi-hub）随程序安装，在卫生院的一台电脑上开启。"),
             (self.join, "乡镇已为本机构生成了同步码：机构类型和名称由乡镇给出，建站后自动取回药品目录等数据。"),
         ):
             layout.addWidget(button)
