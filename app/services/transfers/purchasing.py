@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -181,8 +181,10 @@ class PurchasingMixin(TransfersBase):
 
     @requires("transfers.return_purchase")
     def return_purchase(self, receipt_id: str, lines: Sequence[tuple[str, int | str]], reason: str, *,
+                        trace_codes: Mapping[str, Sequence[str]] | None = None,
                         at: datetime | None = None) -> PurchaseDone:
-        """采购退货: lots of a purchase back to its distributor (SUPPLIER_RETURN, doc ``purchase_return``)."""
+        """采购退货: lots of a purchase back to its distributor (SUPPLIER_RETURN, doc ``purchase_return``); the
+        boxes' codes per purchase line (``trace_codes``) leave the store with them."""
         reason = text(reason, "退货原因", 128, required=True)
         site_id, at = self._site_id(), self._at(at)
         user_id, user_name = self._user
@@ -218,13 +220,14 @@ class PurchasingMixin(TransfersBase):
                 plan.append((line, drug, units))
             back_id, total, rows = new_id(), 0, []
             for number, (line, drug, units) in enumerate(plan, start=1):
+                codes = tracecodes.normalise_codes((trace_codes or {}).get(line.id, ()))
                 remove_in(s, batch_id=line.batch_id, quantity_units=units, kind=MovementKind.SUPPLIER_RETURN, at=at,
-                          user_id=user_id, reason=reason, doc_type="purchase_return", doc_id=back_id)
+                          user_id=user_id, reason=reason, doc_type="purchase_return", doc_id=back_id, trace_codes=codes)
                 value = amount_fen(units, line.pack_price_fen, drug.units_per_pack)
                 total += value
                 rows.append(PurchaseLine(receipt_id=back_id, line_no=number, drug_id=line.drug_id, batch_id=line.batch_id,
                                          batch_no=line.batch_no, expiry=line.expiry, quantity=units,
-                                         pack_price_fen=line.pack_price_fen, amount_fen=value, code_count=0))
+                                         pack_price_fen=line.pack_price_fen, amount_fen=value, code_count=len(codes)))
             back = PurchaseReceipt(id=back_id, site_id=site_id, store_id=original.store_id,
                                    distributor_id=original.distributor_id, kind="return",
                                    receipt_no=next_no(s, PurchaseReceipt.receipt_no, site_id, PURCHASE_RETURN_PREFIX,

@@ -254,7 +254,9 @@ class ShipmentsMixin(TransfersBase):
                         f"{units.format(self._usable(s, row.store_id, drug.id, at))}，不能出库；{error.message}",
                         "数量") from error
             out.write()
-            next_line = max(ln.line_no for ln in shipment_lines(s, row.id)) + 1
+            # the lines are numbered again: each drug's lots one after another, in FEFO order, the zero lines last
+            zero = [ln for ln in shipment_lines(s, row.id) if ln.quantity <= 0]
+            next_line = 1
             total, count = 0, 0
             for line, drug, allocations in plans:
                 codes = tracecodes.normalise_codes(trace_codes.get(drug.id, ()))
@@ -268,19 +270,23 @@ class ShipmentsMixin(TransfersBase):
                     if lot_codes:
                         tracecodes.send_codes(s, codes=lot_codes, kind=TraceEventKind.SHIPPED, drug_id=drug.id,
                                               store_id=row.store_id, at=at, doc_type="shipment", doc_id=row.id)
+                    # the lot is named by batch no and expiry, not ``batch_id``: the line is addressed to the village,
+                    # whose database never holds the township's batches (a reference would break its pull)
                     values = {"quantity": alloc.quantity, "batch_id": None, "batch_no": alloc.batch_no,
                               "expiry": alloc.expiry, "pack_price_fen": batch.pack_cost_fen,
                               "trace_codes": codes_json(lot_codes)}
                     if index == 0:
-                        for key, value in values.items():
+                        for key, value in {**values, "line_no": next_line}.items():
                             setattr(line, key, value)
                     else:
                         s.add(ShipmentLine(shipment_id=row.id, line_no=next_line, drug_id=drug.id,
                                            requisition_line_id=line.requisition_line_id,
                                            requested_units=line.requested_units, to_site_id=row.to_site_id, **values))
-                        next_line += 1
+                    next_line += 1
                     total += amount_fen(alloc.quantity, batch.pack_cost_fen, drug.units_per_pack)
                     count += 1
+            for line in zero:
+                line.line_no, next_line = next_line, next_line + 1
             row.status, row.shipped_at = "shipped", at
             s.flush()
             self._audit(s, "transfers.ship", "shipments", row.id, shipment_no=row.shipment_no, village=village.name,

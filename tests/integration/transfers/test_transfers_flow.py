@@ -55,7 +55,9 @@ def test_purchase_then_return_to_the_distributor(world) -> None:
     assert {r[0] for r in sql(world, "township", "SELECT kind FROM trace_code_events WHERE doc_id = ?",
                               done.receipt_id)} == {"received"}
 
-    back = tr.return_purchase(done.receipt_id, [(detail.lines[0].id, 24)], "包装破损")
+    back = tr.return_purchase(done.receipt_id, [(detail.lines[0].id, 24)], "包装破损",
+                              trace_codes={detail.lines[0].id: [box_codes[2]]})
+    assert world.sv["township"].stock.trace_code(box_codes[2]).state == TraceEventKind.SUPPLIER_RETURNED.value
     assert back.total_fen == 1200 and back.receipt_no.startswith("CT20260615-")
     assert _movements(world, "township", "purchase_return") == [("supplier_return", -24, back.receipt_id)]
     assert tr.purchase(done.receipt_id).lines[0].returned_units == 24
@@ -107,6 +109,7 @@ def test_requisition_review_ship_receive_with_shortfall(world) -> None:
     done = tr.ship(draft_id)
     assert (done.line_count, done.amount_fen) == (1, 6 * 1250)
     assert _movements(world, "township", "shipment") == [("transfer_out", -144, draft_id)]
+    assert [(ln.line_no, ln.batch_no, ln.quantity) for ln in tr.shipment(draft_id).lines] == [(1, "T2501", 144), (2, "", 0)]
     assert [s.id for s in tr.in_transit()] == [draft_id]
 
     sync(world, "township", "east")
@@ -147,6 +150,7 @@ def test_ad_hoc_and_redistribution_drafts_cancel_and_fefo(world) -> None:
     third = tr.draft_shipment(west, [(amox, 500)], kind="redistribution")
     done = tr.ship(third)
     shipped = tr.shipment(third)
+    assert [ln.line_no for ln in shipped.lines] == [1, 2]
     assert shipped.info.kind == "redistribution" and done.line_count == 2
     assert [(ln.batch_no, ln.expiry, ln.quantity, ln.pack_price_fen) for ln in shipped.lines] == [
         ("A0", date(2026, 12, 31), 48, 1100), ("T2501", date(2027, 7, 31), 452, 1250)]
