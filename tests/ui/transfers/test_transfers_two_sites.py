@@ -168,6 +168,8 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     _activate(qtbot, twin)
     assert cell_texts(shipments.model, "状态") == ["在途"]
     [shipped] = shipments.model.rows()
+    tiles = {t.key: t for t in _tiles(twin)}
+    assert tiles["transfers.drafts"].figure == "0 张" and tiles["transfers.in_transit"].figure == "1 张"
     in_transit = tpage.show_tab("in_transit")
     settle()
     assert [r.id for r in in_transit.model.rows()] == [shipped.id]
@@ -177,7 +179,13 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     # (4) the village counts it in: two of the three 阿莫西林 boxes scanned (one arrived broken), 硝苯地平 in full
     _sync(vwin)
     _activate(qtbot, vwin)
-    incoming = vpage.show_tab("incoming", focus=True)
+    tiles = {t.key: t for t in _tiles(vwin)}
+    assert (tiles["transfers.incoming"].figure, tiles["transfers.incoming"].severity) == ("1 张", "warn")
+    assert (tiles["transfers.incoming"].area, tiles["transfers.incoming"].target) == ("transfers", "incoming")
+    vpage.show_tab("requisitions")
+    vpage.open_target("incoming")  # the 工作台 tile opens the tab
+    incoming = vpage.tab["incoming"]
+    assert vpage.tabs.currentWidget() is incoming
     settle()
     assert cell_texts(incoming.incoming, "调拨单号") == [shipped.shipment_no]
     artifact(vwin, "transfers-village-incoming")
@@ -324,6 +332,14 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
         artifact(twin, "transfers-township-statement")
     vwin.close()
     twin.close()
+
+
+def _tiles(window) -> list:
+    from ui.pages.transfers.tiles import transfers_tiles
+    from ui.tiles import TileScope
+
+    ctx = window.ctx
+    return transfers_tiles(ctx.sv, TileScope(ctx.role, ctx.site_kind, date(2026, 6, 15), frozenset(ctx.areas)))
 
 
 def _statements_page(window):
