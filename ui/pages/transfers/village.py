@@ -160,11 +160,12 @@ class IncomingTab(TransfersTab):
         self.result.setWordWrap(True)
         self.result.setObjectName("receiptResult")
         layout.addWidget(self.result)
-        layout.addWidget(section("入库记录"))
+        layout.addWidget(section("入库记录（下方为选中调拨单的明细）"))
         self.history = ShipmentsModel(self, with_village=False)
         self.history_view = list_table(self.history, "receivedTable")
         fit(self.history_view, (0, 1, 3, 4, 5, 6, 7, 8), (2,))
-        self.history_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines())
+        self.history_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines(self.history_view))
+        self.incoming_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines(self.incoming_view))
         self.lines = ShipmentLinesModel(self)
         self.lines_view = list_table(self.lines, "receivedLines")
         fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
@@ -188,19 +189,22 @@ class IncomingTab(TransfersTab):
         self._select = None
         self.waiting.setText(f"{len(incoming)} 张在途，到货后选中按 Enter 清点" if incoming else "没有在途的调拨单")
         self.receive_button.setEnabled(bool(incoming))
-        if not received:
+        if not received and not incoming:
             self.lines.set_rows([])
+        elif incoming:
+            self.load_lines(self.incoming_view)  # what is coming, before it is counted
 
-    def load_lines(self) -> None:
-        chosen = current_row(self.history_view)
+    def load_lines(self, view: Any) -> None:
+        """The lines of the shipment selected in ``view`` (on its way here, or received) in the table below."""
+        chosen = current_row(view)
         if chosen is None:
             return
+        self._lines_of = chosen.id
         transfers = self.sv.transfers
         Op(self, lambda: transfers.shipment(chosen.id)).success(self._show_lines).run()
 
     def _show_lines(self, detail: Any) -> None:
-        chosen = current_row(self.history_view)
-        if chosen is not None and chosen.id == detail.info.id:
+        if getattr(self, "_lines_of", None) == detail.info.id:
             self.lines.set_rows(detail.lines)
 
     def open_count(self) -> None:
