@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from fractions import Fraction
+from math import lcm
 from typing import Any
 
 from sqlalchemy import (
@@ -20,14 +20,13 @@ from sqlalchemy import (
     TextClause,
     bindparam,
     func,
-    literal_column,
     select,
     text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import (
-    Batch,
     Drug,
     PeerSyncStatus,
     Requisition,
@@ -53,8 +52,6 @@ from app.services.transfers.overview_types import (
 #: days of dispensing behind stock-outs and days of stock (the low-stock alert's window)
 USAGE_DAYS = q.AlertWindows.usage_days
 _DISPENSE, _REVERSAL = MovementKind.DISPENSE.value, MovementKind.REVERSAL.value
-#: ``on_hand > 0`` written literally, so SQLite may use the partial index of the lots with stock
-_ZERO = literal_column("0")
 
 
 class OverviewService:
@@ -176,32 +173,26 @@ def village_figures(s: OrmSession, villages: list[VillageInfo], *, today: date,
         prices[d_id] = (int(price or 0), max(int(upp or 1), 1), bool(active))
 
     value: dict[str, int] = defaultdict(int)
-    kinds: dict[str, set[str]] = defaultdict(set)
-    vbp: dict[str, set[str]] = defaultdict(set)
+    kinds: dict[str, int] = defaultdict(int)
+    vbp: dict[str, int] = defaultdict(int)
     near_value: dict[str, int] = defaultdict(int)
-    near_kinds: dict[str, set[str]] = defaultdict(set)
+    near_kinds: dict[str, int] = defaultdict(int)
     usable: dict[tuple[str, str], int] = defaultdict(int)
+    conn = s.connection()  # plain rows: tens of thousands of them, no ORM bookkeeping needed
     if store_ids:
-        lots = s.execute(
-            select(Batch.store_id, Batch.drug_id, Batch.on_hand, Batch.pack_cost_fen, Batch.expiry, Drug.units_per_pack,
-                   Drug.is_vbp)
-            .join(Drug, Drug.id == Batch.drug_id)
-            .where(Batch.store_id.in_(store_ids), Batch.on_hand > _ZERO))
-        for store, drug_id, on_hand, cost, expiry, upp, is_vbp in lots:
-            worth = q.batch_value_fen(on_hand, cost, upp)
+        first_day, last_near = today.isoformat(), (today + timedelta(days=windows.near_days)).isoformat()
+        for store, drug_id, is_vbp, worth, usable_units, near_worth in conn.execute(
+                _LOTS, {"stores": store_ids, "today": first_day, "near": last_near}):
             value[store] += worth
-            kinds[store].add(drug_id)
-            if is_vbp:
-                vbp[store].add(drug_id)
-            left = (expiry - today).days
-            if left < 0:
-                continue
-            usable[(store, drug_id)] += on_hand
-            if left <= windows.near_days:
-                near_value[store] += worth
-                near_kinds[store].add(drug_id)
+            kinds[store] += 1
+            vbp[store] += 1 if is_vbp else 0
+            if usable_units:
+                usable[(store, drug_id)] = usable_units
+            if near_worth is not None:
+                near_value[store] += near_worth
+                near_kinds[store] += 1
     since = datetime.combine(today - timedelta(days=USAGE_DAYS), datetime.min.time())
-    used = net_use(s, store_ids, since)
+    used = net_use(conn, store_ids, since)
     minimum: dict[str, set[str]] = defaultdict(set)
     if store_ids:
         for store, drug_id in s.execute(select(StoreDrugSettings.store_id, StoreDrugSettings.drug_id).where(
@@ -227,15 +218,15 @@ def village_figures(s: OrmSession, villages: list[VillageInfo], *, today: date,
     out = []
     for v in villages:
         store = v.store_id
-        stocked = len(kinds.get(store, ()))
-        vbp_count = len(vbp.get(store, ()))
+        stocked = kinds.get(store, 0)
+        vbp_count = vbp.get(store, 0)
         use = used.get(store, {})
         candidates = {d for d, n in use.items() if n > 0} | minimum.get(store, set())
         out_ids = sorted(d for d in candidates if d in prices and prices[d][2] and usable.get((store, d), 0) <= 0)
         out.append(VillageFigures(
             v.site_id, v.name, value.get(store, 0), stocked, vbp_count,
             round_half_up_div(vbp_count * 10000, stocked) if stocked else 0,
-            near_value.get(store, 0), len(near_kinds.get(store, ())), len(out_ids),
+            near_value.get(store, 0), near_kinds.get(store, 0), len(out_ids),
             _days_of_stock(store, use, usable, prices), synced.get(v.site_id), int(waiting.get(v.site_id, 0)),
             int(transit.get(v.site_id, 0)), store, tuple(out_ids),
         ))
@@ -245,44 +236,76 @@ def village_figures(s: OrmSession, villages: list[VillageInfo], *, today: date,
 def _days_of_stock(store: str | None, use: dict[str, int], usable: dict[tuple[str, str], int],
                    prices: dict[str, tuple[int, int, bool]]) -> int | None:
     """Σ usable × unit price ÷ (Σ used × unit price ÷ USAGE_DAYS) over the drugs used, rounded down
-    (see ``VillageFigures``); exact fractions, so a drug of 7 units a pack weighs what it should."""
-    have = need = Fraction(0)
+    (see ``VillageFigures``). Exact: the sums are kept per units-per-pack (price per pack × units) and
+    put over their least common denominator at the end, so a drug of 7 units a pack weighs what it should."""
+    have: dict[int, int] = defaultdict(int)
+    need: dict[int, int] = defaultdict(int)
     for drug_id, units in use.items():
         if units <= 0 or drug_id not in prices:
             continue
         price, upp, _active = prices[drug_id]
-        unit_price = Fraction(price, upp)
-        have += usable.get((store, drug_id), 0) * unit_price
-        need += units * unit_price
-    if need <= 0:
+        have[upp] += usable.get((store, drug_id), 0) * price
+        need[upp] += units * price
+    common = lcm(*need) if need else 1
+    need_total = sum(n * (common // u) for u, n in need.items())
+    if need_total <= 0:
         return None
-    return int(have * USAGE_DAYS // need)
+    return sum(h * (common // u) for u, h in have.items()) * USAGE_DAYS // need_total
 
 
-#: net dispensing of some stores since a time: dispensing rows, and reversals of dispensing rows (net of
-#: the two: dispensing is negative, its reversal positive). The rows come from the index on (store, kind,
-#: time) — named, because sampled statistics can tempt SQLite to walk the stock-card index for the GROUP
-#: BY instead, every movement of ten years — and a reversal's original is one primary-key probe.
-_NET_USE = """
-SELECT {month} m.store_id, m.drug_id, sum(m.quantity){cost}
-FROM stock_movements AS m INDEXED BY ix_stock_movements_store_kind_time{join}
-WHERE m.store_id IN :stores AND m.kind IN ('dispense', 'reversal') AND m.occurred_at >= :since{drug}
-  AND (m.kind = 'dispense' OR EXISTS (
-       SELECT 1 FROM stock_movements AS o WHERE o.id = m.reverses_id AND o.kind = 'dispense'))
-GROUP BY {group}m.store_id, m.drug_id
+#: the lots with stock of some stores, per store and drug: value (each lot half-up to the fen, the rule
+#: of ``queries.batch_value_fen``), unexpired units, and the value of the unexpired lots that expire within
+#: the near-expiry window (NULL when none); ``on_hand > 0`` literally, for the partial index of such lots
+_LOTS = text("""
+SELECT b.store_id, b.drug_id, d.is_vbp,
+       sum((2 * b.on_hand * b.pack_cost_fen + d.units_per_pack) / (2 * d.units_per_pack)),
+       sum(CASE WHEN b.expiry >= :today THEN b.on_hand ELSE 0 END),
+       sum(CASE WHEN b.expiry >= :today AND b.expiry <= :near
+                THEN (2 * b.on_hand * b.pack_cost_fen + d.units_per_pack) / (2 * d.units_per_pack) END)
+FROM batches AS b JOIN drugs AS d ON d.id = b.drug_id
+WHERE b.store_id IN :stores AND b.on_hand > 0
+GROUP BY b.store_id, b.drug_id
+""").bindparams(bindparam("stores", expanding=True))
+
+
+#: the rows of net dispensing of some stores since a time: dispensing rows, and reversals of dispensing
+#: rows (dispensing is negative, its reversal positive). Both come from the index on (store, kind, time),
+#: named, because sampled statistics can tempt SQLite to walk the stock-card index for the GROUP BY
+#: instead: every movement of ten years. The dispensing rows are read from the index alone (it holds drug,
+#: quantity and lot); only the few reversals look up their row and their original's kind by key.
+_ROWS = """
+SELECT {columns} FROM stock_movements AS m INDEXED BY ix_stock_movements_store_kind_time
+WHERE m.store_id IN :stores AND m.kind = 'dispense' AND m.occurred_at >= :since{drug}
+UNION ALL
+SELECT {columns} FROM stock_movements AS m INDEXED BY ix_stock_movements_store_kind_time
+WHERE m.store_id IN :stores AND m.kind = 'reversal' AND m.occurred_at >= :since{drug}
+  AND EXISTS (SELECT 1 FROM stock_movements AS o WHERE o.id = m.reverses_id AND o.kind = 'dispense')
+"""
+_NET_USE = ("SELECT store_id, drug_id, sum(quantity) FROM ("
+            + _ROWS.format(columns="m.store_id, m.drug_id, m.quantity", drug="")
+            + ") GROUP BY store_id, drug_id")
+#: per month, store and drug: units, and their value at each lot's cost (summed per lot first, so each lot
+#: row is read once per group, not once per movement)
+_MONTHLY = """
+SELECT g.month, g.store_id, g.drug_id, sum(g.units), sum(g.units * b.pack_cost_fen)
+FROM (SELECT month, store_id, drug_id, batch_id, sum(quantity) AS units FROM ({rows})
+      GROUP BY month, store_id, drug_id, batch_id) AS g
+JOIN batches AS b ON b.id = g.batch_id
+GROUP BY g.month, g.store_id, g.drug_id
 """
 
 
 def _net_use_sql(*, monthly: bool = False, drug: bool = False) -> TextClause:
-    sql = _NET_USE.format(
-        month="strftime('%Y-%m', m.occurred_at)," if monthly else "",  # a site's database is SQLite
-        cost=", sum(m.quantity * b.pack_cost_fen)" if monthly else "",
-        join=" JOIN batches AS b ON b.id = m.batch_id" if monthly else "",
-        drug=" AND m.drug_id = :drug" if drug else "", group="1, " if monthly else "")
+    if monthly:  # a site's database is SQLite: strftime
+        rows = _ROWS.format(columns="strftime('%Y-%m', m.occurred_at) AS month, m.store_id, m.drug_id, m.batch_id, "
+                                    "m.quantity", drug=" AND m.drug_id = :drug" if drug else "")
+        sql = _MONTHLY.format(rows=rows)
+    else:
+        sql = _NET_USE
     return text(sql).bindparams(bindparam("stores", expanding=True), bindparam("since", type_=DateTime))
 
 
-def net_use(s: OrmSession, store_ids: list[str], since: datetime) -> dict[str, dict[str, int]]:
+def net_use(s: OrmSession | Connection, store_ids: list[str], since: datetime) -> dict[str, dict[str, int]]:
     """store → drug → net units dispensed since ``since`` (``queries.used_units`` for many stores at once)."""
     out: dict[str, dict[str, int]] = defaultdict(dict)
     if not store_ids:

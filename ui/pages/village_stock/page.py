@@ -72,7 +72,8 @@ class VillageStockPage(Page):
         self.stack = QStackedWidget()
         self.stack.setObjectName("villageStockLevels")
         self.body().addWidget(self.stack, 1)
-        self._token = 0
+        #: answers older than the latest request are dropped: the overview's, and the drill-down's
+        self._overview_token = self._token = 0
         self.village: VillageFigures | None = None
         self.drug: OnHandRow | None = None
         self.usage: list[UsagePoint] = []
@@ -122,29 +123,36 @@ class VillageStockPage(Page):
         self.stack.addWidget(box)
 
     def refresh(self) -> None:
-        self._token += 1
-        token, overview = self._token, self.sv.overview
+        self._overview_token += 1
+        token, overview = self._overview_token, self.sv.overview
         today = clock.today()
-        Op(self, lambda: (overview.villages(), overview.monthly_usage(months=MONTHS, per="site"))).success(
-            lambda result: self._loaded(token, today, *result)).run()
+        # the figures first; the charts' twelve months of every village follow in an op of their own
+        Op(self, overview.villages).success(lambda rows: self._loaded(token, today, rows)).run()
+        Op(self, lambda: overview.monthly_usage(months=MONTHS, per="site")).success(
+            lambda usage: self._usage_loaded(token, today, usage)).run()
         if self.stack.currentIndex() == 1 and self.village is not None:
             self._load_stock()
         elif self.stack.currentIndex() == 2:
             self._load_card()
 
-    def _loaded(self, token: int, today: date, rows: list[VillageFigures], usage: list[UsagePoint]) -> None:
-        if token != self._token:
+    def _loaded(self, token: int, today: date, rows: list[VillageFigures]) -> None:
+        if token != self._overview_token:
             return
         keep = self.village.site_id if self.village else None
-        self.usage = usage
         self.months = month_labels(today)
         self.model.set_figures(rows, clock.now().replace(tzinfo=None))
-        self.township_chart.set_bars(f"全乡镇 · 近 {MONTHS} 个月用药金额", money_bars(usage, self.months))
         self._select_village(keep)
         self._show_summary()
         if self._pending:
             target, self._pending = self._pending, None
             self.open_target(target)
+
+    def _usage_loaded(self, token: int, today: date, usage: list[UsagePoint]) -> None:
+        if token != self._overview_token:
+            return
+        self.usage, self.months = usage, month_labels(today)
+        self.township_chart.set_bars(f"全乡镇 · 近 {MONTHS} 个月用药金额", money_bars(usage, self.months))
+        self._show_village_chart()
 
     def _show_summary(self) -> None:
         rows = self.model.rows()
