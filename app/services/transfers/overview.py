@@ -284,21 +284,21 @@ WHERE m.store_id IN :stores AND m.kind = 'reversal' AND m.occurred_at >= :since{
 _NET_USE = ("SELECT store_id, drug_id, sum(quantity) FROM ("
             + _ROWS.format(columns="m.store_id, m.drug_id, m.quantity", drug="")
             + ") GROUP BY store_id, drug_id")
-#: per month, store and drug: units, and their value at each lot's cost (summed per lot first, so each lot
-#: row is read once per group, not once per movement)
+#: per month, store and drug: units, and their value at each lot's cost. Rows are summed per month and lot
+#: first (a lot is one store's one drug), so each lot row is read once per month, not once per movement;
+#: the month is the text's first seven characters (SQLite keeps a time as 'YYYY-MM-DD HH:MM:SS.ffffff')
 _MONTHLY = """
-SELECT g.month, g.store_id, g.drug_id, sum(g.units), sum(g.units * b.pack_cost_fen)
-FROM (SELECT month, store_id, drug_id, batch_id, sum(quantity) AS units FROM ({rows})
-      GROUP BY month, store_id, drug_id, batch_id) AS g
+SELECT g.month, b.store_id, b.drug_id, sum(g.units), sum(g.units * b.pack_cost_fen)
+FROM (SELECT month, batch_id, sum(quantity) AS units FROM ({rows}) GROUP BY month, batch_id) AS g
 JOIN batches AS b ON b.id = g.batch_id
-GROUP BY g.month, g.store_id, g.drug_id
+GROUP BY g.month, b.store_id, b.drug_id
 """
 
 
 def _net_use_sql(*, monthly: bool = False, drug: bool = False) -> TextClause:
-    if monthly:  # a site's database is SQLite: strftime
-        rows = _ROWS.format(columns="strftime('%Y-%m', m.occurred_at) AS month, m.store_id, m.drug_id, m.batch_id, "
-                                    "m.quantity", drug=" AND m.drug_id = :drug" if drug else "")
+    if monthly:
+        rows = _ROWS.format(columns="substr(m.occurred_at, 1, 7) AS month, m.batch_id, m.quantity",
+                            drug=" AND m.drug_id = :drug" if drug else "")
         sql = _MONTHLY.format(rows=rows)
     else:
         sql = _NET_USE
