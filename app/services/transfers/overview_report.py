@@ -40,7 +40,8 @@ def overview_report(services: Any, period: Period) -> Table:
     reports on its own villages)."""
     db = services.db
     if period.site_id != db.local_site_id:
-        raise ValidationError("村室药品一览是乡镇卫生院对所辖村卫生室的汇总，不能用 --site 指定其他机构", "机构")
+        raise ValidationError("村室药品一览汇总本乡镇卫生院所辖的全部村卫生室：机构请选本乡镇卫生院"
+                              "（命令行不用 --site）", "机构")
     figures = services.overview.villages(today=period.day)
     rows = overview_rows(figures)
     totals = {key: sum(r[key] for r in rows) for key in ("stock_value_fen", "near_expiry_value_fen", "stockouts",
