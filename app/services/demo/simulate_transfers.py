@@ -132,7 +132,8 @@ def answer_requisitions(sv: Any, day: date, counts: Counter, note: Note, minutes
         try:
             shipment_id = sv.transfers.review_requisition(info.id, approved, at=_at(day, minutes))
             counts["requisitions_reviewed"] += 1
-            if not any(approved.values()):
+            if not any(approved.values()):  # nothing of it in the store: the draft is given up
+                sv.transfers.cancel_shipment(shipment_id, "乡镇药库暂无库存")
                 continue
             sv.transfers.ship(shipment_id, at=_at(day, minutes + 20))
         except CunyiError as exc:
