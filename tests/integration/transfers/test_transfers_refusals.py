@@ -207,6 +207,9 @@ def test_receipt_refusals_at_the_village(world) -> None:
     # another village does not know it
     refused(world, "east", NotFoundError, "调拨出库单", lambda: tv.receive_shipment(for_west))
     assert [s.id for s in west.transfers.incoming()] == [for_west]
+    # and should a shipment addressed elsewhere reach a village's database, the village still does not receive it
+    stray = _stray_shipment(world, "east")
+    refused(world, v, ForeignRecordError, "不是发给本村卫生室", lambda: tv.receive_shipment(stray), "调拨出库单")
     tv.receive_shipment(draft, {line.id: 40}, reasons={line.id: "少一板"})
     error = refused(world, v, RuleViolation, "不能收货两次", lambda: tv.receive_shipment(draft))
     assert "已于 2026-06-15" in error.message
@@ -220,3 +223,25 @@ def test_receipt_refusals_at_the_village(world) -> None:
     refused(world, "township", RuleViolation, "不能重复验收", lambda: township.transfers.receive_return(back))
     refused(world, "township", NotFoundError, "退回单", lambda: township.transfers.receive_return("no-such"))
 
+
+
+def _stray_shipment(world, site: str) -> str:
+    """A shipped shipment of the township addressed to the township itself, written into ``site``'s database as
+    a pulled row is (owner, times and version as the owner wrote them)."""
+    from app.db.models import Shipment, ShipmentLine, Store
+    from app.db.uow import now
+    from app.domain.ids import new_id
+
+    township = world.site_id("township")
+    stamp = now()
+    base = {"owner_site_id": township, "created_at": stamp, "updated_at": stamp, "version": 1}
+    with world.sv[site].db.unit_of_work(applying_remote=True) as uow:
+        store = uow.session.query(Store).filter(Store.site_id == township).one()
+        shipment = Shipment(id=new_id(), site_id=township, store_id=store.id, to_site_id=township, shipment_no="DB-X",
+                            kind="ad_hoc", status="shipped", drafted_at=stamp, shipped_at=stamp, **base)
+        uow.session.add(shipment)
+        uow.session.flush()
+        uow.session.add(ShipmentLine(id=new_id(), shipment_id=shipment.id, line_no=1, drug_id=world.template.drugs[0],
+                                     quantity=24, batch_no="T2501", expiry=date(2027, 7, 31), pack_price_fen=1250,
+                                     trace_codes="[]", to_site_id=township, **base))
+        return shipment.id
