@@ -174,7 +174,9 @@ class ShipmentLine(SyncedBase):
     requisition_line_id: Mapped[str | None] = mapped_column(ForeignKey("requisition_lines.id"))
     requested_units: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[int] = mapped_column(Integer)  # base units
-    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"))
+    #: the township's lot, once shipped. Not a foreign key: the village, to which the line is addressed, never
+    #: holds the township's batches; there the lot is its batch no and expiry
+    batch_id: Mapped[str | None] = mapped_column(String(36))
     batch_no: Mapped[str] = mapped_column(String(32), default="")
     expiry: Mapped[date | None] = mapped_column(Date)
     pack_price_fen: Mapped[int] = mapped_column(Integer, default=0)
@@ -257,7 +259,7 @@ class ReturnReceipt(SyncedBase):
     received_at: Mapped[datetime] = mapped_column(DateTime)
     quantity: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Integer)  # credited to the village at the procurement price
-    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"))  # the township's lot
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"))  # the village's lot the return came from
     user_id: Mapped[str | None] = mapped_column(String(36))
     user_name: Mapped[str] = mapped_column(String(32), default="")
     to_site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))

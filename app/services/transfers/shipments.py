@@ -270,9 +270,9 @@ class ShipmentsMixin(TransfersBase):
                     if lot_codes:
                         tracecodes.send_codes(s, codes=lot_codes, kind=TraceEventKind.SHIPPED, drug_id=drug.id,
                                               store_id=row.store_id, at=at, doc_type="shipment", doc_id=row.id)
-                    # the lot is named by batch no and expiry, not ``batch_id``: the line is addressed to the village,
-                    # whose database never holds the township's batches (a reference would break its pull)
-                    values = {"quantity": alloc.quantity, "batch_id": None, "batch_no": alloc.batch_no,
+                    # ``batch_id`` names the township's lot for the township; it is not a foreign key, since the village
+                    # (to which the line is addressed) never holds the township's batches: there the lot is batch no + expiry
+                    values = {"quantity": alloc.quantity, "batch_id": alloc.batch_id, "batch_no": alloc.batch_no,
                               "expiry": alloc.expiry, "pack_price_fen": batch.pack_cost_fen,
                               "trace_codes": codes_json(lot_codes)}
                     if index == 0:

@@ -185,8 +185,9 @@ def test_trace_codes_become_their_events(demo_build, tmp_path: Path) -> None:
         owner, store, batch, drug, at = con.execute(
             "SELECT m.owner_site_id, m.store_id, m.batch_id, m.drug_id, m.occurred_at FROM stock_movements m "
             "WHERE m.kind IN ('receipt', 'transfer_in') ORDER BY m.seq LIMIT 1").fetchone()
-        receipt_doc = con.execute("SELECT doc_id FROM stock_movements WHERE batch_id = ? AND occurred_at = ? "
-                                  "AND kind IN ('receipt', 'transfer_in') ORDER BY seq LIMIT 1", (batch, at)).fetchone()[0]
+        receipt_type, receipt_doc = con.execute(  # the demo's first receipt: a purchase, or a village's 调拨入库
+            "SELECT doc_type, doc_id FROM stock_movements WHERE batch_id = ? AND occurred_at = ? "
+            "AND kind IN ('receipt', 'transfer_in') ORDER BY seq LIMIT 1", (batch, at)).fetchone()
         visit, sold_at = con.execute("SELECT id, occurred_at FROM visits ORDER BY occurred_at LIMIT 1").fetchone()
         rows = [  # code, received_at, sold_at, sold_visit_id
             ("89000000000000000001", at, None, None),
@@ -210,8 +211,8 @@ def test_trace_codes_become_their_events(demo_build, tmp_path: Path) -> None:
     finally:
         con.close()
     assert [e[:6] for e in events] == [
-        ("89000000000000000001", 1, "received", at, "receipt", receipt_doc),
-        ("89000000000000000002", 1, "received", at, "receipt", receipt_doc),
+        ("89000000000000000001", 1, "received", at, receipt_type, receipt_doc),
+        ("89000000000000000002", 1, "received", at, receipt_type, receipt_doc),
         ("89000000000000000002", 2, "sold", sold_at, "visit", visit),
         ("89000000000000000003", 1, "received", at, "receipt", None),
         ("89000000000000000003", 2, "unreceived", sold_at, "receipt", None),

@@ -366,7 +366,6 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_shipment_lines_batch_id_batches')),
     sa.ForeignKeyConstraint(['drug_id'], ['drugs.id'], name=op.f('fk_shipment_lines_drug_id_drugs')),
     sa.ForeignKeyConstraint(['requisition_line_id'], ['requisition_lines.id'], name=op.f('fk_shipment_lines_requisition_line_id_requisition_lines')),
     sa.ForeignKeyConstraint(['shipment_id'], ['shipments.id'], name=op.f('fk_shipment_lines_shipment_id_shipments')),
