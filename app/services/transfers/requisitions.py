@@ -117,7 +117,8 @@ class RequisitionsMixin(TransfersBase):
         for drug in s.scalars(select(Drug).where(Drug.id.in_(sorted(wanted))).order_by(Drug.pinyin_sort, Drug.id)):
             monthly = round_half_up_div(used.get(drug.id, 0), USE_WINDOW_DAYS // 30)
             have, coming = int(on_hand.get(drug.id, 0) or 0), transit.get(drug.id, 0)
-            need = max(0, monthly * target_months - have - coming)
+            # never below the store's minimum stock 最低库存 (a drug kept for emergencies may see no use for months)
+            need = max(0, max(monthly * target_months, minimum.get(drug.id, 0)) - have - coming)
             result[drug.id] = SuggestedLine(drug.id, drug.generic_name, drug.strength, drug.pack_unit, drug.base_unit,
                                             drug.units_per_pack, monthly, have, coming,
                                             packs_up(need, drug.units_per_pack))
@@ -132,7 +133,8 @@ class RequisitionsMixin(TransfersBase):
     @requires("transfers.read")
     def suggest_requisition(self, target_months: int = 1, *, today: date | None = None) -> list[SuggestedLine]:
         """建议报量: monthly use (units dispensed, net of reversals, in the last 90 days ÷ 3) × months − on hand
-        − in transit, rounded up to whole packs; drugs in use or with a minimum stock."""
+        − in transit, rounded up to whole packs; drugs in use or with a minimum stock, whose target is never
+        below that minimum."""
         months = self._months(target_months)
         with self.db.read() as s:
             return list(self._suggestions(s, months, today or now().date()).values())

@@ -251,8 +251,8 @@ class ShipmentsMixin(TransfersBase):
                     units = Units(drug.pack_unit, drug.base_unit, drug.units_per_pack)
                     raise RuleViolation(
                         f"数量：“{drug.generic_name}”需要 {units.format(line.quantity)}，乡镇药库可发（未过期）只有 "
-                        f"{units.format(self._usable(s, row.store_id, drug.id, at))}，不能出库；{error.message}",
-                        "数量") from error
+                        f"{units.format(self._usable(s, row.store_id, drug.id, at))}，不能出库。请先采购入库，"
+                        "或作废本单后按现有库存重新开单", "数量") from error
             out.write()
             # the lines are numbered again: each drug's lots one after another, in FEFO order, the zero lines last
             zero = [ln for ln in shipment_lines(s, row.id) if ln.quantity <= 0]

@@ -283,3 +283,19 @@ def test_a_township_shipment_counts_in_the_village_suggestion_until_received(wor
     east.transfers.receive_shipment(draft)
     later = {s.drug_id: s for s in east.transfers.suggest_requisition(today=date(2026, 6, 15) + timedelta(days=1))}
     assert (later[amox].on_hand_units, later[amox].in_transit_units) == (48, 0)
+
+
+def test_a_minimum_stock_sets_the_floor_of_the_suggestion(world) -> None:
+    """A drug kept for emergencies (最低库存 set, no use lately) is suggested up to its minimum, in whole packs;
+    with use, the larger of use × months and the minimum counts."""
+    east = world.sv["east"]
+    amox, vitc = world.template.drugs
+    east.catalog.set_store_settings(vitc, min_stock_units=150)  # 1.5 bottles of 100
+    east.stock.receive(vitc, "V1", date(2027, 5, 31), 100, pack_cost_fen=350)
+    figures = {s.drug_id: s for s in east.transfers.suggest_requisition(today=date(2026, 6, 15))}[vitc]
+    assert (figures.monthly_use_units, figures.on_hand_units, figures.suggested_units) == (0, 100, 100)
+    east.catalog.set_store_settings(amox, min_stock_units=24)
+    east.stock.receive(amox, "E1", date(2027, 5, 31), 240, pack_cost_fen=1250)
+    east.stock.dispense(amox, 216, at=datetime(2026, 6, 1, 9))  # 72 a month, far above the minimum of 24
+    figures = {s.drug_id: s for s in east.transfers.suggest_requisition(2, today=date(2026, 6, 15))}[amox]
+    assert (figures.monthly_use_units, figures.on_hand_units, figures.suggested_units) == (72, 24, 120)
