@@ -23,7 +23,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from app.db.connection import begin_bulk_load, defer_foreign_keys, end_bulk_load
@@ -32,7 +32,14 @@ from app.domain.cases import load_case_types
 from app.domain.errors import RuleViolation, ValidationError
 from app.paths import DataDir, resource
 from app.services.demo.case_history import CASE_HISTORY_DAYS, Staff, VillageCases
-from app.services.demo.rows import BulkWriter, IdFactory, drop_outbox_triggers, queue_local_rows, secondary_indexes
+from app.services.demo.rows import (
+    BulkWriter,
+    IdFactory,
+    drop_outbox_triggers,
+    dt_text,
+    queue_local_rows,
+    secondary_indexes,
+)
 from app.services.demo.sites import people_rows, set_up_sites
 from app.services.demo.township import township_history
 from app.services.demo.village import VillagePlan
@@ -170,6 +177,8 @@ class _Build:
         town.batch_rows(add["batches"])
         setup.audit_build(add, self.name)
         self.writer.flush()
+        if setup.local_site_id == setup.township_id:
+            self._peer_sync(setup)
         con.execute("COMMIT")
         self._finish(dropped)
         counts = self.writer.counts
@@ -236,6 +245,19 @@ class _Build:
                 start=self.start, people=plan.people, seed=f"cases:{plan.index}:{self.today}").run()
             ctx.maybe_flush()
         return total
+
+    def _peer_sync(self, setup) -> None:  # noqa: ANN001
+        """What the hub last said about the villages, as a township that syncs daily would have it: most
+        synced this afternoon or yesterday, the last one three days ago (so 村室药品 and the 工作台 show one late)."""
+        rows = []
+        for village in setup.villages:
+            days = 3 if village.index == len(setup.villages) else (village.index - 1) % 2
+            day = self.today - timedelta(days=days)
+            at = datetime(day.year, day.month, day.day, 17, village.index % 60)
+            rows.append((village.site_id, dt_text(at), village.site_id, dt_text(at)))
+        self.con.executemany(
+            "INSERT INTO peer_sync_status (site_id, last_sync_at, last_local_seq, fetched_at) VALUES (?, ?, "
+            "(SELECT coalesce(max(last_local_seq), 0) FROM month_closes WHERE site_id = ?), ?)", rows)
 
     def _finish(self, dropped: list[tuple[str, str]]) -> None:
         """Rebuild the dropped indexes, queue the local site's rows, gather statistics, back to WAL."""

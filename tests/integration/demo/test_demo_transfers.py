@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from datetime import timedelta
 
 import demo_checks as checks
 import pytest
@@ -147,6 +148,10 @@ def test_the_statements_are_what_the_statements_service_computes(tmp_path) -> No
     data = tmp_path / "t"
     sv = bootstrap(data)
     try:
+        # the township's copy of what the hub said: every village synced, the last one three days ago
+        overview = {v.name: v for v in sv.overview.villages()}
+        late = [name for name, v in overview.items() if v.last_sync_at.date() <= clock.today() - timedelta(days=3)]
+        assert len(overview) == 3 and all(v.last_sync_at for v in overview.values()) and len(late) == 1
         stored = sv.statements.statements()
         assert {s.status for s in stored} == {"draft", "acknowledged"}
         shown = {(s.site_id, s.month): s for s in stored}
