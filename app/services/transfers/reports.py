@@ -6,6 +6,8 @@
   ``round_half_up(qty_received × pack_price_fen / units_per_pack)``, so the month of the receipt is the one
   whose statement counts it.
 - ``in-transit`` 在途: the lines shipped and not yet received — now, or at the end of the month given.
+- ``purchases`` 采购入库明细 (township): one row per line of the month's purchase receipts and returns to the
+  distributors, a return's quantity and amount negative, so the totals are what the month kept.
 
 At a township without ``--site`` (or with its own): every village; with ``--site V``: the shipments to V.
 At a village: the shipments to it.
@@ -20,7 +22,10 @@ from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import (
+    Distributor,
     Drug,
+    PurchaseLine,
+    PurchaseReceipt,
     Shipment,
     ShipmentLine,
     Site,
@@ -147,3 +152,42 @@ def in_transit_report(services: Any, period: Period) -> Table:
     return Table("在途药品", IN_TRANSIT_COLUMNS, rows,
                  subtitle=f"{place}　截至 {when}：已出库、村卫生室尚未收货（在途不是库存）；金额按进价",
                  totals=_sums(rows, ("qty_shipped", "amount_fen")))
+
+
+PURCHASE_COLUMNS = (
+    Column("received_at", "入库时间"), Column("receipt_no", "入库单号"), Column("kind", "类型"),
+    Column("distributor", "配送企业"), Column("delivery_note_no", "随货单号"), Column("invoice_no", "发票号"),
+    Column("national_code", "医保药品编码"), Column("generic_name", "通用名"), Column("strength", "规格"),
+    Column("batch_no", "批号"), Column("expiry", "效期", "date"), Column("quantity", "数量(最小单位)", "int"),
+    Column("units_per_pack", "每包装数量", "int"), Column("pack_price_fen", "进价(元/包装)", "fen"),
+    Column("amount_fen", "金额(元)", "fen"),
+)
+
+
+@report("purchases", "采购入库明细", use_case="transfers.receive_purchase")
+def purchases_report(services: Any, period: Period) -> Table:
+    stmt = (select(PurchaseReceipt, PurchaseLine, Drug, Distributor.name)
+            .join(PurchaseLine, PurchaseLine.receipt_id == PurchaseReceipt.id)
+            .join(Drug, Drug.id == PurchaseLine.drug_id)
+            .join(Distributor, Distributor.id == PurchaseReceipt.distributor_id)
+            .order_by(PurchaseReceipt.received_at, PurchaseReceipt.receipt_no, PurchaseLine.line_no))
+    if period.month:
+        start, end = month_span(period.month)
+        stmt = stmt.where(PurchaseReceipt.received_at >= start, PurchaseReceipt.received_at < end)
+    rows = []
+    with services.db.read() as s:
+        for receipt, line, drug, distributor in s.execute(stmt):
+            sign = -1 if receipt.kind == "return" else 1
+            rows.append({
+                "received_at": _when(receipt.received_at), "receipt_no": receipt.receipt_no,
+                "kind": "采购退货" if sign < 0 else "采购入库", "distributor": distributor,
+                "delivery_note_no": receipt.delivery_note_no, "invoice_no": receipt.invoice_no,
+                "national_code": drug.national_code, "generic_name": drug.generic_name, "strength": drug.strength,
+                "batch_no": line.batch_no, "expiry": line.expiry.isoformat(), "quantity": sign * line.quantity,
+                "units_per_pack": drug.units_per_pack, "pack_price_fen": line.pack_price_fen,
+                "amount_fen": sign * line.amount_fen,
+            })
+    span = f"{period.month} 月" if period.month else "全部"
+    return Table("采购入库明细", PURCHASE_COLUMNS, rows,
+                 subtitle=f"{span}的采购入库与采购退货（退货数量、金额为负），数量为最小单位，金额按进价",
+                 totals=_sums(rows, ("quantity", "amount_fen")))

@@ -131,3 +131,26 @@ def test_check_proves_shipments_close_everywhere_and_catches_a_mismatch(world, t
         con.commit()
     code, out, err = run("check", "--data", str(broken))
     assert code == 1 and "调拨单收发平衡" in out + err and "实收 + 短少应等于发出" in out + err
+
+
+def test_purchases_report_counts_a_return_against_the_month(world, tmp_path) -> None:
+    """采购入库明细: one row per line; a return to the distributor is negative, so the month's total is what it kept;
+    another month's delivery is not in it; Excel holds the same rows."""
+    township = world.sv["township"]
+    amox, vc = world.template.drugs
+    purchase(township, vc, "V7", date(2027, 3, 1), "10", 350, note_no="SH-0501", at=datetime(2026, 5, 2, 9))
+    done = purchase(township, amox, "A7", date(2027, 4, 30), "5", 1250, note_no="SH-0520", at=datetime(2026, 5, 20, 9))
+    line = township.transfers.purchase(done.receipt_id).lines[0]
+    township.transfers.return_purchase(done.receipt_id, [(line.id, "2")], "包装破损，退回配送企业",
+                                       at=datetime(2026, 5, 21, 10))
+    purchase(township, vc, "V8", date(2027, 3, 1), "1", 350, note_no="SH-0601", at=datetime(2026, 6, 1, 9))
+    rows = _report(world, "township", "purchases", "--month", "2026-05")
+    assert [(r["kind"], r["batch_no"], r["quantity"], r["amount_fen"]) for r in rows] == [
+        ("采购入库", "V7", 1000, 3500), ("采购入库", "A7", 120, 6250), ("采购退货", "A7", -48, -2500)]
+    assert rows[0]["delivery_note_no"] == "SH-0501" and rows[0]["invoice_no"] == "FP-1"
+    code, out, err = run("report", "purchases", "--data", str(world.root / "township"), "--month", "2026-05",
+                         "--xlsx", str(tmp_path / "p.xlsx"))
+    assert code == 0, err
+    sheet = load_workbook(tmp_path / "p.xlsx").active
+    texts = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert "采购退货" in texts and "SH-0520" in texts
