@@ -13,16 +13,25 @@ from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QLineEdit,
+    QSplitter,
     QTableView,
     QWidget,
 )
 
 from ui.widgets.layout import setup_table
 from ui.widgets.tables import FitColumns
+from ui.workers import Op
 
 
 class TransfersTab(QWidget):
-    """A tab of the 调拨与报量 page: services through ``Op``, refreshed when shown after its data changed."""
+    """A tab of the 调拨与报量 page: services through ``Op``, refreshed when shown after its data changed.
+
+    A tab with a list sets ``view`` (the keyboard starts there). A list with the selected document's lines
+    below it (``lines``, a rows model) names the service call that reads one document (``info`` and
+    ``lines``) in ``detail_call`` and connects the list's current row to ``load_lines``."""
+
+    #: the tab's main list (``focus_first`` puts the keyboard there)
+    view: QTableView | None = None
 
     def __init__(self, page: Any) -> None:
         super().__init__()
@@ -30,6 +39,7 @@ class TransfersTab(QWidget):
         self.ctx = page.ctx
         self.sv = page.ctx.sv
         self._token = 0
+        self.dialog: Any = None
 
     def next_token(self) -> int:
         self._token += 1
@@ -39,7 +49,50 @@ class TransfersTab(QWidget):
         raise NotImplementedError
 
     def focus_first(self) -> None:
-        self.focusNextChild()
+        if self.view is not None:
+            self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.focusNextChild()
+
+    def open_dialog(self, dialog: Any, done: Callable[..., object]) -> Any:
+        """Open one of the tab's dialogs (deleted once closed); ``done`` gets what its ``done_with`` says."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.done_with.connect(done)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- a list and the lines of its selected document --------------------------------------------
+    def detail_call(self) -> Callable[[str], Any]:
+        """The service method that reads one document of ``view`` by id (a detail with ``info`` and ``lines``)."""
+        raise NotImplementedError
+
+    def load_lines(self) -> None:
+        """Read the lines of the list's current document for the table below."""
+        chosen = current_row(self.view)
+        if chosen is None:
+            return
+        read = self.detail_call()
+        Op(self, lambda: read(chosen.id)).success(self._show_lines).run()
+
+    def _show_lines(self, detail: Any) -> None:
+        chosen = current_row(self.view)
+        if chosen is None or chosen.id != detail.info.id:
+            return  # another row was chosen while this one was read
+        self.lines.set_rows(detail.lines)
+        self.lines_shown(detail)
+
+    def lines_shown(self, detail: Any) -> None:
+        """After the selected document's lines are shown (a tab may say more about it below the table)."""
+
+
+def stacked(top: QWidget, bottom: QWidget, sizes: tuple[int, int] = (260, 240)) -> QSplitter:
+    """A list above the lines of its selected document, the line between them draggable."""
+    split = QSplitter(Qt.Orientation.Vertical)
+    split.addWidget(top)
+    split.addWidget(bottom)
+    split.setSizes(list(sizes))
+    return split
 
 
 class FitSpare(FitColumns):

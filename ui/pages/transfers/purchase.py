@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
     QVBoxLayout,
 )
 
@@ -36,6 +35,7 @@ from ui.pages.transfers.base import (
     fit,
     keep_selection,
     list_table,
+    stacked,
 )
 from ui.pages.transfers.dialogs import PurchaseReturnDialog
 from ui.pages.transfers.models import (
@@ -72,7 +72,6 @@ class PurchaseTab(TransfersTab):
         self.drug: Any = None
         self.codes: list[str] = []
         self.editing: int | None = None
-        self.dialog: Any = None
         # header
         self.distributor = QComboBox()
         self.distributor.setObjectName("distributor")
@@ -390,7 +389,6 @@ class PurchasesTab(TransfersTab):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.dialog: Any = None
         self.month = QComboBox()
         self.month.setObjectName("purchaseMonth")
         for month in recent_months(clock.today()):
@@ -409,11 +407,7 @@ class PurchasesTab(TransfersTab):
         self.lines = PurchaseDetailModel(self)
         self.lines_view = list_table(self.lines, "purchaseDetail")
         fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.view)
-        split.addWidget(self.lines_view)
-        split.setSizes([260, 240])
-        layout.addWidget(split, 1)
+        layout.addWidget(stacked(self.view, self.lines_view), 1)
         shortcut(self, "Ctrl+R", self.return_purchase)
 
     def refresh(self) -> None:
@@ -430,18 +424,14 @@ class PurchasesTab(TransfersTab):
         if not rows:
             self.lines.set_rows([])
 
+    def detail_call(self) -> Any:
+        return self.sv.transfers.purchase
+
     def load_lines(self) -> None:
         chosen = current_row(self.view)
-        if chosen is None:
-            return
-        self.return_button.setEnabled(getattr(chosen, "kind", "purchase") != "return")
-        transfers = self.sv.transfers
-        Op(self, lambda: transfers.purchase(chosen.id)).success(self._show_lines).run()
-
-    def _show_lines(self, detail: Any) -> None:
-        chosen = current_row(self.view)
-        if chosen is not None and chosen.id == detail.info.id:
-            self.lines.set_rows(detail.lines)
+        if chosen is not None:
+            self.return_button.setEnabled(getattr(chosen, "kind", "purchase") != "return")
+        super().load_lines()
 
     def return_purchase(self) -> None:
         chosen = current_row(self.view)
@@ -452,15 +442,8 @@ class PurchasesTab(TransfersTab):
         Op(self, lambda: transfers.purchase(chosen.id)).success(self._open_return).run()
 
     def _open_return(self, detail: Any) -> None:
-        dialog = PurchaseReturnDialog(self.sv, detail, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.done_with.connect(lambda done: self.page.report(
+        self.open_dialog(PurchaseReturnDialog(self.sv, detail, self), lambda done: self.page.report(
             f"已退货：{done.receipt_no} · ¥{done.total_fen / 100:,.2f}"))
-        self.dialog = dialog
-        dialog.open()
-
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 class DistributorsTab(TransfersTab):
@@ -577,5 +560,3 @@ class DistributorsTab(TransfersTab):
         self.error.show_error(str(error))
         focus_field(error, self.fields, self.name)
 
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QSplitter, QStackedWidget, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QStackedWidget, QVBoxLayout
 
 from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.pages.transfers.base import (
@@ -15,6 +14,7 @@ from ui.pages.transfers.base import (
     fit,
     keep_selection,
     list_table,
+    stacked,
 )
 from ui.pages.transfers.dialogs import DraftShipmentDialog, ReviewDialog, ShipDialog
 from ui.pages.transfers.models import (
@@ -58,7 +58,6 @@ class ReviewTab(TransfersTab):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.dialog: Any = None
         self.village = village_box()
         self.status = QComboBox()
         for label, value in (("待审核", "waiting"), ("已审核", "answered"), ("已撤回", "cancelled"), ("全部", None)):
@@ -78,11 +77,7 @@ class ReviewTab(TransfersTab):
         self.lines = RequisitionLinesModel(self)
         self.lines_view = list_table(self.lines, "reviewLines")
         fit(self.lines_view, (1, 2, 3, 4, 5), (0,))
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.view)
-        split.addWidget(self.lines_view)
-        split.setSizes([260, 240])
-        layout.addWidget(split, 1)
+        layout.addWidget(stacked(self.view, self.lines_view), 1)
 
     def refresh(self) -> None:
         token, transfers = self.next_token(), self.sv.transfers
@@ -101,17 +96,8 @@ class ReviewTab(TransfersTab):
         if not rows:
             self.lines.set_rows([])
 
-    def load_lines(self) -> None:
-        chosen = current_row(self.view)
-        if chosen is None:
-            return
-        transfers = self.sv.transfers
-        Op(self, lambda: transfers.requisition(chosen.id)).success(self._show_lines).run()
-
-    def _show_lines(self, detail: Any) -> None:
-        chosen = current_row(self.view)
-        if chosen is not None and chosen.id == detail.info.id:
-            self.lines.set_rows(detail.lines)
+    def detail_call(self) -> Any:
+        return self.sv.transfers.requisition
 
     def review(self) -> None:
         chosen = current_row(self.view)
@@ -121,18 +107,12 @@ class ReviewTab(TransfersTab):
         Op(self, lambda: transfers.requisition(chosen.id)).success(self._open_review).run()
 
     def _open_review(self, detail: Any) -> None:
-        dialog = ReviewDialog(self.sv, detail, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.done_with.connect(lambda shipment_id: self._reviewed(detail, shipment_id))
-        self.dialog = dialog
-        dialog.open()
+        self.open_dialog(ReviewDialog(self.sv, detail, self), lambda shipment_id: self._reviewed(detail, shipment_id))
 
     def _reviewed(self, detail: Any, shipment_id: str) -> None:
         self.page.report(f"{detail.info.site_name} 报量单 {detail.info.requisition_no} 已审核，生成待出库的调拨单")
         self.page.show_shipment(shipment_id)
 
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 SHIPMENT_FILTERS = (("待出库", "draft"), ("在途", "in_transit"), ("已入库", "received"), ("已作废", "cancelled"),
@@ -144,7 +124,6 @@ class ShipmentsTab(TransfersTab):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.dialog: Any = None
         self._select: str | None = None
         self.village = village_box()
         self.status = QComboBox()
@@ -180,11 +159,7 @@ class ShipmentsTab(TransfersTab):
         self.detail.addWidget(self.picks_view)
         self.detail.addWidget(self.lines_view)
         self.detail_title = hint("选中一张调拨单查看配货单或明细")
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.view)
-        split.addWidget(self.detail)
-        split.setSizes([250, 250])
-        layout.addWidget(split, 1)
+        layout.addWidget(stacked(self.view, self.detail, (250, 250)), 1)
         layout.addWidget(self.detail_title)
         shortcut(self, "Ctrl+N", lambda: self.new_shipment("ad_hoc"))
         shortcut(self, "Ctrl+P", self.print_pick_list)
@@ -236,7 +211,7 @@ class ShipmentsTab(TransfersTab):
             Op(self, lambda: transfers.pick_list(chosen.id)).success(lambda picks: self._show_picks(chosen, picks)) \
                 .failure(lambda error: self._detail_failed(chosen, error)).run()
         else:
-            Op(self, lambda: transfers.shipment(chosen.id)).success(self._show_lines).run()
+            self.load_lines()
 
     def _show_picks(self, info: Any, picks: list[Any]) -> None:
         chosen = current_row(self.view)
@@ -255,11 +230,10 @@ class ShipmentsTab(TransfersTab):
         self.detail_title.setStyleSheet("color: #b42318;")
         self.detail_title.setText(f"配货单：{error}")
 
-    def _show_lines(self, detail: Any) -> None:
-        chosen = current_row(self.view)
-        if chosen is None or chosen.id != detail.info.id:
-            return
-        self.lines.set_rows(detail.lines)
+    def detail_call(self) -> Any:
+        return self.sv.transfers.shipment
+
+    def lines_shown(self, detail: Any) -> None:
         self.detail.setCurrentWidget(self.lines_view)
         info = detail.info
         text = f"调拨单 {info.shipment_no} · {shipment_status(info)} · 出库 {when(info.shipped_at)}"
@@ -278,11 +252,8 @@ class ShipmentsTab(TransfersTab):
         Op(self, self.page.villages).success(lambda villages: self._open_new(villages, kind)).run()
 
     def _open_new(self, villages: list[tuple[str, str]], kind: str) -> None:
-        dialog = DraftShipmentDialog(self.sv, villages, self, kind=kind)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.done_with.connect(lambda shipment_id: (self.page.report("已生成待出库的调拨单"), self.select(shipment_id)))
-        self.dialog = dialog
-        dialog.open()
+        self.open_dialog(DraftShipmentDialog(self.sv, villages, self, kind=kind),
+                         lambda shipment_id: (self.page.report("已生成待出库的调拨单"), self.select(shipment_id)))
 
     def ship(self) -> None:
         chosen = current_row(self.view)
@@ -293,11 +264,8 @@ class ShipmentsTab(TransfersTab):
 
     def _open_ship(self, info: Any, picks: list[Any]) -> None:
         dialog = ShipDialog(self.sv, info, picks, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.print_asked.connect(lambda: self.page.print_pick_list(info))
-        dialog.done_with.connect(self._shipped)
-        self.dialog = dialog
-        dialog.open()
+        self.open_dialog(dialog, self._shipped)
 
     def _shipped(self, done: Any) -> None:
         self.page.report(f"调拨单 {done.shipment_no} 已出库：{done.line_count} 行，金额 ¥{done.amount_fen / 100:.2f}，"
@@ -323,9 +291,6 @@ class ShipmentsTab(TransfersTab):
             danger=True, changes=("transfers",))
         self.dialog.open()
 
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
 
 class InTransitTab(TransfersTab):
     """在途: shipped, not yet received, oldest first; lines of the selected one below."""
@@ -345,11 +310,7 @@ class InTransitTab(TransfersTab):
         self.lines = ShipmentLinesModel(self)
         self.lines_view = list_table(self.lines, "inTransitLines")
         fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.view)
-        split.addWidget(self.lines_view)
-        split.setSizes([260, 240])
-        layout.addWidget(split, 1)
+        layout.addWidget(stacked(self.view, self.lines_view), 1)
 
     def refresh(self) -> None:
         token, transfers, site = self.next_token(), self.sv.transfers, self.village.currentData()
@@ -366,20 +327,8 @@ class InTransitTab(TransfersTab):
         if not rows:
             self.lines.set_rows([])
 
-    def load_lines(self) -> None:
-        chosen = current_row(self.view)
-        if chosen is None:
-            return
-        transfers = self.sv.transfers
-        Op(self, lambda: transfers.shipment(chosen.id)).success(self._show_lines).run()
-
-    def _show_lines(self, detail: Any) -> None:
-        chosen = current_row(self.view)
-        if chosen is not None and chosen.id == detail.info.id:
-            self.lines.set_rows(detail.lines)
-
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    def detail_call(self) -> Any:
+        return self.sv.transfers.shipment
 
 
 class ReturnsTab(TransfersTab):
@@ -387,7 +336,6 @@ class ReturnsTab(TransfersTab):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.dialog: Any = None
         self.village = village_box()
         self.status = QComboBox()
         for label, value in (("待验收", "waiting"), ("已验收", "received"), ("全部", None)):
@@ -443,5 +391,3 @@ class ReturnsTab(TransfersTab):
             confirm_text="验收入库", changes=("transfers", "stock"))
         self.dialog.open()
 
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QSplitter, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QVBoxLayout
 
 from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.pages.transfers.base import (
@@ -15,6 +15,7 @@ from ui.pages.transfers.base import (
     fit,
     keep_selection,
     list_table,
+    stacked,
 )
 from ui.pages.transfers.dialogs import CountDialog, RequisitionDialog
 from ui.pages.transfers.models import (
@@ -36,7 +37,6 @@ class RequisitionsTab(TransfersTab):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.dialog: Any = None
         self._select: str | None = None
         self.new_button = button("报量 (Ctrl+N)", self.new_requisition, primary=True)
         self.cancel_button = button("撤回 (Del)", self.cancel_requisition)
@@ -56,11 +56,7 @@ class RequisitionsTab(TransfersTab):
         self.lines_view = list_table(self.lines, "requisitionLines")
         fit(self.lines_view, (1, 2, 3, 4, 5), (0,))
         self.detail = hint("选中一张报量单查看明细")
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.view)
-        split.addWidget(self.lines_view)
-        split.setSizes([240, 280])
-        layout.addWidget(split, 1)
+        layout.addWidget(stacked(self.view, self.lines_view, (240, 280)), 1)
         layout.addWidget(self.detail)
         shortcut(self, "Ctrl+N", self.new_requisition)
         shortcut(self.view, "Delete", self.cancel_requisition)
@@ -86,19 +82,14 @@ class RequisitionsTab(TransfersTab):
         chosen = current_row(self.view)
         self.cancel_button.setEnabled(chosen is not None and chosen.status == "waiting")
 
+    def detail_call(self) -> Any:
+        return self.sv.transfers.requisition
+
     def load_lines(self) -> None:
         self._buttons()
-        chosen = current_row(self.view)
-        if chosen is None:
-            return
-        transfers = self.sv.transfers
-        Op(self, lambda: transfers.requisition(chosen.id)).success(self._show_lines).run()
+        super().load_lines()
 
-    def _show_lines(self, detail: Any) -> None:
-        chosen = current_row(self.view)
-        if chosen is None or chosen.id != detail.info.id:
-            return
-        self.lines.set_rows(detail.lines)
+    def lines_shown(self, detail: Any) -> None:
         info = detail.info
         text = f"报量单 {info.requisition_no} · {len(detail.lines)} 个品种 · 目标 {info.target_months} 个月"
         if info.shipment_no:
@@ -108,12 +99,7 @@ class RequisitionsTab(TransfersTab):
     def new_requisition(self) -> RequisitionDialog | None:
         if not self.ctx.allows("transfers.create_requisition"):
             return None
-        dialog = RequisitionDialog(self.sv, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.done_with.connect(self._created)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_dialog(RequisitionDialog(self.sv, self), self._created)
 
     def _created(self, done: Any) -> None:
         self._select = done.requisition_id
@@ -134,16 +120,12 @@ class RequisitionsTab(TransfersTab):
             changes=("transfers",))
         self.dialog.open()
 
-    def focus_first(self) -> None:
-        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
 
 class IncomingTab(TransfersTab):
     """调拨入库: shipments on their way here (Enter counts one in), and the receipts so far."""
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.dialog: Any = None
         self._select: str | None = None
         self.receive_button = button("清点入库 (Enter)", self.open_count, primary=True)
         self.waiting = hint()
@@ -164,16 +146,12 @@ class IncomingTab(TransfersTab):
         self.history = ShipmentsModel(self, with_village=False)
         self.history_view = list_table(self.history, "receivedTable")
         fit(self.history_view, (0, 1, 3, 4, 5, 6, 7, 8), (2,))
-        self.history_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines(self.history_view))
-        self.incoming_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines(self.incoming_view))
+        self.history_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines_of(self.history_view))
+        self.incoming_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self.load_lines_of(self.incoming_view))
         self.lines = ShipmentLinesModel(self)
         self.lines_view = list_table(self.lines, "receivedLines")
         fit(self.lines_view, (1, 2, 3, 4, 5, 6, 7), (0,))
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.history_view)
-        split.addWidget(self.lines_view)
-        split.setSizes([180, 180])
-        layout.addWidget(split, 1)
+        layout.addWidget(stacked(self.history_view, self.lines_view, (180, 180)), 1)
 
     def refresh(self) -> None:
         token, transfers = self.next_token(), self.sv.transfers
@@ -192,18 +170,18 @@ class IncomingTab(TransfersTab):
         if not received and not incoming:
             self.lines.set_rows([])
         elif incoming:
-            self.load_lines(self.incoming_view)  # what is coming, before it is counted
+            self.load_lines_of(self.incoming_view)  # what is coming, before it is counted
 
-    def load_lines(self, view: Any) -> None:
+    def load_lines_of(self, view: Any) -> None:
         """The lines of the shipment selected in ``view`` (on its way here, or received) in the table below."""
         chosen = current_row(view)
         if chosen is None:
             return
         self._lines_of = chosen.id
         transfers = self.sv.transfers
-        Op(self, lambda: transfers.shipment(chosen.id)).success(self._show_lines).run()
+        Op(self, lambda: transfers.shipment(chosen.id)).success(self._lines_read).run()
 
-    def _show_lines(self, detail: Any) -> None:
+    def _lines_read(self, detail: Any) -> None:
         if getattr(self, "_lines_of", None) == detail.info.id:
             self.lines.set_rows(detail.lines)
 
@@ -216,10 +194,7 @@ class IncomingTab(TransfersTab):
 
     def _count(self, detail: Any) -> None:
         dialog = CountDialog(self.sv, detail, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.done_with.connect(lambda done: self._received(detail, dialog.model, done))
-        self.dialog = dialog
-        dialog.open()
+        self.open_dialog(dialog, lambda done: self._received(detail, dialog.model, done))
 
     def _received(self, detail: Any, model: Any, done: Any) -> None:
         info = detail.info
