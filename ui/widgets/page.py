@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.domain.roles import AREAS
 from ui.context import AppContext
+from ui.widgets.layout import shortcut
 from ui.workers import hub
 
 
@@ -97,7 +98,7 @@ class Page(QWidget):
             self._stale = False
             self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._stale = False
@@ -106,3 +107,65 @@ class Page(QWidget):
     def _on_data_changed(self, area: str) -> None:
         if area == "*" or "*" in self.watches or area in self.watches:
             self.mark_stale()
+
+
+class TabbedPage(Page):
+    """A page of tabs, each a widget built with the page (``cls(page)``) that has ``refresh()`` and
+    ``focus_first()`` and may have ``unsaved_work()``. Alt+1… switch tabs, F5 refreshes; a refresh reloads the
+    tab on show and the others when they are next shown."""
+
+    def add_tabs(self, tabs: dict[str, tuple[str, type]], prefix: str) -> None:
+        """Build the tabs (key → (label, class)) below the header; object names ``<prefix>Tabs``, ``<prefix>_<key>``."""
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName(f"{prefix}Tabs")
+        self.tab: dict[str, Any] = {}
+        self._stale_tabs: set[str] = set()
+        for i, (key, (label, cls)) in enumerate(tabs.items(), start=1):
+            widget = cls(self)
+            widget.setObjectName(f"{prefix}_{key}")
+            self.tab[key] = widget
+            label = self.tab_label(key, label)
+            self.tabs.addTab(widget, label)
+            self.tabs.setTabToolTip(i - 1, f"{label}（Alt+{i}）")
+            shortcut(self, f"Alt+{i}", lambda k=key: self.show_tab(k, focus=True))
+        shortcut(self, "F5", self.refresh)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.body().addWidget(self.tabs, 1)
+
+    def tab_label(self, key: str, label: str) -> str:
+        """The label a tab shows (a page may name a tab after what this user may do there)."""
+        return label
+
+    def current_key(self) -> str:
+        widget = self.tabs.currentWidget()
+        return next(k for k, w in self.tab.items() if w is widget)
+
+    def show_tab(self, key: str, *, focus: bool = False) -> Any:
+        widget = self.tab[key]
+        self.tabs.setCurrentWidget(widget)
+        if focus:
+            widget.focus_first()
+        return widget
+
+    def _tab_changed(self, _index: int) -> None:
+        key = self.current_key()
+        if key in self._stale_tabs:
+            self._stale_tabs.discard(key)
+            self.tab[key].refresh()
+
+    def refresh(self) -> None:
+        current = self.current_key()
+        self._stale_tabs = set(self.tab) - {current}
+        self.tab[current].refresh()
+
+    def focus_first(self) -> None:
+        self.tab[self.current_key()].focus_first()
+
+    def unsaved_work(self) -> str | None:
+        """The first tab with typed input that is not saved (a tab may define ``unsaved_work``)."""
+        for widget in self.tab.values():
+            found = getattr(widget, "unsaved_work", None)
+            text = found() if callable(found) else None
+            if text:
+                return text
+        return None

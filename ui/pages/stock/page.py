@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ui.pages.stock.card import StockCardTab
 from ui.pages.stock.catalog import CatalogTab
@@ -18,8 +18,7 @@ from ui.pages.stock.count import StocktakeTab
 from ui.pages.stock.onhand import BatchesTab, OnHandTab
 from ui.pages.stock.receive import ReceiveTab
 from ui.pages.stock.writeoff import WriteOffTab
-from ui.widgets.layout import shortcut
-from ui.widgets.page import Page
+from ui.widgets.page import TabbedPage
 
 #: tab key → (label, class)
 TABS: dict[str, tuple[str, type]] = {
@@ -42,7 +41,7 @@ TARGETS = {
 }
 
 
-class StockPage(Page):
+class StockPage(TabbedPage):
     """The 药品库存 area."""
 
     area = "stock"
@@ -51,32 +50,12 @@ class StockPage(Page):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.hint = self.add_header("Alt+1…7 切换分页 · Ctrl+F 搜索 · Ctrl+E 导出 · Ctrl+N 新建 · F5 刷新")
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("stockTabs")
-        self.tabs.setDocumentMode(False)
-        self.tab: dict[str, Any] = {}
-        self._stale_tabs: set[str] = set()
-        for i, (key, (label, cls)) in enumerate(TABS.items(), start=1):
-            widget = cls(self)
-            widget.setObjectName(f"stock_{key}")
-            self.tab[key] = widget
-            if key == "writeoff" and not (self.can_return and self.can_write_off):
-                label = self.removal_label
-            self.tabs.addTab(widget, label)
-            self.tabs.setTabToolTip(i - 1, f"{label}（Alt+{i}）")
-            shortcut(self, f"Alt+{i}", lambda k=key: self.show_tab(k, focus=True))
-        shortcut(self, "F5", self.refresh)
-        self.tabs.currentChanged.connect(self._tab_changed)
-        self.body().addWidget(self.tabs, 1)
+        self.add_tabs(TABS, "stock")
 
-    def unsaved_work(self) -> str | None:
-        """The first tab with typed input that is not saved (a tab may define ``unsaved_work``)."""
-        for widget in self.tab.values():
-            found = getattr(widget, "unsaved_work", None)
-            text = found() if callable(found) else None
-            if text:
-                return text
-        return None
+    def tab_label(self, key: str, label: str) -> str:
+        if key == "writeoff" and not (self.can_return and self.can_write_off):
+            return self.removal_label
+        return label
 
     # -- roles ------------------------------------------------------------------------------------
     @property
@@ -110,31 +89,6 @@ class StockPage(Page):
         return self.ctx.site.store_id
 
     # -- tabs -------------------------------------------------------------------------------------
-    def current_key(self) -> str:
-        widget = self.tabs.currentWidget()
-        return next(k for k, w in self.tab.items() if w is widget)
-
-    def show_tab(self, key: str, *, focus: bool = False) -> Any:
-        widget = self.tab[key]
-        self.tabs.setCurrentWidget(widget)
-        if focus:
-            widget.focus_first()
-        return widget
-
-    def _tab_changed(self, _index: int) -> None:
-        key = self.current_key()
-        if key in self._stale_tabs:
-            self._stale_tabs.discard(key)
-            self.tab[key].refresh()
-
-    def refresh(self) -> None:
-        current = self.current_key()
-        self._stale_tabs = set(self.tab) - {current}
-        self.tab[current].refresh()
-
-    def focus_first(self) -> None:
-        self.tab[self.current_key()].focus_first()
-
     def open_target(self, target: str | None) -> None:
         if not target:
             return

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.domain import clock
 from app.domain.enums import SiteKind
@@ -28,8 +28,7 @@ from ui.pages.transfers.township import (
 )
 from ui.pages.transfers.village import IncomingTab, RequisitionsTab
 from ui.printing import unique_path
-from ui.widgets.layout import shortcut
-from ui.widgets.page import Page
+from ui.widgets.page import TabbedPage
 from ui.workers import Op
 
 VILLAGE_TABS: dict[str, tuple[str, type]] = {
@@ -49,7 +48,7 @@ TOWNSHIP_TABS: dict[str, tuple[str, type]] = {
 TARGETS = {"new": "requisitions", "drafts": "shipments", "waiting": "review"}
 
 
-class TransfersPage(Page):
+class TransfersPage(TabbedPage):
     """The 调拨与报量 area, for a village clinic or for its township."""
 
     area = "transfers"
@@ -64,43 +63,11 @@ class TransfersPage(Page):
         self.hint = self.add_header(hint)
         #: where each printed 配货单 went, the latest last
         self.printed: list[Path] = []
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("transfersTabs")
-        self.tab: dict[str, Any] = {}
-        self._stale_tabs: set[str] = set()
-        for i, (key, (label, cls)) in enumerate(tabs.items(), start=1):
-            widget = cls(self)
-            widget.setObjectName(f"transfers_{key}")
-            self.tab[key] = widget
-            self.tabs.addTab(widget, label)
-            self.tabs.setTabToolTip(i - 1, f"{label}（Alt+{i}）")
-            shortcut(self, f"Alt+{i}", lambda k=key: self.show_tab(k, focus=True))
-        shortcut(self, "F5", self.refresh)
-        self.tabs.currentChanged.connect(self._tab_changed)
-        self.body().addWidget(self.tabs, 1)
+        self.add_tabs(tabs, "transfers")
 
     # -- tabs -------------------------------------------------------------------------------------
-    def current_key(self) -> str:
-        widget = self.tabs.currentWidget()
-        return next(k for k, w in self.tab.items() if w is widget)
-
-    def show_tab(self, key: str, *, focus: bool = False) -> Any:
-        widget = self.tab[key]
-        self.tabs.setCurrentWidget(widget)
-        if focus:
-            widget.focus_first()
-        return widget
-
-    def _tab_changed(self, _index: int) -> None:
-        key = self.current_key()
-        if key in self._stale_tabs:
-            self._stale_tabs.discard(key)
-            self.tab[key].refresh()
-
     def refresh(self) -> None:
-        current = self.current_key()
-        self._stale_tabs = set(self.tab) - {current}
-        self.tab[current].refresh()
+        super().refresh()
         if self.township:
             Op(self, self.villages).success(self._villages).run()
 
@@ -115,17 +82,6 @@ class TransfersPage(Page):
         here = self.ctx.site.id
         return sorted((s.name, s.id) for s in self.ctx.sv.sites.all()
                       if s.kind is SiteKind.VILLAGE and s.township_id in (here, None))
-
-    def focus_first(self) -> None:
-        self.tab[self.current_key()].focus_first()
-
-    def unsaved_work(self) -> str | None:
-        for widget in self.tab.values():
-            found = getattr(widget, "unsaved_work", None)
-            text = found() if callable(found) else None
-            if text:
-                return text
-        return None
 
     def open_target(self, target: str | None) -> None:
         if not target:
