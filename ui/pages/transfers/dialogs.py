@@ -45,6 +45,7 @@ from ui.pages.transfers.models import (
     SuggestModel,
     drug_text,
     line_qty,
+    lot_cell,
     pack_text,
     when,
 )
@@ -472,12 +473,8 @@ class ReturnLinesModel(EditLinesModel):
 
     def shown(self, line: EditLine, column: int) -> str:
         s = line.source
-        if column == 0:
-            return drug_text(s)
-        if column == 1:
-            return s.batch_no
-        if column == 2:
-            return when(s.expiry)
+        if column < 3:
+            return lot_cell(s, column)
         if column == 4:
             return line_qty(s, s.returned_units) if s.returned_units else ""
         return line_qty(s, s.quantity)

@@ -72,6 +72,11 @@ def drug_text(line: Any) -> str:
     return f"{line.generic_name} {line.strength}".strip()
 
 
+def lot_cell(line: Any, column: int) -> str:
+    """The first three columns of a line that names a lot: 药品, 批号, 效期."""
+    return (drug_text(line), line.batch_no or "", when(line.expiry))[column]
+
+
 # -- read-only lists ----------------------------------------------------------------------------
 class RequisitionsModel(RowsModel):
     """报量单号, (村卫生室), 报量时间, 目标, 品种, 状态, 调拨单."""
@@ -184,12 +189,8 @@ class ShipmentLinesModel(RowsModel):
     NUMERIC = frozenset({3, 4, 5, 6, 7})
 
     def cell(self, row: Any, column: int) -> str:
-        if column == 0:
-            return drug_text(row)
-        if column == 1:
-            return row.batch_no or ""
-        if column == 2:
-            return when(row.expiry)
+        if column < 3:
+            return lot_cell(row, column)
         if column == 3:
             return line_qty(row, row.requested_units)
         if column == 4:
@@ -456,12 +457,8 @@ class CountModel(EditLinesModel):
 
     def shown(self, line: EditLine, column: int) -> str:
         s = line.source
-        if column == 0:
-            return drug_text(s)
-        if column == 1:
-            return s.batch_no or ""
-        if column == 2:
-            return when(s.expiry)
+        if column < 3:
+            return lot_cell(s, column)
         if column == 3:
             return line_qty(s, s.quantity)
         if column == 5:

@@ -46,7 +46,7 @@ from ui.pages.transfers.models import (
     PurchasesModel,
     drug_text,
     line_qty,
-    when,
+    lot_cell,
 )
 from ui.widgets.forms import ErrorLabel, focus_field
 from ui.widgets.layout import (
@@ -356,12 +356,8 @@ class PurchaseDetailModel(RowsModel):
     NUMERIC = frozenset({3, 4, 5, 6, 7})
 
     def cell(self, row: Any, column: int) -> str:
-        if column == 0:
-            return drug_text(row)
-        if column == 1:
-            return row.batch_no
-        if column == 2:
-            return when(row.expiry)
+        if column < 3:
+            return lot_cell(row, column)
         if column == 3:
             return line_qty(row, row.quantity)
         if column == 4:
