@@ -7,17 +7,13 @@ sends it), so a 定稿 of May is refused until then."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from site_harness import PASSWORD, SiteFolder, births_for, id_number
+from site_harness import PASSWORD
+from town_village import TownAndVillage, create_drugs
 
-from app.bootstrap import Services
 from app.domain import clock
 from app.services.core.policies import DEFAULT_POLICY
-from app.services.residents.types import EnrollmentRecord, ResidentForm
 from app.services.settlement.types import DraftLine, VisitDraft
 from app.services.transfers.types import DistributorForm, PurchaseForm, PurchaseLineForm
 
@@ -30,23 +26,8 @@ SAVINGS_FEN = sum((ref - price) * packs for price, ref, packs in PRICES.values()
 TODAY = date(2026, 6, 15)
 
 
-@dataclass
-class StatementWorld:
-    town: SiteFolder
-    village: SiteFolder
-    drugs: dict[str, str] = field(default_factory=dict)
-    residents: list[str] = field(default_factory=list)
-
-    @contextlib.contextmanager
-    def on(self, site: SiteFolder, day: date) -> Iterator[Services]:
-        """``site``'s services (its administrator signed in) with the clock on ``day``."""
-        clock.set_today(day)
-        with site.services() as sv:
-            yield sv
-
-    def sync(self, site: SiteFolder, day: date) -> None:
-        with self.on(site, day) as sv:
-            sv.sync.sync_now()
+class StatementWorld(TownAndVillage):
+    """The township and its village after the May of the module's text."""
 
     def fund_receivable_fen(self) -> int:
         """Σ fund + general-fee fund of the village's May settlements, read from its own file."""
@@ -68,13 +49,7 @@ def build_world(join_site) -> StatementWorld:
     w = StatementWorld(town, village)
     with w.on(town, date(2026, 5, 1)) as sv:
         sv.settings.import_policy(str(DEFAULT_POLICY))
-        w.drugs = {
-            "amox": sv.catalog.create(generic_name="阿莫西林胶囊", strength="0.25g×24粒", pack_unit="盒", base_unit="粒",
-                                      units_per_pack=24, coverage_class="B", class_b_self_bp=1500, price_fen=1250,
-                                      is_vbp=True).id,
-            "amlo": sv.catalog.create(generic_name="苯磺酸氨氯地平片", strength="5mg×28片", pack_unit="盒", base_unit="片",
-                                      units_per_pack=28, coverage_class="A", price_fen=812, is_vbp=True).id,
-        }
+        w.drugs = create_drugs(sv)
         distributor = sv.transfers.save_distributor(DistributorForm(name="示例医药配送有限公司"))
         for key, (_price, reference, _packs) in PRICES.items():
             sv.transfers.set_reference_price(w.drugs[key], reference)
@@ -84,10 +59,7 @@ def build_world(join_site) -> StatementWorld:
     w.sync(town, date(2026, 5, 4))
     with w.on(village, date(2026, 5, 5)) as sv:
         sv.sync.sync_now()  # the catalog and the policy
-        for n, birth in enumerate(births_for(village.site_id)[:1]):
-            form = ResidentForm(id_number=id_number(birth, f"{n}{n}1"), name="张三", address="示例村3组",
-                                enrollments=(EnrollmentRecord(2026, date(2025, 11, 15), True),))
-            w.residents.append(sv.residents.create(form).resident.id)
+        w.enroll(sv, ("张三",))
     with w.on(town, date(2026, 5, 6)) as sv:
         shipment = sv.transfers.draft_shipment(village.site_id, [(w.drugs[k], str(packs)) for k, (_p, _r, packs)
                                                                  in PRICES.items()], at=datetime(2026, 5, 6, 9, 0))
