@@ -13,12 +13,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 
-from hub_harness import HubProcess  # noqa: E402
-from site_harness import PASSWORD, SiteFolder, joined  # noqa: E402
+from hub_harness import HubProcess
+from site_harness import PASSWORD, SiteFolder, joined
 
 
 @pytest.fixture(scope="session")
-def sync_hub(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def sync_hub(tmp_path_factory: pytest.TempPathFactory):
     """A running ``cunyi-hub serve`` on SQLite, shared by the session."""
     process = HubProcess(tmp_path_factory.mktemp("ui-hub") / "home")
     yield process
@@ -41,3 +41,36 @@ def join_site(sync_hub: HubProcess, tmp_path: Path) -> Callable[..., SiteFolder]
         return joined(code, tmp_path / f"{kind}-{tag}", password_file)
 
     return make
+
+
+def hub_window(qtbot, data: Path, username: str, area: str):
+    """The main window of a site that joined the hub, ``username`` signed in, 1366×768, active, on ``area``:
+    (window, the area's page)."""
+    from op_keys import settle
+
+    from ui.app import create_main_window
+    from ui.workers import wait_idle
+
+    window = create_main_window(data, username, PASSWORD)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    assert wait_idle()
+    window.go(area)
+    settle()
+    return window, window.pages[area]
+
+
+def sync_window(window, refresh: str | None = None) -> None:
+    """One background sync of ``window``'s site, then the ``refresh`` area's page reloaded."""
+    from op_keys import settle
+
+    from ui.workers import wait_idle
+
+    assert window.ctx.background_sync.start()
+    assert window.ctx.background_sync.wait() and wait_idle()
+    if refresh:
+        window.pages[refresh].refresh()
+    settle()

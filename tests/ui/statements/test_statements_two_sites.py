@@ -13,13 +13,11 @@ from op_keys import OFFSCREEN_POPUP_NOISE, pdf_text, press, settle
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from site_harness import PASSWORD
 from statements_ui import SAVINGS_FEN, SUPPLIED_FEN, build_world
+from ui_hub import hub_window, sync_window
 
 from app.domain.money import fen_to_yuan
 from app.domain.statements import deduct
-from ui.app import create_main_window
-from ui.workers import wait_idle
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
@@ -27,22 +25,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def _window(qtbot, data, username):
-    window = create_main_window(data, username, PASSWORD)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    assert wait_idle()
-    window.go("statements")
-    settle()
-    return window, window.pages["statements"]
-
-
-def _sync(window) -> None:
-    assert window.ctx.background_sync.start()
-    assert window.ctx.background_sync.wait() and wait_idle()
-    settle()
+    return hub_window(qtbot, data, username, "statements")
 
 
 def _focus(qtbot, window, page) -> None:
@@ -138,7 +121,7 @@ def test_the_township_settles_may_and_the_village_acknowledges(join_site, today_
 
     # the village syncs after May (its mark goes up), the township syncs: now 定稿 goes through
     w.village_closes_may()
-    _sync(window)
+    sync_window(window)
     (mark,) = w.town.sql("SELECT last_local_seq FROM month_closes WHERE site_id = ? AND month = '2026-05'",
                          w.village.site_id)[0]
     _focus(qtbot, window, page)
@@ -209,9 +192,9 @@ def test_the_township_settles_may_and_the_village_acknowledges(join_site, today_
     qtmodeltester.check(page.savings_model)
 
     # the village: its final statement, the detail, 确认 once
-    _sync(window)  # the final statement goes up
+    sync_window(window)  # the final statement goes up
     vwin, vpage = _window(qtbot, w.village.data, "doctor")
-    _sync(vwin)
+    sync_window(vwin)
     vpage.refresh()
     settle()
     assert vpage.model.rowCount() == 1
@@ -244,8 +227,8 @@ def test_the_township_settles_may_and_the_village_acknowledges(join_site, today_
     assert vpage.printed and statement_no in " ".join(pdf_text(vpage.printed[-1]).split())
     qtmodeltester.check(vpage.model)
     # the township sees it acknowledged after both sync
-    _sync(vwin)
-    _sync(window)
+    sync_window(vwin)
+    sync_window(window)
     page.tabs.setCurrentIndex(0)
     settle()
     assert _cells(page)["状态"] == "村已确认"

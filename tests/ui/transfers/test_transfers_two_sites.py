@@ -17,10 +17,9 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 from site_harness import PASSWORD as JOIN_PASSWORD
 from transfers_ui import cell_texts, pdf_text, seed_township, type_cell
+from ui_hub import hub_window, sync_window
 
 from app.domain.money import fen_to_yuan
-from ui.app import create_main_window
-from ui.workers import wait_idle
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
 
@@ -28,23 +27,11 @@ MONTH = "2026-06"  # CUNYI_TODAY is 2026-06-15
 
 
 def _window(qtbot, data, username):
-    window = create_main_window(data, username, JOIN_PASSWORD)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    assert wait_idle()
-    window.go("transfers")
-    settle()
-    return window, window.pages["transfers"]
+    return hub_window(qtbot, data, username, "transfers")
 
 
 def _sync(window) -> None:
-    assert window.ctx.background_sync.start()
-    assert window.ctx.background_sync.wait() and wait_idle()
-    window.pages["transfers"].refresh()
-    settle()
+    sync_window(window, refresh="transfers")
 
 
 def _activate(qtbot, window) -> None:
