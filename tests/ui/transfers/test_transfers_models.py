@@ -27,7 +27,6 @@ from ui.pages.transfers.models import (
     DistributorsModel,
     DraftLinesModel,
     EditLine,
-    PickedDrug,
     PickModel,
     PurchaseLinesModel,
     PurchaseRow,
@@ -39,6 +38,7 @@ from ui.pages.transfers.models import (
     ShipmentsModel,
     SuggestModel,
     pack_text,
+    picked_drug,
 )
 from ui.pages.transfers.purchase import PurchaseDetailModel
 
@@ -175,7 +175,8 @@ def test_a_purchase_and_its_return_lines(qtmodeltester) -> None:
 
 
 def test_draft_and_purchase_lines_add_and_remove(qtmodeltester) -> None:
-    drug = PickedDrug("d1", **AMOX)
+    amox = type("Drug", (), {"id": "d1", **AMOX})()
+    drug = picked_drug(amox)
     model = DraftLinesModel()
     assert model.add(drug) == 0 and model.add(drug) == 0
     qtmodeltester.check(model)
@@ -186,7 +187,6 @@ def test_draft_and_purchase_lines_add_and_remove(qtmodeltester) -> None:
     assert model.rowCount() == 0
 
     lines = PurchaseLinesModel()
-    amox = type("Drug", (), {"id": "d1", **AMOX})()
     lines.append(PurchaseRow(amox, "A2409", date(2027, 9, 30), "10", 240, 1200, CODES))
     lines.append(PurchaseRow(amox, "A2401", date(2026, 8, 1), "14粒", 14, 1200, (), accept_near_expiry=True))
     qtmodeltester.check(lines)

@@ -40,13 +40,13 @@ from ui.pages.transfers.models import (
     DraftLinesModel,
     EditLine,
     EditLinesModel,
-    PickedDrug,
     PickModel,
     SuggestModel,
     drug_text,
     line_qty,
     lot_cell,
     pack_text,
+    picked_drug,
     when,
 )
 from ui.widgets.forms import ErrorLabel
@@ -193,7 +193,7 @@ class RequisitionDialog(LinesDialog):
     def add_drug(self, drug: Any) -> None:
         found = self.model.find(lambda r: r.source.drug_id == drug.id)
         if found < 0:
-            lines = self.model.lines() + [EditLine(PickedDrug.of(drug), {"qty": "1", "edited": "1"})]
+            lines = self.model.lines() + [EditLine(picked_drug(drug), {"qty": "1", "edited": "1"})]
             self.model.set_lines(lines)
             found = len(lines) - 1
             self._changed()
@@ -373,7 +373,7 @@ class DraftShipmentDialog(LinesDialog):
         (self.drug_box if self.village.count() else self.village).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def add_drug(self, drug: Any) -> None:
-        found = self.model.add(PickedDrug.of(drug))
+        found = self.model.add(picked_drug(drug))
         self.table.start(found)
         self.table.edit(self.table.currentIndex())
 

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor
 
 from app.domain.errors import ValidationError
 from app.domain.fefo import parse_quantity
+from app.services.transfers.types import SuggestedLine
 from ui.models.base import Index, RowsModel
 from ui.models.stock import count, qty, yuan
 
@@ -566,24 +567,10 @@ class ApproveModel(EditLinesModel):
         return {line.source.id: 0 if self.units(line) == 0 else line.texts.get("qty", "") for line in self._rows}
 
 
-@dataclass(frozen=True)
-class PickedDrug:
-    """A drug added by hand to a 报量 or a new 调拨单 (figures unknown: 0)."""
-
-    drug_id: str
-    generic_name: str
-    strength: str
-    pack_unit: str
-    base_unit: str
-    units_per_pack: int
-    monthly_use_units: int = 0
-    on_hand_units: int = 0
-    in_transit_units: int = 0
-    suggested_units: int = 0
-
-    @classmethod
-    def of(cls, drug: Any) -> PickedDrug:
-        return cls(drug.id, drug.generic_name, drug.strength, drug.pack_unit, drug.base_unit, drug.units_per_pack)
+def picked_drug(drug: Any) -> SuggestedLine:
+    """A drug added by hand to a 报量 or a new 调拨单: a suggested line whose figures are unknown (0)."""
+    return SuggestedLine(drug.id, drug.generic_name, drug.strength, drug.pack_unit, drug.base_unit, drug.units_per_pack,
+                         monthly_use_units=0, on_hand_units=0, in_transit_units=0, suggested_units=0)
 
 
 class DraftLinesModel(EditLinesModel):
@@ -608,7 +595,7 @@ class DraftLinesModel(EditLinesModel):
             return f"{drug_text(line.source)}：{exc}"
         return ""
 
-    def add(self, drug: PickedDrug, text: str = "1") -> int:
+    def add(self, drug: SuggestedLine, text: str = "1") -> int:
         found = self.find(lambda r: r.source.drug_id == drug.drug_id)
         if found >= 0:
             return found
