@@ -54,11 +54,15 @@ def fingerprint(world: World, name: str) -> dict[str, int]:
         return counts
 
 
-def template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Template:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The sites' template, built once for a test module (a conftest takes the fixtures with
+    ``from transfers_sites import template, world``)."""
     return build_template(tmp_path_factory.mktemp("transfers-template") / "t")
 
 
-def open_world(template: Template, tmp_path: Path) -> Iterator[World]:
+@pytest.fixture
+def world(template: Template, tmp_path: Path) -> Iterator[World]:
     """A copy of the template; the township pulls once more so it holds both villages' site rows."""
     world = World(template, tmp_path / "world", lambda name, page: None).open()
     try:

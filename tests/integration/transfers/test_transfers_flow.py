@@ -10,7 +10,7 @@ import subprocess
 from datetime import date, datetime, timedelta
 
 import pytest
-from transfers_sites import codes, open_world, purchase, sql, sync, template_fixture
+from transfers_sites import codes, purchase, sql, sync
 
 from app.domain.enums import MovementKind, TraceEventKind
 from app.domain.errors import RuleViolation
@@ -19,16 +19,6 @@ from app.services.core.audit_text import ACTION_LABELS
 from app.services.transfers.types import DistributorForm, PurchaseForm, PurchaseLineForm
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return template_fixture(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template, tmp_path):
-    yield from open_world(template, tmp_path)
 
 
 def _movements(world, site: str, doc_type: str) -> list[tuple]:

@@ -10,10 +10,8 @@ import pytest
 from transfers_sites import (
     codes,
     fingerprint,
-    open_world,
     purchase,
     sync,
-    template_fixture,
 )
 
 from app.domain.errors import (
@@ -25,16 +23,6 @@ from app.domain.errors import (
 )
 from app.services.stock.ledger import NearExpiryError
 from app.services.transfers.types import DistributorForm, PurchaseForm, PurchaseLineForm
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return template_fixture(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template, tmp_path):
-    yield from open_world(template, tmp_path)
 
 
 def refused(world, site: str, error: type[CunyiError], match: str, call: Callable[[], object],

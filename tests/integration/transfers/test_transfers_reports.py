@@ -11,21 +11,11 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
-from transfers_sites import open_world, purchase, run, sync, template_fixture
+from transfers_sites import purchase, run, sync
 
 TRANSFER_KEYS = ["shipment_id", "shipment_no", "to_site_id", "shipped_at", "received_at", "drug_id", "national_code",
                  "batch_no", "expiry", "qty_shipped", "qty_received", "qty_lost", "units_per_pack", "pack_price_fen",
                  "amount_fen"]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return template_fixture(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template, tmp_path):
-    yield from open_world(template, tmp_path)
 
 
 def _report(world, site: str, name: str, *args: str) -> list[dict]:
