@@ -7,18 +7,25 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFrame, QLineEdit, QPlainTextEdit, QVBoxLayout
 
-from app.domain import clock
-from app.domain.dates import parse_date
 from app.domain.enums import MovementKind
 from app.domain.errors import CunyiError, ValidationError
 from app.domain.fefo import parse_quantity
-from app.domain.money import yuan_to_fen
-from app.services.stock.service import NearExpiryError, check_receivable_expiry
+from app.services.stock.service import NearExpiryError
 from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.models.stock import yuan
 from ui.pages.stock.tabs import StockTab
 from ui.widgets.forms import ErrorLabel, focus_field
-from ui.widgets.layout import EnterAdvances, button, form_layout, hint, row, section, shortcut, success_label
+from ui.widgets.layout import (
+    EnterAdvances,
+    button,
+    form_layout,
+    hint,
+    row,
+    section,
+    shortcut,
+    success_label,
+)
+from ui.widgets.receiving import NO_DRUG, drug_summary, near_expiry_question, typed_lot
 from ui.widgets.search_box import DrugSearchBox
 from ui.workers import Op
 
@@ -41,7 +48,7 @@ class ReceiveForm(QFrame):
         self.drug_box = DrugSearchBox(self, self.sv.catalog.search)
         self.drug_box.handles_enter = True
         self.drug_box.picked.connect(self.set_drug)
-        self.drug_info = hint("输入拼音码（如 amxl）或扫条码，回车选中")
+        self.drug_info = hint(NO_DRUG)
         self.drug_info.setWordWrap(True)
         self.batch_no = QLineEdit()
         self.batch_no.setPlaceholderText("药盒上的批号，如 B240312")
@@ -95,8 +102,7 @@ class ReceiveForm(QFrame):
     # -- drug -------------------------------------------------------------------------------------
     def set_drug(self, drug: Any) -> None:
         self.drug = drug
-        per = f"每{drug.pack_unit} {drug.units_per_pack}{drug.base_unit}" if drug.units_per_pack > 1 else drug.pack_unit
-        self.drug_info.setText(f"{drug.generic_name} {drug.strength} · {per} · {drug.maker or '生产企业未填'}")
+        self.drug_info.setText(drug_summary(drug))
         self.cost.setText(yuan(drug.price_fen))
         self.batch_no.setFocus(Qt.FocusReason.OtherFocusReason)
         self._count_codes()
@@ -134,18 +140,8 @@ class ReceiveForm(QFrame):
     # -- submit -----------------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
         """The form as arguments of ``StockService.receive``; raises ``ValidationError`` naming the field."""
-        if self.drug is None:
-            raise ValidationError("药品：请先选择药品（输入拼音码或扫条码后回车）", "药品")
-        batch_no = self.batch_no.text().strip()
-        if not batch_no:
-            raise ValidationError("批号不能为空，请照药盒上的批号填写", "批号")
-        # in the order of the form, so the first mistake on the screen is the one reported
-        expiry = check_receivable_expiry(batch_no, parse_date(self.expiry.text(), "效期"), clock.today())
-        d = self.drug
-        parse_quantity(self.quantity.text(), d.pack_unit, d.base_unit, d.units_per_pack)
-        cost = yuan_to_fen(self.cost.text(), "进价")
-        if cost < 0:
-            raise ValidationError("进价不能为负数", "进价")
+        batch_no, expiry, _units, cost = typed_lot(self.drug, self.batch_no.text(), self.expiry.text(),
+                                                   self.quantity.text(), self.cost.text())
         codes = [] if self.no_codes.isChecked() else _codes(self.codes.toPlainText())
         if not codes and not self.no_codes.isChecked():
             raise ValidationError("药品追溯码：请逐盒扫描追溯码；药品没有追溯码时请勾选“无追溯码”", "药品追溯码")
@@ -178,13 +174,9 @@ class ReceiveForm(QFrame):
 
     def ask_near_expiry(self, error: NearExpiryError, values: dict[str, Any], drug: Any) -> None:
         """The service asks: a near-expiry batch is received only once the user confirms (Enter), naming the days left."""
-        details = [("药品", f"{drug.generic_name} {drug.strength}".strip()), ("批号", error.batch_no),
-                   ("效期", error.expiry.isoformat()), ("剩余天数", f"{error.days_left} 天"),
-                   ("数量", values["quantity"])]
+        text, details = near_expiry_question(error, f"{drug.generic_name} {drug.strength}".strip(), values["quantity"])
         self.near_dialog = ConfirmDialog(
-            self, "近效期药品入库",
-            f"该批次效期 {error.expiry.isoformat()}，距今只剩 {error.days_left} 天（近效期为 {error.near_days} 天内）。"
-            "确认入库吗？", lambda _reason: self._receive(values, accept_near_expiry=True),
+            self, "近效期药品入库", text, lambda _reason: self._receive(values, accept_near_expiry=True),
             on_done=lambda _batch: self._done(drug), details=details, confirm_text="确认入库")
         self.near_dialog.open()
 

@@ -20,11 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import clock
-from app.domain.dates import parse_date
 from app.domain.errors import CunyiError, ValidationError
-from app.domain.fefo import parse_quantity
-from app.domain.money import yuan_to_fen
-from app.services.stock.service import NearExpiryError, check_receivable_expiry
+from app.services.stock.service import NearExpiryError
 from ui.dialogs.stock_confirm import ConfirmDialog
 from ui.models.base import RowsModel
 from ui.models.stock import yuan
@@ -59,6 +56,7 @@ from ui.widgets.layout import (
     shortcut,
     success_label,
 )
+from ui.widgets.receiving import NO_DRUG, drug_summary, near_expiry_question, typed_lot
 from ui.widgets.search_box import DrugSearchBox
 from ui.workers import Op
 
@@ -87,7 +85,7 @@ class PurchaseTab(TransfersTab):
         self.drug_box = DrugSearchBox(self, self.sv.catalog.search)
         self.drug_box.handles_enter = True
         self.drug_box.picked.connect(self.set_drug)
-        self.drug_info = hint("输入拼音码（如 amxl）或扫条码，回车选中")
+        self.drug_info = hint(NO_DRUG)
         self.drug_info.setWordWrap(True)
         self.batch_no = QLineEdit()
         self.batch_no.setPlaceholderText("药盒上的批号")
@@ -181,8 +179,7 @@ class PurchaseTab(TransfersTab):
     # -- the line form ----------------------------------------------------------------------------
     def set_drug(self, drug: Any) -> None:
         self.drug = drug
-        per = f"每{drug.pack_unit} {drug.units_per_pack}{drug.base_unit}" if drug.units_per_pack > 1 else drug.pack_unit
-        self.drug_info.setText(f"{drug.generic_name} {drug.strength} · {per} · {drug.maker or '生产企业未填'}")
+        self.drug_info.setText(drug_summary(drug))
         if not self.price.text().strip():
             self.price.setText(yuan(drug.price_fen))
         self.batch_no.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -196,22 +193,11 @@ class PurchaseTab(TransfersTab):
 
     def line_values(self) -> PurchaseRow:
         """The line form as a ``PurchaseRow``; raises ``ValidationError`` naming the field."""
-        if self.drug is None:
-            raise ValidationError("药品：请先选择药品（输入拼音码或扫条码后回车）", "药品")
-        batch_no = self.batch_no.text().strip()
-        if not batch_no:
-            raise ValidationError("批号不能为空，请照药盒上的批号填写", "批号")
-        expiry = check_receivable_expiry(batch_no, parse_date(self.expiry.text(), "效期"), clock.today())
-        d = self.drug
-        units = parse_quantity(self.quantity.text(), d.pack_unit, d.base_unit, d.units_per_pack)
-        if units <= 0:
-            raise ValidationError("数量要大于 0", "数量")
-        price = yuan_to_fen(self.price.text(), "进价")
-        if price < 0:
-            raise ValidationError("进价不能为负数", "进价")
+        batch_no, expiry, units, price = typed_lot(self.drug, self.batch_no.text(), self.expiry.text(),
+                                                   self.quantity.text(), self.price.text(), positive=True)
         if not self.codes and not self.no_codes.isChecked():
             raise ValidationError("追溯码：请逐盒扫描追溯码；药品没有追溯码时请勾选“无追溯码”", "追溯码")
-        return PurchaseRow(d, batch_no, expiry, self.quantity.text().strip(), units, price,
+        return PurchaseRow(self.drug, batch_no, expiry, self.quantity.text().strip(), units, price,
                            () if self.no_codes.isChecked() else tuple(self.codes))
 
     def add_line(self) -> None:
@@ -260,7 +246,7 @@ class PurchaseTab(TransfersTab):
         self.codes = []
         self.no_codes.setChecked(False)
         self.codes_said.setText("已扫 0 个")
-        self.drug_info.setText("输入拼音码（如 amxl）或扫条码，回车选中")
+        self.drug_info.setText(NO_DRUG)
         self.line_error.clear_error()
         self.drug_box.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -319,18 +305,14 @@ class PurchaseTab(TransfersTab):
         if index < 0:
             return
         line: PurchaseRow = self.lines.row(index)
-        details = [("药品", drug_text(line.drug)), ("批号", line.batch_no), ("效期", line.expiry.isoformat()),
-                   ("剩余天数", f"{error.days_left} 天"), ("数量", line.quantity)]
+        text, details = near_expiry_question(error, drug_text(line.drug), line.quantity)
 
         def accept(_reason: str) -> Any:
             self.lines.replace(index, PurchaseRow(**{**line.__dict__, "accept_near_expiry": True}))
             return lambda: None
 
-        self.dialog = ConfirmDialog(
-            self, "近效期药品入库",
-            f"该批次效期 {error.expiry.isoformat()}，距今只剩 {error.days_left} 天（近效期为 {error.near_days} 天内）。"
-            "确认入库吗？", accept, on_done=lambda _r: self.submit(), details=details, confirm_text="确认入库",
-            changes=())
+        self.dialog = ConfirmDialog(self, "近效期药品入库", text, accept, on_done=lambda _r: self.submit(), details=details,
+                                    confirm_text="确认入库", changes=())
         self.dialog.open()
 
     def _done(self, done: Any) -> None:
