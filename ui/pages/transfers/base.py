@@ -41,11 +41,23 @@ class TransfersTab(QWidget):
         self._token = 0
         self.dialog: Any = None
 
-    def next_token(self) -> int:
-        self._token += 1
-        return self._token
-
     def refresh(self) -> None:
+        raise NotImplementedError
+
+    def load_list(self, read: Callable[[], Any]) -> None:
+        """Run ``read`` (the tab's list through the services) and show its answer with ``listed``, unless a later
+        refresh started meanwhile (a filter changed twice quickly: only the last answer counts)."""
+        self._token += 1
+        token = self._token
+
+        def answered(rows: Any) -> None:
+            if token == self._token:
+                self.listed(rows)
+
+        Op(self, read).success(answered).run()
+
+    def listed(self, rows: Any) -> None:
+        """Show what ``load_list`` read."""
         raise NotImplementedError
 
     def focus_first(self) -> None:

@@ -389,12 +389,10 @@ class PurchasesTab(TransfersTab):
         shortcut(self, "Ctrl+R", self.return_purchase)
 
     def refresh(self) -> None:
-        token, transfers, month = self.next_token(), self.sv.transfers, self.month.currentData()
-        Op(self, lambda: transfers.purchases(month)).success(lambda rows: self._listed(token, rows)).run()
+        transfers, month = self.sv.transfers, self.month.currentData()
+        self.load_list(lambda: transfers.purchases(month))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id)
         total = sum(getattr(r, "total_fen", 0) * (-1 if getattr(r, "kind", "") == "return" else 1) for r in rows)
         self.count.setText(f"共 {len(rows)} 张 · 净额 ¥{total / 100:,.2f}" if rows else "这个月还没有采购入库")
@@ -479,13 +477,10 @@ class DistributorsTab(TransfersTab):
         self.view.activated.connect(lambda _i: self.name.setFocus())
 
     def refresh(self) -> None:
-        token, transfers = self.next_token(), self.sv.transfers
-        Op(self, lambda: transfers.distributors(include_inactive=True)).success(
-            lambda rows: self._listed(token, rows)).run()
+        transfers = self.sv.transfers
+        self.load_list(lambda: transfers.distributors(include_inactive=True))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         self.model.set_rows(rows)
         if self._select or self.editing:
             found = self.model.find(lambda r: r.id == (self._select or self.editing))

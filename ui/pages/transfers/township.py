@@ -80,14 +80,10 @@ class ReviewTab(TransfersTab):
         layout.addWidget(stacked(self.view, self.lines_view), 1)
 
     def refresh(self) -> None:
-        token, transfers = self.next_token(), self.sv.transfers
-        status, site = self.status.currentData(), self.village.currentData()
-        Op(self, lambda: transfers.requisitions(status=status, site_id=site)).success(
-            lambda rows: self._listed(token, rows)).run()
+        transfers, status, site = self.sv.transfers, self.status.currentData(), self.village.currentData()
+        self.load_list(lambda: transfers.requisitions(status=status, site_id=site))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id)
         waiting = sum(1 for r in rows if r.status == "waiting")
         self.count.setText(f"共 {len(rows)} 张" + (f"，待审核 {waiting} 张" if waiting else "") if rows else
@@ -168,14 +164,10 @@ class ShipmentsTab(TransfersTab):
         shortcut(self.view, "Delete", self.cancel_shipment)
 
     def refresh(self) -> None:
-        token, transfers = self.next_token(), self.sv.transfers
-        status, site = self.status.currentData(), self.village.currentData()
-        Op(self, lambda: transfers.shipments(status=status, to_site_id=site)).success(
-            lambda rows: self._listed(token, rows)).run()
+        transfers, status, site = self.sv.transfers, self.status.currentData(), self.village.currentData()
+        self.load_list(lambda: transfers.shipments(status=status, to_site_id=site))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id, self._select)
         self._select = None
         self.count.setText(f"共 {len(rows)} 张" if rows else "没有符合条件的调拨单")
@@ -313,12 +305,10 @@ class InTransitTab(TransfersTab):
         layout.addWidget(stacked(self.view, self.lines_view), 1)
 
     def refresh(self) -> None:
-        token, transfers, site = self.next_token(), self.sv.transfers, self.village.currentData()
-        Op(self, lambda: transfers.in_transit(to_site_id=site)).success(lambda rows: self._listed(token, rows)).run()
+        transfers, site = self.sv.transfers, self.village.currentData()
+        self.load_list(lambda: transfers.in_transit(to_site_id=site))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id)
         amount = sum(r.amount_fen or 0 for r in rows)
         villages = len({r.to_site_id for r in rows})
@@ -357,14 +347,10 @@ class ReturnsTab(TransfersTab):
                               "近效期调剂：验收后在“调拨出库”开调剂单给需要的村"))
 
     def refresh(self) -> None:
-        token, transfers = self.next_token(), self.sv.transfers
-        status, site = self.status.currentData(), self.village.currentData()
-        Op(self, lambda: transfers.returns(status=status, site_id=site)).success(
-            lambda rows: self._listed(token, rows)).run()
+        transfers, status, site = self.sv.transfers, self.status.currentData(), self.village.currentData()
+        self.load_list(lambda: transfers.returns(status=status, site_id=site))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id)
         waiting = sum(1 for r in rows if getattr(r, "status", "") == "waiting")
         self.count.setText(f"共 {len(rows)} 条" + (f"，待验收 {waiting} 条" if waiting else "") if rows else

@@ -62,12 +62,10 @@ class RequisitionsTab(TransfersTab):
         shortcut(self.view, "Delete", self.cancel_requisition)
 
     def refresh(self) -> None:
-        token, transfers, status = self.next_token(), self.sv.transfers, self.status.currentData()
-        Op(self, lambda: transfers.requisitions(status=status)).success(lambda rows: self._listed(token, rows)).run()
+        transfers, status = self.sv.transfers, self.status.currentData()
+        self.load_list(lambda: transfers.requisitions(status=status))
 
-    def _listed(self, token: int, rows: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id, self._select)
         self._select = None
         waiting = sum(1 for r in rows if r.status == "waiting")
@@ -154,13 +152,11 @@ class IncomingTab(TransfersTab):
         layout.addWidget(stacked(self.history_view, self.lines_view, (180, 180)), 1)
 
     def refresh(self) -> None:
-        token, transfers = self.next_token(), self.sv.transfers
-        Op(self, lambda: (transfers.incoming(), transfers.shipments(status="received"))).success(
-            lambda got: self._listed(token, *got)).run()
+        transfers = self.sv.transfers
+        self.load_list(lambda: (transfers.incoming(), transfers.shipments(status="received")))
 
-    def _listed(self, token: int, incoming: list[Any], received: list[Any]) -> None:
-        if token != self._token:
-            return
+    def listed(self, rows: tuple[list[Any], list[Any]]) -> None:
+        incoming, received = rows
         keep_selection(self.incoming_view, incoming, lambda r: r.id)
         received = sorted(received, key=lambda r: r.received_at or r.shipped_at, reverse=True)
         keep_selection(self.history_view, received, lambda r: r.id, self._select)
