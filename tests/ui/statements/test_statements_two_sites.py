@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from statements_ui import SAVINGS_FEN, SUPPLIED_FEN, build_world
+from stock_ui import activate
 from ui_hub import hub_window, sync_window
 
 from app.domain.money import fen_to_yuan
@@ -30,8 +31,7 @@ def _window(qtbot, data, username):
 
 def _focus(qtbot, window, page) -> None:
     """The keyboard back on the page's table, as the window manager gives it back after a dialog."""
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10000)
+    activate(qtbot, window)
     page.table.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.table, timeout=10000)
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 from site_harness import PASSWORD as JOIN_PASSWORD
+from stock_ui import activate
 from transfers_ui import cell_texts, pdf_text, seed_township, type_cell
 from ui_hub import hub_window, sync_window
 
@@ -32,11 +33,6 @@ def _window(qtbot, data, username):
 
 def _sync(window) -> None:
     sync_window(window, refresh="transfers")
-
-
-def _activate(qtbot, window) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10000)
 
 
 def _closed(dialog) -> bool:
@@ -68,7 +64,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     assert list(vpage.tab) == ["requisitions", "incoming"]
 
     # (1) the village asks for 3 boxes of 阿莫西林 and 2 of 硝苯地平 (Ctrl+N, drugs by pinyin, quantities typed)
-    _activate(qtbot, vwin)
+    activate(qtbot, vwin)
     vpage.show_tab("requisitions", focus=True)
     press(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     settle()
@@ -92,7 +88,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     assert _closed(dialog), dialog.error.text()
-    _activate(qtbot, vwin)
+    activate(qtbot, vwin)
     requisitions = vpage.tab["requisitions"]
     assert cell_texts(requisitions.model, "状态") == ["待审核"]
     assert cell_texts(requisitions.lines, "报量") == ["3盒", "2盒"]
@@ -101,7 +97,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
 
     # (2) the township reviews it: 阿莫西林 as asked, 硝苯地平 1 box only → a draft 调拨单 with its FEFO pick list
     _sync(twin)
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     review = tpage.show_tab("review", focus=True)
     settle()
     assert cell_texts(review.model, "村卫生室") == [vwin.ctx.site.name]
@@ -125,7 +121,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
         "3盒", "1盒"]
     artifact(twin, "transfers-township-draft")
     # 打印配货单 (Ctrl+P): the A5 PDF, saved and opened
-    _activate(qtbot, twin)  # the window manager gives the focus back after a dialog; offscreen does not
+    activate(qtbot, twin)  # the window manager gives the focus back after a dialog; offscreen does not
     assert QApplication.focusWidget() is shipments.view
     press(Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     settle()
@@ -136,7 +132,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
         assert words in text, words
 
     # (3) 出库 (Ctrl+Enter): three 阿莫西林 boxes scanned on the way out
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     dialog = shipments.dialog
@@ -152,7 +148,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     assert _closed(dialog), dialog.error.text()
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     assert cell_texts(shipments.model, "状态") == ["在途"]
     [shipped] = shipments.model.rows()
     tiles = {t.key: t for t in _tiles(twin)}
@@ -165,7 +161,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
 
     # (4) the village counts it in: two of the three 阿莫西林 boxes scanned (one arrived broken), 硝苯地平 in full
     _sync(vwin)
-    _activate(qtbot, vwin)
+    activate(qtbot, vwin)
     tiles = {t.key: t for t in _tiles(vwin)}
     assert (tiles["transfers.incoming"].figure, tiles["transfers.incoming"].severity) == ("1 张", "warn")
     assert (tiles["transfers.incoming"].area, tiles["transfers.incoming"].target) == ("transfers", "incoming")
@@ -198,7 +194,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     assert _closed(dialog), dialog.error.text()
-    _activate(qtbot, vwin)
+    activate(qtbot, vwin)
     assert "实收：阿莫西林胶囊 0.25g×24粒 2盒、硝苯地平缓释片 20mg×30片 1盒" in incoming.result.text()
     assert "短少：阿莫西林胶囊 0.25g×24粒 1盒（破损）" in incoming.result.text()
     assert incoming.incoming.rowCount() == 0
@@ -212,7 +208,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
 
     # (5) the township: the shipment is closed with the loss, and the month's statement bills what arrived
     _sync(twin)
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     shipments = tpage.show_tab("shipments")
     shipments.status.setCurrentIndex(shipments.status.findData("received"))
     settle()
@@ -233,7 +229,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     confirm.confirm()
     settle()
     assert _closed(confirm), confirm.error.text()
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     assert returns.model.rowCount() == 0  # 待验收 is empty now
     returns.status.setCurrentIndex(returns.status.findData("received"))
     settle()
@@ -267,7 +263,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     assert _closed(dialog), dialog.error.text()
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     assert cell_texts(shipments.model, "状态") == ["待出库"] and cell_texts(shipments.model, "类型") == ["临时"]
     assert cell_texts(shipments.picks, "批号") == ["A2409", "库存不足"]
     assert cell_texts(shipments.picks, "数量") == ["7盒", "13盒"]
@@ -285,7 +281,7 @@ def test_township_ships_village_receives_short_and_the_statement_bills_what_arri
     artifact(dialog, "transfers-township-ship-refused")
     dialog.reject()
     assert twin.ctx.sv.stock.batches(seeded.amox.id) == before
-    _activate(qtbot, twin)
+    activate(qtbot, twin)
     assert cell_texts(shipments.model, "状态") == ["待出库"]
     shipments.view.setFocus()
     press(Qt.Key.Key_Delete)

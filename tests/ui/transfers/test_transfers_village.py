@@ -7,18 +7,13 @@ import pytest
 import shiboken6
 from op_keys import OFFSCREEN_POPUP_NOISE, press, settle
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from stock_seed import seed_small
+from stock_ui import activate
 from transfers_ui import cell_texts, type_cell
 
 from app.bootstrap import bootstrap
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUP_NOISE)
-
-
-def _activate(qtbot, window) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10000)
 
 
 def test_a_requisition_is_asked_for_and_withdrawn(make_site, open_transfers, qtbot, artifact) -> None:
@@ -54,7 +49,7 @@ def test_a_requisition_is_asked_for_and_withdrawn(make_site, open_transfers, qtb
     press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle()
     assert not shiboken6.isValid(dialog) or not dialog.isVisible(), dialog.error.text()
-    _activate(qtbot, window)
+    activate(qtbot, window)
     assert cell_texts(tab.model, "状态") == ["待审核"] and cell_texts(tab.model, "目标") == ["3 个月"]
     assert [line.requested_units for line in tab.lines.rows()] == [14]
     assert cell_texts(tab.lines, "报量") == ["14片"]
