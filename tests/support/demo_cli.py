@@ -23,6 +23,14 @@ def run_cunyi(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     )
 
 
+def demo_data(folder: Path, site: str = "township") -> Path:
+    """``cunyi demo --site SITE`` into ``folder``/data (asserting it succeeded); returns that data folder."""
+    data = folder / "data"
+    result = run_cunyi("demo", "--data", str(data), "--site", site)
+    assert result.returncode == 0, result.stderr
+    return data
+
+
 def last_json(stdout: str) -> dict:
     """The JSON object a command prints as its last stdout line."""
     return json.loads(stdout.strip().splitlines()[-1])

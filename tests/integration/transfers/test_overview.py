@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from demo_cli import run_cunyi
+from demo_cli import demo_data, run_cunyi
 from stock_helpers import db_fingerprint
 
 from app.bootstrap import bootstrap
@@ -30,17 +30,14 @@ KEYS = ["site_id", "name", "stock_value_fen", "kinds_stocked", "vbp_kinds_stocke
         "shipments_in_transit"]
 
 
-def _sql(data: Path, query: str, *params) -> list[tuple]:  # noqa: ANN002
+def _sql(data: Path, query: str, *params) -> list[tuple]:
     with closing(sqlite3.connect(data / "cunyi.db")) as con:
         return con.execute(query, params).fetchall()
 
 
 @pytest.fixture(scope="module")
 def township_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("demo-township") / "data"
-    result = run_cunyi("demo", "--data", str(data), "--site", "township")
-    assert result.returncode == 0, result.stderr
-    return data
+    return demo_data(tmp_path_factory.mktemp("demo-township"))
 
 
 @pytest.fixture

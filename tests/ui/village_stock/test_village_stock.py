@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from demo_cli import run_cunyi
+from demo_cli import demo_data
 from op_keys import OFFSCREEN_POPUP_NOISE, settle
 from PySide6.QtCore import Qt
 
@@ -30,10 +30,7 @@ PASSWORD = "demo1234"
 
 @pytest.fixture(scope="module")
 def township_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("demo-township-ui") / "data"
-    result = run_cunyi("demo", "--data", str(data), "--site", "township")
-    assert result.returncode == 0, result.stderr
-    return data
+    return demo_data(tmp_path_factory.mktemp("demo-township-ui"))
 
 
 @pytest.fixture
@@ -54,7 +51,7 @@ def township(township_build: Path, tmp_path: Path) -> Path:
     return data
 
 
-def _window(qtbot, data: Path):  # noqa: ANN001, ANN202
+def _window(qtbot, data: Path):
     from ui.app import create_main_window
 
     window = create_main_window(data, "pharmacist", PASSWORD)
@@ -66,7 +63,7 @@ def _window(qtbot, data: Path):  # noqa: ANN001, ANN202
     return window
 
 
-def _open(qtbot, data: Path):  # noqa: ANN001, ANN202
+def _open(qtbot, data: Path):
     window = _window(qtbot, data)
     window.activateWindow()
     window.go("village_stock")
