@@ -138,7 +138,7 @@ def test_purchases_report_counts_a_return_against_the_month(world, tmp_path) -> 
     assert [(r["kind"], r["batch_no"], r["quantity"], r["amount_fen"]) for r in rows] == [
         ("采购入库", "V7", 1000, 3500), ("采购入库", "A7", 120, 6250), ("采购退货", "A7", -48, -2500)]
     assert rows[0]["delivery_note_no"] == "SH-0501" and rows[0]["invoice_no"] == "FP-1"
-    code, out, err = run("report", "purchases", "--data", str(world.root / "township"), "--month", "2026-05",
+    code, _out, err = run("report", "purchases", "--data", str(world.root / "township"), "--month", "2026-05",
                          "--xlsx", str(tmp_path / "p.xlsx"))
     assert code == 0, err
     sheet = load_workbook(tmp_path / "p.xlsx").active
