@@ -33,6 +33,7 @@ from app.domain.ids import new_id
 from app.services.core.context import requires
 from app.services.stock import tracecodes
 from app.services.stock.dispensing import Dispensing
+from app.services.stock.ledger import drug_on_hand
 
 from .common import (
     SHIPMENT_PREFIX,
@@ -249,10 +250,13 @@ class ShipmentsMixin(TransfersBase):
                     plans.append((line, drug, out.take(line.drug_id, line.quantity)))
                 except CunyiError as error:
                     units = Units(drug.pack_unit, drug.base_unit, drug.units_per_pack)
+                    usable = self._usable(s, row.store_id, drug.id, at)
+                    expired = drug_on_hand(s, row.store_id, drug.id) - usable
+                    stale = f"（另有已过期 {units.format(expired)}，不能发出，请报损）" if expired > 0 else ""
                     raise RuleViolation(
                         f"数量：“{drug.generic_name}”需要 {units.format(line.quantity)}，乡镇药库可发（未过期）只有 "
-                        f"{units.format(self._usable(s, row.store_id, drug.id, at))}，不能出库。请先采购入库，"
-                        "或作废本单后按现有库存重新开单", "数量") from error
+                        f"{units.format(usable)}{stale}，不能出库。请先采购入库，或作废本单后按现有库存重新开单",
+                        "数量") from error
             out.write()
             # the lines are numbered again: each drug's lots one after another, in FEFO order, the zero lines last
             zero = [ln for ln in shipment_lines(s, row.id) if ln.quantity <= 0]

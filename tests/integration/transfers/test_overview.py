@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import delete
 from demo_cli import demo_data, run_cunyi
 from stock_helpers import db_fingerprint
 
@@ -113,10 +114,11 @@ def test_every_figure_matches_the_raw_rows(township) -> None:
     figures = township.sv.overview.villages()
     assert [f.name for f in figures] == [n for _i, n in township.villages], "every village, by name"
     expected = _expected(township.data, clock.today())
+    synced = dict(_sql(township.data, "SELECT site_id, last_sync_at FROM peer_sync_status"))
     for f in figures:
         mine = {k: getattr(f, k) for k in expected[f.site_id]}
         assert mine == expected[f.site_id]
-        assert f.last_sync_at is None
+        assert f.last_sync_at == datetime.fromisoformat(synced[f.site_id]), "what the hub last said, as kept here"
     assert any(f.stock_value_fen > 0 and f.kinds_stocked > 0 and f.vbp_kinds_stocked > 0 for f in figures)
     assert any(f.near_expiry_value_fen > 0 for f in figures), "the demo has near-expiry stock to show"
 
@@ -166,6 +168,7 @@ def test_requisitions_waiting_shipments_in_transit_and_last_sync(township) -> No
                               received_at=now, user_name="村医", note=""))
         shipment("S5", b, "shipped")
         shipment("S6", b, "draft")
+        s.execute(delete(PeerSyncStatus))  # the demo's picture of the last syncs, replaced by this test's
         s.add(PeerSyncStatus(site_id=a, last_sync_at=datetime(2026, 6, 14, 18, 30), last_local_seq=42, fetched_at=now))
     figures = {f.site_id: f for f in sv.overview.villages()}
     # on top of what the demo has: R1 and R3 wait (R2 answered, R4 cancelled); S3 and S5 are in transit
@@ -262,7 +265,9 @@ def test_report_overview_json_and_excel(township, tmp_path: Path) -> None:
     assert [list(r) for r in rows] == [KEYS] * len(expected)
     for r in rows:
         f = expected[r["site_id"]]
-        assert r == {k: getattr(f, k) for k in KEYS}
+        want = {k: getattr(f, k) for k in KEYS}
+        want["last_sync_at"] = f.last_sync_at.isoformat(timespec="seconds")
+        assert r == want
     xlsx = tmp_path / "overview.xlsx"
     result = run_cunyi("report", "overview", "--data", str(township.data), "--xlsx", str(xlsx))
     assert result.returncode == 0, result.stderr

@@ -33,8 +33,12 @@ def test_a_requisition_is_asked_for_and_withdrawn(make_site, open_transfers, qtb
     dialog = tab.dialog
     assert dialog.isVisible() and dialog.months.value() == 1
     suggested = {line.source.drug_id: line for line in dialog.model.lines()}
-    assert small.nife.id in suggested  # it has a minimum stock
-    dialog.submit()  # nothing asked for yet
+    assert small.nife.id in suggested  # it has a minimum stock, so it is suggested up to it
+    assert suggested[small.nife.id].source.suggested_units > 0
+    for n in range(dialog.model.rowCount()):  # every quantity cleared: nothing asked for
+        dialog.table.start(n)
+        type_cell(qtbot, dialog.table, "0")
+    dialog.submit()
     assert dialog.isVisible() and "没有数量大于 0 的药品" in dialog.error.text()
     dialog.months.setValue(2)  # the suggestion for two months
     settle()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from demo_cli import demo_data
 from op_keys import OFFSCREEN_POPUP_NOISE, settle
 from PySide6.QtCore import Qt
@@ -44,6 +45,7 @@ def township(township_build: Path, tmp_path: Path) -> Path:
         village = next(s for s in first if s.kind == "village")
         now = clock.now().replace(tzinfo=None)
         with sv.db.unit_of_work() as uow:
+            uow.session.execute(delete(PeerSyncStatus))  # the demo's picture of the last syncs, replaced
             uow.session.add(PeerSyncStatus(site_id=village.id, last_sync_at=now - timedelta(hours=1),
                                            last_local_seq=10, fetched_at=now))
     finally:
