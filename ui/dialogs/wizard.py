@@ -61,6 +61,7 @@ class KindPage(QWizardPage):
             layout.addWidget(button)
             note = QLabel(text)
             note.setProperty("role", "hint")
+            note.setWordWrap(True)
             note.setIndent(26)
             layout.addWidget(note)
             layout.addSpacing(10)
