@@ -116,6 +116,20 @@ class TransfersBase:
     def _is_township(self) -> bool:
         return self.db.local_site_kind == SiteKind.TOWNSHIP.value
 
+    def _scope(self, site_id: str | None) -> str | None:
+        """The village whose documents a read may show: the one asked for (None: all) at a township; at a
+        village always itself, whatever else its database holds (another village's are refused)."""
+        if self._is_township():
+            return site_id or None
+        mine = self._site_id()
+        if site_id and site_id != mine:
+            raise ForeignRecordError("村卫生室：只能查看本村卫生室的报量、调拨和退回单", "村卫生室")
+        return mine
+
+    def _check_scope(self, site_id: str) -> None:
+        """Refuse a village a document of another village (a township sees all of its villages')."""
+        self._scope(site_id)
+
     @staticmethod
     def _store_of(session: OrmSession, site_id: str) -> str:
         store_id = session.scalar(select(Store.id).where(Store.site_id == site_id).order_by(Store.id).limit(1))

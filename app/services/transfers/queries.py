@@ -86,6 +86,7 @@ class ShipmentQueriesMixin(TransfersBase):
         shipped or received in it."""
         if status is not None and status not in STATUSES:
             raise ValidationError(f"状态“{status}”应为 draft、in_transit、received 或 cancelled", "状态")
+        to_site_id = self._scope(to_site_id)
         with self.db.read() as s:
             stmt = (select(Shipment).outerjoin(TransferReceipt, TransferReceipt.shipment_id == Shipment.id)
                     .order_by(Shipment.drafted_at.desc(), Shipment.shipment_no.desc()))
@@ -107,7 +108,9 @@ class ShipmentQueriesMixin(TransfersBase):
     @requires("transfers.read")
     def shipment(self, shipment_id: str) -> ShipmentDetail:
         with self.db.read() as s:
-            return shipment_detail(s, shipment_row(s, shipment_id))
+            row = shipment_row(s, shipment_id)
+            self._check_scope(row.to_site_id)
+            return shipment_detail(s, row)
 
     @requires("transfers.read")
     def in_transit(self, *, to_site_id: str | None = None) -> list[ShipmentInfo]:

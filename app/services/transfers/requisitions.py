@@ -205,6 +205,7 @@ class RequisitionsMixin(TransfersBase):
         """报量单, newest first; ``status`` waiting (not answered) | answered | cancelled."""
         if status not in (None, "waiting", "answered", "cancelled"):
             raise ValidationError(f"状态“{status}”应为 waiting、answered 或 cancelled", "状态")
+        site_id = self._scope(site_id)
         with self.db.read() as s:
             stmt = select(Requisition).order_by(Requisition.requested_at.desc(), Requisition.requisition_no.desc())
             if site_id:
@@ -239,6 +240,7 @@ class RequisitionsMixin(TransfersBase):
             row = s.get(Requisition, requisition_id) if requisition_id else None
             if row is None:
                 raise NotFoundError("报量单：找不到这张报量单", "报量单")
+            self._check_scope(row.site_id)
             info = self._requisition_infos(s, [row])[0]
             township_store = self._store_of(s, self._site_id()) if self._is_township() else None
             today = now().date()

@@ -52,6 +52,7 @@ class ReturnsMixin(TransfersBase):
         """退回乡镇 of the villages (at a village: its own), newest first; ``status`` waiting | received."""
         if status not in (None, "waiting", "received"):
             raise ValidationError(f"状态“{status}”应为 waiting 或 received", "状态")
+        site_id = self._scope(site_id)
         with self.db.read() as s:
             stmt = (select(StockReturn, Drug, ReturnReceipt.received_at).join(Drug, Drug.id == StockReturn.drug_id)
                     .outerjoin(ReturnReceipt, ReturnReceipt.return_id == StockReturn.id)
