@@ -2,7 +2,8 @@
 
 Usage: ``python3 installer/screenshots.py [--out resources/screenshots]``. Builds the demo in a temp
 folder (``app.services.demo.builder.build_demo``), signs in as the village doctor for the pages a doctor has
-and as the administrator for the rest, and saves ``<out>/<area>.png`` plus ``login.png``.
+and as the administrator for the rest, and saves ``<out>/<area>.png`` plus ``login.png``; then builds the
+demo as the township's installation and saves the township pharmacist's pages as ``township-<area>.png``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 SIZE = (1366, 768)
 #: who is photographed first; later users fill in the areas the earlier ones do not have
 USERS = ("doctor", "admin")
+#: the township pharmacist's pages, photographed on the township's own demo
+TOWNSHIP_AREAS = ("dashboard", "transfers", "village_stock", "statements")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
                     done.add(path.stem)
                     print(f"{out / path.name}")
         _login_shot(root, out / "login.png")
+        town = Path(tmp) / "township"
+        build_demo(town, "small", site="township", progress=lambda _message: None)
+        shots = Path(tmp) / "pharmacist"
+        shots.mkdir()
+        for path in render_pages(town, shots, "pharmacist", PASSWORD, SIZE):
+            if path.stem in TOWNSHIP_AREAS:
+                path.replace(out / f"township-{path.name}")
+                print(f"{out / f'township-{path.name}'}")
     app.processEvents()
     return 0
 
