@@ -20,27 +20,29 @@ from app.services.transfers.types import (
     ShipmentLineInfo,
     SuggestedLine,
 )
-from ui.pages.transfers.dialogs import ReturnLinesModel
-from ui.pages.transfers.models import (
+from ui.pages.transfers.line_models import (
     ApproveModel,
     CountModel,
-    DistributorsModel,
     DraftLinesModel,
     EditLine,
-    PickModel,
     PurchaseLinesModel,
     PurchaseRow,
+    SuggestModel,
+    picked_drug,
+)
+from ui.pages.transfers.models import (
+    DistributorsModel,
+    PickModel,
     PurchasesModel,
     RequisitionLinesModel,
     RequisitionsModel,
     ReturnsModel,
     ShipmentLinesModel,
     ShipmentsModel,
-    SuggestModel,
     pack_text,
-    picked_drug,
 )
-from ui.pages.transfers.purchase import PurchaseDetailModel
+from ui.pages.transfers.purchase_records import PurchaseDetailModel
+from ui.pages.transfers.township_dialogs import ReturnLinesModel
 
 AT = datetime(2026, 6, 15, 9, 30)
 AMOX = {"generic_name": "阿莫西林胶囊", "strength": "0.25g×24粒", "units_per_pack": 24, "pack_unit": "盒",

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.domain import clock
 from app.domain.enums import SiteKind
-from ui.pages.transfers.purchase import DistributorsTab, PurchasesTab, PurchaseTab
+from ui.pages.transfers.purchase import PurchaseTab
+from ui.pages.transfers.purchase_records import DistributorsTab, PurchasesTab
 from ui.pages.transfers.township import (
     InTransitTab,
     ReturnsTab,

@@ -16,7 +16,6 @@ from ui.pages.transfers.base import (
     list_table,
     stacked,
 )
-from ui.pages.transfers.dialogs import DraftShipmentDialog, ReviewDialog, ShipDialog
 from ui.pages.transfers.models import (
     SHIPMENT_KINDS,
     PickModel,
@@ -28,6 +27,11 @@ from ui.pages.transfers.models import (
     shipment_status,
     shortfall_text,
     when,
+)
+from ui.pages.transfers.township_dialogs import (
+    DraftShipmentDialog,
+    ReviewDialog,
+    ShipDialog,
 )
 from ui.widgets.layout import button, hint, row, shortcut
 from ui.workers import Op

@@ -17,7 +17,6 @@ from ui.pages.transfers.base import (
     list_table,
     stacked,
 )
-from ui.pages.transfers.dialogs import CountDialog, RequisitionDialog
 from ui.pages.transfers.models import (
     RequisitionLinesModel,
     RequisitionsModel,
@@ -26,6 +25,7 @@ from ui.pages.transfers.models import (
     drug_text,
     line_qty,
 )
+from ui.pages.transfers.village_dialogs import CountDialog, RequisitionDialog
 from ui.widgets.layout import button, hint, row, section, shortcut
 from ui.workers import Op
 
