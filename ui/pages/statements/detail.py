@@ -8,12 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from ui.pages.statements.models import status_label, yuan
+from ui.pages.statements.models import month_label, status_label, yuan
 from ui.widgets.layout import hint
-
-
-def _month(month: str) -> str:
-    return f"{month[:4]}年{int(month[5:])}月"
 
 
 def status_text(st: Any) -> str:
@@ -76,7 +72,7 @@ class StatementDetail(QFrame):
             self.body.setText("")
             return
         name = getattr(st, "site_name", "") or ""
-        self.title.setText(f"{name} {_month(st.month)} 统一结算单 {st.statement_no}".strip())
+        self.title.setText(f"{name} {month_label(st.month)} 统一结算单 {st.statement_no}".strip())
         seq = st.covers_local_seq
         covers = f" · 覆盖村卫生室上传数据至第 {seq} 条" if seq is not None else " · 村卫生室本月数据尚未到齐"
         self.status.setText(f"状态：{status_text(st)}{covers}")
