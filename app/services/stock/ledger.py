@@ -96,6 +96,13 @@ def drug_on_hand(session: Session, store_id: str, drug_id: str) -> int:
     return int(total or 0)
 
 
+def usable_on_hand(session: Session, store_id: str, drug_id: str, today: date) -> int:
+    """Unexpired stock of a drug in a store (base units): what FEFO may still take."""
+    total = session.scalar(select(func.coalesce(func.sum(Batch.on_hand), 0)).where(
+        Batch.store_id == store_id, Batch.drug_id == drug_id, Batch.expiry >= today, Batch.on_hand > 0))
+    return int(total or 0)
+
+
 def _reason(text: str | None, field: str = "原因") -> str:
     reason = str(text or "").strip()
     if not reason:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.db.models import Batch, Drug, Site, Store
+from app.db.models import Drug, Site, Store
 from app.db.uow import Database, now
 from app.domain.enums import SiteKind
 from app.domain.errors import (
@@ -87,12 +87,6 @@ def codes_of(raw: str | None) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(c) for c in value) if isinstance(value, list) else ()
-
-
-def usable_on_hand(session: OrmSession, store_id: str, drug_id: str, today: date) -> int:
-    """Unexpired stock of a drug in a store (base units)."""
-    return int(session.scalar(select(func.coalesce(func.sum(Batch.on_hand), 0)).where(
-        Batch.store_id == store_id, Batch.drug_id == drug_id, Batch.expiry >= today, Batch.on_hand > 0)) or 0)
 
 
 def site_names(session: OrmSession) -> dict[str, str]:

@@ -33,7 +33,7 @@ from app.domain.ids import new_id
 from app.services.core.context import requires
 from app.services.stock import tracecodes
 from app.services.stock.dispensing import Dispensing
-from app.services.stock.ledger import drug_on_hand
+from app.services.stock.ledger import drug_on_hand, usable_on_hand
 
 from .common import (
     SHIPMENT_PREFIX,
@@ -250,7 +250,7 @@ class ShipmentsMixin(TransfersBase):
                     plans.append((line, drug, out.take(line.drug_id, line.quantity)))
                 except CunyiError as error:
                     units = Units(drug.pack_unit, drug.base_unit, drug.units_per_pack)
-                    usable = self._usable(s, row.store_id, drug.id, at)
+                    usable = usable_on_hand(s, row.store_id, drug.id, at.date())
                     expired = drug_on_hand(s, row.store_id, drug.id) - usable
                     stale = f"（另有已过期 {units.format(expired)}，不能发出，请报损）" if expired > 0 else ""
                     raise RuleViolation(
@@ -296,12 +296,6 @@ class ShipmentsMixin(TransfersBase):
             self._audit(s, "transfers.ship", "shipments", row.id, shipment_no=row.shipment_no, village=village.name,
                         lines=count, total_fen=total)
             return ShipDone(row.id, row.shipment_no, count, total)
-
-    @staticmethod
-    def _usable(s: OrmSession, store_id: str, drug_id: str, at: datetime) -> int:
-        from .common import usable_on_hand
-
-        return usable_on_hand(s, store_id, drug_id, at.date())
 
     @staticmethod
     def _codes_by_lot(s: OrmSession, drug: Drug, codes: list[str], lots: set[str]) -> dict[str, list[str]]:
