@@ -279,8 +279,10 @@ def test_report_statement_prints_one_object_with_the_design_keys_and_exports_to_
 def test_every_refused_call_names_its_field(world) -> None:  # noqa: ANN001
     """The service's typed errors all carry a field (the UI puts the message beside it)."""
     with world.on(world.town, date(2026, 2, 5)) as sv:
-        for call in (lambda: sv.statements.subsidies("13-2026"), lambda: sv.statements.statements(month="x"),
-                     lambda: sv.statements.savings("2026-00"), lambda: sv.statements.get("")):
+        for call, field in ((lambda: sv.statements.subsidies("13-2026"), "月份"),
+                            (lambda: sv.statements.statements(month="x"), "月份"),
+                            (lambda: sv.statements.savings("2026-00"), "月份"),
+                            (lambda: sv.statements.get(""), "结算单")):
             with pytest.raises(CunyiError) as err:
                 call()
-            assert err.value.field in ("月份", "结算单")
+            assert err.value.field == field, err.value.message
