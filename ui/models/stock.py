@@ -47,6 +47,12 @@ def yuan(fen: int) -> str:
     return fen_to_yuan(fen)
 
 
+def money(fen: int) -> str:
+    """1195428 → '11,954.28': totals in yuan are shown with thousands separators."""
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
 def expiry_colour(days_left: int | None, near_days: int, urgent_days: int) -> QColor | None:
     if days_left is None:
         return None

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import CunyiError, ValidationError
 from app.services.stock.service import NearExpiryError
 from ui.dialogs.stock_confirm import ConfirmDialog
-from ui.models.stock import yuan
+from ui.models.stock import money, yuan
 from ui.pages.transfers.base import ScanBox, TransfersTab, fit, list_table
 from ui.pages.transfers.line_models import PurchaseLinesModel, PurchaseRow
 from ui.pages.transfers.models import drug_text
@@ -242,7 +242,7 @@ class PurchaseTab(TransfersTab):
     def _total(self) -> None:
         rows: list[PurchaseRow] = self.lines.rows()
         total = sum(r.amount_fen for r in rows)
-        self.total.setText(f"{len(rows)} 行 · 合计 ¥{total / 100:,.2f}" if rows else "还没有明细：左边逐行录入后回车加入")
+        self.total.setText(f"{len(rows)} 行 · 合计 ¥{money(total)}" if rows else "还没有明细：左边逐行录入后回车加入")
 
     # -- submit -----------------------------------------------------------------------------------
     def form(self) -> Any:
@@ -298,7 +298,7 @@ class PurchaseTab(TransfersTab):
         self.submit_button.setEnabled(True)
         rows = self.lines.rowCount()
         text = (f"已入库：采购单 {done.receipt_no} · {self.distributor.currentText()} · 随货单号 "
-                f"{self.note_no.text().strip()} · {rows} 行 · 合计 ¥{done.total_fen / 100:,.2f}")
+                f"{self.note_no.text().strip()} · {rows} 行 · 合计 ¥{money(done.total_fen)}")
         self.clear_all()
         self.message.setText(text)
         self.page.report(text)

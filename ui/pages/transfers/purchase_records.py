@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from app.domain import clock
 from app.domain.errors import CunyiError
 from ui.models.base import RowsModel
-from ui.models.stock import yuan
+from ui.models.stock import money, yuan
 from ui.pages.transfers.base import (
     TransfersTab,
     current_row,
@@ -114,7 +114,7 @@ class PurchasesTab(TransfersTab):
     def listed(self, rows: list[Any]) -> None:
         keep_selection(self.view, rows, lambda r: r.id)
         total = sum(getattr(r, "total_fen", 0) * (-1 if getattr(r, "kind", "") == "return" else 1) for r in rows)
-        self.count.setText(f"共 {len(rows)} 张 · 净额 ¥{total / 100:,.2f}" if rows else "这个月还没有采购入库")
+        self.count.setText(f"共 {len(rows)} 张 · 净额 ¥{money(total)}" if rows else "这个月还没有采购入库")
         self.return_button.setEnabled(bool(rows))
         if not rows:
             self.lines.set_rows([])
@@ -138,7 +138,7 @@ class PurchasesTab(TransfersTab):
 
     def _open_return(self, detail: Any) -> None:
         self.open_dialog(PurchaseReturnDialog(self.sv, detail, self), lambda done: self.page.report(
-            f"已退货：{done.receipt_no} · ¥{done.total_fen / 100:,.2f}"))
+            f"已退货：{done.receipt_no} · ¥{money(done.total_fen)}"))
 
 
 class DistributorsTab(TransfersTab):

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QStackedWidget, QVBoxLayout
 
 from ui.dialogs.stock_confirm import ConfirmDialog
+from ui.models.stock import money, yuan
 from ui.pages.transfers.base import (
     TransfersTab,
     current_row,
@@ -264,7 +265,7 @@ class ShipmentsTab(TransfersTab):
         self.open_dialog(dialog, self._shipped)
 
     def _shipped(self, done: Any) -> None:
-        self.page.report(f"调拨单 {done.shipment_no} 已出库：{done.line_count} 行，金额 ¥{done.amount_fen / 100:.2f}，"
+        self.page.report(f"调拨单 {done.shipment_no} 已出库：{done.line_count} 行，金额 ¥{yuan(done.amount_fen)}，"
                          "在途等村卫生室入库")
         self._select = done.shipment_id
         self.status.setCurrentIndex(self.status.findData("in_transit"))
@@ -316,7 +317,7 @@ class InTransitTab(TransfersTab):
         keep_selection(self.view, rows, lambda r: r.id)
         amount = sum(r.amount_fen or 0 for r in rows)
         villages = len({r.to_site_id for r in rows})
-        self.count.setText(f"在途 {len(rows)} 张 · {villages} 个村卫生室 · 金额 ¥{amount / 100:,.2f}" if rows else
+        self.count.setText(f"在途 {len(rows)} 张 · {villages} 个村卫生室 · 金额 ¥{money(amount)}" if rows else
                            "没有在途的调拨单")
         if not rows:
             self.lines.set_rows([])

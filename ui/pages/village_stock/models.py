@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor
 
 from app.services.transfers.overview_types import VillageFigures
 from ui.models.base import RowsModel
-from ui.models.stock import DANGER, MUTED, WARN
+from ui.models.stock import DANGER, MUTED, WARN, money
 
 #: starting widths of the columns (px); the name column takes what is left
 WIDTHS = (150, 100, 76, 76, 80, 96, 90, 56, 80, 104, 80, 80)
@@ -50,12 +50,6 @@ def sync_text(when: datetime | None, now: datetime) -> str:
     if days == 1:
         return f"昨天 {when:%H:%M}"
     return f"{days} 天前"
-
-
-def money(fen: int) -> str:
-    """1195428 → '11,954.28' (yuan with thousands separators)."""
-    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
 
 
 def percent(bp: int) -> str:

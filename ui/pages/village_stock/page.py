@@ -26,9 +26,9 @@ from app.domain import clock
 from app.services.core.reports import build, parse_period, write_xlsx
 from app.services.stock.queries import OnHandRow
 from app.services.transfers.overview_types import UsagePoint, VillageFigures
-from ui.models.stock import OnHandModel, count
+from ui.models.stock import OnHandModel, count, money
 from ui.models.stock_card import PAGE_SIZE, StockCardModel
-from ui.pages.village_stock.models import FILTERS, WIDTHS, VillagesModel, VillagesProxy, is_unsynced, money
+from ui.pages.village_stock.models import FILTERS, WIDTHS, VillagesModel, VillagesProxy, is_unsynced
 from ui.widgets.layout import ask_save_path, button, combo, hint, row, setup_table, shortcut, size_columns
 from ui.widgets.month_bars import MonthBars
 from ui.widgets.page import Page
