@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -15,6 +15,7 @@ from app.db.models import (
     PurchaseLine,
     PurchaseReceipt,
 )
+from app.domain import statements
 from app.domain.enums import MovementKind
 from app.domain.errors import (
     ForeignRecordError,
@@ -23,6 +24,7 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.domain.ids import new_id
+from app.domain.statements import parse_month
 from app.services.core.context import requires
 from app.services.core.settings import SettingsService
 from app.services.stock import tracecodes
@@ -50,14 +52,9 @@ from .types import (
 
 
 def month_span(month: str) -> tuple[datetime, datetime]:
-    """[first moment, first moment of the next month) of ``YYYY-MM``."""
-    try:
-        year, mon = (int(p) for p in str(month).split("-"))
-        start = date(year, mon, 1)
-    except ValueError:
-        raise ValidationError(f"月份“{month}”格式不对，应为 YYYY-MM，如 2026-03", "月份") from None
-    end = (start + timedelta(days=32)).replace(day=1)
-    return datetime.combine(start, time()), datetime.combine(end, time())
+    """[first moment, first moment of the next month) of ``YYYY-MM`` as the user typed it (checked: a
+    ``ValidationError`` naming 月份)."""
+    return statements.month_span(parse_month(str(month)))
 
 
 class PurchasingMixin(TransfersBase):
