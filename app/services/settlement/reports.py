@@ -22,6 +22,7 @@ from app.db.models import Drug, PrescriptionLine, Resident, Reversal, Settlement
 from app.db.spans import day_of, month_of
 from app.domain import clock
 from app.domain.money import round_half_up_div
+from app.domain.statements import month_start, next_month
 from app.services.core.check import rule
 from app.services.core.reports import Column, Period, Table, report
 from app.services.residents.types import SEX_LABELS
@@ -31,10 +32,7 @@ MONEY = ("total_fen", "fund_fen", "general_fee_fund_fen", "assistance_fen", "sel
 
 
 def _month_bounds(month: str) -> tuple[date, date]:
-    year, mon = (int(x) for x in month.split("-"))
-    start = date(year, mon, 1)
-    end = date(year + (mon == 12), mon % 12 + 1, 1)
-    return start, end
+    return month_start(month), month_start(next_month(month))
 
 
 def _month_of(period: Period) -> str:
