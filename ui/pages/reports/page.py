@@ -31,10 +31,12 @@ from PySide6.QtWidgets import (
 from app.domain import clock
 from app.domain.enums import SiteKind
 from app.domain.money import fen_to_yuan
+from app.domain.statements import month_label
 from app.paths import resource
 from app.services.core.reports import Period, Table, build, load_reports, page_reports, write_xlsx
 from ui.models.residents import short_address
 from ui.models.sorting import pinyin_key
+from ui.widgets.months import recent_months
 from ui.widgets.page import Page
 from ui.workers import Op
 
@@ -167,10 +169,8 @@ class ReportsPage(Page):
         self.day.dateChanged.connect(lambda _d: self.build_report() if self.isVisible() else None)
         self.month = QComboBox()
         self.month.setObjectName("reportMonth")
-        today = clock.today()
-        for back in range(36):
-            year, mon = divmod(today.year * 12 + today.month - 1 - back, 12)
-            self.month.addItem(f"{year}年{mon + 1}月", f"{year}-{mon + 1:02d}")
+        for month in recent_months(clock.today(), 36):
+            self.month.addItem(month_label(month), month)
         self.month.currentIndexChanged.connect(lambda _i: self.build_report() if self.isVisible() else None)
         self.build_button = QPushButton("生成 F5")
         self.build_button.setProperty("kind", "primary")

@@ -42,6 +42,7 @@ from ui.pages.statements.dialogs import ConfirmDialog
 from ui.pages.statements.models import StatementsModel, VillageMonth, month_label, yuan
 from ui.pages.statements.township import TownshipActions, finalise_advice  # noqa: F401  (importable here too)
 from ui.printing import unique_path
+from ui.widgets import months as month_lists
 from ui.widgets.forms import ErrorLabel
 from ui.widgets.layout import button, hint, row, setup_table, shortcut
 from ui.widgets.page import Page
@@ -54,11 +55,7 @@ MONTHS_BACK = 36
 
 def recent_months(today: date, back: int = MONTHS_BACK) -> list[str]:
     """``YYYY-MM`` from this month back ``back`` months, newest first."""
-    year, month, out = today.year, today.month, []
-    for _ in range(back + 1):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return out
+    return month_lists.recent_months(today, back + 1)
 
 
 class StatementsPage(TownshipActions, Page):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from PySide6.QtGui import QColor
@@ -47,6 +46,7 @@ from ui.widgets.layout import (
     shortcut,
     success_label,
 )
+from ui.widgets.months import recent_months
 from ui.workers import Op
 
 
@@ -73,14 +73,6 @@ class PurchaseDetailModel(RowsModel):
         return RED if column == 7 else None
 
 
-def recent_months(today: date, count: int = 12) -> list[str]:
-    year, month, out = today.year, today.month, []
-    for _ in range(count):
-        out.append(f"{year}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return out
-
-
 class PurchasesTab(TransfersTab):
     """采购记录: the receipts of a month (采购入库 and 采购退货); 采购退货 from the selected receipt."""
 
@@ -88,7 +80,7 @@ class PurchasesTab(TransfersTab):
         super().__init__(page)
         self.month = QComboBox()
         self.month.setObjectName("purchaseMonth")
-        for month in recent_months(clock.today()):
+        for month in recent_months(clock.today(), 12):
             self.month.addItem(month, month)
         self.month.addItem("全部", None)
         self.month.currentIndexChanged.connect(lambda _i: self.refresh())

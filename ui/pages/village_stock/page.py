@@ -31,6 +31,7 @@ from ui.models.stock_card import PAGE_SIZE, StockCardModel
 from ui.pages.village_stock.models import FILTERS, WIDTHS, VillagesModel, VillagesProxy, is_unsynced
 from ui.widgets.layout import ask_save_path, button, combo, hint, row, setup_table, shortcut, size_columns
 from ui.widgets.month_bars import MonthBars
+from ui.widgets.months import recent_months
 from ui.widgets.page import Page
 from ui.widgets.tables import fit_columns
 from ui.workers import Op
@@ -40,8 +41,7 @@ MONTHS = 12
 
 def month_labels(today: date, months: int = MONTHS) -> list[str]:
     """The last ``months`` months up to today's, oldest first, as 'YYYY-MM'."""
-    index = today.year * 12 + today.month - 1
-    return [f"{(i // 12):04d}-{(i % 12) + 1:02d}" for i in range(index - months + 1, index + 1)]
+    return recent_months(today, months)[::-1]
 
 
 def money_bars(points: list[UsagePoint], months: list[str]) -> list[tuple[str, int, str]]:
