@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from ui.pages.statements.models import month_label, status_label, yuan
+from app.domain.statements import month_label
+from ui.pages.statements.models import status_label, yuan
 from ui.widgets.layout import hint
 
 

@@ -34,11 +34,6 @@ FIGURES: tuple[tuple[str, str], ...] = (
 )
 
 
-def month_label(month: str) -> str:
-    """'2026-05' → '2026年5月'."""
-    return f"{month[:4]}年{int(month[5:])}月"
-
-
 def yuan(fen: int | None) -> str:
     return "—" if fen is None else fen_to_yuan(int(fen))
 

@@ -37,9 +37,10 @@ from PySide6.QtWidgets import (
 
 from app.domain import clock
 from app.domain.enums import SiteKind
+from app.domain.statements import month_label
 from ui.pages.statements.detail import StatementDetail
 from ui.pages.statements.dialogs import ConfirmDialog
-from ui.pages.statements.models import StatementsModel, VillageMonth, month_label, yuan
+from ui.pages.statements.models import StatementsModel, VillageMonth, yuan
 from ui.pages.statements.township import TownshipActions, finalise_advice  # noqa: F401  (importable here too)
 from ui.printing import unique_path
 from ui.widgets import months as month_lists

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QComboBox, QTableView, QVBoxLayout, QWidget
 
 from app.domain import clock
 from app.domain.errors import CunyiError, RuleViolation
+from app.domain.statements import month_label
 from app.services.core.reports import Column, Period, Table, build, write_xlsx
 from ui.pages.statements.dialogs import ConfirmDialog, SubsidyDialog
-from ui.pages.statements.models import SavingsModel, month_label, yuan
+from ui.pages.statements.models import SavingsModel, yuan
 from ui.widgets.layout import ask_save_path, button, hint, row, setup_table
 from ui.widgets.tables import fit_columns
 from ui.workers import Op
