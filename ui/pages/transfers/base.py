@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -230,9 +230,6 @@ class LinesTable(QTableView):
             event.accept()
             return
         super().keyPressEvent(event)
-
-    def current_index(self) -> QModelIndex:
-        return self.currentIndex()
 
 
 class ScanBox(QLineEdit):
