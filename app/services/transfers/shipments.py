@@ -40,7 +40,6 @@ from .common import (
     TransfersBase,
     amount_fen,
     codes_json,
-    codes_of,
     drug_row,
     next_no,
     text,
@@ -308,7 +307,3 @@ class ShipmentsMixin(TransfersBase):
                                       "请按配货单取药后再扫码", tracecodes.TRACE_FIELD)
             result.setdefault(batch_id, []).append(code)
         return result
-
-
-def shipment_lot_codes(line: ShipmentLine) -> tuple[str, ...]:
-    return codes_of(line.trace_codes)
