@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db.models import Site, StockReturn, Store
 from app.db.uow import Database, now
@@ -27,6 +27,7 @@ from app.domain.fefo import parse_quantity
 from app.domain.ids import new_id
 from app.services.core.audit import write_audit
 from app.services.core.context import Session, requires
+from app.services.core.numbers import next_no
 from app.services.core.settings import SettingsService
 from app.services.stock import checks as stock_checks  # noqa: F401  (registers the cunyi check rules and the stock report)
 from app.services.stock import queries as q
@@ -51,14 +52,6 @@ from app.services.stock.ledger import (
 
 #: 报损 reasons: kind → label
 WRITE_OFF_REASONS = {"expired": "过期", "damaged": "破损", "lost": "丢失", "other": "其他"}
-
-
-def _next_return_no(s, site_id: str, day: date) -> str:
-    """The site's next 退回单 number of the day, 'THYYYYMMDD-NNNN'."""
-    head = f"TH{day:%Y%m%d}-"
-    last = s.scalar(select(func.max(StockReturn.return_no)).where(StockReturn.owner_site_id == site_id,
-                                                                 StockReturn.return_no.like(head + "%")))
-    return f"{head}{int(last[len(head):]) + 1 if last else 1:04d}"
 
 
 class StockService:
@@ -191,7 +184,7 @@ class StockService:
             actor = self.session.actor
             s.add(StockReturn(
                 id=return_id, site_id=store.site_id, store_id=store.id, returned_at=at, drug_id=batch.drug_id,
-                return_no=_next_return_no(s, store.owner_site_id, at.date()), batch_id=batch.id,
+                return_no=next_no(s, StockReturn.return_no, store.owner_site_id, "TH", at.date()), batch_id=batch.id,
                 batch_no=batch.batch_no, expiry=batch.expiry, quantity=-row.quantity, pack_price_fen=batch.pack_cost_fen,
                 trace_codes=json.dumps(tracecodes.normalise_codes(trace_codes)), reason=row.reason,
                 user_id=actor.user_id, user_name=actor.name[:32]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.db.models import Drug, Site, Store
@@ -24,18 +24,8 @@ from app.domain.money import round_half_up_div
 from app.services.core.audit import write_audit
 from app.services.core.context import Session
 
-#: document-number prefixes: 采购入库, 采购退货, 报量, 调拨出库, 退回乡镇
-PURCHASE_PREFIX, PURCHASE_RETURN_PREFIX, REQUISITION_PREFIX, SHIPMENT_PREFIX, STOCK_RETURN_PREFIX = (
-    "CG", "CT", "BL", "DB", "TH")
-
-
-def next_no(session: OrmSession, column, owner_site_id: str, prefix: str, day: date) -> str:
-    """The site's next number of the day: ``{prefix}YYYYMMDD-NNNN`` (``column`` a mapped column)."""
-    head = f"{prefix}{day:%Y%m%d}-"
-    model = column.class_
-    last = session.scalar(select(func.max(column)).where(model.owner_site_id == owner_site_id,
-                                                        column.like(head + "%")))
-    return f"{head}{int(last[len(head):]) + 1 if last else 1:04d}"
+#: document-number prefixes (``next_no``): 采购入库, 采购退货, 报量, 调拨出库 (退回乡镇 TH is the stock service's)
+PURCHASE_PREFIX, PURCHASE_RETURN_PREFIX, REQUISITION_PREFIX, SHIPMENT_PREFIX = ("CG", "CT", "BL", "DB")
 
 
 def amount_fen(quantity: int, pack_price_fen: int, units_per_pack: int) -> int:

@@ -26,6 +26,7 @@ from app.domain.errors import (
 from app.domain.ids import new_id
 from app.domain.statements import parse_month
 from app.services.core.context import requires
+from app.services.core.numbers import next_no
 from app.services.core.settings import SettingsService
 from app.services.stock import tracecodes
 from app.services.stock.ledger import check_near_expiry, receive_in, remove_in
@@ -36,7 +37,6 @@ from .common import (
     TransfersBase,
     amount_fen,
     drug_row,
-    next_no,
     text,
     units_of,
 )

@@ -31,12 +31,12 @@ from app.domain.errors import (
 from app.domain.ids import new_id
 from app.domain.money import round_half_up_div
 from app.services.core.context import requires
+from app.services.core.numbers import next_no
 
 from .common import (
     REQUISITION_PREFIX,
     TransfersBase,
     drug_row,
-    next_no,
     packs_up,
     site_names,
     text,

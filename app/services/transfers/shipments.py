@@ -31,6 +31,7 @@ from app.domain.errors import (
 from app.domain.fefo import BatchStock, Units, fefo_order, is_expired
 from app.domain.ids import new_id
 from app.services.core.context import requires
+from app.services.core.numbers import next_no
 from app.services.stock import tracecodes
 from app.services.stock.dispensing import Dispensing
 from app.services.stock.ledger import drug_on_hand, usable_on_hand
@@ -41,7 +42,6 @@ from .common import (
     amount_fen,
     codes_json,
     drug_row,
-    next_no,
     text,
     units_of,
 )
