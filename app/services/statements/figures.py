@@ -26,6 +26,7 @@ from app.services.core.context import requires
 from app.services.settlement.reports import fund_receivable_fen
 from app.services.statements.common import StatementBase
 from app.services.statements.types import SavingsRow, StatementFigures
+from app.services.transfers.common import amount_fen
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def supplied_lines(s: OrmSession, site_id: str, month: str) -> list[SuppliedLine
         .order_by(TransferReceipt.received_at, TransferReceiptLine.id)
     ):
         per_pack = max(int(per_pack or 1), 1)
-        out.append(SuppliedLine(drug_id, qty, price, per_pack, round_half_up_div(qty * price, per_pack)))
+        out.append(SuppliedLine(drug_id, qty, price, per_pack, amount_fen(qty, price, per_pack)))
     return out
 
 
