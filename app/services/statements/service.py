@@ -40,7 +40,7 @@ from app.services.core.audit import write_audit
 from app.services.core.context import requires
 from app.services.statements.common import _desc, _note
 from app.services.statements.month_end import MonthEndMixin
-from app.services.statements.types import StatementInfo
+from app.services.statements.types import DataNotArrived, OutOfOrder, StatementInfo
 
 
 class StatementService(MonthEndMixin):
@@ -100,15 +100,15 @@ class StatementService(MonthEndMixin):
                 .order_by(MonthlyStatement.month)).all()
             waiting = [e.month for e in earlier if e.status == "draft"]
             if waiting:
-                raise RuleViolation(f"{name}{month_label(waiting[0])}的统一结算单还没有定稿：请按月份顺序定稿"
+                raise OutOfOrder(f"{name}{month_label(waiting[0])}的统一结算单还没有定稿：请按月份顺序定稿"
                                     f"（上月结转金额要从上月的定稿结算单来）", "结算单")
             previous = previous_month(row.month)
             if earlier and earlier[-1].month != previous:
-                raise RuleViolation(f"{name}{month_label(previous)}还没有统一结算单：请先生成并定稿"
+                raise OutOfOrder(f"{name}{month_label(previous)}还没有统一结算单：请先生成并定稿"
                                     f"{month_label(previous)}的结算单，上月结转金额才有依据", "结算单")
             mark = self._mark(s, row.site_id, row.month)
             if mark is None:
-                raise RuleViolation(f"{name}{label}的月结数据还没有同步到本站，暂不能定稿：请等{name}同步后再定稿"
+                raise DataNotArrived(f"{name}{label}的月结数据还没有同步到本站，暂不能定稿：请等{name}同步后再定稿"
                                     "（该村卫生室月末后第一次同步时会上传月结标记）", "同步")
             self._fill(s, row, self._compute(s, row.site_id, row.month))
             row.covers_local_seq = mark

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.errors import RuleViolation
+
 #: the keys of ``cunyi report statement`` (DESIGN §9), in order
 REPORT_KEYS = ("site_id", "month", "supplied_fen", "returned_fen", "due_fen", "carried_in_fen", "fund_receivable_fen",
                "subsidy_fen", "from_fund_fen", "from_subsidy_fen", "carried_out_fen", "covers_local_seq", "status")
@@ -111,3 +113,11 @@ class SavingsRow:
     pack_price_fen: int
     procurement_fen: int  # Σ amount at the procurement price
     saving_fen: int
+
+
+class DataNotArrived(RuleViolation):
+    """定稿 refused: the village's month-end mark (``covers_local_seq``) has not reached this site yet."""
+
+
+class OutOfOrder(RuleViolation):
+    """定稿 refused: an earlier month of the village has no final statement yet."""

@@ -16,7 +16,7 @@ from stock_helpers import db_fingerprint
 
 from app.domain.errors import CunyiError, NotFoundError, PermissionDenied, RuleViolation, ValidationError
 from app.domain.statements import month_span
-from app.services.statements.types import REPORT_KEYS
+from app.services.statements.types import REPORT_KEYS, DataNotArrived, OutOfOrder
 
 JAN, FEB, MAR = "2026-01", "2026-02", "2026-03"
 
@@ -120,7 +120,7 @@ def test_finalising_before_the_villages_mark_has_arrived_is_refused_and_nothing_
         draft = sv.statements.draft(v, JAN)
         assert draft.covers_local_seq is None and draft.status == "draft" and draft.statement_no == "JS202601-001"
         before = db_fingerprint(_db(world.town))
-        with pytest.raises(RuleViolation) as err:
+        with pytest.raises(DataNotArrived) as err:
             sv.statements.finalise(draft.id)
         assert db_fingerprint(_db(world.town)) == before
     name = world.village.sql("SELECT name FROM sites WHERE id = ?", v)[0][0]
@@ -227,11 +227,11 @@ def test_months_are_finalised_in_order(world) -> None:  # noqa: ANN001
         st = sv.statements
         jan, mar = st.draft(v, JAN), st.draft(v, MAR)
         before = db_fingerprint(_db(world.town))
-        with pytest.raises(RuleViolation, match="2026年1月的统一结算单还没有定稿：请按月份顺序定稿"):
+        with pytest.raises(OutOfOrder, match="2026年1月的统一结算单还没有定稿：请按月份顺序定稿"):
             st.finalise(mar.id)
         assert db_fingerprint(_db(world.town)) == before
         st.finalise(jan.id)
-        with pytest.raises(RuleViolation, match="2026年2月还没有统一结算单：请先生成并定稿2026年2月的结算单"):
+        with pytest.raises(OutOfOrder, match="2026年2月还没有统一结算单：请先生成并定稿2026年2月的结算单"):
             st.finalise(mar.id)
         st.finalise(st.draft(v, FEB).id)
         assert st.finalise(mar.id).status == "final"

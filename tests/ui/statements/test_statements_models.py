@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from app.domain.errors import RuleViolation, ValidationError
-from app.services.statements.types import SavingsRow, StatementInfo
+from app.services.statements.types import DataNotArrived, OutOfOrder, SavingsRow, StatementInfo
 from ui.pages.statements.detail import formula_lines
 from ui.pages.statements.dialogs import AMOUNT_FIELD, parse_subsidy
 from ui.pages.statements.models import SavingsModel, StatementsModel, VillageMonth
@@ -83,8 +83,8 @@ def test_the_month_picker_starts_this_month_and_goes_back() -> None:
 
 
 def test_a_refused_finalise_says_what_to_do() -> None:
-    not_synced = RuleViolation("东村2026年5月的月结数据还没有同步到本站，暂不能定稿：请等东村同步后再定稿", "同步")
+    not_synced = DataNotArrived("东村2026年5月的月结数据还没有同步到本站，暂不能定稿：请等东村同步后再定稿", "同步")
     assert "立即同步" in finalise_advice(not_synced) and "Ctrl+R" in finalise_advice(not_synced)
-    out_of_order = RuleViolation("东村2026年4月的统一结算单还没有定稿：请按月份顺序定稿（上月结转金额要从上月的定稿结算单来）", "结算单")
+    out_of_order = OutOfOrder("东村2026年4月的统一结算单还没有定稿：请按月份顺序定稿（上月结转金额要从上月的定稿结算单来）", "结算单")
     assert "前一个月" in finalise_advice(out_of_order)
     assert finalise_advice(RuleViolation("统一结算单已定稿，不能修改", "结算单")) == ""

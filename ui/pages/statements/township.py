@@ -18,6 +18,7 @@ from app.domain import clock
 from app.domain.errors import CunyiError, RuleViolation
 from app.domain.statements import month_label
 from app.services.core.reports import Column, Period, Table, build, write_xlsx
+from app.services.statements.types import DataNotArrived, OutOfOrder
 from ui.pages.statements.dialogs import ConfirmDialog, SubsidyDialog
 from ui.pages.statements.models import SavingsModel, yuan
 from ui.widgets.layout import ask_save_path, button, hint, row, setup_table
@@ -26,11 +27,10 @@ from ui.workers import Op
 
 
 def finalise_advice(error: CunyiError) -> str:
-    """What to do about a refused 定稿, from what the refusal is about."""
-    text = str(error)
-    if any(word in text for word in ("顺序", "先生成并定稿", "之前月份", "更早")):
+    """What to do about a refused 定稿, from the kind of refusal."""
+    if isinstance(error, OutOfOrder):
         return "怎么办：先在月份里选前一个月，把该村之前月份的结算单定稿，再回来定稿这个月。"
-    if any(word in text for word in ("同步", "月结数据", "月结标记", "上传", "未到齐")):
+    if isinstance(error, DataNotArrived):
         return ("怎么办：请该村卫生室联网后在“同步”页立即同步一次（同步时会先做上月月结并上传）；"
                 "乡镇同步收到后，选中这一行按 Ctrl+R 重算草稿，核对后再按 Ctrl+Enter 定稿。")
     return ""
