@@ -162,7 +162,7 @@ def residents_are_realistic(con: sqlite3.Connection, today: date) -> None:
     # each settlement was computed with the policy row its version names: the demo file, moved to its year
     stored_policies = {v: parse_policy(text) for v, text in con.execute("SELECT policy_version, text FROM policies")}
     assert all(p.version == v for v, p in stored_policies.items())
-    waiting = uninsured = newborn = 0
+    waiting = uninsured = 0
     for (rid,) in con.execute("SELECT id FROM residents"):
         rows = {y: (date.fromisoformat(on), bool(c), r, bool(n)) for y, on, c, r, n in con.execute(
             "SELECT year, enrolled_on, central_period, repaid_years, newborn FROM enrollments WHERE resident_id = ?", (rid,))}
@@ -170,11 +170,12 @@ def residents_are_realistic(con: sqlite3.Connection, today: date) -> None:
         if this is None:
             uninsured += 1
             continue
-        newborn += this[3]
         cover = ResidentCover(frozenset(rows), this[0], this[1], this[3], this[2], None)
         until = waiting_until(replace(base, year=today.year), cover, today.year)
         waiting += until is not None and until > today
-    assert waiting >= 2 and uninsured >= 2 and newborn >= 0
+    assert waiting >= 2 and uninsured >= 2
+    # newborns enrolled in their year of birth (参保 from birth); on 1 January this year has none yet
+    assert _one(con, "SELECT count(*) FROM enrollments WHERE newborn") >= 1, "no newborn enrollment"
 
 def stock_shows_every_situation(con: sqlite3.Connection, today: date) -> None:
     soon = date.fromordinal(today.toordinal() + 180).isoformat()
