@@ -460,6 +460,7 @@ def test_transfers_state_machine(template: Template, workdir: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # 1,000 examples: longer than the suite's 10 minutes per test
 @pytest.mark.skipif(not os.environ.get("CUNYI_SLOW"), reason="1,000 examples take minutes: run with CUNYI_SLOW=1")
 def test_sync_state_machine_1000(template: Template, workdir: Path) -> None:
     _run(template, workdir, 1000)

@@ -41,6 +41,26 @@ def _settle_ops(styled_app) -> Iterator[None]:  # noqa: ANN001
         box.close()
 
 
+#: the dialogs that wait for a person: offscreen nobody closes them, so a test that opens one by mistake
+#: would wait for ever (and hold up the whole run). Tests that mean to open one patch it themselves.
+_BLOCKING = {"QFileDialog": ("getOpenFileName", "getOpenFileNames", "getSaveFileName", "getExistingDirectory"),
+             "QMessageBox": ("critical", "warning", "information", "question", "about"),
+             "QInputDialog": ("getText", "getInt", "getDouble", "getItem")}
+
+
+@pytest.fixture(autouse=True)
+def _no_blocking_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog opened in a UI test fails that test at once, naming the dialog, instead of hanging."""
+    from PySide6 import QtWidgets
+
+    for class_name, methods in _BLOCKING.items():
+        for method in methods:
+            def refuse(*_args: object, _name: str = f"{class_name}.{method}", **_kwargs: object) -> None:
+                raise AssertionError(f"{_name} 会一直等人点击：测试里要先替换它（monkeypatch）")
+
+            monkeypatch.setattr(getattr(QtWidgets, class_name), method, refuse)
+
+
 def _build_site(root: Path, kind: str) -> None:
     from app.bootstrap import bootstrap
 

@@ -314,6 +314,7 @@ def test_transfer_invariant_under_random_schedules(template: Template, workdir: 
     _run(template, workdir / "examples", 8, 50, derandomize=True)
 
 
+@pytest.mark.timeout(3600)  # 200 schedules: longer than the suite's 10 minutes per test
 @pytest.mark.skipif(not os.environ.get("CUNYI_SLOW"), reason="CUNYI_SLOW=1 runs the long version")
 def test_transfer_invariant_many_schedules(template: Template, workdir: Path) -> None:
     _run(template, workdir / "examples", 200, 50)
