@@ -12,12 +12,14 @@ A fixed date keeps the time of day running, so settlements made one after anothe
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 ENV = "CUNYI_TODAY"
 
 _fixed: date | None = None
 _fixed_read = False
+#: the real date when this process first asked for the time on a fixed date
+_first_real_day: date | None = None
 
 
 def _from_env() -> date | None:
@@ -50,10 +52,22 @@ def today() -> date:
 
 
 def now() -> datetime:
-    """The local time now, without microseconds; on a fixed date, that date at the real time of day."""
+    """The local time now, without microseconds; on a fixed date, that date at the real time of day.
+
+    On a fixed date the time never goes back: once the real calendar has passed midnight since this
+    process first asked, it stays at the fixed date's 23:59:59 (a run that crosses midnight keeps its
+    records in order).
+    """
+    global _first_real_day
     real = datetime.now().replace(microsecond=0, tzinfo=None)
     day = fixed_today()
-    return real if day is None else datetime.combine(day, real.time())
+    if day is None:
+        return real
+    if _first_real_day is None:
+        _first_real_day = real.date()
+    if real.date() > _first_real_day:
+        return datetime.combine(day, time(23, 59, 59))
+    return datetime.combine(day, real.time())
 
 
 def reset() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
+from app.domain import clock
 from app.services.transfers.overview_types import VillageFigures
 from ui.models.base import RowsModel
 from ui.models.stock import DANGER, MUTED, WARN, money
@@ -66,7 +67,7 @@ class VillagesModel(RowsModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.now = datetime.now()
+        self.now = clock.now()
 
     def set_figures(self, rows: list[VillageFigures], now: datetime) -> None:
         self.now = now
