@@ -9,10 +9,12 @@ kills it with SIGKILL in mid-stream, then reopens the file.
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,29 +49,33 @@ def test_sigkill_mid_stream_keeps_every_reported_commit(tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(CHILD, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    child = subprocess.Popen([sys.executable, str(script), str(data)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    errors = tmp_path / "writer.err"
+    with open(errors, "wb") as err:  # a file, never a pipe nobody reads that could fill and stop the writer
+        child = subprocess.Popen([sys.executable, str(script), str(data)], cwd=REPO, env=env,
+                                 stdout=subprocess.PIPE, stderr=err, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stdout], daemon=True)
+    reader.start()  # the counters as the writer reports them; the wait for each is bounded below
     reported = 0
     deadline = time.monotonic() + 120
     try:
-        assert child.stdout is not None
-        while reported < 80 and time.monotonic() < deadline:
-            line = child.stdout.readline()
-            if not line:
-                break
-            reported = int(line)
-        assert reported >= 80, child.stderr.read() if child.poll() is not None else "writer too slow"
+        while reported < 80 and child.poll() is None and time.monotonic() < deadline:
+            try:
+                reported = int(lines.get(timeout=1.0))
+            except queue.Empty:
+                pass
+        assert reported >= 80, errors.read_text(encoding="utf-8", errors="replace") or "writer too slow"
         os.kill(child.pid, signal.SIGKILL)  # mid-stream: the writer is inside its next transactions
         child.wait(timeout=30)
+        reader.join(30)
         # anything the child printed before it died was committed too
-        for line in child.stdout.read().split():
-            reported = max(reported, int(line))
+        while not lines.empty():
+            reported = max(reported, int(lines.get_nowait()))
     finally:
         if child.poll() is None:
             child.kill()
-            child.wait()
+            child.wait(30)
         child.stdout.close()
-        child.stderr.close()
     assert child.returncode == -signal.SIGKILL
 
     con = sqlite3.connect(data / "cunyi.db")
