@@ -209,6 +209,17 @@ def unique_path(folder: Path, stem: str) -> Path:
     return path
 
 
+def open_to_print(path: Path, printer_name: str) -> bool:
+    """Open a saved PDF (配货单, 统一结算单) in the system's viewer to print it; True when a viewer opened.
+    Not when the printer setting is the virtual printer "PDF": then the saved file is the output."""
+    if printer_name.strip().upper() == "PDF":
+        return False
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 def system_printers() -> list[str]:
     return [p.printerName() for p in QPrinterInfo.availablePrinters()]
 

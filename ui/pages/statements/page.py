@@ -23,8 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -42,7 +41,7 @@ from ui.pages.statements.detail import StatementDetail
 from ui.pages.statements.dialogs import ConfirmDialog
 from ui.pages.statements.models import StatementsModel, VillageMonth, yuan
 from ui.pages.statements.township import TownshipActions, finalise_advice  # noqa: F401  (importable here too)
-from ui.printing import unique_path
+from ui.printing import open_to_print, unique_path
 from ui.widgets import months as month_lists
 from ui.widgets.forms import ErrorLabel
 from ui.widgets.layout import button, hint, row, setup_table, shortcut
@@ -352,7 +351,7 @@ class StatementsPage(TownshipActions, Page):
     def _printed(self, got: tuple[Path, str]) -> None:
         path, printer = got
         self.printed.append(Path(path))
-        if printer.strip().upper() != "PDF" and QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        if open_to_print(path, printer):
             self.report(f"统一结算单已保存并打开，在阅读器中打印：{path}")
         else:
             self.report(f"统一结算单已输出为 PDF：{path}")

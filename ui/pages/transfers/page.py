@@ -12,8 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from app.domain import clock
@@ -28,7 +26,7 @@ from ui.pages.transfers.township import (
     fill_villages,
 )
 from ui.pages.transfers.village import IncomingTab, RequisitionsTab
-from ui.printing import unique_path
+from ui.printing import open_to_print, unique_path
 from ui.widgets.page import TabbedPage
 from ui.workers import Op
 
@@ -103,11 +101,17 @@ class TransfersPage(TabbedPage):
         """打印配货单: the A5 PDF saved under exports/配货单/<month>/ and opened in the system's viewer to print."""
         folder = self.ctx.sv.data.exports / "配货单" / clock.now().strftime("%Y-%m")
         path = unique_path(folder, f"配货单-{info.shipment_no or info.to_site_name}")
-        transfers = self.ctx.sv.transfers
+        sv = self.ctx.sv
 
-        def done(saved: Path) -> None:
+        def write() -> tuple[Path, str]:
+            return sv.transfers.print_pick_list(info.id, path), str(sv.settings.get("printer_name") or "")
+
+        def done(got: tuple[Path, str]) -> None:
+            saved, printer = Path(got[0]), got[1]
             self.printed.append(saved)
-            opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(saved)))
-            self.report(f"配货单已保存{'并打开' if opened else ''}：{saved}")
+            if open_to_print(saved, printer):
+                self.report(f"配货单已保存并打开，在阅读器中打印：{saved}")
+            else:
+                self.report(f"配货单已输出为 PDF：{saved}")
 
-        Op(self, lambda: transfers.print_pick_list(info.id, path)).busy("正在生成配货单…").success(done).run()
+        Op(self, write).busy("正在生成配货单…").success(done).run()
