@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import os
 import shutil
 import sys
@@ -56,6 +57,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker in item.iter_markers("qt_log_ignore"):
             patterns.extend(marker.args)
         item.add_marker(pytest.mark.qt_log_ignore(*patterns), append=False)
+
+
+#: pytest-timeout (pyproject: 10 minutes a test, its thread prints every thread's stack) cannot act when a
+#: thread is stuck in native code holding the GIL (a Qt call waiting for a lock, say). A minute later the
+#: interpreter's own watchdog, a C thread that needs no GIL, prints the stacks and ends this test process;
+#: pytest-xdist reports the test as crashed and goes on with a new worker, so the run still finishes.
+BACKSTOP_S = 60
+_stderr_fd: int | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _stderr_fd
+    _stderr_fd = os.dup(sys.stderr.fileno())  # the real stderr: during a test, output is captured
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  # noqa: ANN201
+    marker = item.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 0)
+    if limit > 0 and _stderr_fd is not None:
+        faulthandler.dump_traceback_later(limit + BACKSTOP_S, exit=True, file=_stderr_fd)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture
