@@ -98,7 +98,8 @@ class TransfersPage(TabbedPage):
         self.tab["shipments"].view.setFocus()
 
     def print_pick_list(self, info: Any) -> None:
-        """打印配货单: the A5 PDF saved under exports/配货单/<month>/ and opened in the system's viewer to print."""
+        """打印配货单: the A5 PDF saved under exports/配货单/<month>/ and opened in the system's viewer to print
+        (``open_to_print``: not on the virtual printer "PDF")."""
         folder = self.ctx.sv.data.exports / "配货单" / clock.now().strftime("%Y-%m")
         path = unique_path(folder, f"配货单-{info.shipment_no or info.to_site_name}")
         sv = self.ctx.sv
