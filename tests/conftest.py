@@ -75,7 +75,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  # noqa: ANN201
     marker = item.get_closest_marker("timeout")
-    limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 0)
+    given = item.config.getoption("timeout", None)  # --timeout N; 0 turns both off (a debugger session)
+    if marker and marker.args:
+        limit = float(marker.args[0])
+    elif given is not None:
+        limit = float(given)
+    else:
+        limit = float(item.config.getini("timeout") or 0)
     if limit > 0 and _stderr_fd is not None:
         faulthandler.dump_traceback_later(limit + BACKSTOP_S, exit=True, file=_stderr_fd)
     try:
