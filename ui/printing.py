@@ -209,15 +209,17 @@ def unique_path(folder: Path, stem: str) -> Path:
     return path
 
 
-def open_to_print(path: Path, printer_name: str) -> bool:
-    """Open a saved PDF (配货单, 统一结算单) in the system's viewer to print it; True when a viewer opened.
-    Not when the printer setting is the virtual printer "PDF": then the saved file is the output."""
-    if printer_name.strip().upper() == "PDF":
-        return False
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
+def open_to_print(path: Path, printer_name: str, what: str) -> str:
+    """Open a saved PDF (``what``: 配货单, 统一结算单) in the system's viewer to print it, and say so.
+    Not when the printer setting is the virtual printer "PDF": then the saved file is the output.
+    Returns the status line for the page."""
+    if printer_name.strip().upper() != "PDF":
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
 
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            return f"{what}已保存并打开，在阅读器中打印：{path}"
+    return f"{what}已输出为 PDF：{path}"
 
 
 def system_printers() -> list[str]:

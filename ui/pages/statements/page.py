@@ -351,10 +351,7 @@ class StatementsPage(TownshipActions, Page):
     def _printed(self, got: tuple[Path, str]) -> None:
         path, printer = got
         self.printed.append(Path(path))
-        if open_to_print(path, printer):
-            self.report(f"统一结算单已保存并打开，在阅读器中打印：{path}")
-        else:
-            self.report(f"统一结算单已输出为 PDF：{path}")
+        self.report(open_to_print(path, printer, "统一结算单"))
 
     # -- navigation -------------------------------------------------------------------------------
     def open_target(self, target: str | None) -> None:

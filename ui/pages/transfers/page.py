@@ -110,9 +110,6 @@ class TransfersPage(TabbedPage):
         def done(got: tuple[Path, str]) -> None:
             saved, printer = Path(got[0]), got[1]
             self.printed.append(saved)
-            if open_to_print(saved, printer):
-                self.report(f"配货单已保存并打开，在阅读器中打印：{saved}")
-            else:
-                self.report(f"配货单已输出为 PDF：{saved}")
+            self.report(open_to_print(saved, printer, "配货单"))
 
         Op(self, write).busy("正在生成配货单…").success(done).run()
