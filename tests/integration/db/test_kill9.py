@@ -54,8 +54,13 @@ def test_sigkill_mid_stream_keeps_every_reported_commit(tmp_path: Path) -> None:
         child = subprocess.Popen([sys.executable, str(script), str(data)], cwd=REPO, env=env,
                                  stdout=subprocess.PIPE, stderr=err, text=True)
     lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stdout], daemon=True)
-    reader.start()  # the counters as the writer reports them; the wait for each is bounded below
+
+    def read_counters() -> None:  # as the writer reports them; the wait for each is bounded below
+        for line in child.stdout:
+            lines.put(line)
+
+    reader = threading.Thread(target=read_counters, daemon=True)
+    reader.start()
     reported = 0
     deadline = time.monotonic() + 120
     try:
