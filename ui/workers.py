@@ -216,6 +216,7 @@ class Op(Generic[T]):
         self._busy_label: str | None = None
         self._areas: tuple[str, ...] = ()
         self._progress: QProgressDialog | None = None
+        self._focus_before: QWidget | None = None
         self._cursor = False
 
     def success(self, callback: Callable[[T], None]) -> Op[T]:
@@ -263,6 +264,7 @@ class Op(Generic[T]):
     def _show_progress(self) -> None:
         if self._cursor and self._progress is None:  # still running
             parent = self._parent.window() if self._parent is not None and self._alive() else None
+            self._focus_before = QApplication.focusWidget()
             dialog = QProgressDialog(self._busy_label, "", 0, 0, parent)
             dialog.setCancelButton(None)
             dialog.setWindowTitle("请稍候")
@@ -280,6 +282,22 @@ class Op(Generic[T]):
                 self._progress.close()
                 self._progress.deleteLater()
             self._progress = None
+            self._give_focus_back()
+
+    def _give_focus_back(self) -> None:
+        """The window and the field the user was in get the keyboard again once the busy dialog closes.
+
+        Closing a dialog does not always hand activation back to the window it covered (a window manager
+        may leave none active), and the keyboard would then reach nothing until a click.
+        """
+        before, self._focus_before = self._focus_before, None
+        window = self._parent.window() if self._parent is not None and self._alive() else None
+        if window is None or not window.isVisible():
+            return
+        window.activateWindow()
+        if before is not None and shiboken6.isValid(before) and before.isVisible() and before.isEnabled() \
+                and before.window() is window:
+            before.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def _complete(self, result: T, error: BaseException | None) -> None:
         from . import errors

@@ -144,3 +144,38 @@ def test_long_work_shows_how_far_it_got(qtbot) -> None:
     go_on.set()
     assert wait_idle()
     assert label() == ""  # closed when the work is done
+
+
+def test_the_keyboard_comes_back_to_the_field_once_the_busy_dialog_closes(qtbot) -> None:
+    """A busy dialog takes the keyboard while it shows; when it closes the window and the field the user
+    was in have it again, and a success callback can move it on (the outpatient page's next patient)."""
+    from PySide6.QtWidgets import QApplication, QLineEdit, QProgressDialog, QVBoxLayout
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    first, second = QLineEdit(), QLineEdit()
+    layout.addWidget(first)
+    layout.addWidget(second)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=10000)
+    first.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=10000)
+
+    def run_busy(then=None) -> None:  # noqa: ANN001
+        gate = threading.Event()
+        op = Op(first, lambda: gate.wait(10))
+        if then is not None:
+            op.success(lambda _: then())
+        op.busy("正在结算…").run()
+        qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(QProgressDialog)), timeout=10000)
+        assert QApplication.focusWidget() is not first  # the dialog has the keyboard meanwhile
+        gate.set()
+        assert wait_idle()
+        QApplication.processEvents()
+
+    run_busy()
+    assert window.isActiveWindow() and QApplication.focusWidget() is first
+    run_busy(then=second.setFocus)
+    assert window.isActiveWindow() and QApplication.focusWidget() is second
