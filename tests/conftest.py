@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 #: helpers and fixtures shared by the test packages (``tests/support``): importable from every test
@@ -31,6 +32,10 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
 #: so the suite gives the same answer on any day it runs. Tests that walk through dates use ``today_is``.
 TODAY = "2026-06-15"
 os.environ["CUNYI_TODAY"] = TODAY
+#: ... and its clock starts at 10:00 when the run starts, whatever the real time of day (a test that
+#: settles "ten minutes ago" must not land on yesterday when the suite runs just after midnight)
+os.environ["CUNYI_TIME"] = "10:00"
+os.environ.setdefault("CUNYI_TIME_EPOCH", repr(time.time()))
 #: the app syncs a joined site in the background every few minutes; a test syncs when it says so
 os.environ["CUNYI_AUTO_SYNC"] = "0"
 
