@@ -170,12 +170,15 @@ def test_the_keyboard_comes_back_to_the_field_once_the_busy_dialog_closes(qtbot)
             op.success(lambda _: then())
         op.busy("正在结算…").run()
         qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(QProgressDialog)), timeout=10000)
-        assert QApplication.focusWidget() is not first  # the dialog has the keyboard meanwhile
+        # the dialog has the keyboard meanwhile (activation is delivered as an event: it may come later)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is not first, timeout=10000)
         gate.set()
         assert wait_idle()
-        QApplication.processEvents()
+
+    def has_keyboard(widget: QLineEdit) -> bool:
+        return window.isActiveWindow() and QApplication.focusWidget() is widget
 
     run_busy()
-    assert window.isActiveWindow() and QApplication.focusWidget() is first
+    qtbot.waitUntil(lambda: has_keyboard(first), timeout=10000)
     run_busy(then=second.setFocus)
-    assert window.isActiveWindow() and QApplication.focusWidget() is second
+    qtbot.waitUntil(lambda: has_keyboard(second), timeout=10000)
