@@ -278,21 +278,25 @@ class Op(Generic[T]):
             QApplication.restoreOverrideCursor()
             self._cursor = False
         if self._progress is not None:
+            # the user is still here (not gone to another program while waiting): then the keyboard comes back
+            waited_here = False
             if shiboken6.isValid(self._progress):
+                waited_here = QApplication.activeWindow() in (self._progress, self._progress.parentWidget())
                 self._progress.close()
                 self._progress.deleteLater()
             self._progress = None
-            self._give_focus_back()
+            self._give_focus_back(waited_here)
 
-    def _give_focus_back(self) -> None:
+    def _give_focus_back(self, waited_here: bool) -> None:
         """The window and the field the user was in get the keyboard again once the busy dialog closes.
 
         Closing a dialog does not always hand activation back to the window it covered (a window manager
-        may leave none active), and the keyboard would then reach nothing until a click.
+        may leave none active), and the keyboard would then reach nothing until a click. A user who went
+        to another window meanwhile keeps it: the app does not take the keyboard from there.
         """
         before, self._focus_before = self._focus_before, None
         window = self._parent.window() if self._parent is not None and self._alive() else None
-        if window is None or not window.isVisible():
+        if not waited_here or window is None or not window.isVisible():
             return
         window.activateWindow()
         if before is not None and shiboken6.isValid(before) and before.isVisible() and before.isEnabled() \

@@ -148,7 +148,8 @@ def test_long_work_shows_how_far_it_got(qtbot) -> None:
 
 def test_the_keyboard_comes_back_to_the_field_once_the_busy_dialog_closes(qtbot) -> None:
     """A busy dialog takes the keyboard while it shows; when it closes the window and the field the user
-    was in have it again, and a success callback can move it on (the outpatient page's next patient)."""
+    was in have it again, and a success callback can move it on (the outpatient page's next patient). A user
+    who went to another window meanwhile keeps the keyboard there."""
     from PySide6.QtWidgets import QApplication, QLineEdit, QProgressDialog, QVBoxLayout
 
     window = QWidget()
@@ -163,7 +164,7 @@ def test_the_keyboard_comes_back_to_the_field_once_the_busy_dialog_closes(qtbot)
     first.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is first, timeout=10000)
 
-    def run_busy(then=None) -> None:  # noqa: ANN001
+    def run_busy(then=None, meanwhile=None) -> None:  # noqa: ANN001
         gate = threading.Event()
         op = Op(first, lambda: gate.wait(10))
         if then is not None:
@@ -172,6 +173,8 @@ def test_the_keyboard_comes_back_to_the_field_once_the_busy_dialog_closes(qtbot)
         qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(QProgressDialog)), timeout=10000)
         # the dialog has the keyboard meanwhile (activation is delivered as an event: it may come later)
         qtbot.waitUntil(lambda: QApplication.focusWidget() is not first, timeout=10000)
+        if meanwhile is not None:
+            meanwhile()
         gate.set()
         assert wait_idle()
 
@@ -182,3 +185,16 @@ def test_the_keyboard_comes_back_to_the_field_once_the_busy_dialog_closes(qtbot)
     qtbot.waitUntil(lambda: has_keyboard(first), timeout=10000)
     run_busy(then=second.setFocus)
     qtbot.waitUntil(lambda: has_keyboard(second), timeout=10000)
+
+    # the user goes to another window while waiting (one standing for another program): it keeps the keyboard
+    elsewhere = QLineEdit()
+    qtbot.addWidget(elsewhere)
+
+    def go_elsewhere() -> None:
+        elsewhere.show()
+        elsewhere.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is elsewhere, timeout=10000)
+
+    run_busy(meanwhile=go_elsewhere)
+    qtbot.wait(300)  # time for an activation the op might have asked for
+    assert elsewhere.isActiveWindow() and QApplication.focusWidget() is elsewhere and not window.isActiveWindow()
